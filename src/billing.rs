@@ -1,0 +1,305 @@
+//! Billing: AWS Lambda's price lists and the cost of a run, exact to the millisecond.
+
+use crate::engine::Time;
+
+/// A function's CPU architecture (it picks the price list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Architecture {
+    /// x86_64.
+    #[default]
+    X86_64,
+    /// Graviton.
+    Arm64,
+}
+
+impl Architecture {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+/// The prices of one architecture.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rates {
+    /// On-demand duration price tiers: (GB-seconds in this tier, USD per GB-second); the
+    /// last tier's size is infinite.
+    pub tiers: Vec<(f64, f64)>,
+    /// Provisioned concurrency, USD per GB-second provisioned.
+    pub provisioned_per_gb_second: f64,
+    /// Execution on provisioned environments, USD per GB-second.
+    pub provisioned_duration_per_gb_second: f64,
+}
+
+impl Rates {
+    /// The first-tier on-demand price, USD per GB-second.
+    pub fn per_gb_second(&self) -> f64 {
+        self.tiers[0].1
+    }
+
+    /// Cost of `gbs` on-demand GB-seconds through the tiers.
+    pub fn tiered_cost(&self, gbs: f64) -> f64 {
+        let mut left = gbs;
+        let mut cost = 0.0;
+        for (i, &(size, rate)) in self.tiers.iter().enumerate() {
+            let last = i + 1 == self.tiers.len();
+            let here = if last { left } else { left.min(size) };
+            cost += here * rate;
+            left -= here;
+            if left <= 0.0 {
+                break;
+            }
+        }
+        cost
+    }
+}
+
+/// A complete price list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pricing {
+    /// Name of the preset this was built from.
+    pub preset: &'static str,
+    /// x86_64 prices.
+    pub x86: Rates,
+    /// arm64 prices.
+    pub arm64: Rates,
+    /// USD per million requests.
+    pub per_million_requests: f64,
+    /// Whether on-demand INIT time is billed (AWS: since 1 Aug 2025).
+    pub bill_init: bool,
+    /// Take the monthly free tier off the run's totals, once.
+    pub free_tier: bool,
+    /// The architecture of functions that do not name one.
+    pub default_architecture: Architecture,
+}
+
+/// Free tier: requests per month.
+pub const FREE_REQUESTS: f64 = 1_000_000.0;
+/// Free tier: GB-seconds per month.
+pub const FREE_GB_SECONDS: f64 = 400_000.0;
+/// Provisioned concurrency is charged in whole blocks of five minutes.
+pub const PROVISIONED_BLOCK: Time = Time::from_secs(300);
+
+/// Names of the built-in presets.
+pub const PRESETS: &[&str] = &["aws-x86-2025", "aws-arm64-2025"];
+
+fn aws_2025_x86() -> Rates {
+    Rates {
+        tiers: vec![(6e9, 0.000_016_666_7), (9e9, 0.000_015), (f64::INFINITY, 0.000_013_333_4)],
+        provisioned_per_gb_second: 0.000_004_166_7,
+        provisioned_duration_per_gb_second: 0.000_009_722_2,
+    }
+}
+
+fn aws_2025_arm64() -> Rates {
+    Rates {
+        tiers: vec![(7.5e9, 0.000_013_333_4), (11.25e9, 0.000_012_000_1), (f64::INFINITY, 0.000_010_666_7)],
+        provisioned_per_gb_second: 0.000_003_333_4,
+        provisioned_duration_per_gb_second: 0.000_007_777_8,
+    }
+}
+
+impl Pricing {
+    /// A built-in preset by name: both hold AWS's 2025 US East prices for both
+    /// architectures; the name sets the default architecture.
+    pub fn preset(name: &str) -> Option<Pricing> {
+        let (preset, arch) = match name {
+            "aws-x86-2025" => ("aws-x86-2025", Architecture::X86_64),
+            "aws-arm64-2025" => ("aws-arm64-2025", Architecture::Arm64),
+            _ => return None,
+        };
+        Some(Pricing {
+            preset,
+            x86: aws_2025_x86(),
+            arm64: aws_2025_arm64(),
+            per_million_requests: 0.20,
+            bill_init: true,
+            free_tier: false,
+            default_architecture: arch,
+        })
+    }
+
+    /// The rates of an architecture.
+    pub fn rates(&self, arch: Architecture) -> &Rates {
+        match arch {
+            Architecture::X86_64 => &self.x86,
+            Architecture::Arm64 => &self.arm64,
+        }
+    }
+
+    /// USD per request.
+    pub fn per_request(&self) -> f64 {
+        self.per_million_requests / 1e6
+    }
+}
+
+/// What one function used during a run, in exact integers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Billed requests (invocations started; throttles and DryRun are free).
+    pub requests: u64,
+    /// Billed milliseconds of on-demand execution (and INIT when billed).
+    pub ondemand_ms: u64,
+    /// Billed milliseconds of execution on provisioned environments.
+    pub provisioned_exec_ms: u64,
+    /// Environment-nanoseconds of provisioned concurrency (already rounded to 5-min blocks).
+    pub provisioned_env_ns: u128,
+}
+
+/// The memory of a function, as priced.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizing {
+    /// Configured memory.
+    pub memory_mb: u32,
+    /// Architecture.
+    pub architecture: Architecture,
+}
+
+/// GB-seconds of `ms` milliseconds at `memory_mb` (GB = MB / 1024).
+pub fn gb_seconds(ms: u64, memory_mb: u32) -> f64 {
+    (u128::from(ms) * u128::from(memory_mb)) as f64 / 1_024_000.0
+}
+
+/// The costs of one function, or of the whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Costs {
+    /// GB-seconds billed for execution (on-demand and provisioned).
+    pub billed_gb_seconds: f64,
+    /// Request charges, USD.
+    pub request: f64,
+    /// Duration charges (on-demand and on provisioned environments), USD.
+    pub compute: f64,
+    /// Provisioned concurrency allocation charges, USD.
+    pub provisioned: f64,
+}
+
+impl Costs {
+    /// All charges, USD.
+    pub fn total(&self) -> f64 {
+        self.request + self.compute + self.provisioned
+    }
+}
+
+/// Bills a run: the costs of each function and of the whole.
+///
+/// Tiers and the free tier apply to the run's totals (per architecture for duration); each
+/// function carries its proportional share, so the rows add up to the total.
+pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs) {
+    let total_requests: u64 = funcs.iter().map(|(_, u)| u.requests).sum();
+    let billable_requests = if pricing.free_tier {
+        (total_requests as f64 - FREE_REQUESTS).max(0.0)
+    } else {
+        total_requests as f64
+    };
+    let request_cost = billable_requests * pricing.per_request();
+
+    let od_gbs: Vec<f64> = funcs.iter().map(|(s, u)| gb_seconds(u.ondemand_ms, s.memory_mb)).collect();
+    let all_od: f64 = od_gbs.iter().sum();
+    let free_share = if pricing.free_tier && all_od > 0.0 { (FREE_GB_SECONDS / all_od).min(1.0) } else { 0.0 };
+    // Tiered cost per architecture, over the billable GB-seconds of that architecture.
+    let arch_cost = |arch: Architecture| -> (f64, f64) {
+        let g: f64 = funcs.iter().zip(&od_gbs).filter(|((s, _), _)| s.architecture == arch).map(|(_, g)| *g).sum();
+        (g, pricing.rates(arch).tiered_cost(g * (1.0 - free_share)))
+    };
+    let (g_x86, c_x86) = arch_cost(Architecture::X86_64);
+    let (g_arm, c_arm) = arch_cost(Architecture::Arm64);
+
+    let mut total = Costs::default();
+    let mut rows = Vec::with_capacity(funcs.len());
+    for ((s, u), g) in funcs.iter().zip(&od_gbs) {
+        let rates = pricing.rates(s.architecture);
+        let (g_arch, c_arch) = match s.architecture {
+            Architecture::X86_64 => (g_x86, c_x86),
+            Architecture::Arm64 => (g_arm, c_arm),
+        };
+        let pc_exec_gbs = gb_seconds(u.provisioned_exec_ms, s.memory_mb);
+        let pc_env_gbs = u.provisioned_env_ns as f64 / 1e9 * f64::from(s.memory_mb) / 1024.0;
+        let c = Costs {
+            billed_gb_seconds: g + pc_exec_gbs,
+            request: if total_requests > 0 { request_cost * u.requests as f64 / total_requests as f64 } else { 0.0 },
+            compute: if g_arch > 0.0 { c_arch * g / g_arch } else { 0.0 }
+                + pc_exec_gbs * rates.provisioned_duration_per_gb_second,
+            provisioned: pc_env_gbs * rates.provisioned_per_gb_second,
+        };
+        total.billed_gb_seconds += c.billed_gb_seconds;
+        total.request += c.request;
+        total.compute += c.compute;
+        total.provisioned += c.provisioned;
+        rows.push(c);
+    }
+    (rows, total)
+}
+
+/// Rounds a provisioned period up to whole 5-minute blocks.
+pub fn provisioned_period(t: Time) -> Time {
+    Time(t.as_nanos().div_ceil(PROVISIONED_BLOCK.as_nanos()) * PROVISIONED_BLOCK.as_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x86(mb: u32) -> Sizing {
+        Sizing { memory_mb: mb, architecture: Architecture::X86_64 }
+    }
+
+    #[test]
+    fn aws_pricing_page_example_with_free_tier() {
+        // 3 M requests × 120 ms at 1,536 MB → 540,000 GB-s; minus 400,000 free → $2.33;
+        // 2 M billable requests → $0.40; total $2.73.
+        let mut p = Pricing::preset("aws-x86-2025").unwrap();
+        p.free_tier = true;
+        let u = Usage { requests: 3_000_000, ondemand_ms: 3_000_000 * 120, ..Usage::default() };
+        let (_, t) = bill(&p, &[(x86(1536), u)]);
+        assert_eq!(t.billed_gb_seconds, 540_000.0);
+        assert_eq!(format!("{:.2}", t.compute), "2.33");
+        assert_eq!(format!("{:.2}", t.request), "0.40");
+        assert_eq!(format!("{:.2}", t.total()), "2.73");
+    }
+
+    #[test]
+    fn rows_add_up_and_free_tier_is_taken_once() {
+        let mut p = Pricing::preset("aws-x86-2025").unwrap();
+        p.free_tier = true;
+        let a = Usage { requests: 800_000, ondemand_ms: 400_000_000, ..Usage::default() };
+        let b = Usage { requests: 800_000, ondemand_ms: 400_000_000, ..Usage::default() };
+        let (rows, t) = bill(&p, &[(x86(1024), a), (x86(1024), b)]);
+        // 800,000 GB-s in all, 400,000 free; 1.6 M requests, 1 M free.
+        assert!((t.compute - 400_000.0 * 0.000_016_666_7).abs() < 1e-9);
+        assert!((t.request - 0.12).abs() < 1e-12);
+        assert!((rows[0].total() + rows[1].total() - t.total()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tiers_apply_above_six_billion_gb_seconds() {
+        let r = aws_2025_x86();
+        let c = r.tiered_cost(7e9);
+        assert!((c - (6e9 * 0.000_016_666_7 + 1e9 * 0.000_015)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn provisioned_rounds_to_five_minutes() {
+        assert_eq!(provisioned_period(Time::from_secs(1)), Time::from_secs(300));
+        assert_eq!(provisioned_period(Time::from_secs(600)), Time::from_secs(600));
+        assert_eq!(provisioned_period(Time::from_secs(601)), Time::from_secs(900));
+    }
+
+    #[test]
+    fn provisioned_charges() {
+        // 10 environments × 1 h × 2 GB × $0.0000041667 = $0.30; 1,000 s of execution on them
+        // at 2 GB × $0.0000097222 = $0.0194444.
+        let p = Pricing::preset("aws-x86-2025").unwrap();
+        let u = Usage {
+            requests: 0,
+            ondemand_ms: 0,
+            provisioned_exec_ms: 1_000_000,
+            provisioned_env_ns: 10 * 3600 * 1_000_000_000u128,
+        };
+        let (_, t) = bill(&p, &[(x86(2048), u)]);
+        assert!((t.provisioned - 0.300_002_4).abs() < 1e-9, "{}", t.provisioned);
+        assert!((t.compute - 0.019_444_4).abs() < 1e-9, "{}", t.compute);
+    }
+}

@@ -1,0 +1,13 @@
+//! lambdasim: a discrete-event performance and cost simulator for AWS Lambda.
+//!
+//! A scenario (TOML) describes functions and the sources that invoke them; a run simulates
+//! it from a seed and reports counts, latency, concurrency and cost. See ARCHITECTURE.md.
+
+#![warn(missing_docs)]
+
+pub mod billing;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod policies;
+pub mod sources;

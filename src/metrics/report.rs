@@ -1,0 +1,204 @@
+//! The results of one run, ready for the writers and the charts.
+
+use crate::billing::Costs;
+use crate::engine::Time;
+use hdrhistogram::Histogram;
+
+/// Latency of succeeded requests.
+#[derive(Clone, Debug)]
+pub struct LatencyReport {
+    /// Exact mean, ms (NaN when nothing succeeded).
+    pub mean_ms: f64,
+    /// Median, ms (histogram, 3 significant digits).
+    pub p50_ms: f64,
+    /// 90th percentile, ms.
+    pub p90_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Exact maximum, ms.
+    pub max_ms: f64,
+    /// The distribution, µs.
+    pub histogram: Histogram<u64>,
+}
+
+impl LatencyReport {
+    /// Summarises a histogram (µs) with an exact sum and maximum (ns).
+    pub fn new(histogram: Histogram<u64>, sum_ns: u128, max_ns: u64) -> Self {
+        let n = histogram.len();
+        let q = |p: f64| if n == 0 { f64::NAN } else { histogram.value_at_quantile(p) as f64 / 1000.0 };
+        LatencyReport {
+            mean_ms: if n == 0 { f64::NAN } else { sum_ns as f64 / n as f64 / 1e6 },
+            p50_ms: q(0.50),
+            p90_ms: q(0.90),
+            p99_ms: q(0.99),
+            max_ms: if n == 0 { f64::NAN } else { max_ns as f64 / 1e6 },
+            histogram,
+        }
+    }
+}
+
+/// One row of `summary.csv`: a function, or the whole run (`function = "*"`).
+#[derive(Clone, Debug)]
+pub struct FunctionReport {
+    /// Function name, or `*`.
+    pub function: String,
+    /// Requests offered.
+    pub requests: u64,
+    /// Completed successfully.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Still in progress at the end.
+    pub unfinished: u64,
+    /// Attempts started.
+    pub invocations: u64,
+    /// Attempts that ran INIT.
+    pub cold_starts: u64,
+    /// Refused attempts.
+    pub throttles: u64,
+    /// Function errors.
+    pub errors: u64,
+    /// Timeouts.
+    pub timeouts: u64,
+    /// Retried attempts.
+    pub retries: u64,
+    /// DryRun requests.
+    pub dry_runs: u64,
+    /// Latency.
+    pub latency: LatencyReport,
+    /// Peak executions in progress.
+    pub max_concurrency: u32,
+    /// Time-average executions in progress.
+    pub mean_concurrency: f64,
+    /// Time-average live environments.
+    pub mean_instances: f64,
+    /// GB-seconds held by idle environments.
+    pub idle_gb_seconds: f64,
+    /// Charges.
+    pub costs: Costs,
+    /// The concurrency this function may reach (reserved, else the account limit).
+    pub limit: u32,
+}
+
+impl FunctionReport {
+    /// `cold_starts / invocations` (0 when nothing ran).
+    pub fn cold_start_ratio(&self) -> f64 {
+        if self.invocations == 0 { 0.0 } else { self.cold_starts as f64 / self.invocations as f64 }
+    }
+}
+
+/// One interval of one function in `timeseries.csv`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BinReport {
+    /// Start of the interval, s.
+    pub time_s: f64,
+    /// Requests offered.
+    pub arrivals: u64,
+    /// Attempts started.
+    pub invocations: u64,
+    /// Cold starts.
+    pub cold_starts: u64,
+    /// Throttles.
+    pub throttles: u64,
+    /// Time-average executions in progress.
+    pub concurrency: f64,
+    /// Peak executions in progress.
+    pub concurrency_max: u32,
+    /// Time-average busy environments.
+    pub instances_busy: f64,
+    /// Time-average idle environments.
+    pub instances_idle: f64,
+    /// Time-average initialising environments.
+    pub instances_initializing: f64,
+    /// Time-average queued events.
+    pub queue_depth: f64,
+    /// List-price cost accrued in the interval (no free tier), USD.
+    pub cost_usd: f64,
+}
+
+/// Everything one run produced.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant name (`base` without a sweep).
+    pub variant: String,
+    /// Replication number, from 0.
+    pub replication: u32,
+    /// The seed this replication ran with.
+    pub seed: u64,
+    /// Simulated time.
+    pub duration: Time,
+    /// Time-series interval.
+    pub interval: Time,
+    /// Account concurrency limit.
+    pub concurrency_limit: u32,
+    /// One per function, in file order.
+    pub functions: Vec<FunctionReport>,
+    /// The whole run.
+    pub total: FunctionReport,
+    /// Time series, one per function.
+    pub series: Vec<Vec<BinReport>>,
+    /// Source names, in file order.
+    pub sources: Vec<String>,
+    /// Every attempt, when `invocations.csv` was asked for.
+    pub attempts: Option<Vec<AttemptRecord>>,
+    /// Events the engine handled.
+    pub events: u64,
+}
+
+/// How an attempt ended, in `invocations.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Completed successfully.
+    Success,
+    /// The function returned an error.
+    Error,
+    /// Hit the timeout.
+    Timeout,
+    /// Refused: no concurrency or scaling capacity.
+    Throttled,
+}
+
+impl AttemptOutcome {
+    /// The name written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Success => "success",
+            AttemptOutcome::Error => "error",
+            AttemptOutcome::Timeout => "timeout",
+            AttemptOutcome::Throttled => "throttled",
+        }
+    }
+}
+
+/// One execution attempt (opt-in record for `invocations.csv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// Request id, unique within the run.
+    pub request: u64,
+    /// Function index.
+    pub function: u32,
+    /// Source index.
+    pub source: u32,
+    /// Invocation type.
+    pub invocation: crate::sources::InvocationType,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// When the request arrived.
+    pub arrival: Time,
+    /// When the attempt started (or was refused).
+    pub start: Time,
+    /// When it ended.
+    pub end: Time,
+    /// Whether it ran INIT.
+    pub cold: bool,
+    /// INIT time.
+    pub init: Time,
+    /// Execution time.
+    pub duration: Time,
+    /// Billed milliseconds.
+    pub billed_ms: u64,
+    /// Outcome.
+    pub outcome: AttemptOutcome,
+}

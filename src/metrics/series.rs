@@ -1,0 +1,173 @@
+//! A time series of one function: counts per interval and exact time integrals of the
+//! environment levels (busy, idle, initialising), advanced lazily at each event.
+
+use crate::engine::Time;
+
+/// The current number of environments of a function in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// Running an invocation.
+    pub busy: u32,
+    /// Waiting for one.
+    pub idle: u32,
+    /// Running INIT.
+    pub init: u32,
+    /// Events waiting in a queue (asynchronous and poll sources).
+    pub queued: u32,
+}
+
+impl Levels {
+    /// Executions in progress (initialising or busy): the concurrency.
+    #[inline]
+    pub fn executing(&self) -> u32 {
+        self.busy + self.init
+    }
+    /// Live environments.
+    #[inline]
+    pub fn instances(&self) -> u32 {
+        self.busy + self.idle + self.init
+    }
+}
+
+/// One interval of the series. Areas are level × nanoseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bin {
+    /// Requests offered.
+    pub arrivals: u64,
+    /// Attempts started.
+    pub invocations: u64,
+    /// Attempts that ran INIT.
+    pub cold_starts: u64,
+    /// Refused attempts.
+    pub throttles: u64,
+    /// ∫ busy dt.
+    pub busy_area: u128,
+    /// ∫ idle dt.
+    pub idle_area: u128,
+    /// ∫ initialising dt.
+    pub init_area: u128,
+    /// ∫ queued dt.
+    pub queue_area: u128,
+    /// Highest concurrency seen in the interval.
+    pub max_concurrency: u32,
+    /// On-demand ms billed by attempts that ended in the interval.
+    pub ondemand_ms: u64,
+    /// Provisioned-execution ms billed by attempts that ended in the interval.
+    pub provisioned_exec_ms: u64,
+}
+
+/// The series of one function.
+pub struct Series {
+    interval: Time,
+    end: Time,
+    bin: usize,
+    bin_end: Time,
+    last: Time,
+    /// The levels now.
+    pub levels: Levels,
+    bins: Vec<Bin>,
+}
+
+impl Series {
+    /// An empty series covering `[0, end)` in steps of `interval`.
+    pub fn new(end: Time, interval: Time) -> Self {
+        let n = end.as_nanos().div_ceil(interval.as_nanos()).max(1) as usize;
+        Series {
+            interval,
+            end,
+            bin: 0,
+            bin_end: interval.min(end),
+            last: Time::ZERO,
+            levels: Levels::default(),
+            bins: vec![Bin::default(); n],
+        }
+    }
+
+    /// Integrates the current levels up to `now`; call before changing a level.
+    #[inline]
+    pub fn advance(&mut self, now: Time) {
+        while now >= self.bin_end && self.bin + 1 < self.bins.len() {
+            let edge = self.bin_end;
+            self.accumulate(edge);
+            self.bin += 1;
+            self.bin_end = self.bin_end.saturating_add(self.interval).min(self.end);
+            // A new interval starts at the current concurrency.
+            self.bins[self.bin].max_concurrency = self.levels.executing();
+        }
+        self.accumulate(now.min(self.end));
+    }
+
+    #[inline]
+    fn accumulate(&mut self, to: Time) {
+        if to > self.last {
+            let dt = u128::from((to - self.last).as_nanos());
+            let l = self.levels;
+            let b = &mut self.bins[self.bin];
+            b.busy_area += u128::from(l.busy) * dt;
+            b.idle_area += u128::from(l.idle) * dt;
+            b.init_area += u128::from(l.init) * dt;
+            b.queue_area += u128::from(l.queued) * dt;
+            self.last = to;
+        }
+    }
+
+    /// The interval being filled now.
+    #[inline]
+    pub fn current(&mut self) -> &mut Bin {
+        &mut self.bins[self.bin]
+    }
+
+    /// Notes the concurrency after an increase.
+    #[inline]
+    pub fn note_concurrency(&mut self) {
+        let c = self.levels.executing();
+        let b = &mut self.bins[self.bin];
+        b.max_concurrency = b.max_concurrency.max(c);
+    }
+
+    /// The interval length.
+    pub fn interval(&self) -> Time {
+        self.interval
+    }
+
+    /// The bins, after the run (call `advance(end)` first).
+    pub fn bins(&self) -> &[Bin] {
+        &self.bins
+    }
+
+    /// The length of bin `i` (the last may be short).
+    pub fn bin_len(&self, i: usize) -> Time {
+        let start = Time(self.interval.as_nanos() * i as u64);
+        (start.saturating_add(self.interval)).min(self.end) - start
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas_split_exactly_at_interval_edges() {
+        let mut s = Series::new(Time::from_secs(3), Time::from_secs(1));
+        s.advance(Time::from_millis(500));
+        s.levels.busy = 2;
+        s.advance(Time::from_millis(2500));
+        s.levels.busy = 0;
+        s.levels.idle = 1;
+        s.advance(Time::from_secs(3));
+        let b = s.bins();
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].busy_area, 2 * 500_000_000);
+        assert_eq!(b[1].busy_area, 2 * 1_000_000_000);
+        assert_eq!(b[2].busy_area, 2 * 500_000_000);
+        assert_eq!(b[2].idle_area, 500_000_000);
+        assert_eq!(b[1].max_concurrency, 2);
+    }
+
+    #[test]
+    fn last_bin_may_be_short() {
+        let s = Series::new(Time::from_millis(2500), Time::from_secs(1));
+        assert_eq!(s.bins().len(), 3);
+        assert_eq!(s.bin_len(2), Time::from_millis(500));
+    }
+}

@@ -1,0 +1,151 @@
+//! The validated scenario: what the model runs. Built from a scenario file by
+//! `scenario::load`; nothing here knows about TOML or serde.
+
+use crate::billing::{Architecture, Pricing};
+use crate::engine::Time;
+use crate::model::Dist;
+use crate::policies::{KeepAliveSpec, SelectionSpec};
+use crate::sources::{ArrivalProcess, InvocationType, Service};
+use std::path::PathBuf;
+
+/// A scenario, validated.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name: the output folder's name. `[A-Za-z0-9_.-]`, not starting with `.`.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// Simulated time.
+    pub duration: Time,
+    /// Base seed.
+    pub seed: u64,
+    /// Independent replications.
+    pub replications: u32,
+    /// Account-level limits.
+    pub account: Account,
+    /// Platform policies.
+    pub platform: Platform,
+    /// Prices.
+    pub pricing: Pricing,
+    /// Functions, in file order.
+    pub functions: Vec<Function>,
+    /// Sources, in file order.
+    pub sources: Vec<Source>,
+    /// What to write.
+    pub output: Output,
+}
+
+/// Account concurrency and the per-function scaling rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// Regional concurrency limit.
+    pub concurrency_limit: u32,
+    /// New environments per function per `scaling_interval`.
+    pub scaling_rate: u32,
+    /// Refill interval of the scaling token bucket.
+    pub scaling_interval: Time,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account { concurrency_limit: 1000, scaling_rate: 1000, scaling_interval: Time::from_secs(10) }
+    }
+}
+
+/// Platform-wide policies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Platform {
+    /// Which idle environment serves a request.
+    pub instance_selection: SelectionSpec,
+}
+
+/// A function.
+#[derive(Clone, Debug)]
+pub struct Function {
+    /// Unique name.
+    pub name: String,
+    /// Memory, MB (128..=10240).
+    pub memory_mb: u32,
+    /// Price list.
+    pub architecture: Architecture,
+    /// Longest execution; longer ones end at the timeout as errors.
+    pub timeout: Time,
+    /// Execution time.
+    pub duration: Dist,
+    /// INIT time of a cold start.
+    pub init: Dist,
+    /// Reserved concurrency (cap and floor).
+    pub reserved_concurrency: Option<u32>,
+    /// Environments initialised at t = 0 that never expire.
+    pub provisioned_concurrency: u32,
+    /// Probability that an invocation fails.
+    pub error_rate: f64,
+    /// Keep-alive policy.
+    pub keep_alive: KeepAliveSpec,
+}
+
+impl Function {
+    /// Memory in GB, as AWS prices it (MB / 1024).
+    pub fn memory_gb(&self) -> f64 {
+        f64::from(self.memory_mb) / 1024.0
+    }
+}
+
+/// A source of requests.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Unique name.
+    pub name: String,
+    /// Catalog entry.
+    pub service: &'static Service,
+    /// Index into `Scenario::functions`.
+    pub function: usize,
+    /// How it invokes.
+    pub invocation: InvocationType,
+    /// Superposed arrival processes.
+    pub arrival: Vec<ArrivalProcess>,
+}
+
+/// Output settings.
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// Output root; results go to `<dir>/<name>/`.
+    pub dir: PathBuf,
+    /// Time-series interval.
+    pub timeseries_interval: Time,
+    /// Write `invocations.csv`.
+    pub invocations: bool,
+    /// Draw charts.
+    pub charts: bool,
+}
+
+/// Round time-series intervals, smallest first.
+const ROUND_INTERVALS_S: &[u64] = &[
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+];
+
+/// The default time-series interval: the smallest round interval giving at most 2,000 rows.
+pub fn default_interval(duration: Time) -> Time {
+    for &s in ROUND_INTERVALS_S {
+        let t = Time::from_secs(s);
+        if duration.as_nanos().div_ceil(t.as_nanos()) <= 2000 {
+            return t;
+        }
+    }
+    Time(duration.as_nanos().div_ceil(2000).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_interval_is_round_and_bounded() {
+        assert_eq!(default_interval(Time::from_secs(1800)), Time::from_secs(1));
+        assert_eq!(default_interval(Time::from_secs(3600)), Time::from_secs(2));
+        assert_eq!(default_interval(Time::from_secs(86400)), Time::from_secs(60));
+        assert_eq!(default_interval(Time::from_millis(500)), Time::from_secs(1));
+    }
+}

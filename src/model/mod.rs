@@ -1,0 +1,12 @@
+//! The Lambda model on top of the engine: execution environments, admission, invocation
+//! types, billing hooks and metrics. A run is a pure function of (scenario, seed).
+
+mod admission;
+pub mod config;
+mod dist;
+mod world;
+
+pub use admission::{Pool, TokenBucket};
+pub use config::{Account, Function, Output, Platform, Scenario, Source};
+pub use dist::Dist;
+pub use world::{Event, World, simulate};

@@ -1,0 +1,650 @@
+//! The world of one run: functions, their execution environments, sources and metrics, and
+//! the handling of every event.
+
+use super::admission::{Pool, TokenBucket};
+use super::config::Scenario;
+use crate::billing::{self, Sizing, Usage};
+use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
+use crate::metrics::{
+    AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, LatencyReport, RunReport,
+    latency_histogram,
+};
+use crate::policies::{InstanceSelection, KeepAliveDecision, KeepAlivePolicy, SelectionSpec};
+use crate::sources::{ArrivalStream, InvocationType, SourceModel};
+use rand::RngExt;
+use std::collections::VecDeque;
+
+/// The closed set of events of the Lambda model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The next arrival of an arrival stream.
+    Arrival {
+        /// Index of the stream.
+        stream: u32,
+    },
+    /// An environment finished INIT and starts its invocation.
+    InitDone {
+        /// Environment slot.
+        env: u32,
+    },
+    /// An environment finished its invocation.
+    Complete {
+        /// Environment slot.
+        env: u32,
+    },
+    /// Retire a function's idle environments whose keep-alive has run out.
+    KeepAliveCheck {
+        /// Function index.
+        func: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EnvState {
+    Initializing,
+    Busy,
+    Idle,
+    Gone,
+}
+
+/// An execution environment, and the invocation it is running.
+#[derive(Clone, Copy, Debug)]
+struct Env {
+    func: u32,
+    state: EnvState,
+    provisioned: bool,
+    /// When an idle environment is retired.
+    deadline: Time,
+    request: u64,
+    source: u32,
+    arrival: Time,
+    start: Time,
+    init: Time,
+    run: Time,
+    outcome: AttemptOutcome,
+    cold: bool,
+}
+
+/// A function's run-time state.
+struct Func {
+    reserved: Option<u32>,
+    provisioned: u32,
+    executing: u32,
+    bucket: TokenBucket,
+    /// On-demand idle environments, least recently freed first.
+    idle: VecDeque<u32>,
+    /// Idle provisioned environments (used first, never retired).
+    pc_idle: Vec<u32>,
+    /// The earliest pending keep-alive check.
+    check_at: Option<Time>,
+    keep_alive: Box<dyn KeepAlivePolicy>,
+    rng: SimRng,
+    m: FuncMetrics,
+}
+
+/// One arrival process of one source.
+struct Stream {
+    source: u32,
+    func: u32,
+    invocation: InvocationType,
+    arrivals: ArrivalStream,
+}
+
+/// Everything one run simulates.
+pub struct World<'s> {
+    sc: &'s Scenario,
+    end: Time,
+    funcs: Vec<Func>,
+    envs: Vec<Env>,
+    free_envs: Vec<u32>,
+    streams: Vec<Stream>,
+    pool: Pool,
+    selection: SelectionSpec,
+    selection_rng: SimRng,
+    executing: u32,
+    max_executing: u32,
+    next_request: u64,
+    attempts: Option<Vec<AttemptRecord>>,
+}
+
+/// Runs `scenario` with `seed` as replication `replication` and reports the results.
+pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunReport {
+    let mut queue = EventQueue::new();
+    let mut world = World::new(scenario, seed, &mut queue);
+    let events = engine::run(&mut world, &mut queue, scenario.duration);
+    world.report(seed, replication, events)
+}
+
+impl<'s> World<'s> {
+    /// Sets up the world at t = 0 and schedules the first arrivals.
+    pub fn new(sc: &'s Scenario, seed: u64, queue: &mut EventQueue<Event>) -> Self {
+        let rngs = RngStreams::new(seed);
+        let interval = sc.output.timeseries_interval;
+        let reserved_sum: u32 = sc.functions.iter().filter_map(|f| f.reserved_concurrency).sum();
+        let mut pool = Pool { capacity: sc.account.concurrency_limit.saturating_sub(reserved_sum), used: 0 };
+        let funcs = sc
+            .functions
+            .iter()
+            .map(|f| {
+                if f.reserved_concurrency.is_none() {
+                    pool.used += f.provisioned_concurrency;
+                }
+                Func {
+                    reserved: f.reserved_concurrency,
+                    provisioned: f.provisioned_concurrency,
+                    executing: 0,
+                    bucket: TokenBucket::new(sc.account.scaling_rate, sc.account.scaling_interval),
+                    idle: VecDeque::new(),
+                    pc_idle: Vec::with_capacity(f.provisioned_concurrency as usize),
+                    check_at: None,
+                    keep_alive: f.keep_alive.build(),
+                    rng: rngs.stream(&format!("function/{}", f.name)),
+                    m: FuncMetrics::new(sc.duration, interval),
+                }
+            })
+            .collect();
+        let mut streams = Vec::new();
+        for (si, s) in sc.sources.iter().enumerate() {
+            debug_assert_eq!(s.service.model, SourceModel::SyncPush);
+            for (ci, p) in s.arrival.iter().enumerate() {
+                let rng = rngs.stream(&format!("source/{}/{}", s.name, ci));
+                streams.push(Stream {
+                    source: si as u32,
+                    func: s.function as u32,
+                    invocation: s.invocation,
+                    arrivals: ArrivalStream::new(p, rng),
+                });
+            }
+        }
+        let mut w = World {
+            sc,
+            end: sc.duration,
+            funcs,
+            envs: Vec::new(),
+            free_envs: Vec::new(),
+            streams,
+            pool,
+            selection: sc.platform.instance_selection,
+            selection_rng: rngs.stream("policy/instance_selection"),
+            executing: 0,
+            max_executing: 0,
+            next_request: 0,
+            attempts: sc.output.invocations.then(Vec::new),
+        };
+        for f in 0..w.funcs.len() {
+            for _ in 0..w.funcs[f].provisioned {
+                let e = w.alloc_env(f as u32, true);
+                w.envs[e as usize].state = EnvState::Idle;
+                w.funcs[f].pc_idle.push(e);
+                w.funcs[f].m.series.levels.idle += 1;
+            }
+        }
+        for i in 0..w.streams.len() {
+            if let Some(t) = w.streams[i].arrivals.next_arrival() {
+                if t < w.end {
+                    queue.schedule(t, Event::Arrival { stream: i as u32 });
+                }
+            }
+        }
+        w
+    }
+
+    fn alloc_env(&mut self, func: u32, provisioned: bool) -> u32 {
+        let env = Env {
+            func,
+            state: EnvState::Initializing,
+            provisioned,
+            deadline: Time::MAX,
+            request: 0,
+            source: 0,
+            arrival: Time::ZERO,
+            start: Time::ZERO,
+            init: Time::ZERO,
+            run: Time::ZERO,
+            outcome: AttemptOutcome::Success,
+            cold: false,
+        };
+        if let Some(i) = self.free_envs.pop() {
+            self.envs[i as usize] = env;
+            i
+        } else {
+            self.envs.push(env);
+            (self.envs.len() - 1) as u32
+        }
+    }
+
+    /// Whether function `f` may start one more execution now.
+    #[inline]
+    fn concurrency_allows(&self, f: usize) -> bool {
+        let func = &self.funcs[f];
+        match func.reserved {
+            Some(r) => func.executing < r,
+            None => func.executing < func.provisioned || self.pool.used < self.pool.capacity,
+        }
+    }
+
+    /// Finds an environment for a new execution of `f`: a provisioned one, an idle one, or
+    /// a new one (cold). `None` means throttled.
+    #[inline]
+    fn acquire(&mut self, now: Time, f: usize) -> Option<(u32, bool)> {
+        if !self.concurrency_allows(f) {
+            return None;
+        }
+        let func = &mut self.funcs[f];
+        let (env, cold) = if let Some(e) = func.pc_idle.pop() {
+            func.m.series.levels.idle -= 1;
+            (e, false)
+        } else if !func.idle.is_empty() {
+            let n = func.idle.len();
+            let i = self.selection.pick(n, &mut self.selection_rng);
+            let e = if i + 1 == n { func.idle.pop_back() } else { func.idle.remove(i) };
+            func.m.series.levels.idle -= 1;
+            (e.expect("index within the idle pool"), false)
+        } else if func.bucket.try_take(now) {
+            (self.alloc_env(f as u32, false), true)
+        } else {
+            return None;
+        };
+        let func = &mut self.funcs[f];
+        if func.reserved.is_none() && func.executing >= func.provisioned {
+            self.pool.used += 1;
+        }
+        func.executing += 1;
+        func.m.max_concurrency = func.m.max_concurrency.max(func.executing);
+        self.executing += 1;
+        self.max_executing = self.max_executing.max(self.executing);
+        Some((env, cold))
+    }
+
+    fn release(&mut self, f: usize) {
+        let func = &mut self.funcs[f];
+        func.executing -= 1;
+        if func.reserved.is_none() && func.executing >= func.provisioned {
+            self.pool.used -= 1;
+        }
+        self.executing -= 1;
+    }
+
+    fn on_request(&mut self, now: Time, source: u32, f: usize, invocation: InvocationType, q: &mut EventQueue<Event>) {
+        let request = self.next_request;
+        self.next_request += 1;
+        let m = &mut self.funcs[f].m;
+        m.series.advance(now);
+        m.requests += 1;
+        m.series.current().arrivals += 1;
+        if invocation == InvocationType::DryRun {
+            m.dry_runs += 1;
+            m.succeeded += 1;
+            return;
+        }
+        match self.acquire(now, f) {
+            Some((env, cold)) => self.start(now, env, cold, request, source, now, q),
+            None => {
+                let m = &mut self.funcs[f].m;
+                m.throttles += 1;
+                m.failed += 1;
+                m.series.current().throttles += 1;
+                if let Some(log) = &mut self.attempts {
+                    log.push(AttemptRecord {
+                        request,
+                        function: f as u32,
+                        source,
+                        invocation,
+                        attempt: 1,
+                        arrival: now,
+                        start: now,
+                        end: now,
+                        cold: false,
+                        init: Time::ZERO,
+                        duration: Time::ZERO,
+                        billed_ms: 0,
+                        outcome: AttemptOutcome::Throttled,
+                    });
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn start(&mut self, now: Time, e: u32, cold: bool, request: u64, source: u32, arrival: Time, q: &mut EventQueue<Event>) {
+        let f = self.envs[e as usize].func as usize;
+        let spec = &self.sc.functions[f];
+        let func = &mut self.funcs[f];
+        let drawn = spec.duration.sample(&mut func.rng);
+        let (run, outcome) = if drawn > spec.timeout {
+            (spec.timeout, AttemptOutcome::Timeout)
+        } else if spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate {
+            (drawn, AttemptOutcome::Error)
+        } else {
+            (drawn, AttemptOutcome::Success)
+        };
+        let init = if cold { spec.init.sample(&mut func.rng) } else { Time::ZERO };
+        let m = &mut func.m;
+        m.invocations += 1;
+        let bin = m.series.current();
+        bin.invocations += 1;
+        if cold {
+            m.cold_starts += 1;
+            m.series.current().cold_starts += 1;
+            m.series.levels.init += 1;
+        } else {
+            m.series.levels.busy += 1;
+        }
+        m.series.note_concurrency();
+        let env = &mut self.envs[e as usize];
+        env.state = if cold { EnvState::Initializing } else { EnvState::Busy };
+        env.request = request;
+        env.source = source;
+        env.arrival = arrival;
+        env.start = now;
+        env.init = init;
+        env.run = run;
+        env.outcome = outcome;
+        env.cold = cold;
+        if cold {
+            q.schedule(now + init, Event::InitDone { env: e });
+        } else {
+            q.schedule(now + run, Event::Complete { env: e });
+        }
+    }
+
+    fn on_init_done(&mut self, now: Time, e: u32, q: &mut EventQueue<Event>) {
+        let env = &mut self.envs[e as usize];
+        env.state = EnvState::Busy;
+        let run = env.run;
+        let s = &mut self.funcs[env.func as usize].m.series;
+        s.advance(now);
+        s.levels.init -= 1;
+        s.levels.busy += 1;
+        q.schedule(now + run, Event::Complete { env: e });
+    }
+
+    fn on_complete(&mut self, now: Time, e: u32, q: &mut EventQueue<Event>) {
+        let env = self.envs[e as usize];
+        let f = env.func as usize;
+        self.release(f);
+        let bill_init = self.sc.pricing.bill_init;
+        let func = &mut self.funcs[f];
+        let m = &mut func.m;
+        m.series.advance(now);
+        m.series.levels.busy -= 1;
+        let billed_ms = if env.provisioned {
+            let ms = env.run.ceil_millis();
+            m.provisioned_exec_ms += ms;
+            m.series.current().provisioned_exec_ms += ms;
+            ms
+        } else {
+            let billed = if bill_init { env.run + env.init } else { env.run };
+            let ms = billed.ceil_millis();
+            m.ondemand_ms += ms;
+            m.series.current().ondemand_ms += ms;
+            ms
+        };
+        match env.outcome {
+            AttemptOutcome::Success => {
+                m.succeeded += 1;
+                m.record_latency(now - env.arrival);
+            }
+            AttemptOutcome::Error => {
+                m.errors += 1;
+                m.failed += 1;
+            }
+            AttemptOutcome::Timeout => {
+                m.timeouts += 1;
+                m.failed += 1;
+            }
+            AttemptOutcome::Throttled => unreachable!("a throttled attempt never starts"),
+        }
+        if let Some(log) = &mut self.attempts {
+            log.push(AttemptRecord {
+                request: env.request,
+                function: env.func,
+                source: env.source,
+                invocation: self.sc.sources[env.source as usize].invocation,
+                attempt: 1,
+                arrival: env.arrival,
+                start: env.start,
+                end: now,
+                cold: env.cold,
+                init: env.init,
+                duration: env.run,
+                billed_ms,
+                outcome: env.outcome,
+            });
+        }
+        // What becomes of the environment.
+        if env.provisioned {
+            func.pc_idle.push(e);
+            m.series.levels.idle += 1;
+            self.envs[e as usize].state = EnvState::Idle;
+        } else if env.outcome == AttemptOutcome::Timeout {
+            // A timeout resets the environment: the next request starts cold.
+            self.envs[e as usize].state = EnvState::Gone;
+            self.free_envs.push(e);
+        } else {
+            match func.keep_alive.on_idle(now) {
+                KeepAliveDecision::KeepFor(window) => {
+                    let deadline = now.saturating_add(window);
+                    func.idle.push_back(e);
+                    m.series.levels.idle += 1;
+                    let env = &mut self.envs[e as usize];
+                    env.state = EnvState::Idle;
+                    env.deadline = deadline;
+                    if func.check_at.is_none_or(|t| t > deadline) {
+                        func.check_at = Some(deadline);
+                        if deadline < self.end {
+                            q.schedule(deadline, Event::KeepAliveCheck { func: f as u32 });
+                        }
+                    }
+                }
+                KeepAliveDecision::TerminateNow => {
+                    self.envs[e as usize].state = EnvState::Gone;
+                    self.free_envs.push(e);
+                }
+            }
+        }
+    }
+
+    fn on_keep_alive_check(&mut self, now: Time, f: usize, q: &mut EventQueue<Event>) {
+        let func = &mut self.funcs[f];
+        func.m.series.advance(now);
+        if func.check_at == Some(now) {
+            func.check_at = None;
+        }
+        while let Some(&e) = func.idle.front() {
+            if self.envs[e as usize].deadline > now {
+                break;
+            }
+            func.idle.pop_front();
+            func.m.series.levels.idle -= 1;
+            self.envs[e as usize].state = EnvState::Gone;
+            self.free_envs.push(e);
+        }
+        if let Some(&e) = func.idle.front() {
+            let deadline = self.envs[e as usize].deadline;
+            if func.check_at.is_none_or(|t| t > deadline) {
+                func.check_at = Some(deadline);
+                if deadline < self.end {
+                    q.schedule(deadline, Event::KeepAliveCheck { func: f as u32 });
+                }
+            }
+        }
+    }
+
+    /// Closes the books at the end of the run and builds the report.
+    pub fn report(mut self, seed: u64, replication: u32, events: u64) -> RunReport {
+        let sc = self.sc;
+        let end = self.end;
+        let duration_ns = end.as_nanos() as f64;
+        let mut unfinished = vec![0u64; self.funcs.len()];
+        for env in &self.envs {
+            if matches!(env.state, EnvState::Initializing | EnvState::Busy) {
+                unfinished[env.func as usize] += 1;
+            }
+        }
+        for func in &mut self.funcs {
+            func.m.series.advance(end);
+        }
+        let pc_period = billing::provisioned_period(end);
+        let usage: Vec<(Sizing, Usage)> = sc
+            .functions
+            .iter()
+            .zip(&self.funcs)
+            .map(|(spec, func)| {
+                let sizing = Sizing { memory_mb: spec.memory_mb, architecture: spec.architecture };
+                let usage = Usage {
+                    requests: func.m.invocations,
+                    ondemand_ms: func.m.ondemand_ms,
+                    provisioned_exec_ms: func.m.provisioned_exec_ms,
+                    provisioned_env_ns: u128::from(func.provisioned) * u128::from(pc_period.as_nanos()),
+                };
+                (sizing, usage)
+            })
+            .collect();
+        let (costs, total_costs) = billing::bill(&sc.pricing, &usage);
+
+        let mut functions = Vec::with_capacity(self.funcs.len());
+        let mut series = Vec::with_capacity(self.funcs.len());
+        let mut total_hist = latency_histogram();
+        let (mut total_sum, mut total_max) = (0u128, 0u64);
+        let mut total = FunctionReport {
+            function: "*".to_string(),
+            requests: 0,
+            succeeded: 0,
+            failed: 0,
+            unfinished: 0,
+            invocations: 0,
+            cold_starts: 0,
+            throttles: 0,
+            errors: 0,
+            timeouts: 0,
+            retries: 0,
+            dry_runs: 0,
+            latency: LatencyReport::new(latency_histogram(), 0, 0),
+            max_concurrency: self.max_executing,
+            mean_concurrency: 0.0,
+            mean_instances: 0.0,
+            idle_gb_seconds: 0.0,
+            costs: total_costs,
+            limit: sc.account.concurrency_limit,
+        };
+        for (i, (spec, func)) in sc.functions.iter().zip(self.funcs).enumerate() {
+            let m = func.m;
+            let bins = m.series.bins();
+            let (mut busy, mut idle, mut init) = (0u128, 0u128, 0u128);
+            for b in bins {
+                busy += b.busy_area;
+                idle += b.idle_area;
+                init += b.init_area;
+            }
+            let rates = sc.pricing.rates(spec.architecture);
+            let gb = spec.memory_gb();
+            let rows: Vec<BinReport> = bins
+                .iter()
+                .enumerate()
+                .map(|(k, b)| {
+                    let len = m.series.bin_len(k).as_nanos() as f64;
+                    let pc_cost = f64::from(func.provisioned) * len / 1e9 * gb * rates.provisioned_per_gb_second;
+                    BinReport {
+                        time_s: (m.series.interval().as_nanos() as f64 * k as f64) / 1e9,
+                        arrivals: b.arrivals,
+                        invocations: b.invocations,
+                        cold_starts: b.cold_starts,
+                        throttles: b.throttles,
+                        concurrency: (b.busy_area + b.init_area) as f64 / len,
+                        concurrency_max: b.max_concurrency,
+                        instances_busy: b.busy_area as f64 / len,
+                        instances_idle: b.idle_area as f64 / len,
+                        instances_initializing: b.init_area as f64 / len,
+                        queue_depth: b.queue_area as f64 / len,
+                        cost_usd: b.invocations as f64 * sc.pricing.per_request()
+                            + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * rates.per_gb_second()
+                            + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
+                                * rates.provisioned_duration_per_gb_second
+                            + pc_cost,
+                    }
+                })
+                .collect();
+            series.push(rows);
+            total_hist.add(&m.latency).expect("histograms share bounds");
+            total_sum += m.latency_sum_ns;
+            total_max = total_max.max(m.latency_max_ns);
+            let r = FunctionReport {
+                function: spec.name.clone(),
+                requests: m.requests,
+                succeeded: m.succeeded,
+                failed: m.failed,
+                unfinished: unfinished[i],
+                invocations: m.invocations,
+                cold_starts: m.cold_starts,
+                throttles: m.throttles,
+                errors: m.errors,
+                timeouts: m.timeouts,
+                retries: m.retries,
+                dry_runs: m.dry_runs,
+                latency: LatencyReport::new(m.latency, m.latency_sum_ns, m.latency_max_ns),
+                max_concurrency: m.max_concurrency,
+                mean_concurrency: (busy + init) as f64 / duration_ns,
+                mean_instances: (busy + idle + init) as f64 / duration_ns,
+                idle_gb_seconds: idle as f64 / 1e9 * gb,
+                costs: costs[i],
+                limit: spec.reserved_concurrency.unwrap_or(sc.account.concurrency_limit),
+            };
+            total.requests += r.requests;
+            total.succeeded += r.succeeded;
+            total.failed += r.failed;
+            total.unfinished += r.unfinished;
+            total.invocations += r.invocations;
+            total.cold_starts += r.cold_starts;
+            total.throttles += r.throttles;
+            total.errors += r.errors;
+            total.timeouts += r.timeouts;
+            total.retries += r.retries;
+            total.dry_runs += r.dry_runs;
+            total.mean_concurrency += r.mean_concurrency;
+            total.mean_instances += r.mean_instances;
+            total.idle_gb_seconds += r.idle_gb_seconds;
+            functions.push(r);
+        }
+        total.latency = LatencyReport::new(total_hist, total_sum, total_max);
+        RunReport {
+            scenario: sc.name.clone(),
+            variant: "base".to_string(),
+            replication,
+            seed,
+            duration: end,
+            interval: sc.output.timeseries_interval,
+            concurrency_limit: sc.account.concurrency_limit,
+            functions,
+            total,
+            series,
+            sources: sc.sources.iter().map(|s| s.name.clone()).collect(),
+            attempts: self.attempts,
+            events,
+        }
+    }
+}
+
+impl Model for World<'_> {
+    type Event = Event;
+
+    #[inline]
+    fn handle(&mut self, now: Time, event: Event, q: &mut EventQueue<Event>) {
+        match event {
+            Event::Arrival { stream } => {
+                let s = &mut self.streams[stream as usize];
+                let (source, func, invocation) = (s.source, s.func as usize, s.invocation);
+                if let Some(t) = s.arrivals.next_arrival() {
+                    if t < self.end {
+                        q.schedule(t, Event::Arrival { stream });
+                    }
+                }
+                self.on_request(now, source, func, invocation, q);
+            }
+            Event::InitDone { env } => self.on_init_done(now, env, q),
+            Event::Complete { env } => self.on_complete(now, env, q),
+            Event::KeepAliveCheck { func } => self.on_keep_alive_check(now, func as usize, q),
+        }
+    }
+}

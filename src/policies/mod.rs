@@ -1,0 +1,8 @@
+//! Platform policies. Each is a trait whose implementations return decisions; the model
+//! (src/model) carries them out. A policy never reaches into the world.
+
+pub mod keepalive;
+pub mod selection;
+
+pub use keepalive::{KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec};
+pub use selection::{InstanceSelection, SelectionSpec};

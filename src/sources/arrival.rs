@@ -1,0 +1,291 @@
+//! Arrival processes: when a source offers its events. Each process of a source's `arrival`
+//! list is an independent stream; the source's arrivals are their superposition.
+
+use crate::engine::{SimRng, Time};
+use rand_distr::{Distribution, Exp1};
+
+/// How the rate moves from one stage to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ramp {
+    /// Each stage holds its rate for its whole duration.
+    Step,
+    /// The rate moves linearly from the previous stage's rate (or `start_rate`) to this one's.
+    Linear,
+}
+
+/// One stage of a `stages` process.
+#[derive(Clone, Copy, Debug)]
+pub struct Stage {
+    /// How long the stage lasts.
+    pub duration: Time,
+    /// Its (target) rate, events per second.
+    pub rate: f64,
+}
+
+/// A validated arrival process.
+#[derive(Clone, Debug)]
+pub enum ArrivalProcess {
+    /// Homogeneous Poisson process.
+    Poisson {
+        /// Events per second.
+        rate: f64,
+    },
+    /// Evenly spaced events, the first at t = 0.
+    Constant {
+        /// Events per second.
+        rate: f64,
+    },
+    /// `count` events spread evenly over `[at, at + over)` (all at `at` when `over` is 0).
+    Burst {
+        /// Start of the burst.
+        at: Time,
+        /// Number of events.
+        count: u64,
+        /// Spread.
+        over: Time,
+    },
+    /// Non-homogeneous Poisson process with a piecewise constant or linear rate.
+    Stages {
+        /// The stages, back to back from t = 0; the rate is zero after the last.
+        stages: Vec<Stage>,
+        /// Step or linear.
+        ramp: Ramp,
+        /// Rate at t = 0 for a linear ramp.
+        start_rate: f64,
+    },
+}
+
+impl ArrivalProcess {
+    /// The expected number of events in `[0, horizon)`.
+    pub fn expected_count(&self, horizon: Time) -> f64 {
+        let h = horizon.as_secs_f64();
+        match self {
+            ArrivalProcess::Poisson { rate } => rate * h,
+            ArrivalProcess::Constant { rate } => (rate * h).ceil(),
+            ArrivalProcess::Burst { at, count, over } => {
+                if *at >= horizon {
+                    0.0
+                } else if over.as_nanos() == 0 {
+                    *count as f64
+                } else {
+                    let inside = (horizon - *at).as_secs_f64() / over.as_secs_f64();
+                    (*count as f64) * inside.min(1.0)
+                }
+            }
+            ArrivalProcess::Stages { .. } => {
+                let segs = segments(self);
+                let mut total = 0.0;
+                for s in &segs {
+                    if s.start >= h {
+                        break;
+                    }
+                    let len = (s.end.min(h) - s.start).max(0.0);
+                    total += s.a * len + s.b * len * len / 2.0;
+                }
+                total
+            }
+        }
+    }
+}
+
+/// A piece of a piecewise-linear rate: rate(t) = a + b (t − start) on [start, end), seconds.
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    start: f64,
+    end: f64,
+    a: f64,
+    b: f64,
+}
+
+fn segments(p: &ArrivalProcess) -> Vec<Segment> {
+    let ArrivalProcess::Stages { stages, ramp, start_rate } = p else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(stages.len());
+    let mut t = 0.0;
+    let mut prev = *start_rate;
+    for s in stages {
+        let d = s.duration.as_secs_f64();
+        let seg = match ramp {
+            Ramp::Step => Segment { start: t, end: t + d, a: s.rate, b: 0.0 },
+            Ramp::Linear => {
+                let b = if d > 0.0 { (s.rate - prev) / d } else { 0.0 };
+                Segment { start: t, end: t + d, a: prev, b }
+            }
+        };
+        out.push(seg);
+        t += d;
+        prev = s.rate;
+    }
+    out
+}
+
+/// The state of one arrival process during a run.
+pub struct ArrivalStream {
+    kind: Kind,
+    rng: SimRng,
+}
+
+enum Kind {
+    Poisson { mean_gap_ns: f64, t: Time },
+    Constant { start: Time, period_ns: f64, k: u64 },
+    Burst { at: Time, count: u64, over: Time, i: u64 },
+    Stages { segs: Vec<Segment>, seg: usize, t: f64 },
+    Silent,
+}
+
+impl ArrivalStream {
+    /// A stream for `process` drawing from `rng`.
+    pub fn new(process: &ArrivalProcess, rng: SimRng) -> Self {
+        let kind = match process {
+            ArrivalProcess::Poisson { rate } if *rate > 0.0 => {
+                Kind::Poisson { mean_gap_ns: 1e9 / rate, t: Time::ZERO }
+            }
+            ArrivalProcess::Constant { rate } if *rate > 0.0 => {
+                Kind::Constant { start: Time::ZERO, period_ns: 1e9 / rate, k: 0 }
+            }
+            ArrivalProcess::Burst { at, count, over } if *count > 0 => {
+                Kind::Burst { at: *at, count: *count, over: *over, i: 0 }
+            }
+            ArrivalProcess::Stages { .. } => Kind::Stages { segs: segments(process), seg: 0, t: 0.0 },
+            _ => Kind::Silent,
+        };
+        ArrivalStream { kind, rng }
+    }
+
+    /// The time of the next event, or `None` when the process has no more.
+    #[inline]
+    pub fn next_arrival(&mut self) -> Option<Time> {
+        match &mut self.kind {
+            Kind::Poisson { mean_gap_ns, t } => {
+                let e: f64 = Exp1.sample(&mut self.rng);
+                // Round each gap to the nanosecond; never a zero gap pile-up in practice.
+                *t = t.saturating_add(Time((e * *mean_gap_ns + 0.5) as u64));
+                Some(*t)
+            }
+            Kind::Constant { start, period_ns, k } => {
+                // Computed from k, not accumulated, so there is no drift.
+                let t = start.saturating_add(Time((*k as f64 * *period_ns).round() as u64));
+                *k += 1;
+                Some(t)
+            }
+            Kind::Burst { at, count, over, i } => {
+                if *i >= *count {
+                    return None;
+                }
+                let off = (u128::from(over.as_nanos()) * u128::from(*i) / u128::from(*count)) as u64;
+                *i += 1;
+                Some(at.saturating_add(Time(off)))
+            }
+            Kind::Stages { segs, seg, t } => {
+                // Inversion of the cumulative intensity: draw E ~ Exp(1) and find x with
+                // ∫ rate = E, segment by segment.
+                let mut e: f64 = Exp1.sample(&mut self.rng);
+                while let Some(s) = segs.get(*seg) {
+                    let x0 = *t - s.start; // offset into the segment
+                    let len = s.end - *t;
+                    let r0 = s.a + s.b * x0; // rate at t
+                    let mass = r0 * len + s.b * len * len / 2.0;
+                    if mass >= e && mass > 0.0 {
+                        let dx = if s.b.abs() < 1e-15 {
+                            e / r0
+                        } else {
+                            // r0 dx + b dx²/2 = e  →  dx = (−r0 + sqrt(r0² + 2 b e)) / b
+                            let disc = (r0 * r0 + 2.0 * s.b * e).max(0.0);
+                            (disc.sqrt() - r0) / s.b
+                        };
+                        *t += dx.clamp(0.0, len);
+                        return Some(Time((*t * 1e9).round() as u64));
+                    }
+                    e -= mass.max(0.0);
+                    *t = s.end;
+                    *seg += 1;
+                }
+                None
+            }
+            Kind::Silent => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    fn count_before(p: &ArrivalProcess, horizon: Time, seed: u64) -> (u64, Vec<Time>) {
+        let mut s = ArrivalStream::new(p, RngStreams::new(seed).stream("a"));
+        let mut n = 0;
+        let mut first = Vec::new();
+        while let Some(t) = s.next_arrival() {
+            if t >= horizon {
+                break;
+            }
+            if first.len() < 5 {
+                first.push(t);
+            }
+            n += 1;
+        }
+        (n, first)
+    }
+
+    #[test]
+    fn constant_rate_is_exact_and_starts_at_zero() {
+        let p = ArrivalProcess::Constant { rate: 3.0 };
+        let (n, first) = count_before(&p, Time::from_secs(10), 0);
+        assert_eq!(n, 30);
+        assert_eq!(first[0], Time::ZERO);
+        assert_eq!(first[3], Time::from_secs(1));
+    }
+
+    #[test]
+    fn burst_spreads_count_evenly() {
+        let p = ArrivalProcess::Burst { at: Time::from_secs(5), count: 4, over: Time::from_secs(2) };
+        let (n, first) = count_before(&p, Time::from_secs(60), 0);
+        assert_eq!(n, 4);
+        assert_eq!(first, vec![Time::from_millis(5000), Time::from_millis(5500), Time::from_millis(6000), Time::from_millis(6500)]);
+    }
+
+    #[test]
+    fn poisson_count_matches_rate() {
+        let p = ArrivalProcess::Poisson { rate: 50.0 };
+        let (n, _) = count_before(&p, Time::from_secs(10_000), 4);
+        // mean 500,000, sd ~707
+        assert!((n as f64 - 500_000.0).abs() < 4.0 * 707.0, "{n}");
+    }
+
+    #[test]
+    fn linear_ramp_integrates_to_the_triangle() {
+        // 0 → 100/s over 100 s, then hold 100/s for 50 s: 5,000 + 5,000 expected.
+        let p = ArrivalProcess::Stages {
+            stages: vec![
+                Stage { duration: Time::from_secs(100), rate: 100.0 },
+                Stage { duration: Time::from_secs(50), rate: 100.0 },
+            ],
+            ramp: Ramp::Linear,
+            start_rate: 0.0,
+        };
+        assert!((p.expected_count(Time::from_secs(1000)) - 10_000.0).abs() < 1e-6);
+        let (n_first_half, _) = count_before(&p, Time::from_secs(50), 9);
+        // ∫0^50 t dt = 1,250 events in the first half of the ramp
+        assert!((n_first_half as f64 - 1250.0).abs() < 4.0 * 1250f64.sqrt(), "{n_first_half}");
+        let (n, _) = count_before(&p, Time::from_secs(1000), 9);
+        assert!((n as f64 - 10_000.0).abs() < 400.0, "{n}");
+    }
+
+    #[test]
+    fn step_stages_end_after_the_last_stage() {
+        let p = ArrivalProcess::Stages {
+            stages: vec![Stage { duration: Time::from_secs(10), rate: 0.0 }, Stage { duration: Time::from_secs(10), rate: 200.0 }],
+            ramp: Ramp::Step,
+            start_rate: 0.0,
+        };
+        let mut s = ArrivalStream::new(&p, RngStreams::new(2).stream("a"));
+        let mut n = 0;
+        while let Some(t) = s.next_arrival() {
+            assert!(t >= Time::from_secs(10) && t <= Time::from_secs(20), "{t:?}");
+            n += 1;
+        }
+        assert!((n as f64 - 2000.0).abs() < 200.0);
+    }
+}

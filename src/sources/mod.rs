@@ -1,0 +1,7 @@
+//! Event sources: the service catalog and the arrival processes that drive them.
+
+pub mod arrival;
+pub mod catalog;
+
+pub use arrival::{ArrivalProcess, ArrivalStream, Ramp, Stage};
+pub use catalog::{InvocationType, Service, SourceModel};
