@@ -9,5 +9,6 @@ pub mod billing;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod output;
 pub mod policies;
 pub mod sources;

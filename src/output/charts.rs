@@ -1,0 +1,1 @@
+//! Charts of one run (placeholder until the charts land).
