@@ -11,4 +11,5 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod policies;
+pub mod scenario;
 pub mod sources;

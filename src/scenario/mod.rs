@@ -1,0 +1,168 @@
+//! Reading scenario files: TOML in, a validated `model::Scenario` out, or an `InputError`
+//! that names the file, the position, the key and the fix.
+
+mod error;
+mod raw;
+mod validate;
+
+pub use error::{InputError, line_col, locate, suggest};
+pub use raw::parse_duration;
+
+use crate::model::Scenario;
+use std::path::Path;
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| InputError {
+        file: file.clone(),
+        position: None,
+        key: None,
+        message: format!("cannot read the scenario: {e}"),
+        help: None,
+    })?;
+    parse(&text, path)
+}
+
+/// Validates scenario `text`, read from `path` (used for messages, the default name and
+/// relative trace paths).
+pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
+    let file = path.display().to_string();
+    let raw: raw::RawScenario = toml::from_str(text).map_err(|e| from_toml(text, &file, &e))?;
+    validate::validate(raw, text, path)
+}
+
+/// Turns a TOML or serde error into an `InputError` with a position, a key and a
+/// did-you-mean for unknown keys.
+fn from_toml(text: &str, file: &str, e: &toml::de::Error) -> InputError {
+    let span = e.span();
+    let position = span.as_ref().map(|s| line_col(text, s.start));
+    let key = span.as_ref().and_then(|s| error::path_at(text, s.start));
+    let msg = e.message().trim().to_string();
+    let mut help = None;
+    let mut message = msg.clone();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((name, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            message = format!("unknown key `{name}`");
+            help = match suggest(name, candidates.iter().copied()) {
+                Some(s) => Some(format!("did you mean `{s}`?")),
+                None if !candidates.is_empty() => Some(format!("expected one of: {}", candidates.join(", "))),
+                None => None,
+            };
+        }
+    } else if let Some(field) = msg.strip_prefix("missing field `") {
+        message = format!("missing required key `{}`", field.trim_end_matches('`'));
+    }
+    InputError { file: file.to_string(), position, key, message, help }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> InputError {
+        parse(text, Path::new("t.toml")).expect_err("should be invalid")
+    }
+
+    const OK: &str = r#"
+duration = "10m"
+[[functions]]
+name = "api"
+duration = "100ms"
+[[sources]]
+service = "api_gateway"
+function = "api"
+arrival = { process = "poisson", rate = 5.0 }
+"#;
+
+    #[test]
+    fn a_minimal_scenario_parses_with_defaults() {
+        let s = parse(OK, Path::new("dir/minimal.toml")).unwrap();
+        assert_eq!(s.name, "minimal");
+        assert_eq!(s.functions[0].memory_mb, 128);
+        assert_eq!(s.sources[0].name, "api_gateway");
+        assert_eq!(s.account.concurrency_limit, 1000);
+    }
+
+    #[test]
+    fn misspelt_key_gets_position_and_suggestion() {
+        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nmemry_mb = 256"));
+        assert_eq!(e.position, Some((6, 1)), "{e}");
+        assert_eq!(e.key.as_deref(), Some("functions[0].memry_mb"), "{e}");
+        assert_eq!(e.help.as_deref(), Some("did you mean `memory_mb`?"), "{e}");
+    }
+
+    #[test]
+    fn range_errors_name_the_key() {
+        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nmemory_mb = 64"));
+        assert_eq!(e.key.as_deref(), Some("functions[0].memory_mb"));
+        assert_eq!(e.position, Some((6, 1)));
+        assert!(e.message.contains("128"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_strings_are_located() {
+        let e = err(&OK.replace("\"10m\"", "\"ten minutes\""));
+        assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
+        assert!(e.to_string().contains("not a duration"), "{e}");
+    }
+
+    #[test]
+    fn unknown_function_reference_suggests() {
+        let e = err(&OK.replace("function = \"api\"", "function = \"apj\""));
+        assert_eq!(e.key.as_deref(), Some("sources[0].function"));
+        assert_eq!(e.help.as_deref(), Some("did you mean `api`?"));
+    }
+
+    #[test]
+    fn async_sources_are_refused_until_supported() {
+        let e = err(&OK.replace("\"api_gateway\"", "\"s3\""));
+        assert!(e.message.contains("asynchronous"), "{e}");
+        let e = err(&OK.replace("\"api_gateway\"", "\"sqs\""));
+        assert!(e.message.contains("poll"), "{e}");
+        let e = err(&OK.replace("\"api_gateway\"", "\"api_gatway\""));
+        assert_eq!(e.help.as_deref(), Some("did you mean `api_gateway`?"));
+    }
+
+    #[test]
+    fn invocation_types_not_allowed_by_aws_are_refused() {
+        let e = err(&OK.replace("service = \"api_gateway\"", "service = \"alb\"\ninvocation = \"Event\""));
+        assert!(e.message.contains("RequestResponse"), "{e}");
+    }
+
+    #[test]
+    fn reserved_concurrency_rules() {
+        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nreserved_concurrency = 950"));
+        assert!(e.message.contains("900"), "{e}");
+        let e = err(&OK.replace(
+            "duration = \"100ms\"",
+            "duration = \"100ms\"\nreserved_concurrency = 10\nprovisioned_concurrency = 20",
+        ));
+        assert_eq!(e.key.as_deref(), Some("functions[0].provisioned_concurrency"), "{e}");
+    }
+
+    #[test]
+    fn other_rules() {
+        for (from, to, key) in [
+            ("\"10m\"", "\"0s\"", "duration"),
+            ("rate = 5.0", "rate = -1.0", "sources[0].arrival.rate"),
+            ("rate = 5.0", "rate = nan", "sources[0].arrival.rate"),
+            ("duration = \"100ms\"", "duration = \"100ms\"\ntimeout = \"901s\"", "functions[0].timeout"),
+            ("duration = \"100ms\"", "duration = \"100ms\"\nerror_rate = 1.5", "functions[0].error_rate"),
+            ("name = \"api\"", "name = \"api\"\narchitecture = \"arm\"", "functions[0].architecture"),
+            ("duration = \"100ms\"", "duration = { dist = \"lognormal\", median = \"100ms\" }", "functions[0].duration"),
+        ] {
+            let e = err(&OK.replacen(from, to, 1));
+            assert_eq!(e.key.as_deref(), Some(key), "{from} -> {to}: {e}");
+            assert!(e.position.is_some(), "{e}");
+        }
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let two = format!("{OK}\n[[functions]]\nname = \"api\"\nduration = \"1s\"\n");
+        let e = err(&two);
+        assert_eq!(e.key.as_deref(), Some("functions[1].name"));
+    }
+}

@@ -1,0 +1,300 @@
+//! The scenario file format: serde types that mirror the TOML exactly. Validation into the
+//! model's types happens in `validate.rs`; nothing outside `scenario/` sees these.
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, de::value::MapAccessDeserializer};
+use std::fmt;
+
+/// A duration written as a string with units, e.g. `"250ms"`, `"1h30m"`, `"0.5s"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawDuration(pub crate::engine::Time);
+
+/// Parses `"250ms"`, `"2s"`, `"1h30m"`, `"1h 30m"`, `"0.5s"`, `"1.5m"`.
+pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("an empty string is not a duration".into());
+    }
+    if let Ok(d) = humantime::parse_duration(t) {
+        return Ok(d.into());
+    }
+    // humantime takes whole numbers only; also accept one decimal number with a unit.
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let unit_ns: f64 = match unit.trim() {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" | "sec" | "secs" => 1e9,
+        "m" | "min" | "mins" => 60e9,
+        "h" | "hr" | "hrs" => 3600e9,
+        "d" | "day" | "days" => 86_400e9,
+        _ => return Err(format!("`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\"")),
+    };
+    match num.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 && x * unit_ns < u64::MAX as f64 => {
+            Ok(crate::engine::Time((x * unit_ns).round() as u64))
+        }
+        _ => Err(format!("`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\"")),
+    }
+}
+
+impl<'de> Deserialize<'de> for RawDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawDuration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration string with units, like \"250ms\", \"2s\" or \"1h30m\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDuration, E> {
+                parse_duration(s).map(RawDuration).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDuration, E> {
+                if v == 0 {
+                    Ok(RawDuration(crate::engine::Time::ZERO))
+                } else {
+                    Err(E::custom(format!("a bare number is ambiguous: write a unit, e.g. \"{v}s\" or \"{v}ms\"")))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub duration: Option<RawDuration>,
+    pub seed: Option<i64>,
+    pub replications: Option<i64>,
+    pub account: Option<RawAccount>,
+    pub pricing: Option<RawPricing>,
+    pub platform: Option<RawPlatform>,
+    #[serde(default)]
+    pub functions: Vec<RawFunction>,
+    #[serde(default)]
+    pub sources: Vec<RawSource>,
+    pub output: Option<RawOutput>,
+    pub sweep: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub concurrency_limit: Option<i64>,
+    pub scaling_rate: Option<i64>,
+    pub scaling_interval: Option<RawDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricing {
+    pub preset: Option<String>,
+    pub per_gb_second: Option<f64>,
+    pub per_million_requests: Option<f64>,
+    pub bill_init: Option<bool>,
+    pub provisioned_per_gb_second: Option<f64>,
+    pub provisioned_duration_per_gb_second: Option<f64>,
+    pub free_tier: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatform {
+    pub instance_selection: Option<String>,
+    pub hosts: Option<toml::Value>,
+    pub host_memory_mb: Option<toml::Value>,
+    pub host_cores: Option<toml::Value>,
+    pub placement: Option<toml::Value>,
+    pub eviction: Option<toml::Value>,
+    pub keep_alive: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunction {
+    pub name: Option<String>,
+    pub memory_mb: Option<i64>,
+    pub architecture: Option<String>,
+    pub timeout: Option<RawDuration>,
+    pub duration: Option<RawDist>,
+    pub init: Option<RawDist>,
+    pub reserved_concurrency: Option<i64>,
+    pub provisioned_concurrency: Option<toml::Value>,
+    pub error_rate: Option<f64>,
+    pub keep_alive: Option<RawKeepAlive>,
+    // Accepted by the format, refused until their features land.
+    pub efs: Option<toml::Value>,
+    pub efs_mount: Option<toml::Value>,
+    pub max_event_age: Option<toml::Value>,
+    pub max_retry_attempts: Option<toml::Value>,
+    pub cpu_bound_fraction: Option<toml::Value>,
+    pub reference_memory_mb: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeepAlive {
+    pub policy: String,
+    pub idle: Option<RawDuration>,
+}
+
+/// A distribution: a bare duration string (a constant) or a table with `dist`.
+#[derive(Debug)]
+pub enum RawDist {
+    Constant(RawDuration),
+    Table(RawDistTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistTable {
+    pub dist: String,
+    pub value: Option<RawDuration>,
+    pub mean: Option<RawDuration>,
+    pub min: Option<RawDuration>,
+    pub max: Option<RawDuration>,
+    pub std: Option<RawDuration>,
+    pub median: Option<RawDuration>,
+    pub sigma: Option<f64>,
+    pub shape: Option<f64>,
+    pub scale: Option<RawDuration>,
+    pub percentiles: Option<toml::Value>,
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration string (a constant) or a table like { dist = \"lognormal\", median = \"120ms\", sigma = 0.6 }")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDist, E> {
+                parse_duration(s).map(|t| RawDist::Constant(RawDuration(t))).map_err(E::custom)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+                RawDistTable::deserialize(MapAccessDeserializer::new(map)).map(RawDist::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub name: Option<String>,
+    pub service: String,
+    pub function: Option<String>,
+    pub invocation: Option<String>,
+    pub arrival: Option<OneOrMany<RawArrival>>,
+    // Accepted by the format, refused until their features land.
+    pub client_retries: Option<toml::Value>,
+    pub client_backoff: Option<toml::Value>,
+    pub batch_size: Option<toml::Value>,
+    pub batching_window: Option<toml::Value>,
+    pub max_concurrency: Option<toml::Value>,
+    pub visibility_timeout: Option<toml::Value>,
+    pub max_receive_count: Option<toml::Value>,
+    pub report_batch_item_failures: Option<toml::Value>,
+    pub shards: Option<toml::Value>,
+    pub parallelization_factor: Option<toml::Value>,
+    pub max_retry_attempts: Option<toml::Value>,
+    pub retention: Option<toml::Value>,
+    pub bisect_on_error: Option<toml::Value>,
+    pub per_record: Option<toml::Value>,
+}
+
+/// One table, or an array of them.
+#[derive(Debug)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table like { process = \"poisson\", rate = 10.0 }, or an array of them")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| OneOrMany(vec![t]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(t) = seq.next_element()? {
+                    v.push(t);
+                }
+                Ok(OneOrMany(v))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+// The fields of processes that are not supported yet are read only so that the error names
+// the process rather than an unknown key.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrival {
+    pub process: String,
+    pub rate: Option<f64>,
+    pub at: Option<RawDuration>,
+    pub count: Option<i64>,
+    pub over: Option<RawDuration>,
+    pub stages: Option<Vec<RawStage>>,
+    pub ramp: Option<String>,
+    pub start_rate: Option<f64>,
+    // Accepted by the format, refused until their processes land.
+    pub mean_rate: Option<toml::Value>,
+    pub amplitude: Option<toml::Value>,
+    pub period: Option<toml::Value>,
+    pub peak_at: Option<toml::Value>,
+    pub rates: Option<toml::Value>,
+    pub mean_dwell: Option<toml::Value>,
+    pub path: Option<toml::Value>,
+    pub format: Option<toml::Value>,
+    pub function: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub duration: RawDuration,
+    pub rate: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    pub dir: Option<String>,
+    pub timeseries_interval: Option<RawDuration>,
+    pub invocations: Option<bool>,
+    pub charts: Option<bool>,
+    pub trace: Option<toml::Value>,
+    pub trace_limit: Option<toml::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Time;
+
+    #[test]
+    fn durations_with_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Time::from_millis(250)));
+        assert_eq!(parse_duration("1h30m"), Ok(Time::from_secs(5400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Time::from_secs(5400)));
+        assert_eq!(parse_duration("0.5s"), Ok(Time::from_millis(500)));
+        assert_eq!(parse_duration("1.5m"), Ok(Time::from_secs(90)));
+        assert!(parse_duration("12").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}

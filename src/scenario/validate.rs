@@ -1,0 +1,643 @@
+//! Validation: every rule a user can break, checked once, with the key and position of the
+//! offending value. Turns `raw` types into the model's.
+
+use super::error::{InputError, line_col, locate, suggest};
+use super::raw::{RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawScenario, RawSource};
+use crate::billing::{Architecture, Pricing};
+use crate::engine::Time;
+use crate::model::config::{Account, Function, Output, Platform, Scenario, Source, default_interval};
+use crate::model::Dist;
+use crate::policies::{KeepAliveSpec, SelectionSpec};
+use crate::sources::catalog::{self, InvocationType, SourceModel};
+use crate::sources::{ArrivalProcess, Ramp, Stage};
+use rand_distr::{Gamma, LogNormal, Pareto, Weibull};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// AWS's defaults where a key is absent.
+const DEFAULT_MEMORY_MB: i64 = 128;
+const DEFAULT_TIMEOUT: Time = Time::from_secs(3);
+const DEFAULT_KEEP_ALIVE: Time = Time::from_secs(360);
+const MAX_TIMEOUT: Time = Time::from_secs(900);
+const MAX_SERIES_ROWS: u64 = 1_000_000;
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: String,
+}
+
+type R<T> = Result<T, InputError>;
+
+impl Ctx<'_> {
+    fn err(&self, key: &str, message: impl Into<String>) -> InputError {
+        let position = locate(self.text, key).map(|s| line_col(self.text, s.start));
+        InputError { file: self.file.clone(), position, key: Some(key.to_string()), message: message.into(), help: None }
+    }
+
+    fn err_help(&self, key: &str, message: impl Into<String>, help: Option<String>) -> InputError {
+        InputError { help, ..self.err(key, message) }
+    }
+
+    fn not_yet(&self, key: &str, what: &str) -> InputError {
+        self.err(key, format!("{what} is not supported yet by this version of lambdasim"))
+    }
+
+    fn int(&self, key: &str, v: i64, lo: i64, hi: i64, what: &str) -> R<u32> {
+        if v < lo || v > hi {
+            return Err(self.err(key, format!("{what} must be between {lo} and {hi}, got {v}")));
+        }
+        Ok(v as u32)
+    }
+
+    fn rate(&self, key: &str, v: f64) -> R<f64> {
+        if !v.is_finite() || v < 0.0 {
+            return Err(self.err(key, format!("a rate must be a finite number of events per second ≥ 0, got {v}")));
+        }
+        Ok(v)
+    }
+
+    fn price(&self, key: &str, v: Option<f64>) -> R<Option<f64>> {
+        match v {
+            Some(p) if !p.is_finite() || p < 0.0 => Err(self.err(key, format!("a price must be finite and ≥ 0, got {p}"))),
+            other => Ok(other),
+        }
+    }
+
+    fn choice<'c>(&self, key: &str, value: &str, options: &[&'c str], what: &str) -> R<&'c str> {
+        if let Some(o) = options.iter().find(|o| **o == value) {
+            return Ok(o);
+        }
+        let help = suggest(value, options.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some(format!("expected one of: {}", options.join(", "))));
+        Err(self.err_help(key, format!("unknown {what} `{value}`"), help))
+    }
+}
+
+fn check_name(ctx: &Ctx, key: &str, name: &str, what: &str) -> R<()> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !ok {
+        return Err(ctx.err(key, format!("{what} `{name}` must use only A-Z a-z 0-9 _ . - and not start with `.`")));
+    }
+    Ok(())
+}
+
+pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
+    let ctx = Ctx { text, file: path.display().to_string() };
+
+    let name = match &raw.name {
+        Some(n) => n.clone(),
+        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into()),
+    };
+    check_name(&ctx, "name", &name, "the scenario name")?;
+    let Some(RawDuration(duration)) = raw.duration else {
+        return Err(InputError {
+            file: ctx.file.clone(),
+            position: None,
+            key: Some("duration".into()),
+            message: "missing required key `duration` (the simulated time, e.g. duration = \"30m\")".into(),
+            help: None,
+        });
+    };
+    if duration == Time::ZERO {
+        return Err(ctx.err("duration", "the simulated duration must be greater than 0"));
+    }
+    let seed = match raw.seed {
+        Some(s) if s < 0 => return Err(ctx.err("seed", format!("the seed must be ≥ 0, got {s}"))),
+        Some(s) => s as u64,
+        None => 0,
+    };
+    let replications = match raw.replications {
+        Some(r) => ctx.int("replications", r, 1, 100_000, "replications")?,
+        None => 1,
+    };
+    if raw.sweep.is_some() {
+        return Err(ctx.not_yet("sweep", "`[sweep]`"));
+    }
+
+    let mut account = Account::default();
+    if let Some(a) = &raw.account {
+        if let Some(v) = a.concurrency_limit {
+            account.concurrency_limit = ctx.int("account.concurrency_limit", v, 1, 10_000_000, "the concurrency limit")?;
+        }
+        if let Some(v) = a.scaling_rate {
+            account.scaling_rate = ctx.int("account.scaling_rate", v, 1, 10_000_000, "the scaling rate")?;
+        }
+        if let Some(RawDuration(t)) = a.scaling_interval {
+            if t == Time::ZERO {
+                return Err(ctx.err("account.scaling_interval", "the scaling interval must be greater than 0"));
+            }
+            account.scaling_interval = t;
+        }
+    }
+
+    let mut platform = Platform::default();
+    if let Some(p) = &raw.platform {
+        for (key, v) in [
+            ("hosts", &p.hosts),
+            ("host_memory_mb", &p.host_memory_mb),
+            ("host_cores", &p.host_cores),
+            ("placement", &p.placement),
+            ("eviction", &p.eviction),
+            ("keep_alive", &p.keep_alive),
+        ] {
+            if v.is_some() {
+                return Err(ctx.not_yet(&format!("platform.{key}"), &format!("`platform.{key}` (finite clusters and platform-wide policies)")));
+            }
+        }
+        if let Some(s) = &p.instance_selection {
+            platform.instance_selection = match ctx.choice("platform.instance_selection", s, &["mru", "lru", "random"], "instance selection")? {
+                "lru" => SelectionSpec::Lru,
+                "random" => SelectionSpec::Random,
+                _ => SelectionSpec::Mru,
+            };
+        }
+    }
+
+    let pricing = validate_pricing(&ctx, &raw)?;
+
+    if raw.functions.is_empty() {
+        return Err(ctx.err("functions", "a scenario needs at least one [[functions]] table"));
+    }
+    let mut functions = Vec::with_capacity(raw.functions.len());
+    let mut names = HashSet::new();
+    for (i, f) in raw.functions.iter().enumerate() {
+        let func = validate_function(&ctx, i, f, &pricing)?;
+        if !names.insert(func.name.clone()) {
+            return Err(ctx.err(&format!("functions[{i}].name"), format!("a function named `{}` already exists", func.name)));
+        }
+        functions.push(func);
+    }
+    // AWS: at least 100 of the account's concurrency stays unreserved.
+    let unreserved_min = 100.min(account.concurrency_limit);
+    let max_reservable = account.concurrency_limit - unreserved_min;
+    let mut claimed: u64 = 0;
+    for (i, f) in functions.iter().enumerate() {
+        claimed += u64::from(f.reserved_concurrency.unwrap_or(f.provisioned_concurrency));
+        if claimed > u64::from(max_reservable) {
+            let key = if f.reserved_concurrency.is_some() { "reserved_concurrency" } else { "provisioned_concurrency" };
+            return Err(ctx.err(
+                &format!("functions[{i}].{key}"),
+                format!(
+                    "reserved and provisioned concurrency add up to {claimed}, more than the {max_reservable} an account with concurrency_limit = {} may set aside (AWS keeps 100 unreserved)",
+                    account.concurrency_limit
+                ),
+            ));
+        }
+    }
+
+    let mut sources = Vec::with_capacity(raw.sources.len());
+    let mut source_names = HashSet::new();
+    for (i, s) in raw.sources.iter().enumerate() {
+        let src = validate_source(&ctx, i, s, &functions)?;
+        if !source_names.insert(src.name.clone()) {
+            let key = if s.name.is_some() { format!("sources[{i}].name") } else { format!("sources[{i}]") };
+            return Err(ctx.err_help(
+                &key,
+                format!("a source named `{}` already exists", src.name),
+                Some("give each source a unique `name`".into()),
+            ));
+        }
+        sources.push(src);
+    }
+
+    let mut output = Output {
+        dir: PathBuf::from("output"),
+        timeseries_interval: default_interval(duration),
+        invocations: false,
+        charts: true,
+    };
+    if let Some(o) = &raw.output {
+        if o.trace.is_some() || o.trace_limit.is_some() {
+            return Err(ctx.not_yet("output.trace", "`output.trace`"));
+        }
+        if let Some(d) = &o.dir {
+            if d.is_empty() {
+                return Err(ctx.err("output.dir", "the output folder must not be empty"));
+            }
+            output.dir = PathBuf::from(d);
+        }
+        if let Some(RawDuration(t)) = o.timeseries_interval {
+            if t == Time::ZERO {
+                return Err(ctx.err("output.timeseries_interval", "the interval must be greater than 0"));
+            }
+            let rows = duration.as_nanos().div_ceil(t.as_nanos());
+            if rows > MAX_SERIES_ROWS {
+                return Err(ctx.err(
+                    "output.timeseries_interval",
+                    format!("{rows} intervals per function is too many (at most {MAX_SERIES_ROWS}); choose a longer interval"),
+                ));
+            }
+            output.timeseries_interval = t;
+        }
+        output.invocations = o.invocations.unwrap_or(false);
+        output.charts = o.charts.unwrap_or(true);
+    }
+
+    Ok(Scenario {
+        name,
+        description: raw.description.clone().unwrap_or_default(),
+        path: Some(path.to_path_buf()),
+        duration,
+        seed,
+        replications,
+        account,
+        platform,
+        pricing,
+        functions,
+        sources,
+        output,
+    })
+}
+
+fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
+    let Some(p) = &raw.pricing else {
+        return Ok(Pricing::preset("aws-x86-2025").expect("built-in preset"));
+    };
+    let preset = match &p.preset {
+        Some(name) => ctx.choice("pricing.preset", name, crate::billing::PRESETS, "pricing preset")?,
+        None => "aws-x86-2025",
+    };
+    let mut pricing = Pricing::preset(preset).expect("built-in preset");
+    if let Some(v) = ctx.price("pricing.per_gb_second", p.per_gb_second)? {
+        // An override is one flat rate for every function, whatever its architecture.
+        pricing.x86.tiers = vec![(f64::INFINITY, v)];
+        pricing.arm64.tiers = vec![(f64::INFINITY, v)];
+    }
+    if let Some(v) = ctx.price("pricing.per_million_requests", p.per_million_requests)? {
+        pricing.per_million_requests = v;
+    }
+    if let Some(v) = ctx.price("pricing.provisioned_per_gb_second", p.provisioned_per_gb_second)? {
+        pricing.x86.provisioned_per_gb_second = v;
+        pricing.arm64.provisioned_per_gb_second = v;
+    }
+    if let Some(v) = ctx.price("pricing.provisioned_duration_per_gb_second", p.provisioned_duration_per_gb_second)? {
+        pricing.x86.provisioned_duration_per_gb_second = v;
+        pricing.arm64.provisioned_duration_per_gb_second = v;
+    }
+    if let Some(v) = p.bill_init {
+        pricing.bill_init = v;
+    }
+    if let Some(v) = p.free_tier {
+        pricing.free_tier = v;
+    }
+    Ok(pricing)
+}
+
+fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) -> R<Function> {
+    let k = |key: &str| format!("functions[{i}].{key}");
+    for (key, v) in [
+        ("efs", &f.efs),
+        ("efs_mount", &f.efs_mount),
+        ("max_event_age", &f.max_event_age),
+        ("max_retry_attempts", &f.max_retry_attempts),
+        ("cpu_bound_fraction", &f.cpu_bound_fraction),
+        ("reference_memory_mb", &f.reference_memory_mb),
+    ] {
+        if v.is_some() {
+            return Err(ctx.not_yet(&k(key), &format!("`{key}`")));
+        }
+    }
+    let name = f.name.clone().unwrap_or_else(|| format!("function{i}"));
+    check_name(ctx, &k("name"), &name, "the function name")?;
+    let memory_mb = ctx.int(&k("memory_mb"), f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB), 128, 10_240, "memory_mb (MB)")?;
+    let architecture = match &f.architecture {
+        None => pricing.default_architecture,
+        Some(a) => match ctx.choice(&k("architecture"), a, &["x86_64", "arm64"], "architecture")? {
+            "arm64" => Architecture::Arm64,
+            _ => Architecture::X86_64,
+        },
+    };
+    let timeout = f.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
+    if timeout == Time::ZERO || timeout > MAX_TIMEOUT {
+        return Err(ctx.err(&k("timeout"), format!("the timeout must be greater than 0 and at most 900s, got {timeout}")));
+    }
+    let Some(duration) = &f.duration else {
+        return Err(ctx.err(&format!("functions[{i}]"), format!("function `{name}` needs a `duration` (its execution time, e.g. duration = \"120ms\")")));
+    };
+    let duration = validate_dist(ctx, &k("duration"), duration)?;
+    let init = match &f.init {
+        Some(d) => validate_dist(ctx, &k("init"), d)?,
+        // A typical managed-runtime cold start (reference/aws-lambda.md).
+        None => Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants")),
+    };
+    let reserved_concurrency = match f.reserved_concurrency {
+        Some(r) => Some(ctx.int(&k("reserved_concurrency"), r, 0, 10_000_000, "reserved_concurrency")?),
+        None => None,
+    };
+    let provisioned_concurrency = match &f.provisioned_concurrency {
+        None => 0,
+        Some(toml::Value::Integer(n)) => ctx.int(&k("provisioned_concurrency"), *n, 0, 10_000_000, "provisioned_concurrency")?,
+        Some(_) => {
+            return Err(ctx.err(&k("provisioned_concurrency"), "expected a whole number of environments (schedules and autoscaling are not supported yet)"));
+        }
+    };
+    if let Some(r) = reserved_concurrency {
+        if provisioned_concurrency > r {
+            return Err(ctx.err(
+                &k("provisioned_concurrency"),
+                format!("provisioned concurrency ({provisioned_concurrency}) cannot exceed reserved concurrency ({r})"),
+            ));
+        }
+    }
+    let error_rate = f.error_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&error_rate) {
+        return Err(ctx.err(&k("error_rate"), format!("error_rate is a probability between 0 and 1, got {error_rate}")));
+    }
+    let keep_alive = match &f.keep_alive {
+        None => KeepAliveSpec::Fixed { idle: DEFAULT_KEEP_ALIVE },
+        Some(ka) => match ctx.choice(&k("keep_alive.policy"), &ka.policy, &["fixed", "none"], "keep-alive policy")? {
+            "none" => KeepAliveSpec::None,
+            _ => match ka.idle {
+                Some(RawDuration(idle)) => KeepAliveSpec::Fixed { idle },
+                None => return Err(ctx.err(&k("keep_alive"), "a fixed keep-alive needs `idle`, e.g. { policy = \"fixed\", idle = \"10m\" }")),
+            },
+        },
+    };
+    Ok(Function {
+        name,
+        memory_mb,
+        architecture,
+        timeout,
+        duration,
+        init,
+        reserved_concurrency,
+        provisioned_concurrency,
+        error_rate,
+        keep_alive,
+    })
+}
+
+fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
+    let t = match d {
+        RawDist::Constant(RawDuration(t)) => return Ok(Dist::Constant(*t)),
+        RawDist::Table(t) => t,
+    };
+    let kind = ctx.choice(
+        &format!("{key}.dist"),
+        &t.dist,
+        &["constant", "exponential", "uniform", "normal", "lognormal", "gamma", "weibull", "pareto", "empirical"],
+        "distribution",
+    )?;
+    let ns = |d: Option<RawDuration>| d.map(|d| d.0.as_nanos() as f64);
+    let need = |v: Option<f64>, what: &str| -> R<f64> {
+        v.ok_or_else(|| ctx.err(key, format!("a `{kind}` distribution needs `{what}`")))
+    };
+    let positive = |v: f64, what: &str| -> R<f64> {
+        if v.is_finite() && v > 0.0 { Ok(v) } else { Err(ctx.err(key, format!("`{what}` must be greater than 0, got {v}"))) }
+    };
+    let only = |allowed: &[&str]| -> R<()> { check_only(ctx, key, kind, t, allowed) };
+    Ok(match kind {
+        "constant" => {
+            only(&["value"])?;
+            Dist::Constant(Time(need(ns(t.value), "value")? as u64))
+        }
+        "exponential" => {
+            only(&["mean"])?;
+            Dist::Exponential { mean: positive(need(ns(t.mean), "mean")?, "mean")? }
+        }
+        "uniform" => {
+            only(&["min", "max"])?;
+            let (min, max) = (need(ns(t.min), "min")?, need(ns(t.max), "max")?);
+            if min > max {
+                return Err(ctx.err(key, "`min` must not exceed `max`"));
+            }
+            Dist::Uniform { min, max }
+        }
+        "normal" => {
+            only(&["mean", "std"])?;
+            Dist::Normal { mean: positive(need(ns(t.mean), "mean")?, "mean")?, std: need(ns(t.std), "std")? }
+        }
+        "lognormal" => {
+            if t.median.is_some() || t.sigma.is_some() {
+                only(&["median", "sigma"])?;
+                let median = positive(need(ns(t.median), "median")?, "median")?;
+                let sigma = need(t.sigma, "sigma")?;
+                if !sigma.is_finite() || sigma < 0.0 {
+                    return Err(ctx.err(key, format!("`sigma` must be ≥ 0, got {sigma}")));
+                }
+                Dist::LogNormal(LogNormal::new(median.ln(), sigma).map_err(|e| ctx.err(key, e.to_string()))?)
+            } else {
+                only(&["mean", "std"])?;
+                let mean = positive(need(ns(t.mean), "mean` and `std` (or `median` and `sigma")?, "mean")?;
+                let std = need(ns(t.std), "std")?;
+                let s2 = (1.0 + (std / mean).powi(2)).ln();
+                Dist::LogNormal(LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).map_err(|e| ctx.err(key, e.to_string()))?)
+            }
+        }
+        "gamma" => {
+            only(&["shape", "mean"])?;
+            let shape = positive(need(t.shape, "shape")?, "shape")?;
+            let mean = positive(need(ns(t.mean), "mean")?, "mean")?;
+            Dist::Gamma(Gamma::new(shape, mean / shape).map_err(|e| ctx.err(key, e.to_string()))?)
+        }
+        "weibull" => {
+            only(&["shape", "scale"])?;
+            let shape = positive(need(t.shape, "shape")?, "shape")?;
+            let scale = positive(need(ns(t.scale), "scale")?, "scale")?;
+            Dist::Weibull(Weibull::new(scale, shape).map_err(|e| ctx.err(key, e.to_string()))?)
+        }
+        "pareto" => {
+            only(&["shape", "scale"])?;
+            let shape = positive(need(t.shape, "shape")?, "shape")?;
+            let scale = positive(need(ns(t.scale), "scale")?, "scale")?;
+            Dist::Pareto(Pareto::new(scale, shape).map_err(|e| ctx.err(key, e.to_string()))?)
+        }
+        _ => return Err(ctx.not_yet(&format!("{key}.dist"), "the `empirical` distribution")),
+    })
+}
+
+/// Refuses parameters that do not belong to the chosen distribution.
+fn check_only(ctx: &Ctx, key: &str, kind: &str, t: &RawDistTable, allowed: &[&str]) -> R<()> {
+    let present = [
+        ("value", t.value.is_some()),
+        ("mean", t.mean.is_some()),
+        ("min", t.min.is_some()),
+        ("max", t.max.is_some()),
+        ("std", t.std.is_some()),
+        ("median", t.median.is_some()),
+        ("sigma", t.sigma.is_some()),
+        ("shape", t.shape.is_some()),
+        ("scale", t.scale.is_some()),
+        ("percentiles", t.percentiles.is_some()),
+    ];
+    for (name, is) in present {
+        if is && !allowed.contains(&name) {
+            return Err(ctx.err(
+                &format!("{key}.{name}"),
+                format!("`{name}` is not a parameter of the `{kind}` distribution (expected {})", allowed.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -> R<Source> {
+    let k = |key: &str| format!("sources[{i}].{key}");
+    let service = match catalog::lookup(&s.service) {
+        Some(svc) => svc,
+        None => {
+            let help = suggest(&s.service, catalog::all_names()).map(|x| format!("did you mean `{x}`?")).or_else(|| {
+                Some(format!("services: {}", catalog::all_names().collect::<Vec<_>>().join(", ")))
+            });
+            return Err(ctx.err_help(&k("service"), format!("unknown service `{}`", s.service), help));
+        }
+    };
+    match service.model {
+        SourceModel::AsyncPush => {
+            return Err(ctx.err(
+                &k("service"),
+                format!("`{}` is an asynchronous (Event) source; asynchronous invocation is not supported yet by this version of lambdasim", service.name),
+            ));
+        }
+        SourceModel::Poll => {
+            return Err(ctx.err(
+                &k("service"),
+                format!("`{}` is a poll source (event source mapping); the poll model is not supported yet by this version of lambdasim", service.name),
+            ));
+        }
+        SourceModel::SyncPush => {}
+    }
+    for (key, v) in [
+        ("client_retries", &s.client_retries),
+        ("client_backoff", &s.client_backoff),
+        ("batch_size", &s.batch_size),
+        ("batching_window", &s.batching_window),
+        ("max_concurrency", &s.max_concurrency),
+        ("visibility_timeout", &s.visibility_timeout),
+        ("max_receive_count", &s.max_receive_count),
+        ("report_batch_item_failures", &s.report_batch_item_failures),
+        ("shards", &s.shards),
+        ("parallelization_factor", &s.parallelization_factor),
+        ("max_retry_attempts", &s.max_retry_attempts),
+        ("retention", &s.retention),
+        ("bisect_on_error", &s.bisect_on_error),
+        ("per_record", &s.per_record),
+    ] {
+        if v.is_some() {
+            return Err(ctx.not_yet(&k(key), &format!("`{key}` on a {} source", service.name)));
+        }
+    }
+    let name = s.name.clone().unwrap_or_else(|| service.name.to_string());
+    check_name(ctx, &k("name"), &name, "the source name")?;
+    let function = match &s.function {
+        Some(f) => match functions.iter().position(|x| &x.name == f) {
+            Some(p) => p,
+            None => {
+                let help = suggest(f, functions.iter().map(|x| x.name.as_str()))
+                    .map(|x| format!("did you mean `{x}`?"))
+                    .or_else(|| Some(format!("functions: {}", functions.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", "))));
+                return Err(ctx.err_help(&k("function"), format!("no function named `{f}`"), help));
+            }
+        },
+        None if functions.len() == 1 => 0,
+        None => return Err(ctx.err(&format!("sources[{i}]"), "this source needs `function`: the scenario has several functions")),
+    };
+    let invocation = match &s.invocation {
+        None => service.allowed[0],
+        Some(name) => {
+            let all = ["RequestResponse", "Event", "DryRun"];
+            let t = match ctx.choice(&k("invocation"), name, &all, "invocation type")? {
+                "Event" => InvocationType::Event,
+                "DryRun" => InvocationType::DryRun,
+                _ => InvocationType::RequestResponse,
+            };
+            if !service.allowed.contains(&t) {
+                let allowed: Vec<&str> = service.allowed.iter().map(|a| a.as_str()).collect();
+                return Err(ctx.err(
+                    &k("invocation"),
+                    format!("`{}` cannot invoke with `{name}`; allowed: {}", service.name, allowed.join(", ")),
+                ));
+            }
+            if t == InvocationType::Event {
+                return Err(ctx.err(&k("invocation"), "asynchronous (Event) invocation is not supported yet by this version of lambdasim"));
+            }
+            t
+        }
+    };
+    let Some(arrival) = &s.arrival else {
+        return Err(ctx.err(&format!("sources[{i}]"), "a source needs `arrival`, e.g. arrival = { process = \"poisson\", rate = 10.0 }"));
+    };
+    let many = arrival.0.len() > 1;
+    let mut processes = Vec::with_capacity(arrival.0.len());
+    for (j, a) in arrival.0.iter().enumerate() {
+        let key = if many { format!("sources[{i}].arrival[{j}]") } else { format!("sources[{i}].arrival") };
+        processes.push(validate_arrival(ctx, &key, a)?);
+    }
+    Ok(Source { name, service, function, invocation, arrival: processes })
+}
+
+fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
+    let kind = ctx.choice(
+        &format!("{key}.process"),
+        &a.process,
+        &["poisson", "constant", "burst", "stages", "diurnal", "mmpp", "trace"],
+        "arrival process",
+    )?;
+    let present = [
+        ("rate", a.rate.is_some()),
+        ("at", a.at.is_some()),
+        ("count", a.count.is_some()),
+        ("over", a.over.is_some()),
+        ("stages", a.stages.is_some()),
+        ("ramp", a.ramp.is_some()),
+        ("start_rate", a.start_rate.is_some()),
+    ];
+    let allowed: &[&str] = match kind {
+        "poisson" | "constant" => &["rate"],
+        "burst" => &["at", "count", "over"],
+        "stages" => &["stages", "ramp", "start_rate"],
+        _ => return Err(ctx.not_yet(&format!("{key}.process"), &format!("the `{kind}` arrival process"))),
+    };
+    for (name, is) in present {
+        if is && !allowed.contains(&name) {
+            return Err(ctx.err(
+                &format!("{key}.{name}"),
+                format!("`{name}` is not a parameter of the `{kind}` process (expected {})", allowed.join(", ")),
+            ));
+        }
+    }
+    let need_rate = || -> R<f64> {
+        let r = a.rate.ok_or_else(|| ctx.err(key, format!("a `{kind}` process needs `rate` (events per second)")))?;
+        ctx.rate(&format!("{key}.rate"), r)
+    };
+    Ok(match kind {
+        "poisson" => ArrivalProcess::Poisson { rate: need_rate()? },
+        "constant" => ArrivalProcess::Constant { rate: need_rate()? },
+        "burst" => {
+            let count = a.count.ok_or_else(|| ctx.err(key, "a `burst` needs `count`"))?;
+            if count < 0 {
+                return Err(ctx.err(&format!("{key}.count"), format!("`count` must be ≥ 0, got {count}")));
+            }
+            ArrivalProcess::Burst {
+                at: a.at.map_or(Time::ZERO, |d| d.0),
+                count: count as u64,
+                over: a.over.map_or(Time::ZERO, |d| d.0),
+            }
+        }
+        _ => {
+            let stages = a.stages.as_ref().ok_or_else(|| ctx.err(key, "a `stages` process needs `stages = [{ duration = \"1m\", rate = 10.0 }, …]`"))?;
+            if stages.is_empty() {
+                return Err(ctx.err(&format!("{key}.stages"), "`stages` must not be empty"));
+            }
+            let mut out = Vec::with_capacity(stages.len());
+            for (j, s) in stages.iter().enumerate() {
+                out.push(Stage { duration: s.duration.0, rate: ctx.rate(&format!("{key}.stages[{j}].rate"), s.rate)? });
+            }
+            let ramp = match a.ramp.as_deref() {
+                None => Ramp::Step,
+                Some(r) => match ctx.choice(&format!("{key}.ramp"), r, &["step", "linear"], "ramp")? {
+                    "linear" => Ramp::Linear,
+                    _ => Ramp::Step,
+                },
+            };
+            let start_rate = match a.start_rate {
+                Some(r) => ctx.rate(&format!("{key}.start_rate"), r)?,
+                None => 0.0,
+            };
+            ArrivalProcess::Stages { stages: out, ramp, start_rate }
+        }
+    })
+}
