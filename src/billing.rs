@@ -88,7 +88,11 @@ pub const PRESETS: &[&str] = &["aws-x86-2025", "aws-arm64-2025"];
 
 fn aws_2025_x86() -> Rates {
     Rates {
-        tiers: vec![(6e9, 0.000_016_666_7), (9e9, 0.000_015), (f64::INFINITY, 0.000_013_333_4)],
+        tiers: vec![
+            (6e9, 0.000_016_666_7),
+            (9e9, 0.000_015),
+            (f64::INFINITY, 0.000_013_333_4),
+        ],
         provisioned_per_gb_second: 0.000_004_166_7,
         provisioned_duration_per_gb_second: 0.000_009_722_2,
     }
@@ -96,7 +100,11 @@ fn aws_2025_x86() -> Rates {
 
 fn aws_2025_arm64() -> Rates {
     Rates {
-        tiers: vec![(7.5e9, 0.000_013_333_4), (11.25e9, 0.000_012_000_1), (f64::INFINITY, 0.000_010_666_7)],
+        tiers: vec![
+            (7.5e9, 0.000_013_333_4),
+            (11.25e9, 0.000_012_000_1),
+            (f64::INFINITY, 0.000_010_666_7),
+        ],
         provisioned_per_gb_second: 0.000_003_333_4,
         provisioned_duration_per_gb_second: 0.000_007_777_8,
     }
@@ -196,12 +204,24 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs)
     };
     let request_cost = billable_requests * pricing.per_request();
 
-    let od_gbs: Vec<f64> = funcs.iter().map(|(s, u)| gb_seconds(u.ondemand_ms, s.memory_mb)).collect();
+    let od_gbs: Vec<f64> = funcs
+        .iter()
+        .map(|(s, u)| gb_seconds(u.ondemand_ms, s.memory_mb))
+        .collect();
     let all_od: f64 = od_gbs.iter().sum();
-    let free_share = if pricing.free_tier && all_od > 0.0 { (FREE_GB_SECONDS / all_od).min(1.0) } else { 0.0 };
+    let free_share = if pricing.free_tier && all_od > 0.0 {
+        (FREE_GB_SECONDS / all_od).min(1.0)
+    } else {
+        0.0
+    };
     // Tiered cost per architecture, over the billable GB-seconds of that architecture.
     let arch_cost = |arch: Architecture| -> (f64, f64) {
-        let g: f64 = funcs.iter().zip(&od_gbs).filter(|((s, _), _)| s.architecture == arch).map(|(_, g)| *g).sum();
+        let g: f64 = funcs
+            .iter()
+            .zip(&od_gbs)
+            .filter(|((s, _), _)| s.architecture == arch)
+            .map(|(_, g)| *g)
+            .sum();
         (g, pricing.rates(arch).tiered_cost(g * (1.0 - free_share)))
     };
     let (g_x86, c_x86) = arch_cost(Architecture::X86_64);
@@ -219,9 +239,16 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs)
         let pc_env_gbs = u.provisioned_env_ns as f64 / 1e9 * f64::from(s.memory_mb) / 1024.0;
         let c = Costs {
             billed_gb_seconds: g + pc_exec_gbs,
-            request: if total_requests > 0 { request_cost * u.requests as f64 / total_requests as f64 } else { 0.0 },
-            compute: if g_arch > 0.0 { c_arch * g / g_arch } else { 0.0 }
-                + pc_exec_gbs * rates.provisioned_duration_per_gb_second,
+            request: if total_requests > 0 {
+                request_cost * u.requests as f64 / total_requests as f64
+            } else {
+                0.0
+            },
+            compute: if g_arch > 0.0 {
+                c_arch * g / g_arch
+            } else {
+                0.0
+            } + pc_exec_gbs * rates.provisioned_duration_per_gb_second,
             provisioned: pc_env_gbs * rates.provisioned_per_gb_second,
         };
         total.billed_gb_seconds += c.billed_gb_seconds;
@@ -243,7 +270,10 @@ mod tests {
     use super::*;
 
     fn x86(mb: u32) -> Sizing {
-        Sizing { memory_mb: mb, architecture: Architecture::X86_64 }
+        Sizing {
+            memory_mb: mb,
+            architecture: Architecture::X86_64,
+        }
     }
 
     #[test]
@@ -252,7 +282,11 @@ mod tests {
         // 2 M billable requests → $0.40; total $2.73.
         let mut p = Pricing::preset("aws-x86-2025").unwrap();
         p.free_tier = true;
-        let u = Usage { requests: 3_000_000, ondemand_ms: 3_000_000 * 120, ..Usage::default() };
+        let u = Usage {
+            requests: 3_000_000,
+            ondemand_ms: 3_000_000 * 120,
+            ..Usage::default()
+        };
         let (_, t) = bill(&p, &[(x86(1536), u)]);
         assert_eq!(t.billed_gb_seconds, 540_000.0);
         assert_eq!(format!("{:.2}", t.compute), "2.33");
@@ -264,8 +298,16 @@ mod tests {
     fn rows_add_up_and_free_tier_is_taken_once() {
         let mut p = Pricing::preset("aws-x86-2025").unwrap();
         p.free_tier = true;
-        let a = Usage { requests: 800_000, ondemand_ms: 400_000_000, ..Usage::default() };
-        let b = Usage { requests: 800_000, ondemand_ms: 400_000_000, ..Usage::default() };
+        let a = Usage {
+            requests: 800_000,
+            ondemand_ms: 400_000_000,
+            ..Usage::default()
+        };
+        let b = Usage {
+            requests: 800_000,
+            ondemand_ms: 400_000_000,
+            ..Usage::default()
+        };
         let (rows, t) = bill(&p, &[(x86(1024), a), (x86(1024), b)]);
         // 800,000 GB-s in all, 400,000 free; 1.6 M requests, 1 M free.
         assert!((t.compute - 400_000.0 * 0.000_016_666_7).abs() < 1e-9);
@@ -283,8 +325,14 @@ mod tests {
     #[test]
     fn provisioned_rounds_to_five_minutes() {
         assert_eq!(provisioned_period(Time::from_secs(1)), Time::from_secs(300));
-        assert_eq!(provisioned_period(Time::from_secs(600)), Time::from_secs(600));
-        assert_eq!(provisioned_period(Time::from_secs(601)), Time::from_secs(900));
+        assert_eq!(
+            provisioned_period(Time::from_secs(600)),
+            Time::from_secs(600)
+        );
+        assert_eq!(
+            provisioned_period(Time::from_secs(601)),
+            Time::from_secs(900)
+        );
     }
 
     #[test]
@@ -299,7 +347,11 @@ mod tests {
             provisioned_env_ns: 10 * 3600 * 1_000_000_000u128,
         };
         let (_, t) = bill(&p, &[(x86(2048), u)]);
-        assert!((t.provisioned - 0.300_002_4).abs() < 1e-9, "{}", t.provisioned);
+        assert!(
+            (t.provisioned - 0.300_002_4).abs() < 1e-9,
+            "{}",
+            t.provisioned
+        );
         assert!((t.compute - 0.019_444_4).abs() < 1e-9, "{}", t.compute);
     }
 }

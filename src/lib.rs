@@ -5,11 +5,14 @@
 
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod billing;
+pub mod cli;
 pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod policies;
+pub mod runner;
 pub mod scenario;
 pub mod sources;

@@ -1,1 +1,33 @@
-fn main(){}
+//! The `lambdasim` command: a thin wrapper that maps one `Result` to an exit status
+//! (0 success, 2 invalid input, 1 any other failure).
+
+use clap::Parser;
+use lambdasim::cli::Cli;
+use lambdasim::scenario::InputError;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match lambdasim::app::run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(input) = e.downcast_ref::<InputError>() {
+                eprintln!("error: {input}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}

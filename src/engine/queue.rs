@@ -26,7 +26,10 @@ impl<E> Ord for Entry<E> {
     /// Reversed, so the max-heap pops the earliest (time, seq) first.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.time.cmp(&self.time).then_with(|| other.seq.cmp(&self.seq))
+        other
+            .time
+            .cmp(&self.time)
+            .then_with(|| other.seq.cmp(&self.seq))
     }
 }
 
@@ -45,7 +48,10 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(64), seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::with_capacity(64),
+            seq: 0,
+        }
     }
 
     /// Schedules `event` at `time`. Events at equal times keep their insertion order.

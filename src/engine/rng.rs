@@ -17,8 +17,9 @@ const fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a over the bytes of a name: stable across platforms and Rust versions.
 fn fnv1a(name: &str) -> u64 {
-    name.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A seed derived from a parent seed and an index (replications, sweep points).
@@ -54,7 +55,10 @@ mod tests {
         let s = RngStreams::new(7);
         assert_eq!(s.stream("a").next_u64(), s.stream("a").next_u64());
         assert_ne!(s.stream("a").next_u64(), s.stream("b").next_u64());
-        assert_ne!(RngStreams::new(8).stream("a").next_u64(), s.stream("a").next_u64());
+        assert_ne!(
+            RngStreams::new(8).stream("a").next_u64(),
+            s.stream("a").next_u64()
+        );
         assert_ne!(derive_seed(1, 0), derive_seed(1, 1));
     }
 }

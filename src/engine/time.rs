@@ -87,7 +87,11 @@ impl From<std::time::Duration> for Time {
 impl fmt::Display for Time {
     /// Formats as a humane duration, e.g. `1h 30m` or `250ms`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(std::time::Duration::from_nanos(self.0)))
+        write!(
+            f,
+            "{}",
+            humantime::format_duration(std::time::Duration::from_nanos(self.0))
+        )
     }
 }
 

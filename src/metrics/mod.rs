@@ -4,7 +4,9 @@
 mod report;
 mod series;
 
-pub use report::{AttemptOutcome, AttemptRecord, BinReport, FunctionReport, LatencyReport, RunReport};
+pub use report::{
+    AttemptOutcome, AttemptRecord, BinReport, FunctionReport, LatencyReport, RunReport,
+};
 pub use series::{Bin, Levels, Series};
 
 use crate::engine::Time;

@@ -25,13 +25,27 @@ impl LatencyReport {
     /// Summarises a histogram (µs) with an exact sum and maximum (ns).
     pub fn new(histogram: Histogram<u64>, sum_ns: u128, max_ns: u64) -> Self {
         let n = histogram.len();
-        let q = |p: f64| if n == 0 { f64::NAN } else { histogram.value_at_quantile(p) as f64 / 1000.0 };
+        let q = |p: f64| {
+            if n == 0 {
+                f64::NAN
+            } else {
+                histogram.value_at_quantile(p) as f64 / 1000.0
+            }
+        };
         LatencyReport {
-            mean_ms: if n == 0 { f64::NAN } else { sum_ns as f64 / n as f64 / 1e6 },
+            mean_ms: if n == 0 {
+                f64::NAN
+            } else {
+                sum_ns as f64 / n as f64 / 1e6
+            },
             p50_ms: q(0.50),
             p90_ms: q(0.90),
             p99_ms: q(0.99),
-            max_ms: if n == 0 { f64::NAN } else { max_ns as f64 / 1e6 },
+            max_ms: if n == 0 {
+                f64::NAN
+            } else {
+                max_ns as f64 / 1e6
+            },
             histogram,
         }
     }
@@ -83,7 +97,11 @@ pub struct FunctionReport {
 impl FunctionReport {
     /// `cold_starts / invocations` (0 when nothing ran).
     pub fn cold_start_ratio(&self) -> f64 {
-        if self.invocations == 0 { 0.0 } else { self.cold_starts as f64 / self.invocations as f64 }
+        if self.invocations == 0 {
+            0.0
+        } else {
+            self.cold_starts as f64 / self.invocations as f64
+        }
     }
 }
 

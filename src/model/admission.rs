@@ -18,7 +18,12 @@ impl TokenBucket {
     pub fn new(rate: u32, interval: Time) -> Self {
         let interval = u128::from(interval.as_nanos().max(1));
         let rate = u128::from(rate);
-        TokenBucket { rate, interval, level: rate * interval, last: Time::ZERO }
+        TokenBucket {
+            rate,
+            interval,
+            level: rate * interval,
+            last: Time::ZERO,
+        }
     }
 
     /// Takes one token at `now` if there is one.

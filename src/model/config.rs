@@ -50,7 +50,11 @@ pub struct Account {
 
 impl Default for Account {
     fn default() -> Self {
-        Account { concurrency_limit: 1000, scaling_rate: 1000, scaling_interval: Time::from_secs(10) }
+        Account {
+            concurrency_limit: 1000,
+            scaling_rate: 1000,
+            scaling_interval: Time::from_secs(10),
+        }
     }
 }
 
@@ -145,7 +149,10 @@ mod tests {
     fn default_interval_is_round_and_bounded() {
         assert_eq!(default_interval(Time::from_secs(1800)), Time::from_secs(1));
         assert_eq!(default_interval(Time::from_secs(3600)), Time::from_secs(2));
-        assert_eq!(default_interval(Time::from_secs(86400)), Time::from_secs(60));
+        assert_eq!(
+            default_interval(Time::from_secs(86400)),
+            Time::from_secs(60)
+        );
         assert_eq!(default_interval(Time::from_millis(500)), Time::from_secs(1));
     }
 }

@@ -78,9 +78,7 @@ impl Dist {
             Dist::Uniform { min, max } => (min + max) / 2.0,
             // Ignores truncation; exact when std << mean.
             Dist::Normal { mean, .. } => *mean,
-            Dist::LogNormal(_) | Dist::Gamma(_) | Dist::Weibull(_) | Dist::Pareto(_) => {
-                f64::NAN
-            }
+            Dist::LogNormal(_) | Dist::Gamma(_) | Dist::Weibull(_) | Dist::Pareto(_) => f64::NAN,
         }
     }
 }
@@ -104,7 +102,10 @@ mod tests {
 
     fn mean_of(d: &Dist, n: usize) -> f64 {
         let mut rng = RngStreams::new(1).stream("t");
-        (0..n).map(|_| d.sample(&mut rng).as_nanos() as f64).sum::<f64>() / n as f64
+        (0..n)
+            .map(|_| d.sample(&mut rng).as_nanos() as f64)
+            .sum::<f64>()
+            / n as f64
     }
 
     #[test]
@@ -112,15 +113,33 @@ mod tests {
         let ms = 1e6;
         let cases = [
             (Dist::Exponential { mean: 100.0 * ms }, 100.0 * ms),
-            (Dist::Uniform { min: 10.0 * ms, max: 30.0 * ms }, 20.0 * ms),
-            (Dist::Normal { mean: 50.0 * ms, std: 5.0 * ms }, 50.0 * ms),
+            (
+                Dist::Uniform {
+                    min: 10.0 * ms,
+                    max: 30.0 * ms,
+                },
+                20.0 * ms,
+            ),
+            (
+                Dist::Normal {
+                    mean: 50.0 * ms,
+                    std: 5.0 * ms,
+                },
+                50.0 * ms,
+            ),
             // lognormal(mu, sigma) has mean exp(mu + sigma^2/2)
-            (Dist::LogNormal(LogNormal::new((100.0 * ms).ln(), 0.5).unwrap()), 100.0 * ms * (0.125f64).exp()),
+            (
+                Dist::LogNormal(LogNormal::new((100.0 * ms).ln(), 0.5).unwrap()),
+                100.0 * ms * (0.125f64).exp(),
+            ),
             (Dist::Gamma(Gamma::new(2.0, 25.0 * ms).unwrap()), 50.0 * ms),
         ];
         for (d, want) in cases {
             let got = mean_of(&d, 200_000);
-            assert!((got / want - 1.0).abs() < 0.01, "{d:?}: mean {got} want {want}");
+            assert!(
+                (got / want - 1.0).abs() < 0.01,
+                "{d:?}: mean {got} want {want}"
+            );
         }
         assert_eq!(mean_of(&Dist::Constant(Time::from_millis(7)), 10), 7.0 * ms);
     }
@@ -130,7 +149,13 @@ mod tests {
         // N(10, 10) truncated at 0 has mean mu + sigma*phi(1)/Phi(1) = 12.876 ms;
         // clamping negatives to 0 would give 10.833 ms instead.
         let ms = 1e6;
-        let got = mean_of(&Dist::Normal { mean: 10.0 * ms, std: 10.0 * ms }, 400_000) / ms;
+        let got = mean_of(
+            &Dist::Normal {
+                mean: 10.0 * ms,
+                std: 10.0 * ms,
+            },
+            400_000,
+        ) / ms;
         assert!((got - 12.876).abs() < 0.1, "truncated normal mean {got} ms");
     }
 }

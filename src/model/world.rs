@@ -6,8 +6,8 @@ use super::config::Scenario;
 use crate::billing::{self, Sizing, Usage};
 use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
 use crate::metrics::{
-    AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, LatencyReport, RunReport,
-    latency_histogram,
+    AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, LatencyReport,
+    RunReport, latency_histogram,
 };
 use crate::policies::{InstanceSelection, KeepAliveDecision, KeepAlivePolicy, SelectionSpec};
 use crate::sources::{ArrivalStream, InvocationType, SourceModel};
@@ -120,8 +120,15 @@ impl<'s> World<'s> {
     pub fn new(sc: &'s Scenario, seed: u64, queue: &mut EventQueue<Event>) -> Self {
         let rngs = RngStreams::new(seed);
         let interval = sc.output.timeseries_interval;
-        let reserved_sum: u32 = sc.functions.iter().filter_map(|f| f.reserved_concurrency).sum();
-        let mut pool = Pool { capacity: sc.account.concurrency_limit.saturating_sub(reserved_sum), used: 0 };
+        let reserved_sum: u32 = sc
+            .functions
+            .iter()
+            .filter_map(|f| f.reserved_concurrency)
+            .sum();
+        let mut pool = Pool {
+            capacity: sc.account.concurrency_limit.saturating_sub(reserved_sum),
+            used: 0,
+        };
         let funcs = sc
             .functions
             .iter()
@@ -237,7 +244,11 @@ impl<'s> World<'s> {
         } else if !func.idle.is_empty() {
             let n = func.idle.len();
             let i = self.selection.pick(n, &mut self.selection_rng);
-            let e = if i + 1 == n { func.idle.pop_back() } else { func.idle.remove(i) };
+            let e = if i + 1 == n {
+                func.idle.pop_back()
+            } else {
+                func.idle.remove(i)
+            };
             func.m.series.levels.idle -= 1;
             (e.expect("index within the idle pool"), false)
         } else if func.bucket.try_take(now) {
@@ -265,7 +276,14 @@ impl<'s> World<'s> {
         self.executing -= 1;
     }
 
-    fn on_request(&mut self, now: Time, source: u32, f: usize, invocation: InvocationType, q: &mut EventQueue<Event>) {
+    fn on_request(
+        &mut self,
+        now: Time,
+        source: u32,
+        f: usize,
+        invocation: InvocationType,
+        q: &mut EventQueue<Event>,
+    ) {
         let request = self.next_request;
         self.next_request += 1;
         let m = &mut self.funcs[f].m;
@@ -307,7 +325,16 @@ impl<'s> World<'s> {
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn start(&mut self, now: Time, e: u32, cold: bool, request: u64, source: u32, arrival: Time, q: &mut EventQueue<Event>) {
+    fn start(
+        &mut self,
+        now: Time,
+        e: u32,
+        cold: bool,
+        request: u64,
+        source: u32,
+        arrival: Time,
+        q: &mut EventQueue<Event>,
+    ) {
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
@@ -319,7 +346,11 @@ impl<'s> World<'s> {
         } else {
             (drawn, AttemptOutcome::Success)
         };
-        let init = if cold { spec.init.sample(&mut func.rng) } else { Time::ZERO };
+        let init = if cold {
+            spec.init.sample(&mut func.rng)
+        } else {
+            Time::ZERO
+        };
         let m = &mut func.m;
         m.invocations += 1;
         let bin = m.series.current();
@@ -333,7 +364,11 @@ impl<'s> World<'s> {
         }
         m.series.note_concurrency();
         let env = &mut self.envs[e as usize];
-        env.state = if cold { EnvState::Initializing } else { EnvState::Busy };
+        env.state = if cold {
+            EnvState::Initializing
+        } else {
+            EnvState::Busy
+        };
         env.request = request;
         env.source = source;
         env.arrival = arrival;
@@ -375,7 +410,11 @@ impl<'s> World<'s> {
             m.series.current().provisioned_exec_ms += ms;
             ms
         } else {
-            let billed = if bill_init { env.run + env.init } else { env.run };
+            let billed = if bill_init {
+                env.run + env.init
+            } else {
+                env.run
+            };
             let ms = billed.ceil_millis();
             m.ondemand_ms += ms;
             m.series.current().ondemand_ms += ms;
@@ -492,12 +531,16 @@ impl<'s> World<'s> {
             .iter()
             .zip(&self.funcs)
             .map(|(spec, func)| {
-                let sizing = Sizing { memory_mb: spec.memory_mb, architecture: spec.architecture };
+                let sizing = Sizing {
+                    memory_mb: spec.memory_mb,
+                    architecture: spec.architecture,
+                };
                 let usage = Usage {
                     requests: func.m.invocations,
                     ondemand_ms: func.m.ondemand_ms,
                     provisioned_exec_ms: func.m.provisioned_exec_ms,
-                    provisioned_env_ns: u128::from(func.provisioned) * u128::from(pc_period.as_nanos()),
+                    provisioned_env_ns: u128::from(func.provisioned)
+                        * u128::from(pc_period.as_nanos()),
                 };
                 (sizing, usage)
             })
@@ -545,7 +588,9 @@ impl<'s> World<'s> {
                 .enumerate()
                 .map(|(k, b)| {
                     let len = m.series.bin_len(k).as_nanos() as f64;
-                    let pc_cost = f64::from(func.provisioned) * len / 1e9 * gb * rates.provisioned_per_gb_second;
+                    let pc_cost = f64::from(func.provisioned) * len / 1e9
+                        * gb
+                        * rates.provisioned_per_gb_second;
                     BinReport {
                         time_s: (m.series.interval().as_nanos() as f64 * k as f64) / 1e9,
                         arrivals: b.arrivals,
@@ -559,7 +604,8 @@ impl<'s> World<'s> {
                         instances_initializing: b.init_area as f64 / len,
                         queue_depth: b.queue_area as f64 / len,
                         cost_usd: b.invocations as f64 * sc.pricing.per_request()
-                            + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * rates.per_gb_second()
+                            + billing::gb_seconds(b.ondemand_ms, spec.memory_mb)
+                                * rates.per_gb_second()
                             + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
                                 * rates.provisioned_duration_per_gb_second
                             + pc_cost,
@@ -589,7 +635,9 @@ impl<'s> World<'s> {
                 mean_instances: (busy + idle + init) as f64 / duration_ns,
                 idle_gb_seconds: idle as f64 / 1e9 * gb,
                 costs: costs[i],
-                limit: spec.reserved_concurrency.unwrap_or(sc.account.concurrency_limit),
+                limit: spec
+                    .reserved_concurrency
+                    .unwrap_or(sc.account.concurrency_limit),
             };
             total.requests += r.requests;
             total.succeeded += r.succeeded;

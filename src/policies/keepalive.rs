@@ -68,8 +68,14 @@ mod tests {
 
     #[test]
     fn decisions() {
-        let mut f = KeepAliveSpec::Fixed { idle: Time::from_secs(600) }.build();
-        assert_eq!(f.on_idle(Time::from_secs(5)), KeepAliveDecision::KeepFor(Time::from_secs(600)));
+        let mut f = KeepAliveSpec::Fixed {
+            idle: Time::from_secs(600),
+        }
+        .build();
+        assert_eq!(
+            f.on_idle(Time::from_secs(5)),
+            KeepAliveDecision::KeepFor(Time::from_secs(600))
+        );
         let mut n = KeepAliveSpec::None.build();
         assert_eq!(n.on_idle(Time::ZERO), KeepAliveDecision::TerminateNow);
     }

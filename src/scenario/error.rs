@@ -44,7 +44,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |i| before[i + 1..].chars().count()) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
+        + 1;
     (line, col)
 }
 
@@ -65,7 +68,9 @@ fn parse_path(path: &str) -> Vec<Seg> {
             }
             rest = &rest[i..];
             while let Some(stripped) = rest.strip_prefix('[') {
-                let Some(close) = stripped.find(']') else { break };
+                let Some(close) = stripped.find(']') else {
+                    break;
+                };
                 if let Ok(n) = stripped[..close].parse() {
                     out.push(Seg::Index(n));
                 }
@@ -93,13 +98,17 @@ pub fn locate(text: &str, path: &str) -> Option<Range<usize>> {
                     (None, Some(DeValue::Table(t))) => t,
                     _ => break,
                 };
-                let Some((key, v)) = t.get_key_value(k.as_str()) else { break };
+                let Some((key, v)) = t.get_key_value(k.as_str()) else {
+                    break;
+                };
                 span = Some(key.span().start..v.span().end);
                 value = Some(v.get_ref());
                 table = None;
             }
             Seg::Index(i) => {
-                let Some(DeValue::Array(a)) = value else { break };
+                let Some(DeValue::Array(a)) = value else {
+                    break;
+                };
                 let Some(v) = a.get(*i) else { break };
                 span = Some(v.span());
                 value = Some(v.get_ref());
@@ -123,16 +132,22 @@ pub fn path_at(text: &str, offset: usize) -> Option<String> {
             DeValue::Table(t) => in_table(t, path, offset),
             DeValue::Array(a) => a.iter().enumerate().find_map(|(i, item)| {
                 let p = format!("{path}[{i}]");
-                in_value(item.get_ref(), &p, offset).or_else(|| contains(&item.span(), offset).then_some(p))
+                in_value(item.get_ref(), &p, offset)
+                    .or_else(|| contains(&item.span(), offset).then_some(p))
             }),
             _ => None,
         }
     }
     fn in_table(t: &DeTable, path: &str, offset: usize) -> Option<String> {
         t.iter().find_map(|(k, v)| {
-            let p = if path.is_empty() { k.get_ref().to_string() } else { format!("{path}.{}", k.get_ref()) };
-            in_value(v.get_ref(), &p, offset)
-                .or_else(|| (contains(&k.span(), offset) || contains(&v.span(), offset)).then_some(p))
+            let p = if path.is_empty() {
+                k.get_ref().to_string()
+            } else {
+                format!("{path}.{}", k.get_ref())
+            };
+            in_value(v.get_ref(), &p, offset).or_else(|| {
+                (contains(&k.span(), offset) || contains(&v.span(), offset)).then_some(p)
+            })
         })
     }
     let root = DeTable::parse(text).ok()?;
@@ -170,7 +185,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(suggest("memry_mb", ["memory_mb", "name", "timeout"]), Some("memory_mb"));
+        assert_eq!(
+            suggest("memry_mb", ["memory_mb", "name", "timeout"]),
+            Some("memory_mb")
+        );
         assert_eq!(suggest("zzz", ["memory_mb", "name"]), None);
     }
 }

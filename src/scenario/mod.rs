@@ -47,14 +47,22 @@ fn from_toml(text: &str, file: &str, e: &toml::de::Error) -> InputError {
             message = format!("unknown key `{name}`");
             help = match suggest(name, candidates.iter().copied()) {
                 Some(s) => Some(format!("did you mean `{s}`?")),
-                None if !candidates.is_empty() => Some(format!("expected one of: {}", candidates.join(", "))),
+                None if !candidates.is_empty() => {
+                    Some(format!("expected one of: {}", candidates.join(", ")))
+                }
                 None => None,
             };
         }
     } else if let Some(field) = msg.strip_prefix("missing field `") {
         message = format!("missing required key `{}`", field.trim_end_matches('`'));
     }
-    InputError { file: file.to_string(), position, key, message, help }
+    InputError {
+        file: file.to_string(),
+        position,
+        key,
+        message,
+        help,
+    }
 }
 
 #[cfg(test)]
@@ -87,7 +95,10 @@ arrival = { process = "poisson", rate = 5.0 }
 
     #[test]
     fn misspelt_key_gets_position_and_suggestion() {
-        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nmemry_mb = 256"));
+        let e = err(&OK.replace(
+            "duration = \"100ms\"",
+            "duration = \"100ms\"\nmemry_mb = 256",
+        ));
         assert_eq!(e.position, Some((6, 1)), "{e}");
         assert_eq!(e.key.as_deref(), Some("functions[0].memry_mb"), "{e}");
         assert_eq!(e.help.as_deref(), Some("did you mean `memory_mb`?"), "{e}");
@@ -95,7 +106,10 @@ arrival = { process = "poisson", rate = 5.0 }
 
     #[test]
     fn range_errors_name_the_key() {
-        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nmemory_mb = 64"));
+        let e = err(&OK.replace(
+            "duration = \"100ms\"",
+            "duration = \"100ms\"\nmemory_mb = 64",
+        ));
         assert_eq!(e.key.as_deref(), Some("functions[0].memory_mb"));
         assert_eq!(e.position, Some((6, 1)));
         assert!(e.message.contains("128"), "{e}");
@@ -127,19 +141,29 @@ arrival = { process = "poisson", rate = 5.0 }
 
     #[test]
     fn invocation_types_not_allowed_by_aws_are_refused() {
-        let e = err(&OK.replace("service = \"api_gateway\"", "service = \"alb\"\ninvocation = \"Event\""));
+        let e = err(&OK.replace(
+            "service = \"api_gateway\"",
+            "service = \"alb\"\ninvocation = \"Event\"",
+        ));
         assert!(e.message.contains("RequestResponse"), "{e}");
     }
 
     #[test]
     fn reserved_concurrency_rules() {
-        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nreserved_concurrency = 950"));
+        let e = err(&OK.replace(
+            "duration = \"100ms\"",
+            "duration = \"100ms\"\nreserved_concurrency = 950",
+        ));
         assert!(e.message.contains("900"), "{e}");
         let e = err(&OK.replace(
             "duration = \"100ms\"",
             "duration = \"100ms\"\nreserved_concurrency = 10\nprovisioned_concurrency = 20",
         ));
-        assert_eq!(e.key.as_deref(), Some("functions[0].provisioned_concurrency"), "{e}");
+        assert_eq!(
+            e.key.as_deref(),
+            Some("functions[0].provisioned_concurrency"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -148,10 +172,26 @@ arrival = { process = "poisson", rate = 5.0 }
             ("\"10m\"", "\"0s\"", "duration"),
             ("rate = 5.0", "rate = -1.0", "sources[0].arrival.rate"),
             ("rate = 5.0", "rate = nan", "sources[0].arrival.rate"),
-            ("duration = \"100ms\"", "duration = \"100ms\"\ntimeout = \"901s\"", "functions[0].timeout"),
-            ("duration = \"100ms\"", "duration = \"100ms\"\nerror_rate = 1.5", "functions[0].error_rate"),
-            ("name = \"api\"", "name = \"api\"\narchitecture = \"arm\"", "functions[0].architecture"),
-            ("duration = \"100ms\"", "duration = { dist = \"lognormal\", median = \"100ms\" }", "functions[0].duration"),
+            (
+                "duration = \"100ms\"",
+                "duration = \"100ms\"\ntimeout = \"901s\"",
+                "functions[0].timeout",
+            ),
+            (
+                "duration = \"100ms\"",
+                "duration = \"100ms\"\nerror_rate = 1.5",
+                "functions[0].error_rate",
+            ),
+            (
+                "name = \"api\"",
+                "name = \"api\"\narchitecture = \"arm\"",
+                "functions[0].architecture",
+            ),
+            (
+                "duration = \"100ms\"",
+                "duration = { dist = \"lognormal\", median = \"100ms\" }",
+                "functions[0].duration",
+            ),
         ] {
             let e = err(&OK.replacen(from, to, 1));
             assert_eq!(e.key.as_deref(), Some(key), "{from} -> {to}: {e}");

@@ -19,7 +19,9 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
         return Ok(d.into());
     }
     // humantime takes whole numbers only; also accept one decimal number with a unit.
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let unit_ns: f64 = match unit.trim() {
         "ns" => 1.0,
@@ -29,13 +31,19 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
         "m" | "min" | "mins" => 60e9,
         "h" | "hr" | "hrs" => 3600e9,
         "d" | "day" | "days" => 86_400e9,
-        _ => return Err(format!("`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\"")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\""
+            ));
+        }
     };
     match num.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 && x * unit_ns < u64::MAX as f64 => {
             Ok(crate::engine::Time((x * unit_ns).round() as u64))
         }
-        _ => Err(format!("`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\"")),
+        _ => Err(format!(
+            "`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\""
+        )),
     }
 }
 
@@ -54,7 +62,9 @@ impl<'de> Deserialize<'de> for RawDuration {
                 if v == 0 {
                     Ok(RawDuration(crate::engine::Time::ZERO))
                 } else {
-                    Err(E::custom(format!("a bare number is ambiguous: write a unit, e.g. \"{v}s\" or \"{v}ms\"")))
+                    Err(E::custom(format!(
+                        "a bare number is ambiguous: write a unit, e.g. \"{v}s\" or \"{v}ms\""
+                    )))
                 }
             }
         }
@@ -175,7 +185,9 @@ impl<'de> Deserialize<'de> for RawDist {
                 f.write_str("a duration string (a constant) or a table like { dist = \"lognormal\", median = \"120ms\", sigma = 0.6 }")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDist, E> {
-                parse_duration(s).map(|t| RawDist::Constant(RawDuration(t))).map_err(E::custom)
+                parse_duration(s)
+                    .map(|t| RawDist::Constant(RawDuration(t)))
+                    .map_err(E::custom)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
                 RawDistTable::deserialize(MapAccessDeserializer::new(map)).map(RawDist::Table)
@@ -220,7 +232,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
         impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
             type Value = OneOrMany<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a table like { process = \"poisson\", rate = 10.0 }, or an array of them")
+                f.write_str(
+                    "a table like { process = \"poisson\", rate = 10.0 }, or an array of them",
+                )
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 T::deserialize(MapAccessDeserializer::new(map)).map(|t| OneOrMany(vec![t]))

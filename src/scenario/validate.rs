@@ -2,11 +2,15 @@
 //! offending value. Turns `raw` types into the model's.
 
 use super::error::{InputError, line_col, locate, suggest};
-use super::raw::{RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawScenario, RawSource};
+use super::raw::{
+    RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawScenario, RawSource,
+};
 use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
-use crate::model::config::{Account, Function, Output, Platform, Scenario, Source, default_interval};
 use crate::model::Dist;
+use crate::model::config::{
+    Account, Function, Output, Platform, Scenario, Source, default_interval,
+};
 use crate::policies::{KeepAliveSpec, SelectionSpec};
 use crate::sources::catalog::{self, InvocationType, SourceModel};
 use crate::sources::{ArrivalProcess, Ramp, Stage};
@@ -31,34 +35,54 @@ type R<T> = Result<T, InputError>;
 impl Ctx<'_> {
     fn err(&self, key: &str, message: impl Into<String>) -> InputError {
         let position = locate(self.text, key).map(|s| line_col(self.text, s.start));
-        InputError { file: self.file.clone(), position, key: Some(key.to_string()), message: message.into(), help: None }
+        InputError {
+            file: self.file.clone(),
+            position,
+            key: Some(key.to_string()),
+            message: message.into(),
+            help: None,
+        }
     }
 
     fn err_help(&self, key: &str, message: impl Into<String>, help: Option<String>) -> InputError {
-        InputError { help, ..self.err(key, message) }
+        InputError {
+            help,
+            ..self.err(key, message)
+        }
     }
 
     fn not_yet(&self, key: &str, what: &str) -> InputError {
-        self.err(key, format!("{what} is not supported yet by this version of lambdasim"))
+        self.err(
+            key,
+            format!("{what} is not supported yet by this version of lambdasim"),
+        )
     }
 
     fn int(&self, key: &str, v: i64, lo: i64, hi: i64, what: &str) -> R<u32> {
         if v < lo || v > hi {
-            return Err(self.err(key, format!("{what} must be between {lo} and {hi}, got {v}")));
+            return Err(self.err(
+                key,
+                format!("{what} must be between {lo} and {hi}, got {v}"),
+            ));
         }
         Ok(v as u32)
     }
 
     fn rate(&self, key: &str, v: f64) -> R<f64> {
         if !v.is_finite() || v < 0.0 {
-            return Err(self.err(key, format!("a rate must be a finite number of events per second ≥ 0, got {v}")));
+            return Err(self.err(
+                key,
+                format!("a rate must be a finite number of events per second ≥ 0, got {v}"),
+            ));
         }
         Ok(v)
     }
 
     fn price(&self, key: &str, v: Option<f64>) -> R<Option<f64>> {
         match v {
-            Some(p) if !p.is_finite() || p < 0.0 => Err(self.err(key, format!("a price must be finite and ≥ 0, got {p}"))),
+            Some(p) if !p.is_finite() || p < 0.0 => {
+                Err(self.err(key, format!("a price must be finite and ≥ 0, got {p}")))
+            }
             other => Ok(other),
         }
     }
@@ -77,19 +101,30 @@ impl Ctx<'_> {
 fn check_name(ctx: &Ctx, key: &str, name: &str, what: &str) -> R<()> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if !ok {
-        return Err(ctx.err(key, format!("{what} `{name}` must use only A-Z a-z 0-9 _ . - and not start with `.`")));
+        return Err(ctx.err(
+            key,
+            format!("{what} `{name}` must use only A-Z a-z 0-9 _ . - and not start with `.`"),
+        ));
     }
     Ok(())
 }
 
 pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
-    let ctx = Ctx { text, file: path.display().to_string() };
+    let ctx = Ctx {
+        text,
+        file: path.display().to_string(),
+    };
 
     let name = match &raw.name {
         Some(n) => n.clone(),
-        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into()),
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into()),
     };
     check_name(&ctx, "name", &name, "the scenario name")?;
     let Some(RawDuration(duration)) = raw.duration else {
@@ -97,7 +132,9 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
             file: ctx.file.clone(),
             position: None,
             key: Some("duration".into()),
-            message: "missing required key `duration` (the simulated time, e.g. duration = \"30m\")".into(),
+            message:
+                "missing required key `duration` (the simulated time, e.g. duration = \"30m\")"
+                    .into(),
             help: None,
         });
     };
@@ -120,14 +157,24 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let mut account = Account::default();
     if let Some(a) = &raw.account {
         if let Some(v) = a.concurrency_limit {
-            account.concurrency_limit = ctx.int("account.concurrency_limit", v, 1, 10_000_000, "the concurrency limit")?;
+            account.concurrency_limit = ctx.int(
+                "account.concurrency_limit",
+                v,
+                1,
+                10_000_000,
+                "the concurrency limit",
+            )?;
         }
         if let Some(v) = a.scaling_rate {
-            account.scaling_rate = ctx.int("account.scaling_rate", v, 1, 10_000_000, "the scaling rate")?;
+            account.scaling_rate =
+                ctx.int("account.scaling_rate", v, 1, 10_000_000, "the scaling rate")?;
         }
         if let Some(RawDuration(t)) = a.scaling_interval {
             if t == Time::ZERO {
-                return Err(ctx.err("account.scaling_interval", "the scaling interval must be greater than 0"));
+                return Err(ctx.err(
+                    "account.scaling_interval",
+                    "the scaling interval must be greater than 0",
+                ));
             }
             account.scaling_interval = t;
         }
@@ -144,11 +191,19 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
             ("keep_alive", &p.keep_alive),
         ] {
             if v.is_some() {
-                return Err(ctx.not_yet(&format!("platform.{key}"), &format!("`platform.{key}` (finite clusters and platform-wide policies)")));
+                return Err(ctx.not_yet(
+                    &format!("platform.{key}"),
+                    &format!("`platform.{key}` (finite clusters and platform-wide policies)"),
+                ));
             }
         }
         if let Some(s) = &p.instance_selection {
-            platform.instance_selection = match ctx.choice("platform.instance_selection", s, &["mru", "lru", "random"], "instance selection")? {
+            platform.instance_selection = match ctx.choice(
+                "platform.instance_selection",
+                s,
+                &["mru", "lru", "random"],
+                "instance selection",
+            )? {
                 "lru" => SelectionSpec::Lru,
                 "random" => SelectionSpec::Random,
                 _ => SelectionSpec::Mru,
@@ -159,14 +214,20 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let pricing = validate_pricing(&ctx, &raw)?;
 
     if raw.functions.is_empty() {
-        return Err(ctx.err("functions", "a scenario needs at least one [[functions]] table"));
+        return Err(ctx.err(
+            "functions",
+            "a scenario needs at least one [[functions]] table",
+        ));
     }
     let mut functions = Vec::with_capacity(raw.functions.len());
     let mut names = HashSet::new();
     for (i, f) in raw.functions.iter().enumerate() {
         let func = validate_function(&ctx, i, f, &pricing)?;
         if !names.insert(func.name.clone()) {
-            return Err(ctx.err(&format!("functions[{i}].name"), format!("a function named `{}` already exists", func.name)));
+            return Err(ctx.err(
+                &format!("functions[{i}].name"),
+                format!("a function named `{}` already exists", func.name),
+            ));
         }
         functions.push(func);
     }
@@ -177,7 +238,11 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     for (i, f) in functions.iter().enumerate() {
         claimed += u64::from(f.reserved_concurrency.unwrap_or(f.provisioned_concurrency));
         if claimed > u64::from(max_reservable) {
-            let key = if f.reserved_concurrency.is_some() { "reserved_concurrency" } else { "provisioned_concurrency" };
+            let key = if f.reserved_concurrency.is_some() {
+                "reserved_concurrency"
+            } else {
+                "provisioned_concurrency"
+            };
             return Err(ctx.err(
                 &format!("functions[{i}].{key}"),
                 format!(
@@ -193,7 +258,11 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     for (i, s) in raw.sources.iter().enumerate() {
         let src = validate_source(&ctx, i, s, &functions)?;
         if !source_names.insert(src.name.clone()) {
-            let key = if s.name.is_some() { format!("sources[{i}].name") } else { format!("sources[{i}]") };
+            let key = if s.name.is_some() {
+                format!("sources[{i}].name")
+            } else {
+                format!("sources[{i}]")
+            };
             return Err(ctx.err_help(
                 &key,
                 format!("a source named `{}` already exists", src.name),
@@ -221,7 +290,10 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         }
         if let Some(RawDuration(t)) = o.timeseries_interval {
             if t == Time::ZERO {
-                return Err(ctx.err("output.timeseries_interval", "the interval must be greater than 0"));
+                return Err(ctx.err(
+                    "output.timeseries_interval",
+                    "the interval must be greater than 0",
+                ));
             }
             let rows = duration.as_nanos().div_ceil(t.as_nanos());
             if rows > MAX_SERIES_ROWS {
@@ -257,7 +329,12 @@ fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
         return Ok(Pricing::preset("aws-x86-2025").expect("built-in preset"));
     };
     let preset = match &p.preset {
-        Some(name) => ctx.choice("pricing.preset", name, crate::billing::PRESETS, "pricing preset")?,
+        Some(name) => ctx.choice(
+            "pricing.preset",
+            name,
+            crate::billing::PRESETS,
+            "pricing preset",
+        )?,
         None => "aws-x86-2025",
     };
     let mut pricing = Pricing::preset(preset).expect("built-in preset");
@@ -269,11 +346,17 @@ fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
     if let Some(v) = ctx.price("pricing.per_million_requests", p.per_million_requests)? {
         pricing.per_million_requests = v;
     }
-    if let Some(v) = ctx.price("pricing.provisioned_per_gb_second", p.provisioned_per_gb_second)? {
+    if let Some(v) = ctx.price(
+        "pricing.provisioned_per_gb_second",
+        p.provisioned_per_gb_second,
+    )? {
         pricing.x86.provisioned_per_gb_second = v;
         pricing.arm64.provisioned_per_gb_second = v;
     }
-    if let Some(v) = ctx.price("pricing.provisioned_duration_per_gb_second", p.provisioned_duration_per_gb_second)? {
+    if let Some(v) = ctx.price(
+        "pricing.provisioned_duration_per_gb_second",
+        p.provisioned_duration_per_gb_second,
+    )? {
         pricing.x86.provisioned_duration_per_gb_second = v;
         pricing.arm64.provisioned_duration_per_gb_second = v;
     }
@@ -302,7 +385,13 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
     }
     let name = f.name.clone().unwrap_or_else(|| format!("function{i}"));
     check_name(ctx, &k("name"), &name, "the function name")?;
-    let memory_mb = ctx.int(&k("memory_mb"), f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB), 128, 10_240, "memory_mb (MB)")?;
+    let memory_mb = ctx.int(
+        &k("memory_mb"),
+        f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
+        128,
+        10_240,
+        "memory_mb (MB)",
+    )?;
     let architecture = match &f.architecture {
         None => pricing.default_architecture,
         Some(a) => match ctx.choice(&k("architecture"), a, &["x86_64", "arm64"], "architecture")? {
@@ -312,7 +401,10 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
     };
     let timeout = f.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
     if timeout == Time::ZERO || timeout > MAX_TIMEOUT {
-        return Err(ctx.err(&k("timeout"), format!("the timeout must be greater than 0 and at most 900s, got {timeout}")));
+        return Err(ctx.err(
+            &k("timeout"),
+            format!("the timeout must be greater than 0 and at most 900s, got {timeout}"),
+        ));
     }
     let Some(duration) = &f.duration else {
         return Err(ctx.err(&format!("functions[{i}]"), format!("function `{name}` needs a `duration` (its execution time, e.g. duration = \"120ms\")")));
@@ -324,12 +416,24 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         None => Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants")),
     };
     let reserved_concurrency = match f.reserved_concurrency {
-        Some(r) => Some(ctx.int(&k("reserved_concurrency"), r, 0, 10_000_000, "reserved_concurrency")?),
+        Some(r) => Some(ctx.int(
+            &k("reserved_concurrency"),
+            r,
+            0,
+            10_000_000,
+            "reserved_concurrency",
+        )?),
         None => None,
     };
     let provisioned_concurrency = match &f.provisioned_concurrency {
         None => 0,
-        Some(toml::Value::Integer(n)) => ctx.int(&k("provisioned_concurrency"), *n, 0, 10_000_000, "provisioned_concurrency")?,
+        Some(toml::Value::Integer(n)) => ctx.int(
+            &k("provisioned_concurrency"),
+            *n,
+            0,
+            10_000_000,
+            "provisioned_concurrency",
+        )?,
         Some(_) => {
             return Err(ctx.err(&k("provisioned_concurrency"), "expected a whole number of environments (schedules and autoscaling are not supported yet)"));
         }
@@ -344,15 +448,28 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
     }
     let error_rate = f.error_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&error_rate) {
-        return Err(ctx.err(&k("error_rate"), format!("error_rate is a probability between 0 and 1, got {error_rate}")));
+        return Err(ctx.err(
+            &k("error_rate"),
+            format!("error_rate is a probability between 0 and 1, got {error_rate}"),
+        ));
     }
     let keep_alive = match &f.keep_alive {
-        None => KeepAliveSpec::Fixed { idle: DEFAULT_KEEP_ALIVE },
-        Some(ka) => match ctx.choice(&k("keep_alive.policy"), &ka.policy, &["fixed", "none"], "keep-alive policy")? {
+        None => KeepAliveSpec::Fixed {
+            idle: DEFAULT_KEEP_ALIVE,
+        },
+        Some(ka) => match ctx.choice(
+            &k("keep_alive.policy"),
+            &ka.policy,
+            &["fixed", "none"],
+            "keep-alive policy",
+        )? {
             "none" => KeepAliveSpec::None,
             _ => match ka.idle {
                 Some(RawDuration(idle)) => KeepAliveSpec::Fixed { idle },
-                None => return Err(ctx.err(&k("keep_alive"), "a fixed keep-alive needs `idle`, e.g. { policy = \"fixed\", idle = \"10m\" }")),
+                None => return Err(ctx.err(
+                    &k("keep_alive"),
+                    "a fixed keep-alive needs `idle`, e.g. { policy = \"fixed\", idle = \"10m\" }",
+                )),
             },
         },
     };
@@ -378,7 +495,17 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
     let kind = ctx.choice(
         &format!("{key}.dist"),
         &t.dist,
-        &["constant", "exponential", "uniform", "normal", "lognormal", "gamma", "weibull", "pareto", "empirical"],
+        &[
+            "constant",
+            "exponential",
+            "uniform",
+            "normal",
+            "lognormal",
+            "gamma",
+            "weibull",
+            "pareto",
+            "empirical",
+        ],
         "distribution",
     )?;
     let ns = |d: Option<RawDuration>| d.map(|d| d.0.as_nanos() as f64);
@@ -386,7 +513,11 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
         v.ok_or_else(|| ctx.err(key, format!("a `{kind}` distribution needs `{what}`")))
     };
     let positive = |v: f64, what: &str| -> R<f64> {
-        if v.is_finite() && v > 0.0 { Ok(v) } else { Err(ctx.err(key, format!("`{what}` must be greater than 0, got {v}"))) }
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(ctx.err(key, format!("`{what}` must be greater than 0, got {v}")))
+        }
     };
     let only = |allowed: &[&str]| -> R<()> { check_only(ctx, key, kind, t, allowed) };
     Ok(match kind {
@@ -396,7 +527,9 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
         }
         "exponential" => {
             only(&["mean"])?;
-            Dist::Exponential { mean: positive(need(ns(t.mean), "mean")?, "mean")? }
+            Dist::Exponential {
+                mean: positive(need(ns(t.mean), "mean")?, "mean")?,
+            }
         }
         "uniform" => {
             only(&["min", "max"])?;
@@ -408,7 +541,10 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
         }
         "normal" => {
             only(&["mean", "std"])?;
-            Dist::Normal { mean: positive(need(ns(t.mean), "mean")?, "mean")?, std: need(ns(t.std), "std")? }
+            Dist::Normal {
+                mean: positive(need(ns(t.mean), "mean")?, "mean")?,
+                std: need(ns(t.std), "std")?,
+            }
         }
         "lognormal" => {
             if t.median.is_some() || t.sigma.is_some() {
@@ -418,13 +554,21 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
                 if !sigma.is_finite() || sigma < 0.0 {
                     return Err(ctx.err(key, format!("`sigma` must be ≥ 0, got {sigma}")));
                 }
-                Dist::LogNormal(LogNormal::new(median.ln(), sigma).map_err(|e| ctx.err(key, e.to_string()))?)
+                Dist::LogNormal(
+                    LogNormal::new(median.ln(), sigma).map_err(|e| ctx.err(key, e.to_string()))?,
+                )
             } else {
                 only(&["mean", "std"])?;
-                let mean = positive(need(ns(t.mean), "mean` and `std` (or `median` and `sigma")?, "mean")?;
+                let mean = positive(
+                    need(ns(t.mean), "mean` and `std` (or `median` and `sigma")?,
+                    "mean",
+                )?;
                 let std = need(ns(t.std), "std")?;
                 let s2 = (1.0 + (std / mean).powi(2)).ln();
-                Dist::LogNormal(LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).map_err(|e| ctx.err(key, e.to_string()))?)
+                Dist::LogNormal(
+                    LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt())
+                        .map_err(|e| ctx.err(key, e.to_string()))?,
+                )
             }
         }
         "gamma" => {
@@ -467,7 +611,10 @@ fn check_only(ctx: &Ctx, key: &str, kind: &str, t: &RawDistTable, allowed: &[&st
         if is && !allowed.contains(&name) {
             return Err(ctx.err(
                 &format!("{key}.{name}"),
-                format!("`{name}` is not a parameter of the `{kind}` distribution (expected {})", allowed.join(", ")),
+                format!(
+                    "`{name}` is not a parameter of the `{kind}` distribution (expected {})",
+                    allowed.join(", ")
+                ),
             ));
         }
     }
@@ -479,10 +626,19 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
     let service = match catalog::lookup(&s.service) {
         Some(svc) => svc,
         None => {
-            let help = suggest(&s.service, catalog::all_names()).map(|x| format!("did you mean `{x}`?")).or_else(|| {
-                Some(format!("services: {}", catalog::all_names().collect::<Vec<_>>().join(", ")))
-            });
-            return Err(ctx.err_help(&k("service"), format!("unknown service `{}`", s.service), help));
+            let help = suggest(&s.service, catalog::all_names())
+                .map(|x| format!("did you mean `{x}`?"))
+                .or_else(|| {
+                    Some(format!(
+                        "services: {}",
+                        catalog::all_names().collect::<Vec<_>>().join(", ")
+                    ))
+                });
+            return Err(ctx.err_help(
+                &k("service"),
+                format!("unknown service `{}`", s.service),
+                help,
+            ));
         }
     };
     match service.model {
@@ -528,12 +684,26 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
             None => {
                 let help = suggest(f, functions.iter().map(|x| x.name.as_str()))
                     .map(|x| format!("did you mean `{x}`?"))
-                    .or_else(|| Some(format!("functions: {}", functions.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", "))));
+                    .or_else(|| {
+                        Some(format!(
+                            "functions: {}",
+                            functions
+                                .iter()
+                                .map(|x| x.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
                 return Err(ctx.err_help(&k("function"), format!("no function named `{f}`"), help));
             }
         },
         None if functions.len() == 1 => 0,
-        None => return Err(ctx.err(&format!("sources[{i}]"), "this source needs `function`: the scenario has several functions")),
+        None => {
+            return Err(ctx.err(
+                &format!("sources[{i}]"),
+                "this source needs `function`: the scenario has several functions",
+            ));
+        }
     };
     let invocation = match &s.invocation {
         None => service.allowed[0],
@@ -548,7 +718,11 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
                 let allowed: Vec<&str> = service.allowed.iter().map(|a| a.as_str()).collect();
                 return Err(ctx.err(
                     &k("invocation"),
-                    format!("`{}` cannot invoke with `{name}`; allowed: {}", service.name, allowed.join(", ")),
+                    format!(
+                        "`{}` cannot invoke with `{name}`; allowed: {}",
+                        service.name,
+                        allowed.join(", ")
+                    ),
                 ));
             }
             if t == InvocationType::Event {
@@ -558,22 +732,37 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         }
     };
     let Some(arrival) = &s.arrival else {
-        return Err(ctx.err(&format!("sources[{i}]"), "a source needs `arrival`, e.g. arrival = { process = \"poisson\", rate = 10.0 }"));
+        return Err(ctx.err(
+            &format!("sources[{i}]"),
+            "a source needs `arrival`, e.g. arrival = { process = \"poisson\", rate = 10.0 }",
+        ));
     };
     let many = arrival.0.len() > 1;
     let mut processes = Vec::with_capacity(arrival.0.len());
     for (j, a) in arrival.0.iter().enumerate() {
-        let key = if many { format!("sources[{i}].arrival[{j}]") } else { format!("sources[{i}].arrival") };
+        let key = if many {
+            format!("sources[{i}].arrival[{j}]")
+        } else {
+            format!("sources[{i}].arrival")
+        };
         processes.push(validate_arrival(ctx, &key, a)?);
     }
-    Ok(Source { name, service, function, invocation, arrival: processes })
+    Ok(Source {
+        name,
+        service,
+        function,
+        invocation,
+        arrival: processes,
+    })
 }
 
 fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
     let kind = ctx.choice(
         &format!("{key}.process"),
         &a.process,
-        &["poisson", "constant", "burst", "stages", "diurnal", "mmpp", "trace"],
+        &[
+            "poisson", "constant", "burst", "stages", "diurnal", "mmpp", "trace",
+        ],
         "arrival process",
     )?;
     let present = [
@@ -589,27 +778,45 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         "poisson" | "constant" => &["rate"],
         "burst" => &["at", "count", "over"],
         "stages" => &["stages", "ramp", "start_rate"],
-        _ => return Err(ctx.not_yet(&format!("{key}.process"), &format!("the `{kind}` arrival process"))),
+        _ => {
+            return Err(ctx.not_yet(
+                &format!("{key}.process"),
+                &format!("the `{kind}` arrival process"),
+            ));
+        }
     };
     for (name, is) in present {
         if is && !allowed.contains(&name) {
             return Err(ctx.err(
                 &format!("{key}.{name}"),
-                format!("`{name}` is not a parameter of the `{kind}` process (expected {})", allowed.join(", ")),
+                format!(
+                    "`{name}` is not a parameter of the `{kind}` process (expected {})",
+                    allowed.join(", ")
+                ),
             ));
         }
     }
     let need_rate = || -> R<f64> {
-        let r = a.rate.ok_or_else(|| ctx.err(key, format!("a `{kind}` process needs `rate` (events per second)")))?;
+        let r = a.rate.ok_or_else(|| {
+            ctx.err(
+                key,
+                format!("a `{kind}` process needs `rate` (events per second)"),
+            )
+        })?;
         ctx.rate(&format!("{key}.rate"), r)
     };
     Ok(match kind {
         "poisson" => ArrivalProcess::Poisson { rate: need_rate()? },
         "constant" => ArrivalProcess::Constant { rate: need_rate()? },
         "burst" => {
-            let count = a.count.ok_or_else(|| ctx.err(key, "a `burst` needs `count`"))?;
+            let count = a
+                .count
+                .ok_or_else(|| ctx.err(key, "a `burst` needs `count`"))?;
             if count < 0 {
-                return Err(ctx.err(&format!("{key}.count"), format!("`count` must be ≥ 0, got {count}")));
+                return Err(ctx.err(
+                    &format!("{key}.count"),
+                    format!("`count` must be ≥ 0, got {count}"),
+                ));
             }
             ArrivalProcess::Burst {
                 at: a.at.map_or(Time::ZERO, |d| d.0),
@@ -618,26 +825,40 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
             }
         }
         _ => {
-            let stages = a.stages.as_ref().ok_or_else(|| ctx.err(key, "a `stages` process needs `stages = [{ duration = \"1m\", rate = 10.0 }, …]`"))?;
+            let stages = a.stages.as_ref().ok_or_else(|| {
+                ctx.err(
+                    key,
+                    "a `stages` process needs `stages = [{ duration = \"1m\", rate = 10.0 }, …]`",
+                )
+            })?;
             if stages.is_empty() {
                 return Err(ctx.err(&format!("{key}.stages"), "`stages` must not be empty"));
             }
             let mut out = Vec::with_capacity(stages.len());
             for (j, s) in stages.iter().enumerate() {
-                out.push(Stage { duration: s.duration.0, rate: ctx.rate(&format!("{key}.stages[{j}].rate"), s.rate)? });
+                out.push(Stage {
+                    duration: s.duration.0,
+                    rate: ctx.rate(&format!("{key}.stages[{j}].rate"), s.rate)?,
+                });
             }
             let ramp = match a.ramp.as_deref() {
                 None => Ramp::Step,
-                Some(r) => match ctx.choice(&format!("{key}.ramp"), r, &["step", "linear"], "ramp")? {
-                    "linear" => Ramp::Linear,
-                    _ => Ramp::Step,
-                },
+                Some(r) => {
+                    match ctx.choice(&format!("{key}.ramp"), r, &["step", "linear"], "ramp")? {
+                        "linear" => Ramp::Linear,
+                        _ => Ramp::Step,
+                    }
+                }
             };
             let start_rate = match a.start_rate {
                 Some(r) => ctx.rate(&format!("{key}.start_rate"), r)?,
                 None => 0.0,
             };
-            ArrivalProcess::Stages { stages: out, ramp, start_rate }
+            ArrivalProcess::Stages {
+                stages: out,
+                ramp,
+                start_rate,
+            }
         }
     })
 }

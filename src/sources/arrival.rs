@@ -98,7 +98,12 @@ struct Segment {
 }
 
 fn segments(p: &ArrivalProcess) -> Vec<Segment> {
-    let ArrivalProcess::Stages { stages, ramp, start_rate } = p else {
+    let ArrivalProcess::Stages {
+        stages,
+        ramp,
+        start_rate,
+    } = p
+    else {
         return Vec::new();
     };
     let mut out = Vec::with_capacity(stages.len());
@@ -107,10 +112,20 @@ fn segments(p: &ArrivalProcess) -> Vec<Segment> {
     for s in stages {
         let d = s.duration.as_secs_f64();
         let seg = match ramp {
-            Ramp::Step => Segment { start: t, end: t + d, a: s.rate, b: 0.0 },
+            Ramp::Step => Segment {
+                start: t,
+                end: t + d,
+                a: s.rate,
+                b: 0.0,
+            },
             Ramp::Linear => {
                 let b = if d > 0.0 { (s.rate - prev) / d } else { 0.0 };
-                Segment { start: t, end: t + d, a: prev, b }
+                Segment {
+                    start: t,
+                    end: t + d,
+                    a: prev,
+                    b,
+                }
             }
         };
         out.push(seg);
@@ -127,10 +142,26 @@ pub struct ArrivalStream {
 }
 
 enum Kind {
-    Poisson { mean_gap_ns: f64, t: Time },
-    Constant { start: Time, period_ns: f64, k: u64 },
-    Burst { at: Time, count: u64, over: Time, i: u64 },
-    Stages { segs: Vec<Segment>, seg: usize, t: f64 },
+    Poisson {
+        mean_gap_ns: f64,
+        t: Time,
+    },
+    Constant {
+        start: Time,
+        period_ns: f64,
+        k: u64,
+    },
+    Burst {
+        at: Time,
+        count: u64,
+        over: Time,
+        i: u64,
+    },
+    Stages {
+        segs: Vec<Segment>,
+        seg: usize,
+        t: f64,
+    },
     Silent,
 }
 
@@ -138,16 +169,26 @@ impl ArrivalStream {
     /// A stream for `process` drawing from `rng`.
     pub fn new(process: &ArrivalProcess, rng: SimRng) -> Self {
         let kind = match process {
-            ArrivalProcess::Poisson { rate } if *rate > 0.0 => {
-                Kind::Poisson { mean_gap_ns: 1e9 / rate, t: Time::ZERO }
-            }
-            ArrivalProcess::Constant { rate } if *rate > 0.0 => {
-                Kind::Constant { start: Time::ZERO, period_ns: 1e9 / rate, k: 0 }
-            }
-            ArrivalProcess::Burst { at, count, over } if *count > 0 => {
-                Kind::Burst { at: *at, count: *count, over: *over, i: 0 }
-            }
-            ArrivalProcess::Stages { .. } => Kind::Stages { segs: segments(process), seg: 0, t: 0.0 },
+            ArrivalProcess::Poisson { rate } if *rate > 0.0 => Kind::Poisson {
+                mean_gap_ns: 1e9 / rate,
+                t: Time::ZERO,
+            },
+            ArrivalProcess::Constant { rate } if *rate > 0.0 => Kind::Constant {
+                start: Time::ZERO,
+                period_ns: 1e9 / rate,
+                k: 0,
+            },
+            ArrivalProcess::Burst { at, count, over } if *count > 0 => Kind::Burst {
+                at: *at,
+                count: *count,
+                over: *over,
+                i: 0,
+            },
+            ArrivalProcess::Stages { .. } => Kind::Stages {
+                segs: segments(process),
+                seg: 0,
+                t: 0.0,
+            },
             _ => Kind::Silent,
         };
         ArrivalStream { kind, rng }
@@ -163,7 +204,11 @@ impl ArrivalStream {
                 *t = t.saturating_add(Time((e * *mean_gap_ns + 0.5) as u64));
                 Some(*t)
             }
-            Kind::Constant { start, period_ns, k } => {
+            Kind::Constant {
+                start,
+                period_ns,
+                k,
+            } => {
                 // Computed from k, not accumulated, so there is no drift.
                 let t = start.saturating_add(Time((*k as f64 * *period_ns).round() as u64));
                 *k += 1;
@@ -173,7 +218,8 @@ impl ArrivalStream {
                 if *i >= *count {
                     return None;
                 }
-                let off = (u128::from(over.as_nanos()) * u128::from(*i) / u128::from(*count)) as u64;
+                let off =
+                    (u128::from(over.as_nanos()) * u128::from(*i) / u128::from(*count)) as u64;
                 *i += 1;
                 Some(at.saturating_add(Time(off)))
             }
@@ -240,10 +286,22 @@ mod tests {
 
     #[test]
     fn burst_spreads_count_evenly() {
-        let p = ArrivalProcess::Burst { at: Time::from_secs(5), count: 4, over: Time::from_secs(2) };
+        let p = ArrivalProcess::Burst {
+            at: Time::from_secs(5),
+            count: 4,
+            over: Time::from_secs(2),
+        };
         let (n, first) = count_before(&p, Time::from_secs(60), 0);
         assert_eq!(n, 4);
-        assert_eq!(first, vec![Time::from_millis(5000), Time::from_millis(5500), Time::from_millis(6000), Time::from_millis(6500)]);
+        assert_eq!(
+            first,
+            vec![
+                Time::from_millis(5000),
+                Time::from_millis(5500),
+                Time::from_millis(6000),
+                Time::from_millis(6500)
+            ]
+        );
     }
 
     #[test]
@@ -259,8 +317,14 @@ mod tests {
         // 0 → 100/s over 100 s, then hold 100/s for 50 s: 5,000 + 5,000 expected.
         let p = ArrivalProcess::Stages {
             stages: vec![
-                Stage { duration: Time::from_secs(100), rate: 100.0 },
-                Stage { duration: Time::from_secs(50), rate: 100.0 },
+                Stage {
+                    duration: Time::from_secs(100),
+                    rate: 100.0,
+                },
+                Stage {
+                    duration: Time::from_secs(50),
+                    rate: 100.0,
+                },
             ],
             ramp: Ramp::Linear,
             start_rate: 0.0,
@@ -268,7 +332,10 @@ mod tests {
         assert!((p.expected_count(Time::from_secs(1000)) - 10_000.0).abs() < 1e-6);
         let (n_first_half, _) = count_before(&p, Time::from_secs(50), 9);
         // ∫0^50 t dt = 1,250 events in the first half of the ramp
-        assert!((n_first_half as f64 - 1250.0).abs() < 4.0 * 1250f64.sqrt(), "{n_first_half}");
+        assert!(
+            (n_first_half as f64 - 1250.0).abs() < 4.0 * 1250f64.sqrt(),
+            "{n_first_half}"
+        );
         let (n, _) = count_before(&p, Time::from_secs(1000), 9);
         assert!((n as f64 - 10_000.0).abs() < 400.0, "{n}");
     }
@@ -276,14 +343,26 @@ mod tests {
     #[test]
     fn step_stages_end_after_the_last_stage() {
         let p = ArrivalProcess::Stages {
-            stages: vec![Stage { duration: Time::from_secs(10), rate: 0.0 }, Stage { duration: Time::from_secs(10), rate: 200.0 }],
+            stages: vec![
+                Stage {
+                    duration: Time::from_secs(10),
+                    rate: 0.0,
+                },
+                Stage {
+                    duration: Time::from_secs(10),
+                    rate: 200.0,
+                },
+            ],
             ramp: Ramp::Step,
             start_rate: 0.0,
         };
         let mut s = ArrivalStream::new(&p, RngStreams::new(2).stream("a"));
         let mut n = 0;
         while let Some(t) = s.next_arrival() {
-            assert!(t >= Time::from_secs(10) && t <= Time::from_secs(20), "{t:?}");
+            assert!(
+                t >= Time::from_secs(10) && t <= Time::from_secs(20),
+                "{t:?}"
+            );
             n += 1;
         }
         assert!((n as f64 - 2000.0).abs() < 200.0);

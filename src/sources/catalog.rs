@@ -54,7 +54,11 @@ const POLL: &[InvocationType] = &[RequestResponse];
 
 macro_rules! svc {
     ($name:literal, $model:ident, $allowed:ident) => {
-        Service { name: $name, model: SourceModel::$model, allowed: $allowed }
+        Service {
+            name: $name,
+            model: SourceModel::$model,
+            allowed: $allowed,
+        }
     };
 }
 
@@ -91,13 +95,19 @@ pub const ALIASES: &[(&str, &str)] = &[("cloudwatch_events", "eventbridge")];
 
 /// Looks a service up by name or alias.
 pub fn lookup(name: &str) -> Option<&'static Service> {
-    let canonical = ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, c)| *c);
+    let canonical = ALIASES
+        .iter()
+        .find(|(a, _)| *a == name)
+        .map_or(name, |(_, c)| *c);
     CATALOG.iter().find(|s| s.name == canonical)
 }
 
 /// All names a user may write, for error messages and suggestions.
 pub fn all_names() -> impl Iterator<Item = &'static str> {
-    CATALOG.iter().map(|s| s.name).chain(ALIASES.iter().map(|(a, _)| *a))
+    CATALOG
+        .iter()
+        .map(|s| s.name)
+        .chain(ALIASES.iter().map(|(a, _)| *a))
 }
 
 #[cfg(test)]
@@ -107,7 +117,13 @@ mod tests {
     #[test]
     fn catalog_matches_the_spec() {
         assert_eq!(CATALOG.len(), 24);
-        assert_eq!(CATALOG.iter().filter(|s| s.model == SourceModel::AsyncPush).count(), 11);
+        assert_eq!(
+            CATALOG
+                .iter()
+                .filter(|s| s.model == SourceModel::AsyncPush)
+                .count(),
+            11
+        );
         assert_eq!(lookup("cloudwatch_events").unwrap().name, "eventbridge");
         assert!(lookup("direct").unwrap().allowed.contains(&Event));
         assert!(!lookup("alb").unwrap().allowed.contains(&Event));

@@ -1,0 +1,168 @@
+//! The application: load and validate every scenario, run them, write their outputs and
+//! print the summary table. All terminal and file I/O of a command happens here or below.
+
+use crate::cli::Cli;
+use crate::model::Scenario;
+use crate::runner::{self, RunOptions};
+use crate::scenario::{self, InputError};
+use crate::sources::ArrivalProcess;
+use anyhow::Result;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+
+/// Runs the command described by `cli`.
+pub fn run(cli: &Cli) -> Result<()> {
+    let mut opts = cli.run_options();
+    opts.progress = opts.progress && std::io::stderr().is_terminal();
+    let scenarios = load_all(cli, &opts)?;
+    let mut stdout = std::io::stdout().lock();
+    if cli.check {
+        for sc in &scenarios {
+            writeln!(stdout, "{}", plan(sc, &opts))?;
+        }
+        return Ok(());
+    }
+    let results = runner::simulate_all(&scenarios, &opts)?;
+    let mut written = Vec::with_capacity(scenarios.len());
+    for (sc, runs) in scenarios.iter().zip(&results) {
+        written.push(runner::write_outputs(sc, runs, &opts)?);
+    }
+    if !cli.quiet {
+        writeln!(stdout, "{}", table(&results))?;
+        for w in &written {
+            let names: Vec<String> = w
+                .files
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            writeln!(stdout, "wrote {}/ ({})", w.dir.display(), names.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+/// Loads every file; refuses two scenarios that would write to the same folder.
+fn load_all(cli: &Cli, opts: &RunOptions) -> Result<Vec<Scenario>> {
+    let mut scenarios = Vec::with_capacity(cli.scenarios.len());
+    let mut dirs: HashMap<std::path::PathBuf, String> = HashMap::new();
+    for path in &cli.scenarios {
+        let sc = scenario::load(path)?;
+        let dir = runner::output_dir(&sc, opts);
+        if let Some(other) = dirs.insert(dir.clone(), path.display().to_string()) {
+            return Err(InputError {
+                file: path.display().to_string(),
+                position: None,
+                key: Some("name".into()),
+                message: format!("writes to {} like {other}", dir.display()),
+                help: Some("give the scenarios different `name`s".into()),
+            }
+            .into());
+        }
+        scenarios.push(sc);
+    }
+    Ok(scenarios)
+}
+
+/// What `--check` prints for a scenario.
+fn plan(sc: &Scenario, opts: &RunOptions) -> String {
+    let expected: f64 = sc
+        .sources
+        .iter()
+        .flat_map(|s| &s.arrival)
+        .map(|p: &ArrivalProcess| p.expected_count(sc.duration))
+        .sum();
+    let mut s = format!(
+        "{}: ok — {} simulated, {} function(s), {} source(s), {} replication(s), seed {}, ~{:.0} requests per run → {}",
+        sc.name,
+        sc.duration,
+        sc.functions.len(),
+        sc.sources.len(),
+        sc.replications,
+        opts.seed.unwrap_or(sc.seed),
+        expected,
+        runner::output_dir(sc, opts).display()
+    );
+    for f in &sc.functions {
+        s.push_str(&format!(
+            "\n  function {}: {} MB {}, timeout {}",
+            f.name,
+            f.memory_mb,
+            f.architecture.as_str(),
+            f.timeout
+        ));
+    }
+    for src in &sc.sources {
+        s.push_str(&format!(
+            "\n  source {} ({}, {}) → {}",
+            src.name,
+            src.service.name,
+            src.invocation.as_str(),
+            sc.functions[src.function].name
+        ));
+    }
+    s
+}
+
+/// The per-scenario table printed at the end.
+fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
+    let header = [
+        "scenario",
+        "rep",
+        "requests",
+        "cold %",
+        "throttles",
+        "p50 ms",
+        "p99 ms",
+        "cost $",
+    ];
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    for runs in results {
+        for r in runs {
+            let t = &r.total;
+            let ms = |x: f64| {
+                if x.is_nan() {
+                    "-".to_string()
+                } else {
+                    format!("{x:.1}")
+                }
+            };
+            rows.push([
+                r.scenario.clone(),
+                r.replication.to_string(),
+                t.requests.to_string(),
+                format!("{:.2}", 100.0 * t.cold_start_ratio()),
+                t.throttles.to_string(),
+                ms(t.latency.p50_ms),
+                ms(t.latency.p99_ms),
+                format!("{:.4}", t.costs.total()),
+            ]);
+        }
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = line(header.to_vec());
+    for r in &rows {
+        out.push('\n');
+        out.push_str(&line(r.iter().map(|s| s.as_str()).collect()));
+    }
+    out
+}

@@ -1,0 +1,207 @@
+//! CSV exporters: `summary.csv`, `timeseries.csv`, `invocations.csv`. Each returns bytes.
+
+use crate::engine::Time;
+use crate::metrics::{FunctionReport, RunReport};
+
+/// Columns of `summary.csv`: SPEC.md's required columns in order, then ours.
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    "scenario",
+    "variant",
+    "replication",
+    "function",
+    "requests",
+    "succeeded",
+    "failed",
+    "unfinished",
+    "invocations",
+    "cold_starts",
+    "cold_start_ratio",
+    "throttles",
+    "errors",
+    "timeouts",
+    "retries",
+    "dry_runs",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+    "max_concurrency",
+    "mean_concurrency",
+    "mean_instances",
+    "billed_gb_seconds",
+    "idle_gb_seconds",
+    "request_cost_usd",
+    "compute_cost_usd",
+    "provisioned_cost_usd",
+    "total_cost_usd",
+    // Extensions (docs/scenarios.md).
+    "seed",
+];
+
+/// Columns of `timeseries.csv`.
+pub const TIMESERIES_COLUMNS: &[&str] = &[
+    "scenario",
+    "variant",
+    "replication",
+    "function",
+    "time_s",
+    "arrivals",
+    "invocations",
+    "cold_starts",
+    "throttles",
+    "concurrency",
+    "instances_busy",
+    "instances_idle",
+    "instances_initializing",
+    "queue_depth",
+    "cost_usd",
+    // Extensions.
+    "concurrency_max",
+];
+
+/// Columns of `invocations.csv`.
+pub const INVOCATION_COLUMNS: &[&str] = &[
+    "scenario",
+    "variant",
+    "replication",
+    "request_id",
+    "function",
+    "source",
+    "invocation_type",
+    "attempt",
+    "arrival_ms",
+    "start_ms",
+    "end_ms",
+    "cold",
+    "init_ms",
+    "duration_ms",
+    "billed_ms",
+    "outcome",
+];
+
+/// A float with fixed decimals; empty for NaN (nothing to report).
+fn num(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
+fn ms(t: Time) -> String {
+    format!("{:.3}", t.as_millis_f64())
+}
+
+fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
+    vec![
+        r.scenario.clone(),
+        r.variant.clone(),
+        r.replication.to_string(),
+        f.function.clone(),
+        f.requests.to_string(),
+        f.succeeded.to_string(),
+        f.failed.to_string(),
+        f.unfinished.to_string(),
+        f.invocations.to_string(),
+        f.cold_starts.to_string(),
+        num(f.cold_start_ratio(), 6),
+        f.throttles.to_string(),
+        f.errors.to_string(),
+        f.timeouts.to_string(),
+        f.retries.to_string(),
+        f.dry_runs.to_string(),
+        num(f.latency.mean_ms, 3),
+        num(f.latency.p50_ms, 3),
+        num(f.latency.p90_ms, 3),
+        num(f.latency.p99_ms, 3),
+        num(f.latency.max_ms, 3),
+        f.max_concurrency.to_string(),
+        num(f.mean_concurrency, 4),
+        num(f.mean_instances, 4),
+        num(f.costs.billed_gb_seconds, 3),
+        num(f.idle_gb_seconds, 3),
+        num(f.costs.request, 6),
+        num(f.costs.compute, 6),
+        num(f.costs.provisioned, 6),
+        num(f.costs.total(), 6),
+        r.seed.to_string(),
+    ]
+}
+
+/// `summary.csv` for the runs of one scenario: each function, then `*`, per run.
+pub fn summary(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(SUMMARY_COLUMNS)?;
+    for r in runs {
+        for f in r.functions.iter().chain(std::iter::once(&r.total)) {
+            w.write_record(summary_row(r, f))?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `timeseries.csv` for the runs of one scenario.
+pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(TIMESERIES_COLUMNS)?;
+    for r in runs {
+        let rep = r.replication.to_string();
+        for (f, bins) in r.functions.iter().zip(&r.series) {
+            for b in bins {
+                w.write_record([
+                    r.scenario.as_str(),
+                    r.variant.as_str(),
+                    rep.as_str(),
+                    f.function.as_str(),
+                    &num(b.time_s, 3),
+                    &b.arrivals.to_string(),
+                    &b.invocations.to_string(),
+                    &b.cold_starts.to_string(),
+                    &b.throttles.to_string(),
+                    &num(b.concurrency, 4),
+                    &num(b.instances_busy, 4),
+                    &num(b.instances_idle, 4),
+                    &num(b.instances_initializing, 4),
+                    &num(b.queue_depth, 4),
+                    &num(b.cost_usd, 8),
+                    &b.concurrency_max.to_string(),
+                ])?;
+            }
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `invocations.csv` for the runs of one scenario that recorded their attempts.
+pub fn invocations(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(INVOCATION_COLUMNS)?;
+    for r in runs {
+        let Some(attempts) = &r.attempts else {
+            continue;
+        };
+        let rep = r.replication.to_string();
+        for a in attempts {
+            w.write_record([
+                r.scenario.as_str(),
+                r.variant.as_str(),
+                rep.as_str(),
+                &a.request.to_string(),
+                r.functions[a.function as usize].function.as_str(),
+                r.sources[a.source as usize].as_str(),
+                a.invocation.as_str(),
+                &a.attempt.to_string(),
+                &ms(a.arrival),
+                &ms(a.start),
+                &ms(a.end),
+                if a.cold { "true" } else { "false" },
+                &ms(a.init),
+                &ms(a.duration),
+                &a.billed_ms.to_string(),
+                a.outcome.as_str(),
+            ])?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}

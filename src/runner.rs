@@ -1,0 +1,130 @@
+//! Running many scenarios: every (scenario, replication) in parallel on a rayon pool, then
+//! the outputs of each scenario written under its own folder. Results do not depend on the
+//! number of threads: each run is a pure function of (scenario, seed), collected in order.
+
+use crate::engine::derive_seed;
+use crate::metrics::RunReport;
+use crate::model::{Scenario, simulate};
+use crate::output;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Output root overriding every scenario's `[output] dir`.
+    pub out: Option<PathBuf>,
+    /// Seed overriding every scenario's.
+    pub seed: Option<u64>,
+    /// Worker threads (`None`: all cores).
+    pub jobs: Option<usize>,
+    /// Draw charts (when the scenario asks for them too).
+    pub charts: bool,
+    /// Show a progress bar (only drawn on a terminal).
+    pub progress: bool,
+}
+
+/// What was written for one scenario.
+pub struct Written {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The files written, in order.
+    pub files: Vec<PathBuf>,
+}
+
+/// The seed of replication `r` of a scenario whose seed is `seed`: replication 0 runs with
+/// the seed itself, the others with seeds derived from it.
+pub fn replication_seed(seed: u64, r: u32) -> u64 {
+    if r == 0 {
+        seed
+    } else {
+        derive_seed(seed, u64::from(r))
+    }
+}
+
+/// The folder a scenario writes to.
+pub fn output_dir(sc: &Scenario, opts: &RunOptions) -> PathBuf {
+    opts.out
+        .clone()
+        .unwrap_or_else(|| sc.output.dir.clone())
+        .join(&sc.name)
+}
+
+/// Simulates every replication of every scenario, in parallel; results in input order.
+pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec<RunReport>>> {
+    let jobs: Vec<(usize, u32)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| (0..s.replications).map(move |r| (i, r)))
+        .collect();
+    let bar = if opts.progress {
+        let b =
+            ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let work = || -> Vec<RunReport> {
+        jobs.par_iter()
+            .map(|&(i, r)| {
+                let sc = &scenarios[i];
+                let seed = replication_seed(opts.seed.unwrap_or(sc.seed), r);
+                let report = simulate(sc, seed, r);
+                bar.inc(1);
+                report
+            })
+            .collect()
+    };
+    let reports = match opts.jobs {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .context("cannot start the worker threads")?
+            .install(work),
+        None => work(),
+    };
+    bar.finish_and_clear();
+    let mut out: Vec<Vec<RunReport>> = scenarios.iter().map(|_| Vec::new()).collect();
+    for (report, &(i, _)) in reports.into_iter().zip(&jobs) {
+        out[i].push(report);
+    }
+    Ok(out)
+}
+
+/// Writes the outputs of one scenario's runs.
+pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Result<Written> {
+    let dir = output_dir(sc, opts);
+    let mut files = Vec::new();
+    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+        let p = output::write_atomic(&dir, name, bytes)
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+        files.push(p);
+        Ok(())
+    };
+    put("summary.csv", &output::csv::summary(runs)?)?;
+    put("timeseries.csv", &output::csv::timeseries(runs)?)?;
+    if sc.output.invocations {
+        put("invocations.csv", &output::csv::invocations(runs)?)?;
+    }
+    if opts.charts && sc.output.charts {
+        if let Some(first) = runs.first() {
+            for (name, bytes) in render_charts(first).context("cannot draw the charts")? {
+                put(&name, &bytes)?;
+            }
+        }
+    }
+    Ok(Written { dir, files })
+}
+
+// TEMPORARY until output::charts lands (being written now).
+fn render_charts(_r: &RunReport) -> Result<Vec<(String, Vec<u8>)>> {
+    Ok(Vec::new())
+}
