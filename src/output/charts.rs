@@ -1,1 +1,1804 @@
-//! Charts of one run (placeholder until the charts land).
+//! Charts of one run (concurrency, latency CDF, cold starts and throttles, cost), each
+//! rendered in memory as SVG and PNG.
+//!
+//! Text uses the bundled DejaVu Sans through plotters' `ab_glyph` support, so no system font
+//! library is needed. Every chart copes with any report: no functions, no bins, no requests,
+//! NaN values or dozens of functions.
+
+use crate::metrics::{BinReport, FunctionReport, RunReport};
+use hdrhistogram::Histogram;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontStyle, register_font};
+use std::sync::OnceLock;
+
+/// Why a chart could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The bundled font could not be registered.
+    #[error("cannot load the chart font: {0}")]
+    Font(String),
+    /// plotters failed while drawing a chart.
+    #[error("cannot draw chart `{chart}`: {message}")]
+    Draw {
+        /// The chart's file stem.
+        chart: &'static str,
+        /// What plotters reported.
+        message: String,
+    },
+    /// The PNG encoder failed.
+    #[error("cannot encode chart `{chart}` as PNG: {message}")]
+    Png {
+        /// The chart's file stem.
+        chart: &'static str,
+        /// What the encoder reported.
+        message: String,
+    },
+}
+
+/// Renders every chart of one run; returns (file name, bytes) pairs, SVG and PNG for each chart.
+///
+/// The files are `concurrency`, `latency_cdf`, `cold_starts_throttles` and `cost`, each as
+/// `.svg` and `.png` (in that order).
+pub fn render(report: &RunReport) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    ensure_font()?;
+    let mut out = Vec::with_capacity(2 * Chart::ALL.len());
+    for chart in Chart::ALL {
+        let size = chart.size(report);
+        out.push((
+            format!("{}.svg", chart.name()),
+            render_svg(chart, report, size)?,
+        ));
+        out.push((
+            format!("{}.png", chart.name()),
+            render_png(chart, report, size)?,
+        ));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends, fonts and errors
+
+/// The font family every text uses (registered from the bundled font).
+const FAMILY: &str = "sans-serif";
+/// DejaVu Sans, bundled with the crate.
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+fn ensure_font() -> Result<(), ChartError> {
+    static FONT: OnceLock<Result<(), String>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        register_font(FAMILY, FontStyle::Normal, FONT_BYTES)
+            .map_err(|_| "the bundled DejaVuSans.ttf is not a valid font".to_string())
+    })
+    .clone()
+    .map_err(ChartError::Font)
+}
+
+/// A drawing failure, whatever the backend.
+struct DrawFail(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawFail {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        DrawFail(e.to_string())
+    }
+}
+
+type Drawn<T = ()> = Result<T, DrawFail>;
+
+fn render_svg(chart: Chart, report: &RunReport, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        chart
+            .draw(&root, report)
+            .and_then(|()| root.present().map_err(DrawFail::from))
+            .map_err(|DrawFail(message)| ChartError::Draw {
+                chart: chart.name(),
+                message,
+            })?;
+    }
+    Ok(svg.into_bytes())
+}
+
+fn render_png(chart: Chart, report: &RunReport, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    let (w, h) = size;
+    let mut rgb = vec![255u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        chart
+            .draw(&root, report)
+            .and_then(|()| root.present().map_err(DrawFail::from))
+            .map_err(|DrawFail(message)| ChartError::Draw {
+                chart: chart.name(),
+                message,
+            })?;
+    }
+    encode_png(&rgb, w, h).map_err(|e| ChartError::Png {
+        chart: chart.name(),
+        message: e.to_string(),
+    })
+}
+
+/// Encodes an RGB buffer as PNG, in memory.
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Look
+
+/// Width of every chart, px.
+const WIDTH: u32 = 1600;
+const TITLE_SIZE: f64 = 40.0;
+const SUBTITLE_SIZE: f64 = 24.0;
+const PANEL_TITLE_SIZE: f64 = 28.0;
+const DESC_SIZE: f64 = 28.0;
+const TICK_SIZE: f64 = 24.0;
+const LEGEND_SIZE: f64 = 24.0;
+const NOTE_SIZE: f64 = 30.0;
+/// Separates the parts of a subtitle.
+const SEP: &str = "  ·  ";
+
+const INK: RGBColor = RGBColor(33, 33, 33);
+const MUTED: RGBColor = RGBColor(100, 100, 100);
+const GRID_BOLD: RGBColor = RGBColor(215, 215, 215);
+const GRID_LIGHT: RGBColor = RGBColor(238, 238, 238);
+
+const BUSY: RGBColor = RGBColor(31, 119, 180);
+const INITIALIZING: RGBColor = RGBColor(255, 152, 40);
+const IDLE: RGBColor = RGBColor(190, 206, 222);
+const PEAK: RGBColor = RGBColor(25, 25, 25);
+const LIMIT: RGBColor = RGBColor(214, 39, 40);
+const COLD: RGBColor = RGBColor(31, 119, 180);
+const THROTTLE: RGBColor = RGBColor(214, 39, 40);
+const REQUEST_COST: RGBColor = RGBColor(148, 103, 189);
+const COMPUTE_COST: RGBColor = RGBColor(31, 119, 180);
+const PROVISIONED_COST: RGBColor = RGBColor(44, 160, 44);
+const ALL_FUNCTIONS: RGBColor = RGBColor(20, 20, 20);
+const MANY_FUNCTIONS: RGBColor = RGBColor(170, 170, 170);
+
+/// Tableau 10, for one line per function.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn font(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, size).into_font()).color(&INK)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The charts
+
+#[derive(Clone, Copy, Debug)]
+enum Chart {
+    Concurrency,
+    LatencyCdf,
+    ColdStartsThrottles,
+    Cost,
+}
+
+impl Chart {
+    const ALL: [Chart; 4] = [
+        Chart::Concurrency,
+        Chart::LatencyCdf,
+        Chart::ColdStartsThrottles,
+        Chart::Cost,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Chart::Concurrency => "concurrency",
+            Chart::LatencyCdf => "latency_cdf",
+            Chart::ColdStartsThrottles => "cold_starts_throttles",
+            Chart::Cost => "cost",
+        }
+    }
+
+    fn size(self, report: &RunReport) -> (u32, u32) {
+        match self {
+            Chart::Concurrency => {
+                let panels = concurrency_panel_count(report);
+                let h = if panels <= 1 {
+                    900
+                } else {
+                    190 + 330 * panels as u32
+                };
+                (WIDTH, h)
+            }
+            Chart::LatencyCdf => {
+                // Room for a legend row per three labelled lines.
+                let lines = report.functions.len().min(MAX_LABELLED_CURVES) + 1;
+                (WIDTH, 960 + 38 * (lines as u32).div_ceil(3))
+            }
+            Chart::ColdStartsThrottles => (WIDTH, 900),
+            Chart::Cost => (WIDTH, cost_chart_height(report)),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(self, root: &DrawingArea<DB, Shift>, report: &RunReport) -> Drawn {
+        root.fill(&WHITE)?;
+        let root = root.margin(16, 24, 16, 24);
+        match self {
+            Chart::Concurrency => draw_concurrency(&root, report),
+            Chart::LatencyCdf => draw_latency_cdf(&root, report),
+            Chart::ColdStartsThrottles => draw_cold_starts_throttles(&root, report),
+            Chart::Cost => draw_cost(&root, report),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+/// Functions drawn in a panel each; more are summed into one panel.
+const MAX_PANELS: usize = 6;
+
+fn concurrency_panel_count(report: &RunReport) -> usize {
+    let n = report.functions.len();
+    if (1..=MAX_PANELS).contains(&n) { n } else { 1 }
+}
+
+/// One panel of the concurrency chart.
+struct ConcurrencyPanel {
+    /// Panel caption (empty for a lone panel).
+    caption: String,
+    /// Per (grouped) bin: busy, initializing, idle, peak.
+    busy: Vec<f64>,
+    init: Vec<f64>,
+    idle: Vec<f64>,
+    peak: Vec<f64>,
+    /// The concurrency limit and what to call it.
+    limit: u32,
+    limit_name: &'static str,
+}
+
+impl ConcurrencyPanel {
+    fn from_bins(
+        caption: String,
+        bins: &[BinReport],
+        limit: u32,
+        limit_name: &'static str,
+    ) -> Self {
+        ConcurrencyPanel {
+            caption,
+            busy: bins.iter().map(|b| nonneg(b.instances_busy)).collect(),
+            init: bins
+                .iter()
+                .map(|b| nonneg(b.instances_initializing))
+                .collect(),
+            idle: bins.iter().map(|b| nonneg(b.instances_idle)).collect(),
+            peak: bins.iter().map(|b| f64::from(b.concurrency_max)).collect(),
+            limit,
+            limit_name,
+        }
+    }
+
+    /// The highest value plotted (ignoring the limit).
+    fn data_max(&self) -> f64 {
+        let stacked = (0..self.busy.len()).map(|i| self.busy[i] + self.init[i] + self.idle[i]);
+        stacked.chain(self.peak.iter().copied()).fold(0.0, f64::max)
+    }
+
+    /// Whether the limit line fits without flattening the data.
+    fn limit_on_scale(&self) -> bool {
+        let max = self.data_max();
+        self.limit > 0 && max > 0.0 && f64::from(self.limit) <= 3.0 * max
+    }
+
+    /// The top of the y axis.
+    fn y_max(&self) -> f64 {
+        let mut max = self.data_max();
+        if self.limit_on_scale() {
+            max = max.max(f64::from(self.limit));
+        }
+        nice_upper(max, 1.0)
+    }
+
+    fn limit_label(&self) -> String {
+        let off = if self.limit_on_scale() {
+            ""
+        } else {
+            " (off scale)"
+        };
+        format!(
+            "{} {}{off}",
+            self.limit_name,
+            group_thousands(u64::from(self.limit))
+        )
+    }
+}
+
+fn draw_concurrency<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+) -> Drawn {
+    let grid = TimeGrid::new(report);
+    let n = report.functions.len();
+    let per_function = (1..=MAX_PANELS).contains(&n);
+    let panels: Vec<ConcurrencyPanel> = if per_function {
+        report
+            .functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let bins = grid.group(report.series.get(i).map(Vec::as_slice).unwrap_or(&[]));
+                ConcurrencyPanel::from_bins(f.function.clone(), &bins, f.limit, "limit")
+            })
+            .collect()
+    } else {
+        let bins = grid.group(&grid.sum_over_functions(report));
+        let caption = String::new();
+        vec![ConcurrencyPanel::from_bins(
+            caption,
+            &bins,
+            report.concurrency_limit,
+            "account limit",
+        )]
+    };
+
+    let mut notes = vec![format!(
+        "time-averaged per {} interval",
+        fmt_span(grid.bin_s)
+    )];
+    if !per_function {
+        notes.push(format!("sum over {} functions", n));
+    }
+    let body = header(root, "Instances over time", report, &notes.join(SEP))?;
+
+    let any_limit_drawn = panels.iter().any(ConcurrencyPanel::limit_on_scale);
+    let mut legend = vec![
+        Entry::area(BUSY, "busy"),
+        Entry::area(INITIALIZING, "initializing"),
+        Entry::area(IDLE, "idle"),
+        Entry::line(
+            PEAK,
+            if per_function {
+                "peak concurrency"
+            } else {
+                "sum of per-function peaks"
+            },
+        ),
+    ];
+    if panels.len() == 1 {
+        // The lone panel's limit goes in the legend, dashed when drawn.
+        let p = &panels[0];
+        legend.push(if p.limit_on_scale() {
+            Entry::dashed(LIMIT, p.limit_label())
+        } else {
+            Entry::text(p.limit_label())
+        });
+    } else if any_limit_drawn {
+        legend.push(Entry::dashed(
+            LIMIT,
+            "concurrency limit (value in panel titles)",
+        ));
+    }
+    let body = draw_legend(&body, &legend)?;
+
+    // One y label width for all panels, so their plots line up.
+    let mut y_area = 0;
+    for p in &panels {
+        y_area = y_area.max(y_label_area(&body, p.y_max(), 6)?);
+    }
+    let areas = body.split_evenly((panels.len(), 1));
+    for (i, (panel, area)) in panels.iter().zip(&areas).enumerate() {
+        let last = i + 1 == panels.len();
+        draw_concurrency_panel(area, panel, &grid, y_area, last, panels.len() > 1)?;
+    }
+    Ok(())
+}
+
+fn draw_concurrency_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &ConcurrencyPanel,
+    grid: &TimeGrid,
+    y_area: u32,
+    with_x_desc: bool,
+    with_caption: bool,
+) -> Drawn {
+    let limit_drawn = panel.limit_on_scale();
+    let y_max = panel.y_max();
+
+    let area = if with_caption {
+        // The caption starts where the plot does.
+        let caption = format!("{}{SEP}{}", panel.caption, panel.limit_label());
+        let (top, rest) = area.split_vertically(PANEL_TITLE_SIZE as i32 + 14);
+        top.draw(&Text::new(
+            truncate(&caption, 100),
+            (y_area as i32, PANEL_TITLE_SIZE as i32 / 2 + 4),
+            font(PANEL_TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        rest
+    } else {
+        area.clone()
+    };
+
+    let mut chart = ChartBuilder::on(&area)
+        .margin_right(20)
+        .margin_top(8)
+        .x_label_area_size(if with_x_desc { 80 } else { 44 })
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.0..grid.x_end(), 0.0..y_max)?;
+    let x_desc = if with_x_desc {
+        grid.axis_label()
+    } else {
+        String::new()
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("instances")
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+
+    // Stacked areas, painted top layer first so each lower layer covers the one above.
+    let stacks: [(Vec<f64>, RGBColor); 3] = [
+        (
+            (0..panel.busy.len())
+                .map(|i| panel.busy[i] + panel.init[i] + panel.idle[i])
+                .collect(),
+            IDLE,
+        ),
+        (
+            (0..panel.busy.len())
+                .map(|i| panel.busy[i] + panel.init[i])
+                .collect(),
+            INITIALIZING,
+        ),
+        (panel.busy.clone(), BUSY),
+    ];
+    for (values, color) in &stacks {
+        if values.iter().any(|v| *v > 0.0) {
+            chart.draw_series(AreaSeries::new(grid.steps(values), 0.0, color.filled()))?;
+        }
+    }
+    chart.draw_series(LineSeries::new(
+        grid.steps(&panel.peak),
+        PEAK.stroke_width(2),
+    ))?;
+    if grid.len == 0 {
+        note_in_plot(chart.plotting_area(), "no time series")?;
+    }
+    if limit_drawn {
+        let y = f64::from(panel.limit);
+        chart.draw_series(DashedLineSeries::new(
+            vec![(0.0, y), (grid.x_end(), y)],
+            14,
+            10,
+            LIMIT.stroke_width(3),
+        ))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latency CDF
+
+/// One CDF line.
+struct Curve {
+    color: RGBColor,
+    width: u32,
+    /// (latency ms, cumulative fraction), a step function.
+    points: Vec<(f64, f64)>,
+}
+
+/// With more functions than this, per-function lines are grey and unlabelled.
+const MAX_LABELLED_CURVES: usize = 10;
+
+fn draw_latency_cdf<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+) -> Drawn {
+    let many = report.functions.len() > MAX_LABELLED_CURVES;
+    let mut curves = Vec::new();
+    let mut legend = Vec::new();
+    for (i, f) in report.functions.iter().enumerate() {
+        let points = cdf_points(&f.latency.histogram);
+        if points.is_empty() {
+            continue;
+        }
+        let (color, width) = if many {
+            (MANY_FUNCTIONS, 1)
+        } else {
+            (PALETTE[i % PALETTE.len()], 3)
+        };
+        let label = format!("{}: {}", truncate(&f.function, 40), percentiles(f));
+        if !many {
+            legend.push(Entry::line(color, label));
+        }
+        curves.push(Curve {
+            color,
+            width,
+            points,
+        });
+    }
+    let drawn_functions = curves.len();
+    if many && drawn_functions > 0 {
+        legend.push(Entry::line(
+            MANY_FUNCTIONS,
+            format!("each function ({drawn_functions})"),
+        ));
+    }
+    if report.functions.len() != 1 {
+        let points = cdf_points(&report.total.latency.histogram);
+        if !points.is_empty() {
+            let label = format!("all functions: {}", percentiles(&report.total));
+            legend.push(Entry::line(ALL_FUNCTIONS, label));
+            curves.push(Curve {
+                color: ALL_FUNCTIONS,
+                width: 4,
+                points,
+            });
+        }
+    }
+
+    let succeeded = report.total.latency.histogram.len();
+    let note = format!("{} successful requests", group_thousands(succeeded));
+    let body = header(root, "Latency distribution (end to end)", report, &note)?;
+    let body = draw_legend(&body, &legend)?;
+
+    let (lo, hi) = log_bounds(&curves);
+    let (bold, light) = log_ticks(lo, hi);
+    let mut chart = ChartBuilder::on(&body)
+        .margin_right(40)
+        .margin_top(12)
+        .x_label_area_size(80)
+        .y_label_area_size(y_label_area(&body, 1.0, 11)?)
+        .build_cartesian_2d(
+            (lo..hi)
+                .log_scale()
+                .with_key_points(bold)
+                .with_light_points(light),
+            0.0..1.0,
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("latency (ms, log scale)")
+        .y_desc("fraction of requests ≤ latency")
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .y_labels(11)
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+
+    if curves.is_empty() {
+        return note_in_plot(chart.plotting_area(), "no successful requests");
+    }
+    for c in &curves {
+        let pts = c.points.iter().map(|&(x, y)| (x.clamp(lo, hi), y));
+        chart.draw_series(LineSeries::new(pts, c.color.stroke_width(c.width)))?;
+    }
+    Ok(())
+}
+
+/// "p50 12.3 ms · p99 456 ms".
+fn percentiles(f: &FunctionReport) -> String {
+    format!(
+        "p50 {} · p99 {}",
+        fmt_ms(f.latency.p50_ms),
+        fmt_ms(f.latency.p99_ms)
+    )
+}
+
+/// Points of the step CDF of a histogram of µs, in ms; steps closer than a fraction of a pixel
+/// are merged.
+fn cdf_points(h: &Histogram<u64>) -> Vec<(f64, f64)> {
+    let total = h.len();
+    if total == 0 {
+        return Vec::new();
+    }
+    // 500 buckets per decade is finer than any plot resolution.
+    let bucket = |ms: f64| (ms.max(1e-3).log10() * 500.0).round() as i64;
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    let mut last_bucket = i64::MIN;
+    let mut cum = 0u64;
+    for v in h.iter_recorded() {
+        let prev = cum as f64 / total as f64;
+        cum = cum.saturating_add(v.count_since_last_iteration());
+        let frac = (cum as f64 / total as f64).min(1.0);
+        let ms = (v.value_iterated_to() as f64 / 1000.0).max(1e-3);
+        let b = bucket(ms);
+        if b == last_bucket {
+            if let Some(p) = points.last_mut() {
+                p.1 = frac;
+            }
+        } else {
+            points.push((ms, prev));
+            points.push((ms, frac));
+            last_bucket = b;
+        }
+    }
+    points
+}
+
+/// The x range of the CDF: from a 1-2-5 value at or below the smallest latency to one above
+/// the largest.
+fn log_bounds(curves: &[Curve]) -> (f64, f64) {
+    let xs = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .filter(|x| x.is_finite() && *x > 0.0);
+    let (min, max) = xs.fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
+    if !min.is_finite() || max <= 0.0 {
+        return (1.0, 1000.0);
+    }
+    let lo = nice_125_below(min);
+    let mut hi = nice_125_above(max * 1.05);
+    if hi <= lo * 1.5 {
+        hi = nice_125_above(lo * 2.0);
+    }
+    (lo, hi)
+}
+
+/// Largest 1-2-5 number (times a power of ten) at or below `x` (> 0).
+fn nice_125_below(x: f64) -> f64 {
+    let p = 10f64.powf(x.log10().floor());
+    let m = x / p;
+    let n = if m >= 5.0 {
+        5.0
+    } else if m >= 2.0 {
+        2.0
+    } else {
+        1.0
+    };
+    n * p
+}
+
+/// Smallest 1-2-5 number (times a power of ten) at or above `x` (> 0).
+fn nice_125_above(x: f64) -> f64 {
+    let p = 10f64.powf(x.log10().floor());
+    let m = x / p;
+    let n = if m <= 1.0 + 1e-9 {
+        1.0
+    } else if m <= 2.0 {
+        2.0
+    } else if m <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    n * p
+}
+
+/// Labelled and grid-only ticks of a log axis from `lo` to `hi`.
+fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let decades = (hi / lo).log10();
+    let labelled: &[f64] = if decades <= 1.2 {
+        &[1.0, 2.0, 3.0, 5.0]
+    } else if decades <= 4.5 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let step = if decades > 9.0 {
+        (decades / 9.0).ceil() as i32
+    } else {
+        1
+    };
+    let mut bold = Vec::new();
+    let mut light = Vec::new();
+    let first = lo.log10().floor() as i32;
+    let last = hi.log10().ceil() as i32;
+    for e in first..=last {
+        let p = 10f64.powi(e);
+        for m in 1..10 {
+            let v = f64::from(m) * p;
+            if v < lo * (1.0 - 1e-9) || v > hi * (1.0 + 1e-9) {
+                continue;
+            }
+            if labelled.contains(&f64::from(m)) && (e - first) % step == 0 {
+                bold.push(v);
+            } else if decades <= 6.0 || m == 1 {
+                light.push(v);
+            }
+        }
+    }
+    (bold, light)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cold starts and throttles
+
+fn draw_cold_starts_throttles<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+) -> Drawn {
+    let grid = TimeGrid::new(report);
+    let bins = grid.group(&grid.sum_over_functions(report));
+    let cold: Vec<f64> = bins.iter().map(|b| b.cold_starts as f64).collect();
+    let throttles: Vec<f64> = bins.iter().map(|b| b.throttles as f64).collect();
+
+    let n = report.functions.len();
+    let note = if n > 1 {
+        format!("sum over {n} functions")
+    } else {
+        String::new()
+    };
+    let body = header(root, "Cold starts and throttles", report, &note)?;
+    let legend = [
+        Entry::line(
+            COLD,
+            format!(
+                "cold starts ({} in total)",
+                group_thousands(report.total.cold_starts)
+            ),
+        ),
+        Entry::line(
+            THROTTLE,
+            format!(
+                "throttles ({} in total)",
+                group_thousands(report.total.throttles)
+            ),
+        ),
+    ];
+    let body = draw_legend(&body, &legend)?;
+
+    let max = cold.iter().chain(&throttles).copied().fold(0.0, f64::max);
+    let y_max = nice_upper(max, 5.0);
+    let mut chart = ChartBuilder::on(&body)
+        .margin_right(20)
+        .margin_top(12)
+        .x_label_area_size(80)
+        .y_label_area_size(y_label_area(&body, y_max, 6)?)
+        .build_cartesian_2d(0.0..grid.x_end(), 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(grid.axis_label())
+        .y_desc(format!("count per {} interval", fmt_span(grid.bin_s)))
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+    chart.draw_series(LineSeries::new(grid.steps(&cold), COLD.stroke_width(3)))?;
+    chart.draw_series(LineSeries::new(
+        grid.steps(&throttles),
+        THROTTLE.stroke_width(3),
+    ))?;
+    if grid.len == 0 {
+        note_in_plot(chart.plotting_area(), "no time series")?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost
+
+/// One bar of the cost chart: label, request, compute, provisioned (USD).
+struct CostRow {
+    label: String,
+    parts: [f64; 3],
+}
+
+impl CostRow {
+    fn total(&self) -> f64 {
+        self.parts.iter().sum()
+    }
+}
+
+/// The bars, top to bottom: each function, then the total (when there are several).
+fn cost_rows(report: &RunReport) -> Vec<CostRow> {
+    let row = |label: String, f: &FunctionReport| CostRow {
+        label,
+        parts: [
+            nonneg(f.costs.request),
+            nonneg(f.costs.compute),
+            nonneg(f.costs.provisioned),
+        ],
+    };
+    let mut rows: Vec<CostRow> = report
+        .functions
+        .iter()
+        .map(|f| row(truncate(&f.function, 32), f))
+        .collect();
+    if report.functions.len() != 1 {
+        rows.push(row("total".to_string(), &report.total));
+    }
+    rows
+}
+
+/// Whether the total bar would dwarf the functions' bars, so it gets its own scale.
+fn cost_total_apart(rows: &[CostRow]) -> bool {
+    match rows.split_last() {
+        Some((total, functions)) if functions.len() > 1 => {
+            let max = functions.iter().map(CostRow::total).fold(0.0, f64::max);
+            max > 0.0 && total.total() > 2.5 * max
+        }
+        _ => false,
+    }
+}
+
+/// Height of one bar's row, px.
+const COST_ROW_PX: u32 = 52;
+/// Extra height of the separate total panel (caption and its own axis), px.
+const COST_TOTAL_PANEL_PX: i32 = 130;
+
+fn cost_chart_height(report: &RunReport) -> u32 {
+    let rows = cost_rows(report);
+    let apart = if cost_total_apart(&rows) {
+        COST_TOTAL_PANEL_PX as u32
+    } else {
+        0
+    };
+    (330 + COST_ROW_PX * rows.len() as u32 + apart).max(700)
+}
+
+fn draw_cost<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunReport) -> Drawn {
+    let rows = cost_rows(report);
+    let total = &report.total.costs;
+    let note = format!("total {}", fmt_usd(nonneg(total.total())));
+    let body = header(root, "Cost breakdown", report, &note)?;
+    let legend = [
+        Entry::area(
+            REQUEST_COST,
+            format!("requests {}", fmt_usd(nonneg(total.request))),
+        ),
+        Entry::area(
+            COMPUTE_COST,
+            format!("compute {}", fmt_usd(nonneg(total.compute))),
+        ),
+        Entry::area(
+            PROVISIONED_COST,
+            format!(
+                "provisioned concurrency {}",
+                fmt_usd(nonneg(total.provisioned))
+            ),
+        ),
+    ];
+    let body = draw_legend(&body, &legend)?;
+
+    let label_w = rows
+        .iter()
+        .map(|r| {
+            body.estimate_text_size(&r.label, &font(TICK_SIZE))
+                .map(|(w, _)| w)
+        })
+        .try_fold(0u32, |acc, w| w.map(|w| acc.max(w)))?;
+    let label_area = label_w.clamp(60, 560) + 24;
+
+    match rows.split_last() {
+        Some((total_row, functions)) if cost_total_apart(&rows) => {
+            let (_, h) = body.dim_in_pixel();
+            let (top, bottom) =
+                body.split_vertically(h as i32 - COST_ROW_PX as i32 - COST_TOTAL_PANEL_PX);
+            draw_cost_bars(&top, functions, label_area, false)?;
+            let caption_h = PANEL_TITLE_SIZE as i32 + 16;
+            let (caption, bottom) = bottom.split_vertically(caption_h);
+            caption.draw(&Text::new(
+                "all functions, on its own scale",
+                (label_area as i32, caption_h / 2 + 4),
+                font(SUBTITLE_SIZE)
+                    .color(&MUTED)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+            draw_cost_bars(&bottom, std::slice::from_ref(total_row), label_area, true)
+        }
+        _ => draw_cost_bars(&body, &rows, label_area, true),
+    }
+}
+
+/// Horizontal stacked bars (request, compute, provisioned), one row each from the top, with
+/// their totals written at their ends; a rule above a last row named "total".
+fn draw_cost_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[CostRow],
+    label_area: u32,
+    x_desc: bool,
+) -> Drawn {
+    // Each row is ROW units of an integer axis, bar i centred at y_of(i), so the row names
+    // can be pinned to the bars.
+    const ROW: i32 = 100;
+    const HALF_BAR: i32 = 32;
+    let n = rows.len() as i32;
+    let y_of = |i: usize| (n - 1 - i as i32) * ROW + ROW / 2;
+    let max = rows.iter().map(CostRow::total).fold(0.0, f64::max);
+    // Leave room right of the longest bar for its label.
+    let x_max = if max > 0.0 { max * 1.18 } else { 0.01 };
+    let names: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    let keys: Vec<i32> = (0..rows.len()).map(y_of).collect();
+
+    let mut chart = ChartBuilder::on(area)
+        .margin_right(30)
+        .margin_top(12)
+        .x_label_area_size(if x_desc { 80 } else { 44 })
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(0.0..x_max, (0..n.max(1) * ROW).with_key_points(keys))?;
+    let name_of = |y: &i32| {
+        let i = n - 1 - y.div_euclid(ROW);
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| names.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(if x_desc { "cost (USD)" } else { "" })
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(8)
+        .x_label_formatter(&|v| fmt_usd_tick(*v))
+        .y_label_formatter(&name_of)
+        .draw()?;
+
+    let colors = [REQUEST_COST, COMPUTE_COST, PROVISIONED_COST];
+    for (i, row) in rows.iter().enumerate() {
+        let y = y_of(i);
+        let mut x0 = 0.0;
+        for (part, color) in row.parts.iter().zip(colors) {
+            if *part > 0.0 {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y - HALF_BAR), (x0 + part, y + HALF_BAR)],
+                    color.filled(),
+                )))?;
+            }
+            x0 += part;
+        }
+        let label = EmptyElement::at((row.total(), y))
+            + Text::new(
+                fmt_usd(row.total()),
+                (10, 0),
+                font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
+            );
+        chart.draw_series(std::iter::once(label))?;
+    }
+    if n > 1 && rows.last().is_some_and(|r| r.label == "total") {
+        // A rule between the functions and the total.
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, ROW), (x_max, ROW)],
+            MUTED.stroke_width(1),
+        )))?;
+    }
+    Ok(())
+}
+
+/// Writes a note in the middle of a plotting area.
+fn note_in_plot<DB: DrawingBackend, CT: CoordTranslate>(
+    plot: &DrawingArea<DB, CT>,
+    note: &str,
+) -> Drawn {
+    let (w, h) = plot.dim_in_pixel();
+    plot.strip_coord_spec().draw(&Text::new(
+        note,
+        (w as i32 / 2, h as i32 / 2),
+        font(NOTE_SIZE)
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time axis
+
+/// Most bins drawn on a time axis; longer series are merged into wider bins.
+const MAX_DRAWN_BINS: usize = 800;
+
+/// The time axis of a run and the (possibly merged) bins drawn on it.
+struct TimeGrid {
+    /// Seconds per axis unit.
+    unit_s: f64,
+    /// Axis unit name.
+    unit: &'static str,
+    /// Run length, s.
+    end_s: f64,
+    /// Width of a drawn bin, s (after merging).
+    bin_s: f64,
+    /// Report bins per drawn bin.
+    factor: usize,
+    /// Report bins per function (the longest series).
+    len: usize,
+}
+
+impl TimeGrid {
+    fn new(report: &RunReport) -> Self {
+        let len = report.series.iter().map(Vec::len).max().unwrap_or(0);
+        let duration_s = nonneg(report.duration.as_secs_f64());
+        let mut interval_s = nonneg(report.interval.as_secs_f64());
+        if interval_s <= 0.0 {
+            interval_s = if duration_s > 0.0 && len > 0 {
+                duration_s / len as f64
+            } else {
+                1.0
+            };
+        }
+        let factor = len.div_ceil(MAX_DRAWN_BINS).max(1);
+        let end_s = duration_s.max(len as f64 * interval_s);
+        let (unit_s, unit) = if end_s > 5.0 * 3600.0 {
+            (3600.0, "h")
+        } else if end_s > 600.0 {
+            (60.0, "min")
+        } else {
+            (1.0, "s")
+        };
+        TimeGrid {
+            unit_s,
+            unit,
+            end_s,
+            bin_s: interval_s * factor as f64,
+            factor,
+            len,
+        }
+    }
+
+    fn axis_label(&self) -> String {
+        format!("time ({})", self.unit)
+    }
+
+    /// The end of the time axis, in axis units (never 0).
+    fn x_end(&self) -> f64 {
+        let end = self.end_s / self.unit_s;
+        if end > 0.0 { end } else { 1.0 }
+    }
+
+    /// Bins summed over all functions.
+    fn sum_over_functions(&self, report: &RunReport) -> Vec<BinReport> {
+        let mut out = vec![BinReport::default(); self.len];
+        for series in &report.series {
+            for (acc, b) in out.iter_mut().zip(series) {
+                acc.arrivals = acc.arrivals.saturating_add(b.arrivals);
+                acc.invocations = acc.invocations.saturating_add(b.invocations);
+                acc.cold_starts = acc.cold_starts.saturating_add(b.cold_starts);
+                acc.throttles = acc.throttles.saturating_add(b.throttles);
+                acc.concurrency += nonneg(b.concurrency);
+                acc.concurrency_max = acc.concurrency_max.saturating_add(b.concurrency_max);
+                acc.instances_busy += nonneg(b.instances_busy);
+                acc.instances_idle += nonneg(b.instances_idle);
+                acc.instances_initializing += nonneg(b.instances_initializing);
+                acc.queue_depth += nonneg(b.queue_depth);
+                acc.cost_usd += nonneg(b.cost_usd);
+            }
+        }
+        out
+    }
+
+    /// Merges `factor` consecutive bins: counts add up, averages average, peaks take the max.
+    fn group(&self, bins: &[BinReport]) -> Vec<BinReport> {
+        bins.chunks(self.factor)
+            .map(|chunk| {
+                let k = chunk.len() as f64;
+                let mean =
+                    |f: fn(&BinReport) -> f64| chunk.iter().map(|b| nonneg(f(b))).sum::<f64>() / k;
+                let sum = |f: fn(&BinReport) -> u64| {
+                    chunk.iter().fold(0u64, |a, b| a.saturating_add(f(b)))
+                };
+                BinReport {
+                    time_s: chunk[0].time_s,
+                    arrivals: sum(|b| b.arrivals),
+                    invocations: sum(|b| b.invocations),
+                    cold_starts: sum(|b| b.cold_starts),
+                    throttles: sum(|b| b.throttles),
+                    concurrency: mean(|b| b.concurrency),
+                    concurrency_max: chunk.iter().map(|b| b.concurrency_max).max().unwrap_or(0),
+                    instances_busy: mean(|b| b.instances_busy),
+                    instances_idle: mean(|b| b.instances_idle),
+                    instances_initializing: mean(|b| b.instances_initializing),
+                    queue_depth: mean(|b| b.queue_depth),
+                    cost_usd: chunk.iter().map(|b| nonneg(b.cost_usd)).sum(),
+                }
+            })
+            .collect()
+    }
+
+    /// A step line through grouped bin values: each value held over its bin.
+    fn steps(&self, values: &[f64]) -> Vec<(f64, f64)> {
+        let mut pts = Vec::with_capacity(2 * values.len());
+        for (i, v) in values.iter().enumerate() {
+            let t0 = i as f64 * self.bin_s;
+            let t1 = ((i + 1) as f64 * self.bin_s).min(self.end_s.max(t0));
+            pts.push((t0 / self.unit_s, *v));
+            pts.push((t1 / self.unit_s, *v));
+        }
+        pts
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Title block and legend
+
+/// Draws the title and subtitle; returns the area below them.
+fn header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    what: &str,
+    report: &RunReport,
+    note: &str,
+) -> Drawn<DrawingArea<DB, Shift>> {
+    let (w, _) = root.dim_in_pixel();
+    let mut title = format!("{what} — {}", report.scenario);
+    if !report.variant.is_empty() && report.variant != "base" {
+        title.push_str(&format!(" / {}", report.variant));
+    }
+    if report.replication > 0 {
+        title.push_str(&format!(" (replication {})", report.replication));
+    }
+    let mut sub = vec![
+        format!(
+            "{} simulated",
+            fmt_span(nonneg(report.duration.as_secs_f64()))
+        ),
+        format!("seed {}", report.seed),
+    ];
+    if !note.is_empty() {
+        sub.push(note.to_string());
+    }
+    let title_h = TITLE_SIZE as i32 + 10;
+    root.draw(&Text::new(
+        truncate(&title, 70),
+        (w as i32 / 2, 0),
+        font(TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    root.draw(&Text::new(
+        sub.join(SEP),
+        (w as i32 / 2, title_h + 4),
+        font(SUBTITLE_SIZE)
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let (_, rest) = root.split_vertically(title_h + SUBTITLE_SIZE as i32 + 22);
+    Ok(rest)
+}
+
+/// What a legend entry shows left of its label.
+enum Swatch {
+    Area(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+    None,
+}
+
+/// One legend entry.
+struct Entry {
+    swatch: Swatch,
+    label: String,
+}
+
+impl Entry {
+    fn area(c: RGBColor, label: impl Into<String>) -> Self {
+        Entry {
+            swatch: Swatch::Area(c),
+            label: label.into(),
+        }
+    }
+    fn line(c: RGBColor, label: impl Into<String>) -> Self {
+        Entry {
+            swatch: Swatch::Line(c),
+            label: label.into(),
+        }
+    }
+    fn dashed(c: RGBColor, label: impl Into<String>) -> Self {
+        Entry {
+            swatch: Swatch::Dashed(c),
+            label: label.into(),
+        }
+    }
+    fn text(label: impl Into<String>) -> Self {
+        Entry {
+            swatch: Swatch::None,
+            label: label.into(),
+        }
+    }
+}
+
+const SWATCH_W: i32 = 40;
+const SWATCH_GAP: i32 = 10;
+const ENTRY_GAP: i32 = 36;
+const LEGEND_ROW_H: i32 = LEGEND_SIZE as i32 + 14;
+
+/// Draws a centred legend, wrapped over rows, above the chart; returns the area below it.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+) -> Drawn<DrawingArea<DB, Shift>> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let (w, _) = area.dim_in_pixel();
+    let style = font(LEGEND_SIZE);
+    let mut widths = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (tw, _) = area.estimate_text_size(&e.label, &style)?;
+        let sw = if matches!(e.swatch, Swatch::None) {
+            0
+        } else {
+            SWATCH_W + SWATCH_GAP
+        };
+        widths.push(sw + tw as i32);
+    }
+    // One centred row when everything fits, else a grid of equal columns.
+    let one_row: i32 = widths.iter().sum::<i32>() + ENTRY_GAP * (widths.len() as i32 - 1);
+    let w = w as i32;
+    let (cols, col_w) = if one_row <= w {
+        (widths.len(), 0)
+    } else {
+        let col_w = widths.iter().copied().max().unwrap_or(0) + ENTRY_GAP;
+        (((w + ENTRY_GAP) / col_w.max(1)).max(1) as usize, col_w)
+    };
+    let nrows = entries.len().div_ceil(cols);
+    let grid_w = if col_w == 0 {
+        one_row
+    } else {
+        cols as i32 * col_w - ENTRY_GAP
+    };
+    let x_start = ((w - grid_w) / 2).max(0);
+    let mut x = x_start;
+    for (i, e) in entries.iter().enumerate() {
+        let (row, col) = (i / cols, i % cols);
+        if col_w > 0 {
+            x = x_start + col as i32 * col_w;
+        } else if col == 0 {
+            x = x_start;
+        }
+        let yc = row as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+        let mut tx = x + SWATCH_W + SWATCH_GAP;
+        match e.swatch {
+            Swatch::Area(c) => {
+                area.draw(&Rectangle::new(
+                    [(x, yc - 10), (x + SWATCH_W, yc + 10)],
+                    c.filled(),
+                ))?;
+            }
+            Swatch::Line(c) => {
+                area.draw(&PathElement::new(
+                    vec![(x, yc), (x + SWATCH_W, yc)],
+                    c.stroke_width(4),
+                ))?;
+            }
+            Swatch::Dashed(c) => {
+                for k in 0..3 {
+                    let x0 = x + k * 15;
+                    area.draw(&PathElement::new(
+                        vec![(x0, yc), (x0 + 9, yc)],
+                        c.stroke_width(3),
+                    ))?;
+                }
+            }
+            Swatch::None => tx = x,
+        }
+        area.draw(&Text::new(
+            e.label.clone(),
+            (tx, yc),
+            style.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x += widths[i] + ENTRY_GAP;
+    }
+    let (_, rest) = area.split_vertically(nrows as i32 * LEGEND_ROW_H + 10);
+    Ok(rest)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+/// Width of the y label area of a linear axis from 0 to `top` with at most `max_labels`
+/// labels: the widest tick label plus the rotated axis title.
+fn y_label_area<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    top: f64,
+    max_labels: usize,
+) -> Drawn<u32> {
+    let style = font(TICK_SIZE);
+    let step = nice_step(top, max_labels);
+    let mut widest = 0;
+    let mut k = 0.0;
+    while k * step <= top && k <= max_labels as f64 {
+        let (w, _) = area.estimate_text_size(&fmt_tick(k * step), &style)?;
+        widest = widest.max(w);
+        k += 1.0;
+    }
+    Ok(widest + DESC_SIZE as u32 + 40)
+}
+
+/// The 1-2-5 tick step that shows `0..top` in at most `max_labels` labels (as plotters picks).
+fn nice_step(top: f64, max_labels: usize) -> f64 {
+    let top = if top.is_finite() && top > 0.0 {
+        top
+    } else {
+        1.0
+    };
+    let mut step = 10f64.powf((top / max_labels.max(1) as f64).log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if top / (step * m) <= max_labels as f64 {
+            step *= m;
+            break;
+        }
+    }
+    step
+}
+
+/// `v` if finite and positive, else 0.
+fn nonneg(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 { v } else { 0.0 }
+}
+
+/// The top of a linear axis from 0 showing `max` with a little headroom, at least `min_top`.
+fn nice_upper(max: f64, min_top: f64) -> f64 {
+    let max = nonneg(max);
+    if max <= 0.0 {
+        return min_top;
+    }
+    let top = max * 1.08;
+    if top.is_finite() {
+        top.max(min_top)
+    } else {
+        max
+    }
+}
+
+/// A tick label: no trailing zeros, thousands grouped, tiny values kept readable.
+fn fmt_tick(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".to_string();
+    }
+    if a >= 1e7 {
+        return format!("{v:.0e}");
+    }
+    if a >= 1000.0 {
+        return group_thousands_f(v.round());
+    }
+    let decimals = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        (-a.log10().floor()) as usize + 2
+    };
+    trim_zeros(format!("{v:.decimals$}"))
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn group_thousands_f(v: f64) -> String {
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(v.abs().round() as u64))
+}
+
+/// A span of seconds: "250 ms", "1 s", "1.5 s", "5 min", "2 h".
+fn fmt_span(s: f64) -> String {
+    if !s.is_finite() || s <= 0.0 {
+        return "0 s".to_string();
+    }
+    if s < 1.0 {
+        format!("{} ms", trim_zeros(format!("{:.3}", s * 1000.0)))
+    } else if s < 120.0 {
+        format!("{} s", trim_zeros(format!("{s:.3}")))
+    } else if s < 7200.0 {
+        format!("{} min", trim_zeros(format!("{:.1}", s / 60.0)))
+    } else {
+        format!("{} h", trim_zeros(format!("{:.1}", s / 3600.0)))
+    }
+}
+
+/// Milliseconds with three significant digits: "0.842 ms", "12.3 ms", "456 ms", "1.23 s".
+fn fmt_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "n/a".to_string();
+    }
+    if ms >= 1000.0 {
+        return format!("{} s", sig3(ms / 1000.0));
+    }
+    format!("{} ms", sig3(ms))
+}
+
+/// Three significant digits, no trailing zeros (whole numbers from 100 up).
+fn sig3(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        return group_thousands_f(v.round());
+    }
+    let decimals = if a == 0.0 {
+        0
+    } else {
+        (2.0 - a.log10().floor()).max(0.0) as usize
+    };
+    trim_zeros(format!("{v:.decimals$}"))
+}
+
+/// Dollars: "$12.34", "$1,234.56", small amounts with three significant digits ("$0.00123").
+fn fmt_usd(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".to_string();
+    }
+    if v == 0.0 {
+        return "$0".to_string();
+    }
+    if v.abs() >= 1.0 {
+        let cents = (v.abs() * 100.0).round() as u64;
+        let sign = if v < 0.0 { "-" } else { "" };
+        return format!("{sign}${}.{:02}", group_thousands(cents / 100), cents % 100);
+    }
+    let decimals = (2.0 - v.abs().log10().floor()).max(2.0) as usize;
+    let s = trim_zeros(format!("{v:.decimals$}"));
+    // Keep cents whole: "$0.5" reads badly.
+    match s.split_once('.') {
+        Some((_, frac)) if frac.len() == 1 => format!("${s}0"),
+        _ => format!("${s}"),
+    }
+}
+
+/// A dollar tick label.
+fn fmt_usd_tick(v: f64) -> String {
+    format!("${}", fmt_tick(v))
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::Costs;
+    use crate::engine::Time;
+    use crate::metrics::{LatencyReport, latency_histogram};
+
+    fn function(name: &str, latencies_us: &[u64], costs: Costs, limit: u32) -> FunctionReport {
+        let mut h = latency_histogram();
+        let mut sum_ns = 0u128;
+        let mut max_ns = 0u64;
+        for &us in latencies_us {
+            h.record(us).expect("in range");
+            sum_ns += u128::from(us) * 1000;
+            max_ns = max_ns.max(us * 1000);
+        }
+        let n = latencies_us.len() as u64;
+        FunctionReport {
+            function: name.to_string(),
+            requests: n,
+            succeeded: n,
+            failed: 0,
+            unfinished: 0,
+            invocations: n,
+            cold_starts: n / 20,
+            throttles: n / 50,
+            errors: 0,
+            timeouts: 0,
+            retries: 0,
+            dry_runs: 0,
+            latency: LatencyReport::new(h, sum_ns, max_ns),
+            max_concurrency: 0,
+            mean_concurrency: 0.0,
+            mean_instances: 0.0,
+            idle_gb_seconds: 0.0,
+            costs,
+            limit,
+        }
+    }
+
+    /// A series of `bins` bins with a burst in the middle, scaled by `scale`.
+    fn series(bins: usize, scale: f64) -> Vec<BinReport> {
+        (0..bins)
+            .map(|i| {
+                let burst = if (bins * 4 / 10..bins * 6 / 10).contains(&i) {
+                    8.0
+                } else {
+                    1.0
+                };
+                let wave = 1.0 + 0.5 * (i as f64 / 7.0).sin();
+                let busy = scale * burst * wave;
+                BinReport {
+                    time_s: i as f64,
+                    arrivals: (busy * 10.0) as u64,
+                    invocations: (busy * 10.0) as u64,
+                    cold_starts: if i == bins * 4 / 10 {
+                        (scale * 7.0) as u64
+                    } else {
+                        u64::from(i % 9 == 0)
+                    },
+                    throttles: if (bins * 4 / 10..bins * 45 / 100).contains(&i) {
+                        (scale * 3.0) as u64
+                    } else {
+                        0
+                    },
+                    concurrency: busy,
+                    concurrency_max: (busy * 1.4).ceil() as u32,
+                    instances_busy: busy,
+                    instances_idle: if burst > 1.0 {
+                        2.0 * scale
+                    } else {
+                        0.6 * scale * burst
+                    },
+                    instances_initializing: if i == bins * 4 / 10 { 3.0 * scale } else { 0.0 },
+                    queue_depth: 0.0,
+                    cost_usd: busy * 1e-4,
+                }
+            })
+            .collect()
+    }
+
+    fn latencies(base_us: u64, n: u64) -> Vec<u64> {
+        // Mostly warm around base, 5 % cold starts ten times slower.
+        (0..n)
+            .map(|i| {
+                let jitter = (i * 7919) % 1000;
+                if i % 20 == 0 {
+                    base_us * 10 + jitter * base_us / 100
+                } else {
+                    base_us + jitter * base_us / 400
+                }
+            })
+            .collect()
+    }
+
+    fn report(nfuncs: usize, bins: usize) -> RunReport {
+        let mut functions = Vec::new();
+        let mut all = Vec::new();
+        for i in 0..nfuncs {
+            let lat = latencies(20_000 * (i as u64 + 1), 2000);
+            all.extend_from_slice(&lat);
+            let costs = Costs {
+                billed_gb_seconds: 100.0,
+                request: 0.0004 * (i + 1) as f64,
+                compute: 0.0123 * (i + 1) as f64,
+                provisioned: if i == 1 { 0.02 } else { 0.0 },
+            };
+            let limit = if i == 0 { 40 } else { 1000 };
+            functions.push(function(&format!("function-{}", i + 1), &lat, costs, limit));
+        }
+        let mut total = function("*", &all, Costs::default(), 1000);
+        for f in &functions {
+            total.costs.request += f.costs.request;
+            total.costs.compute += f.costs.compute;
+            total.costs.provisioned += f.costs.provisioned;
+        }
+        RunReport {
+            scenario: "burst-demo".to_string(),
+            variant: "base".to_string(),
+            replication: 0,
+            seed: 42,
+            duration: Time::from_secs(bins as u64),
+            interval: Time::from_secs(1),
+            concurrency_limit: 1000,
+            series: (0..nfuncs).map(|i| series(bins, 1.0 + i as f64)).collect(),
+            functions,
+            total,
+            sources: vec!["api".to_string()],
+            attempts: None,
+            events: 0,
+        }
+    }
+
+    fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
+        files.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    fn svg<'a>(files: &'a [(String, Vec<u8>)], name: &str) -> &'a str {
+        let (_, bytes) = files.iter().find(|(n, _)| n == name).expect("file present");
+        std::str::from_utf8(bytes).expect("SVG is UTF-8")
+    }
+
+    const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    #[test]
+    fn renders_eight_files_with_expected_names() {
+        let files = render(&report(2, 100)).expect("renders");
+        assert_eq!(
+            names(&files),
+            [
+                "concurrency.svg",
+                "concurrency.png",
+                "latency_cdf.svg",
+                "latency_cdf.png",
+                "cold_starts_throttles.svg",
+                "cold_starts_throttles.png",
+                "cost.svg",
+                "cost.png",
+            ]
+        );
+        for (name, bytes) in &files {
+            if name.ends_with(".png") {
+                assert!(bytes.starts_with(PNG_SIGNATURE), "{name} is not a PNG");
+            } else {
+                assert!(
+                    svg(&files, name).starts_with("<svg"),
+                    "{name} is not an SVG"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn svgs_carry_titles_and_axis_labels() {
+        let files = render(&report(2, 100)).expect("renders");
+        let c = svg(&files, "concurrency.svg");
+        assert!(c.contains("burst-demo") && c.contains("instances") && c.contains("time (s)"));
+        assert!(
+            c.contains("limit 40") && c.contains("limit 1,000 (off scale)"),
+            "limit labels"
+        );
+        let l = svg(&files, "latency_cdf.svg");
+        assert!(l.contains("latency (ms") && l.contains("fraction of requests"));
+        assert!(l.contains("all functions"));
+        let t = svg(&files, "cold_starts_throttles.svg");
+        assert!(
+            t.contains("count per 1 s interval")
+                && t.contains("cold starts")
+                && t.contains("throttles")
+        );
+        let k = svg(&files, "cost.svg");
+        assert!(k.contains("cost (USD)") && k.contains("function-2") && k.contains("total"));
+    }
+
+    #[test]
+    fn empty_reports_render() {
+        // No functions, no bins.
+        let mut r = report(0, 0);
+        r.duration = Time::ZERO;
+        let files = render(&r).expect("renders with nothing");
+        assert_eq!(files.len(), 8);
+        assert!(svg(&files, "latency_cdf.svg").contains("no successful requests"));
+
+        // One function, one bin of zeros, zero requests, empty histogram, NaN latencies.
+        let mut r = report(1, 1);
+        r.series = vec![vec![BinReport::default()]];
+        r.functions[0] = function("idle", &[], Costs::default(), 0);
+        r.total = function("*", &[], Costs::default(), 0);
+        r.interval = Time::ZERO;
+        r.duration = Time::ZERO;
+        let files = render(&r).expect("renders a single empty bin");
+        assert!(svg(&files, "latency_cdf.svg").contains("no successful requests"));
+
+        // NaN and infinite values in the series and costs.
+        let mut r = report(2, 10);
+        r.series[0][3].instances_busy = f64::NAN;
+        r.series[1][4].instances_idle = f64::INFINITY;
+        r.functions[1].costs.compute = f64::NAN;
+        r.total.costs.compute = f64::NAN;
+        render(&r).expect("renders NaN data");
+    }
+
+    #[test]
+    fn many_functions_and_long_runs_render() {
+        for n in [7, 10, 50] {
+            let files = render(&report(n, 60)).expect("renders many functions");
+            assert!(svg(&files, "concurrency.svg").contains("account limit 1,000"));
+            assert!(svg(&files, "cost.svg").contains(&format!("function-{n}")));
+        }
+        // A long run: hours on the axis, merged bins.
+        let mut r = report(2, 20_000);
+        r.duration = Time::from_secs(20_000);
+        let files = render(&r).expect("renders a long run");
+        assert!(svg(&files, "concurrency.svg").contains("time (h)"));
+        assert!(svg(&files, "cold_starts_throttles.svg").contains("count per 25 s interval"));
+    }
+
+    #[test]
+    fn extreme_values_render() {
+        let mut r = report(3, 50);
+        r.duration = Time(u64::MAX);
+        r.interval = Time(u64::MAX / 40);
+        for b in r.series.iter_mut().flatten() {
+            b.instances_busy = f64::MAX;
+            b.instances_idle = f64::NEG_INFINITY;
+            b.instances_initializing = f64::NAN;
+            b.concurrency_max = u32::MAX;
+            b.cold_starts = u64::MAX;
+            b.throttles = u64::MAX;
+        }
+        r.functions[0].costs.compute = f64::MAX;
+        r.functions[1].costs.request = -1.0;
+        r.functions[2].limit = u32::MAX;
+        r.total.costs.compute = f64::INFINITY;
+        let mut h = latency_histogram();
+        h.record(0).expect("records 0");
+        h.record(30 * 86_400 * 1_000_000)
+            .expect("records the maximum");
+        r.functions[0].latency = LatencyReport::new(h, 0, 0);
+        assert_eq!(render(&r).expect("renders extreme values").len(), 8);
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(fmt_usd(12.344), "$12.34");
+        assert_eq!(fmt_usd(1234.5), "$1,234.50");
+        assert_eq!(fmt_usd(0.0123), "$0.0123");
+        assert_eq!(fmt_usd(0.000_456_7), "$0.000457");
+        assert_eq!(fmt_usd(0.0), "$0");
+        assert_eq!(fmt_tick(2500.0), "2,500");
+        assert_eq!(fmt_tick(0.25), "0.25");
+        assert_eq!(fmt_tick(10.0), "10");
+        assert_eq!(fmt_span(1.0), "1 s");
+        assert_eq!(fmt_span(0.1), "100 ms");
+        assert_eq!(fmt_span(300.0), "5 min");
+        assert_eq!(fmt_span(7200.0), "2 h");
+        assert_eq!(fmt_ms(12.345), "12.3 ms");
+        assert_eq!(fmt_ms(2345.0), "2.35 s");
+        assert_eq!(nice_125_below(37.0), 20.0);
+        assert_eq!(nice_125_above(37.0), 50.0);
+    }
+
+    /// Writes the PNGs of the synthetic reports to /tmp/charts-preview/ to look at.
+    #[test]
+    #[ignore]
+    fn preview() {
+        let dir = std::path::Path::new("/tmp/charts-preview");
+        std::fs::create_dir_all(dir).expect("preview dir");
+        let mut long = report(3, 20_000);
+        long.duration = Time::from_secs(20_000);
+        long.replication = 2;
+        long.variant = "memory-2048".to_string();
+        let cases = [
+            ("two", report(2, 100)),
+            ("one", report(1, 100)),
+            ("six", report(6, 100)),
+            ("ten", report(10, 100)),
+            ("fifty", report(50, 60)),
+            ("long", long),
+            ("empty", report(0, 0)),
+        ];
+        for (tag, r) in cases {
+            for (name, bytes) in render(&r).expect("renders") {
+                std::fs::write(dir.join(format!("{tag}-{name}")), bytes).expect("write");
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The binary end to end: outputs, determinism across --jobs, and input errors on stderr.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn lambdasim() -> Command {
+    Command::cargo_bin("lambdasim").expect("binary built")
+}
+
+const SMALL: &str = r#"
+description = "a small API"
+duration = "5m"
+seed = 9
+replications = 2
+[[functions]]
+name = "api"
+memory_mb = 256
+duration = { dist = "lognormal", median = "80ms", sigma = 0.5 }
+[[sources]]
+service = "api_gateway"
+arrival = [{ process = "poisson", rate = 30.0 }, { process = "burst", at = "2m", count = 400, over = "1s" }]
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walk(dir)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+#[test]
+fn writes_summary_timeseries_and_charts_and_prints_a_table() {
+    let d = tempfile::tempdir().unwrap();
+    let sc = write(d.path(), "small.toml", SMALL);
+    let out = d.path().join("out");
+    lambdasim()
+        .arg(&sc)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("requests").and(predicate::str::contains("small")));
+    let summary = std::fs::read_to_string(out.join("small/summary.csv")).unwrap();
+    let header = summary.lines().next().unwrap();
+    assert!(header.starts_with(
+        "scenario,variant,replication,function,requests,succeeded,failed,unfinished,invocations,\
+cold_starts,cold_start_ratio,throttles,errors,timeouts,retries,dry_runs,latency_mean_ms,\
+latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,max_concurrency,mean_concurrency,\
+mean_instances,billed_gb_seconds,idle_gb_seconds,request_cost_usd,compute_cost_usd,\
+provisioned_cost_usd,total_cost_usd"
+    ));
+    // 2 replications × (1 function + "*")
+    assert_eq!(summary.lines().count(), 1 + 4);
+    assert!(summary.contains("small,base,1,*,"));
+    let ts = std::fs::read_to_string(out.join("small/timeseries.csv")).unwrap();
+    assert!(ts.starts_with(
+        "scenario,variant,replication,function,time_s,arrivals,invocations,cold_starts,throttles,\
+concurrency,instances_busy,instances_idle,instances_initializing,queue_depth,cost_usd"
+    ));
+    // 5 min at the default 1 s interval, 2 replications.
+    assert_eq!(ts.lines().count(), 1 + 2 * 300);
+    assert!(out.join("small/concurrency.png").exists() || !cfg!(feature = "charts-required"));
+}
+
+#[test]
+fn outputs_are_identical_whatever_the_jobs_and_the_grouping() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "a.toml", SMALL);
+    let b = write(d.path(), "b.toml", &SMALL.replace("seed = 9", "seed = 10"));
+    let c = write(
+        d.path(),
+        "c.toml",
+        &SMALL.replace("rate = 30.0", "rate = 5.0"),
+    );
+    let together = d.path().join("together");
+    let serial = d.path().join("serial");
+    let one_by_one = d.path().join("one");
+    lambdasim()
+        .args([&a, &b, &c])
+        .arg("-o")
+        .arg(&together)
+        .arg("-q")
+        .assert()
+        .success()
+        .stdout("");
+    lambdasim()
+        .args([&a, &b, &c])
+        .arg("-o")
+        .arg(&serial)
+        .args(["-q", "--jobs", "1"])
+        .assert()
+        .success();
+    for s in [&a, &b, &c] {
+        lambdasim()
+            .arg(s)
+            .arg("-o")
+            .arg(&one_by_one)
+            .arg("-q")
+            .assert()
+            .success();
+    }
+    let t = read_all(&together);
+    assert!(t.len() >= 6);
+    assert_eq!(t, read_all(&serial));
+    assert_eq!(t, read_all(&one_by_one));
+}
+
+#[test]
+fn seed_flag_overrides_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "a.toml", SMALL);
+    let run = |seed: &str, out: &str| {
+        lambdasim()
+            .arg(&a)
+            .arg("-o")
+            .arg(d.path().join(out))
+            .args(["-q", "--no-charts", "--seed", seed])
+            .assert()
+            .success();
+        std::fs::read(d.path().join(out).join("a/summary.csv")).unwrap()
+    };
+    assert_eq!(run("1", "x"), run("1", "y"));
+    assert_ne!(run("1", "x"), run("2", "z"));
+}
+
+#[test]
+fn check_validates_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "a.toml", SMALL);
+    lambdasim()
+        .arg(&a)
+        .arg("-o")
+        .arg(d.path().join("o"))
+        .arg("--check")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("a: ok").and(predicate::str::contains("source api_gateway")),
+        );
+    assert!(!d.path().join("o").exists());
+}
+
+#[test]
+fn a_misspelt_key_is_an_input_error_with_position_and_suggestion() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(
+        d.path(),
+        "bad.toml",
+        &SMALL.replace("memory_mb = 256", "memroy_mb = 256"),
+    );
+    lambdasim()
+        .arg(&a)
+        .arg("-o")
+        .arg(d.path().join("o"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("bad.toml:8:1")
+                .and(predicate::str::contains("functions[0].memroy_mb"))
+                .and(predicate::str::contains("did you mean `memory_mb`?"))
+                .and(predicate::str::contains("panicked").not()),
+        );
+    assert!(
+        !d.path().join("o").exists(),
+        "nothing written on invalid input"
+    );
+}
+
+#[test]
+fn invalid_values_and_missing_files_exit_with_status_2() {
+    let d = tempfile::tempdir().unwrap();
+    for (text, needle) in [
+        (
+            SMALL.replace("memory_mb = 256", "memory_mb = 99999"),
+            "between 128 and 10240",
+        ),
+        (SMALL.replace("\"5m\"", "\"5 parsecs\""), "not a duration"),
+        (SMALL.replace("api_gateway", "s3"), "asynchronous"),
+        (SMALL.replace("rate = 30.0", "rate = -3.0"), "rate"),
+        ("duration = [".to_string(), "bad.toml:1"),
+        (String::new(), "duration"),
+    ] {
+        let a = write(d.path(), "bad.toml", &text);
+        lambdasim()
+            .arg(&a)
+            .arg("-o")
+            .arg(d.path().join("o"))
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(needle)
+                    .and(predicate::str::starts_with("error: "))
+                    .and(predicate::str::contains("panicked").not()),
+            );
+    }
+    lambdasim()
+        .arg(d.path().join("missing.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.toml"));
+    lambdasim()
+        .arg("--jobs")
+        .arg("0")
+        .arg("x.toml")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn two_scenarios_with_one_name_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "a.toml", &format!("name = \"same\"\n{SMALL}"));
+    let b = write(d.path(), "b.toml", &format!("name = \"same\"\n{SMALL}"));
+    lambdasim()
+        .args([&a, &b])
+        .arg("-o")
+        .arg(d.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("same"));
+}
+
+#[test]
+fn every_shipped_scenario_is_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for e in std::fs::read_dir(&root).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            lambdasim().arg(&p).arg("--check").assert().success();
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(
+                text.starts_with('#'),
+                "{} needs a comment header",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "found {n} scenarios");
+}

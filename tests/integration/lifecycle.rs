@@ -1,0 +1,301 @@
+//! Execution environments, admission and invocation outcomes, on small exact scenarios.
+
+use crate::{assert_conserved, run};
+
+fn one_function(function_extra: &str, arrival: &str, duration: &str) -> String {
+    format!(
+        r#"
+duration = "{duration}"
+seed = 5
+[account]
+concurrency_limit = 10000
+[[functions]]
+name = "f"
+timeout = "900s"
+{function_extra}
+[[sources]]
+service = "direct"
+arrival = {arrival}
+"#
+    )
+}
+
+#[test]
+fn keep_alive_none_makes_every_invocation_cold() {
+    let r = run(&one_function(
+        "duration = { dist = \"exponential\", mean = \"100ms\" }\nkeep_alive = { policy = \"none\" }",
+        "{ process = \"poisson\", rate = 50.0 }",
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert!(f.invocations > 25_000);
+    assert_eq!(f.cold_starts, f.invocations);
+    assert_eq!(f.idle_gb_seconds, 0.0);
+}
+
+#[test]
+fn a_long_fixed_keep_alive_creates_each_environment_once() {
+    // Nothing expires within the run, so an environment is created only when every existing
+    // one is busy: the cold starts equal the peak concurrency exactly.
+    let r = run(&one_function(
+        "duration = { dist = \"exponential\", mean = \"200ms\" }\nkeep_alive = { policy = \"fixed\", idle = \"2h\" }",
+        "{ process = \"poisson\", rate = 100.0 }",
+        "30m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, u64::from(f.max_concurrency));
+    assert!(f.cold_starts < 100 && f.invocations > 170_000);
+}
+
+#[test]
+fn an_idle_environment_expires_exactly_at_its_keep_alive() {
+    // Each request runs 1 s; the next comes just before or just after the 60 s keep-alive
+    // of the environment it left idle.
+    let warm = run(&one_function(
+        "duration = \"1s\"\ninit = \"0s\"\nkeep_alive = { policy = \"fixed\", idle = \"60s\" }",
+        "{ process = \"constant\", rate = 0.0166 }", // every 60.24 s: 59.24 s idle < 60 s
+        "1h",
+    ));
+    let f = &warm.functions[0];
+    assert_eq!(
+        f.cold_starts, 1,
+        "idle gaps shorter than the keep-alive stay warm"
+    );
+    let cold = run(&one_function(
+        "duration = \"1s\"\ninit = \"0s\"\nkeep_alive = { policy = \"fixed\", idle = \"60s\" }",
+        "{ process = \"constant\", rate = 0.0163 }", // every 61.35 s: 60.35 s idle > 60 s
+        "1h",
+    ));
+    let f = &cold.functions[0];
+    assert_eq!(
+        f.cold_starts, f.invocations,
+        "idle gaps longer than the keep-alive go cold"
+    );
+    // Idle memory: each environment idles exactly 60 s at 128 MB before it goes.
+    let expired = f.invocations - 1; // the last one is still idle at the end
+    assert!(f.idle_gb_seconds >= expired as f64 * 60.0 * 0.125 - 1e-6);
+}
+
+#[test]
+fn the_scaling_rate_caps_new_environments_per_interval() {
+    // 5,000 requests at once, each 60 s: the bucket holds 1,000 environments per 10 s.
+    let r = run(&one_function(
+        "duration = \"60s\"\ninit = \"0s\"",
+        "{ process = \"burst\", at = \"1s\", count = 5000 }",
+        "2m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, 1000);
+    assert_eq!(f.throttles, 4000);
+    assert_eq!(
+        f.failed, 4000,
+        "a synchronous throttle fails the request (429)"
+    );
+}
+
+#[test]
+fn the_bucket_refills_continuously() {
+    // 100 requests per second for 30 s, each 60 s long, with 100 environments per 10 s: the
+    // full bucket's 100, then one more every 100 ms until the last arrival at 29.99 s:
+    // 100 + ⌊10 × 29.99⌋ = 399 environments.
+    let r = run(r#"
+duration = "30s"
+[account]
+concurrency_limit = 10000
+scaling_rate = 100
+scaling_interval = "10s"
+[[functions]]
+name = "f"
+duration = "60s"
+timeout = "900s"
+init = "0s"
+[[sources]]
+service = "direct"
+arrival = { process = "constant", rate = 100.0 }
+"#);
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, 399);
+    assert_eq!(f.throttles, 3000 - 399);
+}
+
+#[test]
+fn reserved_concurrency_caps_one_function_and_shields_the_other() {
+    let r = run(r#"
+duration = "10m"
+[account]
+concurrency_limit = 200
+[[functions]]
+name = "capped"
+duration = "1s"
+reserved_concurrency = 20
+[[functions]]
+name = "free"
+duration = "1s"
+[[sources]]
+name = "a"
+service = "api_gateway"
+function = "capped"
+arrival = { process = "poisson", rate = 50.0 }
+[[sources]]
+name = "b"
+service = "api_gateway"
+function = "free"
+arrival = { process = "poisson", rate = 50.0 }
+"#);
+    assert_conserved(&r);
+    let (capped, free) = (&r.functions[0], &r.functions[1]);
+    assert_eq!(capped.max_concurrency, 20);
+    assert!(capped.throttles > 10_000);
+    assert!(
+        free.max_concurrency <= 180,
+        "the unreserved pool is 200 − 20"
+    );
+    assert_eq!(free.throttles, 0);
+}
+
+#[test]
+fn unreserved_functions_share_the_account_limit() {
+    let r = run(r#"
+duration = "10m"
+[account]
+concurrency_limit = 100
+[[functions]]
+name = "a"
+duration = "2s"
+[[functions]]
+name = "b"
+duration = "2s"
+[[sources]]
+name = "a"
+service = "alb"
+function = "a"
+arrival = { process = "poisson", rate = 40.0 }
+[[sources]]
+name = "b"
+service = "alb"
+function = "b"
+arrival = { process = "poisson", rate = 40.0 }
+"#);
+    assert_conserved(&r);
+    assert_eq!(r.total.max_concurrency, 100);
+    assert!(r.total.throttles > 0);
+}
+
+#[test]
+fn provisioned_environments_serve_first_and_spill_over_to_on_demand() {
+    let r = run(&one_function(
+        "duration = \"1s\"\nprovisioned_concurrency = 5",
+        "{ process = \"constant\", rate = 4.0 }",
+        "10m",
+    ));
+    let f = &r.functions[0];
+    assert_eq!(
+        f.cold_starts, 0,
+        "4 concurrent executions fit in 5 provisioned environments"
+    );
+    assert!(f.costs.provisioned > 0.0);
+    let r = run(&one_function(
+        "duration = \"1s\"\ninit = \"0s\"\nprovisioned_concurrency = 5",
+        "{ process = \"constant\", rate = 8.0 }",
+        "10m",
+    ));
+    let f = &r.functions[0];
+    assert_eq!(
+        f.cold_starts, 3,
+        "8 concurrent executions: 5 provisioned + 3 on demand"
+    );
+}
+
+#[test]
+fn timeouts_end_at_the_timeout_fail_and_reset_the_environment() {
+    let r = run(&one_function(
+        "duration = \"5s\"\ntimeout = \"1s\"\ninit = \"0s\"\n[pricing]\nbill_init = false",
+        "{ process = \"constant\", rate = 0.1 }",
+        "10m",
+    )
+    .replace("timeout = \"900s\"\n", ""));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.timeouts, 60);
+    assert_eq!(f.failed, 60);
+    assert_eq!(f.cold_starts, 60, "a timed-out environment is reset");
+    // Billed exactly 1,000 ms each at 128 MB.
+    assert!((f.costs.billed_gb_seconds - 60.0 * 0.125).abs() < 1e-9);
+}
+
+#[test]
+fn error_rate_fails_that_fraction() {
+    let r = run(&one_function(
+        "duration = \"10ms\"\nerror_rate = 0.3",
+        "{ process = \"poisson\", rate = 200.0 }",
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    let frac = f.errors as f64 / f.invocations as f64;
+    assert!((frac - 0.3).abs() < 0.01, "{frac}");
+    assert_eq!(f.failed, f.errors);
+}
+
+#[test]
+fn dry_run_is_counted_and_free() {
+    let r = run(&one_function(
+        "duration = \"1s\"",
+        "{ process = \"poisson\", rate = 10.0 }",
+        "1m",
+    )
+    .replace(
+        "service = \"direct\"",
+        "service = \"direct\"\ninvocation = \"DryRun\"",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.dry_runs, f.requests);
+    assert_eq!(f.succeeded, f.requests);
+    assert_eq!(f.invocations, 0);
+    assert_eq!(f.costs.total(), 0.0);
+    assert_eq!(f.mean_instances, 0.0);
+}
+
+#[test]
+fn lru_selection_keeps_more_environments_alive_than_mru() {
+    let base = one_function(
+        "duration = { dist = \"exponential\", mean = \"1s\" }\nkeep_alive = { policy = \"fixed\", idle = \"1m\" }",
+        "{ process = \"poisson\", rate = 5.0 }",
+        "2h",
+    );
+    let mru = run(&base);
+    let lru = run(&base.replace(
+        "[[functions]]",
+        "[platform]\ninstance_selection = \"lru\"\n[[functions]]",
+    ));
+    assert!(
+        lru.functions[0].mean_instances > mru.functions[0].mean_instances + 1.0,
+        "lru {} vs mru {}",
+        lru.functions[0].mean_instances,
+        mru.functions[0].mean_instances
+    );
+    assert!(lru.functions[0].cold_starts < mru.functions[0].cold_starts);
+}
+
+#[test]
+fn runs_are_deterministic_and_seeds_matter() {
+    let toml = one_function(
+        "duration = { dist = \"lognormal\", median = \"100ms\", sigma = 1.0 }\nerror_rate = 0.01",
+        "[{ process = \"poisson\", rate = 30.0 }, { process = \"burst\", at = \"1m\", count = 500 }]",
+        "5m",
+    );
+    let a = run(&toml);
+    let b = run(&toml);
+    assert_eq!(
+        format!("{:?}", a.total.costs),
+        format!("{:?}", b.total.costs)
+    );
+    assert_eq!(a.series, b.series);
+    assert_eq!(a.total.latency.histogram, b.total.latency.histogram);
+    let c = run(&toml.replace("seed = 5", "seed = 6"));
+    assert_ne!(a.total.requests, c.total.requests);
+}
