@@ -79,7 +79,7 @@ fn plan(sc: &Scenario, opts: &RunOptions) -> String {
         sc.sources.len(),
         sc.replications,
         opts.seed.unwrap_or(sc.seed),
-        expected,
+        expected.max(0.0),
         runner::output_dir(sc, opts).display()
     );
     for f in &sc.functions {

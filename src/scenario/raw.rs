@@ -15,6 +15,13 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
     if t.is_empty() {
         return Err("an empty string is not a duration".into());
     }
+    // humantime reads `M` as months and `y` as years: calendar units have no fixed length.
+    let calendar = t
+        .split(|c: char| !c.is_alphabetic())
+        .any(|u| matches!(u, "M" | "month" | "months" | "y" | "year" | "years"));
+    if calendar {
+        return Err(format!("`{s}`: months and years are not fixed durations; use s, m (minutes), h or d"));
+    }
     if let Ok(d) = humantime::parse_duration(t) {
         return Ok(d.into());
     }
@@ -310,5 +317,7 @@ mod tests {
         assert!(parse_duration("12").is_err());
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("10M").is_err(), "M is months in humantime");
+        assert_eq!(parse_duration("2d"), Ok(Time::from_secs(172_800)));
     }
 }

@@ -279,8 +279,11 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         charts: true,
     };
     if let Some(o) = &raw.output {
-        if o.trace.is_some() || o.trace_limit.is_some() {
+        if o.trace.is_some() {
             return Err(ctx.not_yet("output.trace", "`output.trace`"));
+        }
+        if o.trace_limit.is_some() {
+            return Err(ctx.not_yet("output.trace_limit", "`output.trace_limit`"));
         }
         if let Some(d) = &o.dir {
             if d.is_empty() {
@@ -560,7 +563,7 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
             } else {
                 only(&["mean", "std"])?;
                 let mean = positive(
-                    need(ns(t.mean), "mean` and `std` (or `median` and `sigma")?,
+                    need(ns(t.mean), "mean` and `std` (or `median` and `sigma`)")?,
                     "mean",
                 )?;
                 let std = need(ns(t.std), "std")?;
@@ -673,7 +676,7 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         ("per_record", &s.per_record),
     ] {
         if v.is_some() {
-            return Err(ctx.not_yet(&k(key), &format!("`{key}` on a {} source", service.name)));
+            return Err(ctx.not_yet(&k(key), &format!("`{key}` on an `{}` source", service.name)));
         }
     }
     let name = s.name.clone().unwrap_or_else(|| service.name.to_string());
