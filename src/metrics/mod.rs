@@ -7,7 +7,7 @@ mod series;
 pub use report::{
     AttemptOutcome, AttemptRecord, BinReport, FunctionReport, LatencyReport, RunReport,
 };
-pub use series::{Bin, Levels, Series};
+pub use series::{Bin, Level, Levels, Series};
 
 use crate::engine::Time;
 use hdrhistogram::Histogram;

@@ -56,14 +56,30 @@ pub struct Bin {
     pub provisioned_exec_ms: u64,
 }
 
+/// Which level changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Busy environments.
+    Busy,
+    /// Idle environments.
+    Idle,
+    /// Initialising environments.
+    Init,
+    /// Queued events.
+    Queued,
+}
+
 /// The series of one function.
+///
+/// Areas are kept without a running clock: when an interval opens, each level is assumed
+/// to hold until its end (level × length), and each change at time t corrects the area by
+/// ±(end − t). One addition per change, no multiplication on the hot path.
 pub struct Series {
     interval: Time,
     end: Time,
     bin: usize,
     bin_end: Time,
-    last: Time,
-    /// The levels now.
+    /// The levels now. Change them only through `inc` and `dec`.
     pub levels: Levels,
     bins: Vec<Bin>,
 }
@@ -77,38 +93,60 @@ impl Series {
             end,
             bin: 0,
             bin_end: interval.min(end),
-            last: Time::ZERO,
             levels: Levels::default(),
             bins: vec![Bin::default(); n],
         }
     }
 
-    /// Integrates the current levels up to `now`; call before changing a level.
+    /// Moves to the interval containing `now`; call at each event before counting or
+    /// changing a level.
     #[inline]
     pub fn advance(&mut self, now: Time) {
         while now >= self.bin_end && self.bin + 1 < self.bins.len() {
-            let edge = self.bin_end;
-            self.accumulate(edge);
+            let start = self.bin_end;
             self.bin += 1;
-            self.bin_end = self.bin_end.saturating_add(self.interval).min(self.end);
+            self.bin_end = start.saturating_add(self.interval).min(self.end);
+            let len = u128::from((self.bin_end - start).as_nanos());
+            let l = self.levels;
+            let b = &mut self.bins[self.bin];
+            b.busy_area = u128::from(l.busy) * len;
+            b.idle_area = u128::from(l.idle) * len;
+            b.init_area = u128::from(l.init) * len;
+            b.queue_area = u128::from(l.queued) * len;
             // A new interval starts at the current concurrency.
-            self.bins[self.bin].max_concurrency = self.levels.executing();
+            b.max_concurrency = l.executing();
         }
-        self.accumulate(now.min(self.end));
     }
 
     #[inline]
-    fn accumulate(&mut self, to: Time) {
-        if to > self.last {
-            let dt = u128::from((to - self.last).as_nanos());
-            let l = self.levels;
-            let b = &mut self.bins[self.bin];
-            b.busy_area += u128::from(l.busy) * dt;
-            b.idle_area += u128::from(l.idle) * dt;
-            b.init_area += u128::from(l.init) * dt;
-            b.queue_area += u128::from(l.queued) * dt;
-            self.last = to;
+    fn slot(&mut self, now: Time, level: Level) -> (&mut u32, &mut u128, u128) {
+        let rest = u128::from(self.bin_end.saturating_sub(now).as_nanos());
+        let b = &mut self.bins[self.bin];
+        match level {
+            Level::Busy => (&mut self.levels.busy, &mut b.busy_area, rest),
+            Level::Idle => (&mut self.levels.idle, &mut b.idle_area, rest),
+            Level::Init => (&mut self.levels.init, &mut b.init_area, rest),
+            Level::Queued => (&mut self.levels.queued, &mut b.queue_area, rest),
         }
+    }
+
+    /// One more at `now` (after `advance(now)`).
+    #[inline]
+    pub fn inc(&mut self, now: Time, level: Level) {
+        let (l, area, rest) = self.slot(now, level);
+        *l += 1;
+        *area += rest;
+        if matches!(level, Level::Busy | Level::Init) {
+            self.note_concurrency();
+        }
+    }
+
+    /// One fewer at `now` (after `advance(now)`).
+    #[inline]
+    pub fn dec(&mut self, now: Time, level: Level) {
+        let (l, area, rest) = self.slot(now, level);
+        *l -= 1;
+        *area -= rest;
     }
 
     /// The interval being filled now.
@@ -117,9 +155,8 @@ impl Series {
         &mut self.bins[self.bin]
     }
 
-    /// Notes the concurrency after an increase.
     #[inline]
-    pub fn note_concurrency(&mut self) {
+    fn note_concurrency(&mut self) {
         let c = self.levels.executing();
         let b = &mut self.bins[self.bin];
         b.max_concurrency = b.max_concurrency.max(c);
@@ -149,11 +186,15 @@ mod tests {
     #[test]
     fn areas_split_exactly_at_interval_edges() {
         let mut s = Series::new(Time::from_secs(3), Time::from_secs(1));
-        s.advance(Time::from_millis(500));
-        s.levels.busy = 2;
-        s.advance(Time::from_millis(2500));
-        s.levels.busy = 0;
-        s.levels.idle = 1;
+        let t = Time::from_millis(500);
+        s.advance(t);
+        s.inc(t, Level::Busy);
+        s.inc(t, Level::Busy);
+        let t = Time::from_millis(2500);
+        s.advance(t);
+        s.dec(t, Level::Busy);
+        s.dec(t, Level::Busy);
+        s.inc(t, Level::Idle);
         s.advance(Time::from_secs(3));
         let b = s.bins();
         assert_eq!(b.len(), 3);

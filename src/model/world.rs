@@ -5,6 +5,7 @@ use super::admission::{Pool, TokenBucket};
 use super::config::Scenario;
 use crate::billing::{self, Sizing, Usage};
 use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
+use crate::metrics::Level;
 use crate::metrics::{
     AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, LatencyReport,
     RunReport, latency_histogram,
@@ -183,7 +184,7 @@ impl<'s> World<'s> {
                 let e = w.alloc_env(f as u32, true);
                 w.envs[e as usize].state = EnvState::Idle;
                 w.funcs[f].pc_idle.push(e);
-                w.funcs[f].m.series.levels.idle += 1;
+                w.funcs[f].m.series.inc(Time::ZERO, Level::Idle);
             }
         }
         for i in 0..w.streams.len() {
@@ -239,7 +240,7 @@ impl<'s> World<'s> {
         }
         let func = &mut self.funcs[f];
         let (env, cold) = if let Some(e) = func.pc_idle.pop() {
-            func.m.series.levels.idle -= 1;
+            func.m.series.dec(now, Level::Idle);
             (e, false)
         } else if !func.idle.is_empty() {
             let n = func.idle.len();
@@ -249,7 +250,7 @@ impl<'s> World<'s> {
             } else {
                 func.idle.remove(i)
             };
-            func.m.series.levels.idle -= 1;
+            func.m.series.dec(now, Level::Idle);
             (e.expect("index within the idle pool"), false)
         } else if func.bucket.try_take(now) {
             (self.alloc_env(f as u32, false), true)
@@ -358,11 +359,10 @@ impl<'s> World<'s> {
         if cold {
             m.cold_starts += 1;
             m.series.current().cold_starts += 1;
-            m.series.levels.init += 1;
+            m.series.inc(now, Level::Init);
         } else {
-            m.series.levels.busy += 1;
+            m.series.inc(now, Level::Busy);
         }
-        m.series.note_concurrency();
         let env = &mut self.envs[e as usize];
         env.state = if cold {
             EnvState::Initializing
@@ -390,8 +390,8 @@ impl<'s> World<'s> {
         let run = env.run;
         let s = &mut self.funcs[env.func as usize].m.series;
         s.advance(now);
-        s.levels.init -= 1;
-        s.levels.busy += 1;
+        s.dec(now, Level::Init);
+        s.inc(now, Level::Busy);
         q.schedule(now + run, Event::Complete { env: e });
     }
 
@@ -403,7 +403,7 @@ impl<'s> World<'s> {
         let func = &mut self.funcs[f];
         let m = &mut func.m;
         m.series.advance(now);
-        m.series.levels.busy -= 1;
+        m.series.dec(now, Level::Busy);
         let billed_ms = if env.provisioned {
             let ms = env.run.ceil_millis();
             m.provisioned_exec_ms += ms;
@@ -455,7 +455,7 @@ impl<'s> World<'s> {
         // What becomes of the environment.
         if env.provisioned {
             func.pc_idle.push(e);
-            m.series.levels.idle += 1;
+            m.series.inc(now, Level::Idle);
             self.envs[e as usize].state = EnvState::Idle;
         } else if env.outcome == AttemptOutcome::Timeout {
             // A timeout resets the environment: the next request starts cold.
@@ -466,7 +466,7 @@ impl<'s> World<'s> {
                 KeepAliveDecision::KeepFor(window) => {
                     let deadline = now.saturating_add(window);
                     func.idle.push_back(e);
-                    m.series.levels.idle += 1;
+                    m.series.inc(now, Level::Idle);
                     let env = &mut self.envs[e as usize];
                     env.state = EnvState::Idle;
                     env.deadline = deadline;
@@ -496,7 +496,7 @@ impl<'s> World<'s> {
                 break;
             }
             func.idle.pop_front();
-            func.m.series.levels.idle -= 1;
+            func.m.series.dec(now, Level::Idle);
             self.envs[e as usize].state = EnvState::Gone;
             self.free_envs.push(e);
         }
