@@ -38,10 +38,14 @@ fn bench(c: &mut Criterion) {
     let simfaas = scenario(0.9, 1000, 1000);
     let expected = (0.9 * 1000.0 * 3600.0) as u64;
     g.throughput(Throughput::Elements(expected));
-    g.bench_function("simfaas_reference_0.9_per_s", |b| b.iter(|| black_box(simulate(&simfaas, 1, 0))));
+    g.bench_function("simfaas_reference_0.9_per_s", |b| {
+        b.iter(|| black_box(simulate(&simfaas, 1, 0)))
+    });
     let high = scenario(1000.0, 1, 10_000);
     g.throughput(Throughput::Elements(3_600_000));
-    g.bench_function("high_rate_1000_per_s", |b| b.iter(|| black_box(simulate(&high, 1, 0))));
+    g.bench_function("high_rate_1000_per_s", |b| {
+        b.iter(|| black_box(simulate(&high, 1, 0)))
+    });
     g.finish();
 }
 

@@ -5,7 +5,7 @@
 use crate::engine::derive_seed;
 use crate::metrics::RunReport;
 use crate::model::{Scenario, simulate};
-use crate::output;
+use crate::output::{self, charts};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -116,15 +116,10 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
     }
     if opts.charts && sc.output.charts {
         if let Some(first) = runs.first() {
-            for (name, bytes) in render_charts(first).context("cannot draw the charts")? {
+            for (name, bytes) in charts::render(first).context("cannot draw the charts")? {
                 put(&name, &bytes)?;
             }
         }
     }
     Ok(Written { dir, files })
-}
-
-// TEMPORARY until output::charts lands (being written now).
-fn render_charts(_r: &RunReport) -> Result<Vec<(String, Vec<u8>)>> {
-    Ok(Vec::new())
 }

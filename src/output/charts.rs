@@ -627,7 +627,7 @@ fn cdf_points(h: &Histogram<u64>) -> Vec<(f64, f64)> {
         let prev = cum as f64 / total as f64;
         cum = cum.saturating_add(v.count_since_last_iteration());
         let frac = (cum as f64 / total as f64).min(1.0);
-        let ms = (v.value_iterated_to() as f64 / 1000.0).max(1e-3);
+        let ms = (v.value_iterated_to() as f64 / 1000.0).clamp(1e-3, MAX_PLOTTED);
         let b = bucket(ms);
         if b == last_bucket {
             if let Some(p) = points.last_mut() {
@@ -736,8 +736,8 @@ fn draw_cold_starts_throttles<DB: DrawingBackend>(
 ) -> Drawn {
     let grid = TimeGrid::new(report);
     let bins = grid.group(&grid.sum_over_functions(report));
-    let cold: Vec<f64> = bins.iter().map(|b| b.cold_starts as f64).collect();
-    let throttles: Vec<f64> = bins.iter().map(|b| b.throttles as f64).collect();
+    let cold: Vec<f64> = bins.iter().map(|b| nonneg(b.cold_starts as f64)).collect();
+    let throttles: Vec<f64> = bins.iter().map(|b| nonneg(b.throttles as f64)).collect();
 
     let n = report.functions.len();
     let note = if n > 1 {
@@ -812,7 +812,11 @@ impl CostRow {
     }
 }
 
-/// The bars, top to bottom: each function, then the total (when there are several).
+/// Most bars of functions in the cost chart; beyond, the cheapest are summed in one bar.
+const MAX_COST_BARS: usize = 40;
+
+/// The bars, top to bottom: each function (the most expensive ones and the sum of the others
+/// when there are very many), then the total (when there are several functions).
 fn cost_rows(report: &RunReport) -> Vec<CostRow> {
     let row = |label: String, f: &FunctionReport| CostRow {
         label,
@@ -827,6 +831,31 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
         .iter()
         .map(|f| row(truncate(&f.function, 32), f))
         .collect();
+    if rows.len() > MAX_COST_BARS {
+        // Keep the most expensive functions, in file order, and sum the others.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| rows[b].total().total_cmp(&rows[a].total()));
+        let mut keep = vec![false; rows.len()];
+        for &i in &order[..MAX_COST_BARS - 1] {
+            keep[i] = true;
+        }
+        let mut others = CostRow {
+            label: format!("{} other functions", rows.len() - (MAX_COST_BARS - 1)),
+            parts: [0.0; 3],
+        };
+        let mut kept = Vec::with_capacity(MAX_COST_BARS);
+        for (row, keep) in rows.into_iter().zip(keep) {
+            if keep {
+                kept.push(row);
+            } else {
+                for (sum, part) in others.parts.iter_mut().zip(row.parts) {
+                    *sum += part;
+                }
+            }
+        }
+        kept.push(others);
+        rows = kept;
+    }
     if report.functions.len() != 1 {
         rows.push(row("total".to_string(), &report.total));
     }
@@ -897,7 +926,7 @@ fn draw_cost<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRepo
             let (_, h) = body.dim_in_pixel();
             let (top, bottom) =
                 body.split_vertically(h as i32 - COST_ROW_PX as i32 - COST_TOTAL_PANEL_PX);
-            draw_cost_bars(&top, functions, label_area, false)?;
+            draw_cost_bars(&top, functions, label_area, false, false)?;
             let caption_h = PANEL_TITLE_SIZE as i32 + 16;
             let (caption, bottom) = bottom.split_vertically(caption_h);
             caption.draw(&Text::new(
@@ -907,19 +936,26 @@ fn draw_cost<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRepo
                     .color(&MUTED)
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
-            draw_cost_bars(&bottom, std::slice::from_ref(total_row), label_area, true)
+            draw_cost_bars(
+                &bottom,
+                std::slice::from_ref(total_row),
+                label_area,
+                true,
+                false,
+            )
         }
-        _ => draw_cost_bars(&body, &rows, label_area, true),
+        _ => draw_cost_bars(&body, &rows, label_area, true, report.functions.len() > 1),
     }
 }
 
 /// Horizontal stacked bars (request, compute, provisioned), one row each from the top, with
-/// their totals written at their ends; a rule above a last row named "total".
+/// their totals written at their ends; a rule above the last row when it is the total.
 fn draw_cost_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     rows: &[CostRow],
     label_area: u32,
     x_desc: bool,
+    ends_with_total: bool,
 ) -> Drawn {
     // Each row is ROW units of an integer axis, bar i centred at y_of(i), so the row names
     // can be pinned to the bars.
@@ -929,7 +965,11 @@ fn draw_cost_bars<DB: DrawingBackend>(
     let y_of = |i: usize| (n - 1 - i as i32) * ROW + ROW / 2;
     let max = rows.iter().map(CostRow::total).fold(0.0, f64::max);
     // Leave room right of the longest bar for its label.
-    let x_max = if max > 0.0 { max * 1.18 } else { 0.01 };
+    let x_max = if max > 0.0 {
+        (max * 1.18).max(1e-6)
+    } else {
+        0.01
+    };
     let names: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     let keys: Vec<i32> = (0..rows.len()).map(y_of).collect();
 
@@ -982,7 +1022,7 @@ fn draw_cost_bars<DB: DrawingBackend>(
             );
         chart.draw_series(std::iter::once(label))?;
     }
-    if n > 1 && rows.last().is_some_and(|r| r.label == "total") {
+    if ends_with_total {
         // A rule between the functions and the total.
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(0.0, ROW), (x_max, ROW)],
@@ -1012,7 +1052,7 @@ fn note_in_plot<DB: DrawingBackend, CT: CoordTranslate>(
 // Time axis
 
 /// Most bins drawn on a time axis; longer series are merged into wider bins.
-const MAX_DRAWN_BINS: usize = 800;
+const MAX_DRAWN_BINS: usize = 2000;
 
 /// The time axis of a run and the (possibly merged) bins drawn on it.
 struct TimeGrid {
@@ -1344,9 +1384,17 @@ fn nice_step(top: f64, max_labels: usize) -> f64 {
     step
 }
 
-/// `v` if finite and positive, else 0.
+/// Largest value plotted: beyond it a chart means nothing, and plotters' tick search needs
+/// finite ranges.
+const MAX_PLOTTED: f64 = 1e15;
+
+/// `v` if finite and positive (capped at [`MAX_PLOTTED`]), else 0.
 fn nonneg(v: f64) -> f64 {
-    if v.is_finite() && v > 0.0 { v } else { 0.0 }
+    if v.is_finite() && v > 0.0 {
+        v.min(MAX_PLOTTED)
+    } else {
+        0.0
+    }
 }
 
 /// The top of a linear axis from 0 showing `max` with a little headroom, at least `min_top`.
@@ -1723,12 +1771,20 @@ mod tests {
             assert!(svg(&files, "concurrency.svg").contains("account limit 1,000"));
             assert!(svg(&files, "cost.svg").contains(&format!("function-{n}")));
         }
+        // Very many functions: the cheapest share one bar.
+        let files = render(&report(100, 10)).expect("renders 100 functions");
+        let cost = svg(&files, "cost.svg");
+        assert!(cost.contains("61 other functions") && cost.contains("function-100"));
+        assert!(
+            !cost.contains("function-1\n"),
+            "the cheapest function is summed"
+        );
         // A long run: hours on the axis, merged bins.
         let mut r = report(2, 20_000);
         r.duration = Time::from_secs(20_000);
         let files = render(&r).expect("renders a long run");
         assert!(svg(&files, "concurrency.svg").contains("time (h)"));
-        assert!(svg(&files, "cold_starts_throttles.svg").contains("count per 25 s interval"));
+        assert!(svg(&files, "cold_starts_throttles.svg").contains("count per 10 s interval"));
     }
 
     #[test]
@@ -1754,6 +1810,88 @@ mod tests {
             .expect("records the maximum");
         r.functions[0].latency = LatencyReport::new(h, 0, 0);
         assert_eq!(render(&r).expect("renders extreme values").len(), 8);
+
+        // Vanishingly small values.
+        let mut r = report(2, 5);
+        for f in &mut r.functions {
+            f.costs = Costs {
+                billed_gb_seconds: 0.0,
+                request: 5e-324,
+                compute: 1e-300,
+                provisioned: 0.0,
+            };
+        }
+        r.total.costs = Costs {
+            billed_gb_seconds: 0.0,
+            request: 1e-323,
+            compute: 2e-300,
+            provisioned: 0.0,
+        };
+        r.series[0][0].instances_busy = 5e-324;
+        r.duration = Time(1);
+        r.interval = Time(1);
+        assert_eq!(render(&r).expect("renders tiny values").len(), 8);
+    }
+
+    /// Writes the PNGs of the example scenarios to /tmp/charts-preview/ to look at.
+    #[test]
+    #[ignore]
+    fn preview_examples() {
+        let dir = std::path::Path::new("/tmp/charts-preview");
+        std::fs::create_dir_all(dir).expect("preview dir");
+        let mut scenarios = Vec::new();
+        for entry in std::fs::read_dir("scenarios").expect("scenarios folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                scenarios.push(crate::scenario::load(&path).expect("valid scenario"));
+            }
+        }
+        let opts = crate::runner::RunOptions::default();
+        let runs = crate::runner::simulate_all(&scenarios, &opts).expect("simulates");
+        for (sc, runs) in scenarios.iter().zip(&runs) {
+            for (name, bytes) in render(&runs[0]).expect("renders") {
+                if name.ends_with(".png") {
+                    std::fs::write(dir.join(format!("real-{}-{name}", sc.name)), bytes)
+                        .expect("write");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Whatever the numbers, render neither panics nor hangs nor fails.
+        #[test]
+        fn any_numbers_render(
+            nfuncs in 0usize..4,
+            bins in 0usize..6,
+            values in proptest::collection::vec(proptest::num::f64::ANY, 64),
+            counts in proptest::collection::vec(proptest::prelude::any::<u64>(), 16),
+            nanos in proptest::prelude::any::<u64>(),
+        ) {
+            let mut r = report(nfuncs, bins);
+            let mut v = values.iter().copied().cycle();
+            let mut c = counts.iter().copied().cycle();
+            let mut next = || v.next().unwrap_or(0.0);
+            for b in r.series.iter_mut().flatten() {
+                b.instances_busy = next();
+                b.instances_idle = next();
+                b.instances_initializing = next();
+                b.concurrency_max = c.next().unwrap_or(0) as u32;
+                b.cold_starts = c.next().unwrap_or(0);
+                b.throttles = c.next().unwrap_or(0);
+            }
+            for f in r.functions.iter_mut().chain(std::iter::once(&mut r.total)) {
+                f.costs = Costs { billed_gb_seconds: 0.0, request: next(), compute: next(), provisioned: next() };
+                f.limit = c.next().unwrap_or(0) as u32;
+                f.latency.p50_ms = next();
+                f.latency.p99_ms = next();
+            }
+            r.duration = Time(nanos);
+            r.interval = Time(nanos / (1 + c.next().unwrap_or(0) % 1000));
+            proptest::prop_assert_eq!(render(&r).map(|f| f.len()).ok(), Some(8));
+        }
     }
 
     #[test]
@@ -1792,6 +1930,7 @@ mod tests {
             ("six", report(6, 100)),
             ("ten", report(10, 100)),
             ("fifty", report(50, 60)),
+            ("hundred", report(100, 10)),
             ("long", long),
             ("empty", report(0, 0)),
         ];

@@ -20,7 +20,9 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
         .split(|c: char| !c.is_alphabetic())
         .any(|u| matches!(u, "M" | "month" | "months" | "y" | "year" | "years"));
     if calendar {
-        return Err(format!("`{s}`: months and years are not fixed durations; use s, m (minutes), h or d"));
+        return Err(format!(
+            "`{s}`: months and years are not fixed durations; use s, m (minutes), h or d"
+        ));
     }
     if let Ok(d) = humantime::parse_duration(t) {
         return Ok(d.into());

@@ -86,7 +86,33 @@ concurrency,instances_busy,instances_idle,instances_initializing,queue_depth,cos
     ));
     // 5 min at the default 1 s interval, 2 replications.
     assert_eq!(ts.lines().count(), 1 + 2 * 300);
-    assert!(out.join("small/concurrency.png").exists() || !cfg!(feature = "charts-required"));
+    for chart in [
+        "concurrency",
+        "latency_cdf",
+        "cold_starts_throttles",
+        "cost",
+    ] {
+        for ext in ["svg", "png"] {
+            let p = out.join(format!("small/{chart}.{ext}"));
+            assert!(
+                std::fs::metadata(&p)
+                    .map(|m| m.len() > 1000)
+                    .unwrap_or(false),
+                "{}",
+                p.display()
+            );
+        }
+    }
+    let d2 = tempfile::tempdir().unwrap();
+    lambdasim()
+        .arg(&sc)
+        .arg("-o")
+        .arg(d2.path())
+        .args(["--no-charts", "-q"])
+        .assert()
+        .success()
+        .stdout("");
+    assert!(!d2.path().join("small/concurrency.png").exists());
 }
 
 #[test]
