@@ -5,15 +5,25 @@ use super::Time;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// An event and its key (time, insertion sequence).
 struct Entry<E> {
-    time: Time,
+    time: u64,
     seq: u64,
     event: E,
 }
 
+impl<E> Entry<E> {
+    /// The key as one integer, so that comparing is branch-free (the entry itself stays
+    /// 8-byte aligned: smaller than storing a u128).
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        (u128::from(self.time) << 64) | u128::from(self.seq)
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key() == other.key()
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -26,10 +36,7 @@ impl<E> Ord for Entry<E> {
     /// Reversed, so the max-heap pops the earliest (time, seq) first.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -59,16 +66,20 @@ impl<E> EventQueue<E> {
     pub fn schedule(&mut self, time: Time, event: E) {
         let seq = self.seq;
         self.seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            time: time.as_nanos(),
+            seq,
+            event,
+        });
     }
 
     /// Removes and returns the earliest event if it is due strictly before `until`.
     #[inline]
     pub fn pop_before(&mut self, until: Time) -> Option<(Time, E)> {
-        if self.heap.peek()?.time >= until {
+        if self.heap.peek()?.time >= until.as_nanos() {
             return None;
         }
-        self.heap.pop().map(|e| (e.time, e.event))
+        self.heap.pop().map(|e| (Time(e.time), e.event))
     }
 
     /// Number of pending events.

@@ -83,16 +83,11 @@ impl Dist {
     }
 }
 
-/// Converts a draw in nanoseconds to time: rounded, clamped at zero and at ~584 years.
+/// Converts a draw in nanoseconds to time, rounded to the nanosecond. `as` saturates:
+/// NaN and negative draws become 0, huge ones `Time::MAX`.
 #[inline]
 fn to_time(ns: f64) -> Time {
-    if ns.is_nan() || ns <= 0.0 {
-        Time::ZERO
-    } else if ns >= u64::MAX as f64 {
-        Time::MAX
-    } else {
-        Time((ns + 0.5) as u64)
-    }
+    Time((ns + 0.5) as u64)
 }
 
 #[cfg(test)]

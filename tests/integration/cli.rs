@@ -293,3 +293,41 @@ fn every_shipped_scenario_is_valid() {
     }
     assert!(n >= 4, "found {n} scenarios");
 }
+
+#[test]
+fn invocations_csv_has_one_row_per_attempt() {
+    let d = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[account]\nconcurrency_limit = 10\n[output]\ninvocations = true\ncharts = false\n",
+        SMALL.replace("replications = 2", "replications = 1")
+    );
+    let a = write(d.path(), "inv.toml", &text);
+    lambdasim()
+        .arg(&a)
+        .arg("-o")
+        .arg(d.path())
+        .arg("-q")
+        .assert()
+        .success();
+    let inv = std::fs::read_to_string(d.path().join("inv/invocations.csv")).unwrap();
+    let summary = std::fs::read_to_string(d.path().join("inv/summary.csv")).unwrap();
+    let total: Vec<&str> = summary.lines().last().unwrap().split(',').collect();
+    let (requests, unfinished, invocations, throttles): (usize, usize, usize, usize) = (
+        total[4].parse().unwrap(),
+        total[7].parse().unwrap(),
+        total[8].parse().unwrap(),
+        total[11].parse().unwrap(),
+    );
+    assert!(throttles > 0, "the limit of 10 throttles the burst");
+    assert!(inv.starts_with("scenario,variant,replication,request_id,function,source,invocation_type,attempt,arrival_ms,start_ms,end_ms,cold,init_ms,duration_ms,billed_ms,outcome\n"));
+    // Every attempt that ended (completed or throttled) has a row.
+    assert_eq!(
+        inv.lines().count() - 1,
+        invocations - unfinished + throttles
+    );
+    assert_eq!(
+        inv.lines().filter(|l| l.ends_with(",throttled")).count(),
+        throttles
+    );
+    assert!(requests >= invocations);
+}
