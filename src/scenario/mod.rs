@@ -172,6 +172,9 @@ arrival = { process = "poisson", rate = 5.0 }
             ("\"10m\"", "\"0s\"", "duration"),
             ("rate = 5.0", "rate = -1.0", "sources[0].arrival.rate"),
             ("rate = 5.0", "rate = nan", "sources[0].arrival.rate"),
+            ("rate = 5.0", "rate = 1e300", "sources[0].arrival.rate"),
+            ("\"10m\"", "\"999999999h\"", "duration"),
+            ("\"10m\"", "\"99999d\"", "sources[0].arrival"),
             (
                 "duration = \"100ms\"",
                 "duration = \"100ms\"\ntimeout = \"901s\"",

@@ -25,7 +25,9 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
         ));
     }
     if let Ok(d) = humantime::parse_duration(t) {
-        return Ok(d.into());
+        return u64::try_from(d.as_nanos())
+            .map(crate::engine::Time)
+            .map_err(|_| format!("`{s}` is too long: durations must be under 584 years"));
     }
     // humantime takes whole numbers only; also accept one decimal number with a unit.
     let split = t
@@ -320,6 +322,11 @@ mod tests {
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("10M").is_err(), "M is months in humantime");
+        assert!(
+            parse_duration("999999999h")
+                .unwrap_err()
+                .contains("too long")
+        );
         assert_eq!(parse_duration("2d"), Ok(Time::from_secs(172_800)));
     }
 }

@@ -24,6 +24,10 @@ const DEFAULT_TIMEOUT: Time = Time::from_secs(3);
 const DEFAULT_KEEP_ALIVE: Time = Time::from_secs(360);
 const MAX_TIMEOUT: Time = Time::from_secs(900);
 const MAX_SERIES_ROWS: u64 = 1_000_000;
+/// A rate above one event per nanosecond cannot be represented in integer time.
+const MAX_RATE: f64 = 1e9;
+/// The most requests one run may offer (about 20 minutes of simulation on one core).
+const MAX_REQUESTS_PER_RUN: f64 = 1e10;
 
 struct Ctx<'a> {
     text: &'a str,
@@ -73,6 +77,12 @@ impl Ctx<'_> {
             return Err(self.err(
                 key,
                 format!("a rate must be a finite number of events per second ≥ 0, got {v}"),
+            ));
+        }
+        if v > MAX_RATE {
+            return Err(self.err(
+                key,
+                format!("a rate must be at most {MAX_RATE:e} per second (time resolution is 1 ns), got {v:e}"),
             ));
         }
         Ok(v)
@@ -270,6 +280,33 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
             ));
         }
         sources.push(src);
+    }
+
+    let offered: f64 = sources
+        .iter()
+        .flat_map(|s| &s.arrival)
+        .map(|p| p.expected_count(duration))
+        .sum();
+    if offered > MAX_REQUESTS_PER_RUN {
+        let (i, _) = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    i,
+                    s.arrival
+                        .iter()
+                        .map(|p| p.expected_count(duration))
+                        .sum::<f64>(),
+                )
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        return Err(ctx.err_help(
+            &format!("sources[{i}].arrival"),
+            format!("the sources offer about {offered:.3e} requests per run, more than the {MAX_REQUESTS_PER_RUN:e} one run may simulate"),
+            Some("shorten `duration`, lower the rates, or split the scenario into replications".into()),
+        ));
     }
 
     let mut output = Output {
