@@ -262,7 +262,8 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs)
 
 /// Rounds a provisioned period up to whole 5-minute blocks.
 pub fn provisioned_period(t: Time) -> Time {
-    Time(t.as_nanos().div_ceil(PROVISIONED_BLOCK.as_nanos()) * PROVISIONED_BLOCK.as_nanos())
+    let block = PROVISIONED_BLOCK.as_nanos();
+    Time(t.as_nanos().div_ceil(block).saturating_mul(block))
 }
 
 #[cfg(test)]

@@ -77,7 +77,10 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
             .map(|&(i, r)| {
                 let sc = &scenarios[i];
                 let seed = replication_seed(opts.seed.unwrap_or(sc.seed), r);
-                let report = simulate(sc, seed, r);
+                let mut report = simulate(sc, seed, r);
+                if r > 0 {
+                    report.drop_distributions();
+                }
                 bar.inc(1);
                 report
             })

@@ -55,18 +55,20 @@ impl Time {
     }
 }
 
+/// Saturates at [`Time::MAX`]: an absurd draw (a heavy-tailed INIT, say) lands after the
+/// end of the run instead of wrapping around to the past.
 impl Add for Time {
     type Output = Time;
     #[inline]
     fn add(self, rhs: Time) -> Time {
-        Time(self.0 + rhs.0)
+        Time(self.0.saturating_add(rhs.0))
     }
 }
 
 impl AddAssign for Time {
     #[inline]
     fn add_assign(&mut self, rhs: Time) {
-        self.0 += rhs.0;
+        *self = *self + rhs;
     }
 }
 
@@ -98,6 +100,12 @@ impl fmt::Display for Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addition_saturates_instead_of_wrapping() {
+        assert_eq!(Time::MAX + Time::from_secs(1), Time::MAX);
+        assert_eq!(Time::from_secs(1) + Time::from_secs(2), Time::from_secs(3));
+    }
 
     #[test]
     fn ceil_millis_rounds_up_partial_milliseconds_only() {

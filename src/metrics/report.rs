@@ -17,8 +17,10 @@ pub struct LatencyReport {
     pub p99_ms: f64,
     /// Exact maximum, ms.
     pub max_ms: f64,
-    /// The distribution, µs.
-    pub histogram: Histogram<u64>,
+    /// Number of latencies recorded (succeeded requests that executed).
+    pub count: u64,
+    /// The distribution, µs; `None` once dropped to save memory (replications > 0).
+    pub histogram: Option<Histogram<u64>>,
 }
 
 impl LatencyReport {
@@ -29,7 +31,8 @@ impl LatencyReport {
             if n == 0 {
                 f64::NAN
             } else {
-                histogram.value_at_quantile(p) as f64 / 1000.0
+                // The histogram answers with the top of a bucket: never above the exact max.
+                (histogram.value_at_quantile(p) as f64 / 1000.0).min(max_ns as f64 / 1e6)
             }
         };
         LatencyReport {
@@ -46,7 +49,8 @@ impl LatencyReport {
             } else {
                 max_ns as f64 / 1e6
             },
-            histogram,
+            count: n,
+            histogram: Some(histogram),
         }
     }
 }
@@ -90,7 +94,8 @@ pub struct FunctionReport {
     pub idle_gb_seconds: f64,
     /// Charges.
     pub costs: Costs,
-    /// The concurrency this function may reach (reserved, else the account limit).
+    /// The concurrency this function may reach: its reservation, else the unreserved pool
+    /// (`concurrency_limit − Σ reserved`); the account limit for `*`.
     pub limit: u32,
 }
 
@@ -132,6 +137,20 @@ pub struct BinReport {
     pub queue_depth: f64,
     /// List-price cost accrued in the interval (no free tier), USD.
     pub cost_usd: f64,
+}
+
+impl RunReport {
+    /// Drops the latency distributions (about 0.5 MB a run), keeping every summary
+    /// statistic: only the first replication's are charted.
+    pub fn drop_distributions(&mut self) {
+        for f in self
+            .functions
+            .iter_mut()
+            .chain(std::iter::once(&mut self.total))
+        {
+            f.latency.histogram = None;
+        }
+    }
 }
 
 /// Everything one run produced.

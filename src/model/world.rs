@@ -526,6 +526,7 @@ impl<'s> World<'s> {
             func.m.series.advance(end);
         }
         let pc_period = billing::provisioned_period(end);
+        let pool_capacity = self.pool.capacity;
         let usage: Vec<(Sizing, Usage)> = sc
             .functions
             .iter()
@@ -635,9 +636,8 @@ impl<'s> World<'s> {
                 mean_instances: (busy + idle + init) as f64 / duration_ns,
                 idle_gb_seconds: idle as f64 / 1e9 * gb,
                 costs: costs[i],
-                limit: spec
-                    .reserved_concurrency
-                    .unwrap_or(sc.account.concurrency_limit),
+                // Without a reservation, the pool the unreserved functions share.
+                limit: spec.reserved_concurrency.unwrap_or(pool_capacity),
             };
             total.requests += r.requests;
             total.succeeded += r.succeeded;

@@ -520,7 +520,12 @@ fn draw_latency_cdf<DB: DrawingBackend>(
     let mut curves = Vec::new();
     let mut legend = Vec::new();
     for (i, f) in report.functions.iter().enumerate() {
-        let points = cdf_points(&f.latency.histogram);
+        let points = f
+            .latency
+            .histogram
+            .as_ref()
+            .map(cdf_points)
+            .unwrap_or_default();
         if points.is_empty() {
             continue;
         }
@@ -547,7 +552,13 @@ fn draw_latency_cdf<DB: DrawingBackend>(
         ));
     }
     if report.functions.len() != 1 {
-        let points = cdf_points(&report.total.latency.histogram);
+        let points = report
+            .total
+            .latency
+            .histogram
+            .as_ref()
+            .map(cdf_points)
+            .unwrap_or_default();
         if !points.is_empty() {
             let label = format!("all functions: {}", percentiles(&report.total));
             legend.push(Entry::line(ALL_FUNCTIONS, label));
@@ -559,7 +570,7 @@ fn draw_latency_cdf<DB: DrawingBackend>(
         }
     }
 
-    let succeeded = report.total.latency.histogram.len();
+    let succeeded = report.total.latency.count;
     let note = format!("{} successful requests", group_thousands(succeeded));
     let body = header(root, "Latency distribution (end to end)", report, &note)?;
     let body = draw_legend(&body, &legend)?;

@@ -53,6 +53,14 @@ fn from_toml(text: &str, file: &str, e: &toml::de::Error) -> InputError {
                 None => None,
             };
         }
+    } else if msg.starts_with("duplicate key") {
+        // The document does not parse, so the path is unknown: name the key as written.
+        if let Some(sp) = &span {
+            let written = text.get(sp.clone()).unwrap_or("").trim();
+            if !written.is_empty() {
+                message = format!("duplicate key `{written}`: a key or table may appear only once");
+            }
+        }
     } else if let Some(field) = msg.strip_prefix("missing field `") {
         message = format!("missing required key `{}`", field.trim_end_matches('`'));
     }
@@ -200,6 +208,15 @@ arrival = { process = "poisson", rate = 5.0 }
             assert_eq!(e.key.as_deref(), Some(key), "{from} -> {to}: {e}");
             assert!(e.position.is_some(), "{e}");
         }
+    }
+
+    #[test]
+    fn duplicate_tables_name_the_key() {
+        let e = err(&format!(
+            "{OK}\n[account]\nconcurrency_limit = 5\n[account]\nscaling_rate = 5\n"
+        ));
+        assert!(e.message.contains("`account`"), "{e}");
+        assert!(e.position.is_some());
     }
 
     #[test]

@@ -497,6 +497,12 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         None => KeepAliveSpec::Fixed {
             idle: DEFAULT_KEEP_ALIVE,
         },
+        Some(ka) if matches!(ka.policy.as_str(), "aws" | "hybrid_histogram") => {
+            return Err(ctx.not_yet(
+                &k("keep_alive.policy"),
+                &format!("the `{}` keep-alive policy", ka.policy),
+            ));
+        }
         Some(ka) => match ctx.choice(
             &k("keep_alive.policy"),
             &ka.policy,

@@ -296,6 +296,37 @@ fn runs_are_deterministic_and_seeds_matter() {
     );
     assert_eq!(a.series, b.series);
     assert_eq!(a.total.latency.histogram, b.total.latency.histogram);
+    assert!(a.total.latency.histogram.is_some());
     let c = run(&toml.replace("seed = 5", "seed = 6"));
     assert_ne!(a.total.requests, c.total.requests);
+}
+
+#[test]
+fn a_huge_init_draw_never_wraps_time_around() {
+    // Regression: a heavy-tailed INIT once overflowed `now + init` and completed instantly.
+    let r = run(&one_function(
+        "duration = \"100ms\"\ninit = { dist = \"pareto\", shape = 0.001, scale = \"1ms\" }\nkeep_alive = { policy = \"none\" }",
+        "{ process = \"constant\", rate = 1.0 }",
+        "1m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    // Every success took at least its INIT plus 100 ms; none can look faster than that.
+    assert!(f.latency.max_ms.is_nan() || f.latency.p50_ms >= 100.0);
+    assert!(
+        f.unfinished > 0,
+        "draws of centuries leave requests unfinished at the end"
+    );
+}
+
+#[test]
+fn percentiles_never_exceed_the_exact_maximum() {
+    let r = run(&one_function(
+        "duration = \"100ms\"\nprovisioned_concurrency = 10",
+        "{ process = \"constant\", rate = 5.0 }",
+        "1m",
+    ));
+    let l = &r.functions[0].latency;
+    assert_eq!(l.max_ms, 100.0);
+    assert!(l.p50_ms <= l.max_ms && l.p99_ms <= l.max_ms, "{l:?}");
 }
