@@ -80,6 +80,8 @@ pub struct Function {
     pub duration: Dist,
     /// INIT time of a cold start.
     pub init: Dist,
+    /// Time to mount an EFS file system, added to every INIT (`efs = true`).
+    pub efs_mount: Option<Dist>,
     /// Reserved concurrency (cap and floor).
     pub reserved_concurrency: Option<u32>,
     /// Environments initialised at t = 0 that never expire.

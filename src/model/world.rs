@@ -348,7 +348,11 @@ impl<'s> World<'s> {
             (drawn, AttemptOutcome::Success)
         };
         let init = if cold {
-            spec.init.sample(&mut func.rng)
+            let mount = spec
+                .efs_mount
+                .as_ref()
+                .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
+            spec.init.sample(&mut func.rng) + mount
         } else {
             Time::ZERO
         };

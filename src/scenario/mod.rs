@@ -220,6 +220,25 @@ arrival = { process = "poisson", rate = 5.0 }
     }
 
     #[test]
+    fn efs_needs_its_mount_time_and_the_mount_needs_efs() {
+        let e = err(&OK.replace("duration = \"100ms\"", "duration = \"100ms\"\nefs = true"));
+        assert_eq!(e.key.as_deref(), Some("functions[0].efs"), "{e}");
+        let e = err(&OK.replace(
+            "duration = \"100ms\"",
+            "duration = \"100ms\"\nefs_mount = \"50ms\"",
+        ));
+        assert_eq!(e.key.as_deref(), Some("functions[0].efs_mount"), "{e}");
+        let ok = parse(
+            &OK.replace(
+                "duration = \"100ms\"",
+                "duration = \"100ms\"\nefs = true\nefs_mount = \"50ms\"",
+            ),
+            Path::new("t.toml"),
+        );
+        assert!(ok.unwrap().functions[0].efs_mount.is_some());
+    }
+
+    #[test]
     fn duplicate_names_are_refused() {
         let two = format!("{OK}\n[[functions]]\nname = \"api\"\nduration = \"1s\"\n");
         let e = err(&two);

@@ -149,8 +149,8 @@ pub struct RawFunction {
     pub error_rate: Option<f64>,
     pub keep_alive: Option<RawKeepAlive>,
     // Accepted by the format, refused until their features land.
-    pub efs: Option<toml::Value>,
-    pub efs_mount: Option<toml::Value>,
+    pub efs: Option<bool>,
+    pub efs_mount: Option<RawDist>,
     pub max_event_age: Option<toml::Value>,
     pub max_retry_attempts: Option<toml::Value>,
     pub cpu_bound_fraction: Option<toml::Value>,

@@ -412,8 +412,6 @@ fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
 fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) -> R<Function> {
     let k = |key: &str| format!("functions[{i}].{key}");
     for (key, v) in [
-        ("efs", &f.efs),
-        ("efs_mount", &f.efs_mount),
         ("max_event_age", &f.max_event_age),
         ("max_retry_attempts", &f.max_retry_attempts),
         ("cpu_bound_fraction", &f.cpu_bound_fraction),
@@ -454,6 +452,22 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         Some(d) => validate_dist(ctx, &k("init"), d)?,
         // A typical managed-runtime cold start (reference/aws-lambda.md).
         None => Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants")),
+    };
+    let efs_mount = match (f.efs.unwrap_or(false), &f.efs_mount) {
+        (true, Some(d)) => Some(validate_dist(ctx, &k("efs_mount"), d)?),
+        (true, None) => {
+            return Err(ctx.err(
+                &k("efs"),
+                "`efs = true` needs `efs_mount`, the time to mount the file system on each INIT (e.g. efs_mount = \"60ms\")",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(ctx.err(
+                &k("efs_mount"),
+                "`efs_mount` applies only with `efs = true`",
+            ));
+        }
+        (false, None) => None,
     };
     let reserved_concurrency = match f.reserved_concurrency {
         Some(r) => Some(ctx.int(
@@ -526,6 +540,7 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         timeout,
         duration,
         init,
+        efs_mount,
         reserved_concurrency,
         provisioned_concurrency,
         error_rate,

@@ -330,3 +330,28 @@ fn percentiles_never_exceed_the_exact_maximum() {
     assert_eq!(l.max_ms, 100.0);
     assert!(l.p50_ms <= l.max_ms && l.p99_ms <= l.max_ms, "{l:?}");
 }
+
+#[test]
+fn efs_mount_time_is_added_to_every_init() {
+    // Cold starts: 100 ms INIT + 50 ms mount + 20 ms run = 170 ms, all billed (bill_init).
+    let r = run(&one_function(
+        "duration = \"20ms\"\ninit = \"100ms\"\nefs = true\nefs_mount = \"50ms\"\nkeep_alive = { policy = \"none\" }",
+        "{ process = \"constant\", rate = 1.0 }",
+        "10s",
+    ));
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, 10);
+    assert_eq!(f.latency.max_ms, 170.0);
+    assert!(
+        (f.costs.billed_gb_seconds - 10.0 * 0.170 * 0.125).abs() < 1e-12,
+        "{}",
+        f.costs.billed_gb_seconds
+    );
+    // Without EFS the same cold start takes 120 ms.
+    let r = run(&one_function(
+        "duration = \"20ms\"\ninit = \"100ms\"\nkeep_alive = { policy = \"none\" }",
+        "{ process = \"constant\", rate = 1.0 }",
+        "10s",
+    ));
+    assert_eq!(r.functions[0].latency.max_ms, 120.0);
+}
