@@ -5,7 +5,6 @@ use crate::cli::Cli;
 use crate::model::Scenario;
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, InputError};
-use crate::sources::ArrivalProcess;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -68,8 +67,7 @@ fn plan(sc: &Scenario, opts: &RunOptions) -> String {
     let expected: f64 = sc
         .sources
         .iter()
-        .flat_map(|s| &s.arrival)
-        .map(|p: &ArrivalProcess| p.expected_count(sc.duration))
+        .map(|s| s.expected_requests(sc.duration))
         .sum();
     let mut s = format!(
         "{}: ok — {} simulated, {} function(s), {} source(s), {} replication(s), seed {}, ~{:.0} requests per run → {}",

@@ -114,6 +114,13 @@ pub struct Source {
     pub arrival: Vec<ArrivalProcess>,
 }
 
+impl Source {
+    /// The expected number of requests this source offers in `[0, horizon)`.
+    pub fn expected_requests(&self, horizon: Time) -> f64 {
+        self.arrival.iter().map(|p| p.expected_count(horizon)).sum()
+    }
+}
+
 /// Output settings.
 #[derive(Clone, Debug)]
 pub struct Output {

@@ -83,6 +83,19 @@ struct Func {
     m: FuncMetrics,
 }
 
+impl Func {
+    /// Makes sure a keep-alive check of function `f` is pending at or before `deadline`
+    /// (none is scheduled at or after the end of the run).
+    fn ensure_check(&mut self, f: usize, deadline: Time, end: Time, q: &mut EventQueue<Event>) {
+        if self.check_at.is_none_or(|t| t > deadline) {
+            self.check_at = Some(deadline);
+            if deadline < end {
+                q.schedule(deadline, Event::KeepAliveCheck { func: f as u32 });
+            }
+        }
+    }
+}
+
 /// One arrival process of one source.
 struct Stream {
     source: u32,
@@ -474,12 +487,7 @@ impl<'s> World<'s> {
                     let env = &mut self.envs[e as usize];
                     env.state = EnvState::Idle;
                     env.deadline = deadline;
-                    if func.check_at.is_none_or(|t| t > deadline) {
-                        func.check_at = Some(deadline);
-                        if deadline < self.end {
-                            q.schedule(deadline, Event::KeepAliveCheck { func: f as u32 });
-                        }
-                    }
+                    func.ensure_check(f, deadline, self.end, q);
                 }
                 KeepAliveDecision::TerminateNow => {
                     self.envs[e as usize].state = EnvState::Gone;
@@ -505,13 +513,7 @@ impl<'s> World<'s> {
             self.free_envs.push(e);
         }
         if let Some(&e) = func.idle.front() {
-            let deadline = self.envs[e as usize].deadline;
-            if func.check_at.is_none_or(|t| t > deadline) {
-                func.check_at = Some(deadline);
-                if deadline < self.end {
-                    q.schedule(deadline, Event::KeepAliveCheck { func: f as u32 });
-                }
-            }
+            func.ensure_check(f, self.envs[e as usize].deadline, self.end, q);
         }
     }
 

@@ -101,10 +101,20 @@ impl Ctx<'_> {
         if let Some(o) = options.iter().find(|o| **o == value) {
             return Ok(o);
         }
-        let help = suggest(value, options.iter().copied())
-            .map(|s| format!("did you mean `{s}`?"))
-            .or_else(|| Some(format!("expected one of: {}", options.join(", "))));
-        Err(self.err_help(key, format!("unknown {what} `{value}`"), help))
+        let help = did_you_mean(value, options.iter().copied(), "expected one of");
+        Err(self.err_help(key, format!("unknown {what} `{value}`"), Some(help)))
+    }
+}
+
+/// "did you mean `x`?" for a likely misspelling, else the list of what is allowed.
+fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str> + Clone,
+    list: &str,
+) -> String {
+    match suggest(word, candidates.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("{list}: {}", candidates.collect::<Vec<_>>().join(", ")),
     }
 }
 
@@ -282,24 +292,12 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         sources.push(src);
     }
 
-    let offered: f64 = sources
-        .iter()
-        .flat_map(|s| &s.arrival)
-        .map(|p| p.expected_count(duration))
-        .sum();
+    let offered: f64 = sources.iter().map(|s| s.expected_requests(duration)).sum();
     if offered > MAX_REQUESTS_PER_RUN {
         let (i, _) = sources
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                (
-                    i,
-                    s.arrival
-                        .iter()
-                        .map(|p| p.expected_count(duration))
-                        .sum::<f64>(),
-                )
-            })
+            .map(|(i, s)| (i, s.expected_requests(duration)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((0, 0.0));
         return Err(ctx.err_help(
@@ -687,18 +685,11 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
     let service = match catalog::lookup(&s.service) {
         Some(svc) => svc,
         None => {
-            let help = suggest(&s.service, catalog::all_names())
-                .map(|x| format!("did you mean `{x}`?"))
-                .or_else(|| {
-                    Some(format!(
-                        "services: {}",
-                        catalog::all_names().collect::<Vec<_>>().join(", ")
-                    ))
-                });
+            let help = did_you_mean(&s.service, catalog::all_names(), "services");
             return Err(ctx.err_help(
                 &k("service"),
                 format!("unknown service `{}`", s.service),
-                help,
+                Some(help),
             ));
         }
     };
@@ -743,19 +734,12 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         Some(f) => match functions.iter().position(|x| &x.name == f) {
             Some(p) => p,
             None => {
-                let help = suggest(f, functions.iter().map(|x| x.name.as_str()))
-                    .map(|x| format!("did you mean `{x}`?"))
-                    .or_else(|| {
-                        Some(format!(
-                            "functions: {}",
-                            functions
-                                .iter()
-                                .map(|x| x.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    });
-                return Err(ctx.err_help(&k("function"), format!("no function named `{f}`"), help));
+                let help = did_you_mean(f, functions.iter().map(|x| x.name.as_str()), "functions");
+                return Err(ctx.err_help(
+                    &k("function"),
+                    format!("no function named `{f}`"),
+                    Some(help),
+                ));
             }
         },
         None if functions.len() == 1 => 0,

@@ -103,7 +103,7 @@ pub fn lookup(name: &str) -> Option<&'static Service> {
 }
 
 /// All names a user may write, for error messages and suggestions.
-pub fn all_names() -> impl Iterator<Item = &'static str> {
+pub fn all_names() -> impl Iterator<Item = &'static str> + Clone {
     CATALOG
         .iter()
         .map(|s| s.name)
