@@ -3,11 +3,13 @@
 
 mod report;
 mod series;
+mod trace;
 
 pub use report::{
     AttemptOutcome, AttemptRecord, BinReport, FunctionReport, LatencyReport, RunReport,
 };
 pub use series::{Bin, Level, Levels, Series};
+pub use trace::{NO_ENV, Trace, TraceKind, TraceRecord};
 
 use crate::engine::Time;
 use hdrhistogram::Histogram;
@@ -21,13 +23,57 @@ pub fn latency_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, LATENCY_MAX_US, 3).expect("valid histogram bounds")
 }
 
+/// A streaming distribution of durations: a histogram (µs, 3 significant digits) with the
+/// exact sum and maximum (ns).
+pub struct Recorder {
+    /// The distribution, µs.
+    pub hist: Histogram<u64>,
+    /// Exact sum, ns.
+    pub sum_ns: u128,
+    /// Exact maximum, ns.
+    pub max_ns: u64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder {
+            hist: latency_histogram(),
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+}
+
+impl Recorder {
+    /// Records one duration.
+    #[inline]
+    pub fn record(&mut self, t: Time) {
+        let ns = t.as_nanos();
+        self.sum_ns += u128::from(ns);
+        self.max_ns = self.max_ns.max(ns);
+        self.hist.saturating_record((ns / 1000).max(1));
+    }
+
+    /// Adds another recorder's values.
+    pub fn merge(&mut self, other: &Recorder) {
+        self.hist.add(&other.hist).expect("histograms share bounds");
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// The summary statistics.
+    pub fn report(self) -> LatencyReport {
+        LatencyReport::new(self.hist, self.sum_ns, self.max_ns)
+    }
+}
+
 /// Counters and distributions of one function during one run.
 pub struct FuncMetrics {
     /// Requests offered by sources.
     pub requests: u64,
     /// Requests that completed successfully.
     pub succeeded: u64,
-    /// Requests that failed (throttled, errored, timed out).
+    /// Requests that failed (throttled, errored, timed out, sent to the DLQ).
     pub failed: u64,
     /// Execution attempts started.
     pub invocations: u64,
@@ -39,16 +85,18 @@ pub struct FuncMetrics {
     pub errors: u64,
     /// Attempts that hit the timeout.
     pub timeouts: u64,
-    /// Retried attempts.
+    /// Attempts after a request's first (asynchronous redelivery or client retry).
     pub retries: u64,
     /// DryRun requests.
     pub dry_runs: u64,
-    /// End-to-end latency of succeeded requests, µs.
-    pub latency: Histogram<u64>,
-    /// Exact sum of those latencies, ns.
-    pub latency_sum_ns: u128,
-    /// Exact maximum, ns.
-    pub latency_max_ns: u64,
+    /// Requests sent to the dead-letter queue / on-failure destination.
+    pub dlq: u64,
+    /// End-to-end latency of succeeded requests.
+    pub latency: Recorder,
+    /// Asynchronous events: arrival to the start of their first execution.
+    pub queue_wait: Recorder,
+    /// Asynchronous events: age at their final outcome (success or DLQ).
+    pub event_age: Recorder,
     /// Highest number of executions in progress.
     pub max_concurrency: u32,
     /// Billed on-demand milliseconds (with INIT when billed).
@@ -73,22 +121,14 @@ impl FuncMetrics {
             timeouts: 0,
             retries: 0,
             dry_runs: 0,
-            latency: latency_histogram(),
-            latency_sum_ns: 0,
-            latency_max_ns: 0,
+            dlq: 0,
+            latency: Recorder::default(),
+            queue_wait: Recorder::default(),
+            event_age: Recorder::default(),
             max_concurrency: 0,
             ondemand_ms: 0,
             provisioned_exec_ms: 0,
             series: Series::new(duration, interval),
         }
-    }
-
-    /// Records the end-to-end latency of a succeeded request.
-    #[inline]
-    pub fn record_latency(&mut self, latency: Time) {
-        let ns = latency.as_nanos();
-        self.latency_sum_ns += u128::from(ns);
-        self.latency_max_ns = self.latency_max_ns.max(ns);
-        self.latency.saturating_record((ns / 1000).max(1));
     }
 }

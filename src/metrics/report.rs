@@ -82,8 +82,14 @@ pub struct FunctionReport {
     pub retries: u64,
     /// DryRun requests.
     pub dry_runs: u64,
+    /// Requests sent to the dead-letter queue / on-failure destination.
+    pub dlq: u64,
     /// Latency.
     pub latency: LatencyReport,
+    /// Asynchronous events: arrival to the start of the first execution.
+    pub queue_wait: LatencyReport,
+    /// Asynchronous events: age at the final outcome (success or DLQ).
+    pub event_age: LatencyReport,
     /// Peak executions in progress.
     pub max_concurrency: u32,
     /// Time-average executions in progress.
@@ -135,6 +141,8 @@ pub struct BinReport {
     pub instances_initializing: f64,
     /// Time-average queued events.
     pub queue_depth: f64,
+    /// Requests sent to the dead-letter queue.
+    pub dlq: u64,
     /// List-price cost accrued in the interval (no free tier), USD.
     pub cost_usd: f64,
 }
@@ -149,6 +157,8 @@ impl RunReport {
             .chain(std::iter::once(&mut self.total))
         {
             f.latency.histogram = None;
+            f.queue_wait.histogram = None;
+            f.event_age.histogram = None;
         }
     }
 }
@@ -178,8 +188,13 @@ pub struct RunReport {
     pub series: Vec<Vec<BinReport>>,
     /// Source names, in file order.
     pub sources: Vec<String>,
+    /// Whether any source invokes asynchronously (Event): the run has internal queues and
+    /// dead-letter queues to chart.
+    pub asynchronous: bool,
     /// Every attempt, when `invocations.csv` was asked for.
     pub attempts: Option<Vec<AttemptRecord>>,
+    /// Spans and instants for `trace.json`, when asked for.
+    pub trace: Option<super::Trace>,
     /// Events the engine handled.
     pub events: u64,
 }

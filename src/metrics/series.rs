@@ -54,6 +54,8 @@ pub struct Bin {
     pub ondemand_ms: u64,
     /// Provisioned-execution ms billed by attempts that ended in the interval.
     pub provisioned_exec_ms: u64,
+    /// Requests sent to the dead-letter queue in the interval.
+    pub dlq: u64,
 }
 
 /// Which level changes.

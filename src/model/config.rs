@@ -59,10 +59,40 @@ impl Default for Account {
 }
 
 /// Platform-wide policies.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Platform {
     /// Which idle environment serves a request.
     pub instance_selection: SelectionSpec,
+    /// Backoff of an asynchronous event after its first throttled dispatch; it doubles on
+    /// each further throttle.
+    pub async_backoff_initial: Time,
+    /// The longest backoff of a throttled asynchronous event.
+    pub async_backoff_max: Time,
+    /// Wait before the n-th retry of a failed asynchronous event: n × this.
+    pub async_retry_delay: Time,
+}
+
+impl Default for Platform {
+    /// AWS's documented behaviour (reference/aws-lambda.md, "Invocation types").
+    fn default() -> Self {
+        Platform {
+            instance_selection: SelectionSpec::default(),
+            async_backoff_initial: Time::from_secs(1),
+            async_backoff_max: Time::from_secs(300),
+            async_retry_delay: Time::from_secs(60),
+        }
+    }
+}
+
+impl Platform {
+    /// The backoff after the `throttles`-th throttled dispatch of an event (1-based).
+    pub fn async_backoff(&self, throttles: u32) -> Time {
+        let doubled = self
+            .async_backoff_initial
+            .as_nanos()
+            .saturating_mul(1u64 << throttles.saturating_sub(1).min(63));
+        Time(doubled.min(self.async_backoff_max.as_nanos()))
+    }
 }
 
 /// A function.
@@ -88,6 +118,10 @@ pub struct Function {
     pub provisioned_concurrency: u32,
     /// Probability that an invocation fails.
     pub error_rate: f64,
+    /// Oldest age at which an asynchronous event is still dispatched (60 s – 6 h).
+    pub max_event_age: Time,
+    /// Retries of an asynchronous event after a function error or timeout (0–2).
+    pub max_retry_attempts: u32,
     /// Keep-alive policy.
     pub keep_alive: KeepAliveSpec,
 }
@@ -112,6 +146,10 @@ pub struct Source {
     pub invocation: InvocationType,
     /// Superposed arrival processes.
     pub arrival: Vec<ArrivalProcess>,
+    /// Times a synchronous client resubmits a throttled (429) request.
+    pub client_retries: u32,
+    /// Wait before a client's first retry; each further retry waits twice as long.
+    pub client_backoff: Dist,
 }
 
 impl Source {
@@ -132,7 +170,14 @@ pub struct Output {
     pub invocations: bool,
     /// Draw charts.
     pub charts: bool,
+    /// Write `trace.json` (Chrome trace-event format).
+    pub trace: bool,
+    /// The most events `trace.json` holds.
+    pub trace_limit: u64,
 }
+
+/// Default `trace_limit`.
+pub const DEFAULT_TRACE_LIMIT: u64 = 100_000;
 
 /// Round time-series intervals, smallest first.
 const ROUND_INTERVALS_S: &[u64] = &[
@@ -153,6 +198,16 @@ pub fn default_interval(duration: Time) -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn async_backoff_doubles_up_to_the_cap() {
+        let p = Platform::default();
+        let secs: Vec<u64> = (1..=12)
+            .map(|n| p.async_backoff(n).as_nanos() / 1_000_000_000)
+            .collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+        assert_eq!(p.async_backoff(200), Time::from_secs(300));
+    }
 
     #[test]
     fn default_interval_is_round_and_bounded() {

@@ -7,8 +7,8 @@ use crate::billing::{self, Sizing, Usage};
 use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
 use crate::metrics::Level;
 use crate::metrics::{
-    AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, LatencyReport,
-    RunReport, latency_histogram,
+    AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, NO_ENV, Recorder,
+    RunReport, Trace, TraceKind, TraceRecord,
 };
 use crate::policies::{InstanceSelection, KeepAliveDecision, KeepAlivePolicy, SelectionSpec};
 use crate::sources::{ArrivalStream, InvocationType, SourceModel};
@@ -38,6 +38,43 @@ pub enum Event {
         /// Function index.
         func: u32,
     },
+    /// A pending request is due for another attempt: an asynchronous event after a
+    /// throttle backoff or a retry delay (or at its maximum age), or a client retry.
+    Redeliver {
+        /// Pending-request slot.
+        rec: u32,
+    },
+}
+
+/// `Env::rec` of an invocation with no pending request behind it (synchronous).
+const NO_REC: u32 = u32::MAX;
+
+/// A request that needs state beyond one attempt: an asynchronous event (from arrival to
+/// its final outcome) or a throttled synchronous request whose client will retry.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    request: u64,
+    source: u32,
+    func: u32,
+    arrival: Time,
+    /// Asynchronous: the event is discarded to the DLQ if not dispatched by then.
+    deadline: Time,
+    /// When it last entered the internal queue.
+    queued_at: Time,
+    /// Attempts made (started or throttled).
+    attempts: u32,
+    /// Attempts that ended in an error or a timeout.
+    failures: u32,
+    /// Throttles since the last start (drives the backoff).
+    throttles: u32,
+    is_async: bool,
+    /// In the internal queue (counted in `queue_depth`).
+    queued: bool,
+    /// An attempt is running.
+    executing: bool,
+    /// It has started an attempt (its queue wait is recorded).
+    started: bool,
+    live: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +101,12 @@ struct Env {
     run: Time,
     outcome: AttemptOutcome,
     cold: bool,
+    /// The pending request behind this invocation, or `NO_REC`.
+    rec: u32,
+    /// Attempt number of the request, from 1.
+    attempt: u32,
+    /// Serial number, unique in the run (a track in `trace.json`).
+    serial: u32,
 }
 
 /// A function's run-time state.
@@ -118,7 +161,11 @@ pub struct World<'s> {
     executing: u32,
     max_executing: u32,
     next_request: u64,
+    next_serial: u32,
+    pending: Vec<Pending>,
+    free_pending: Vec<u32>,
     attempts: Option<Vec<AttemptRecord>>,
+    trace: Option<Trace>,
 }
 
 /// Runs `scenario` with `seed` as replication `replication` and reports the results.
@@ -166,7 +213,7 @@ impl<'s> World<'s> {
             .collect();
         let mut streams = Vec::new();
         for (si, s) in sc.sources.iter().enumerate() {
-            debug_assert_eq!(s.service.model, SourceModel::SyncPush);
+            debug_assert_ne!(s.service.model, SourceModel::Poll);
             for (ci, p) in s.arrival.iter().enumerate() {
                 let rng = rngs.stream(&format!("source/{}/{}", s.name, ci));
                 streams.push(Stream {
@@ -190,7 +237,11 @@ impl<'s> World<'s> {
             executing: 0,
             max_executing: 0,
             next_request: 0,
+            next_serial: 0,
+            pending: Vec::new(),
+            free_pending: Vec::new(),
             attempts: sc.output.invocations.then(Vec::new),
+            trace: sc.output.trace.then(|| Trace::new(sc.output.trace_limit)),
         };
         for f in 0..w.funcs.len() {
             for _ in 0..w.funcs[f].provisioned {
@@ -224,7 +275,11 @@ impl<'s> World<'s> {
             run: Time::ZERO,
             outcome: AttemptOutcome::Success,
             cold: false,
+            rec: NO_REC,
+            attempt: 1,
+            serial: self.next_serial,
         };
+        self.next_serial = self.next_serial.wrapping_add(1);
         if let Some(i) = self.free_envs.pop() {
             self.envs[i as usize] = env;
             i
@@ -304,37 +359,278 @@ impl<'s> World<'s> {
         m.series.advance(now);
         m.requests += 1;
         m.series.current().arrivals += 1;
-        if invocation == InvocationType::DryRun {
-            m.dry_runs += 1;
-            m.succeeded += 1;
-            return;
-        }
-        match self.acquire(now, f) {
-            Some((env, cold)) => self.start(now, env, cold, request, source, now, q),
-            None => {
-                let m = &mut self.funcs[f].m;
-                m.throttles += 1;
-                m.failed += 1;
-                m.series.current().throttles += 1;
-                if let Some(log) = &mut self.attempts {
-                    log.push(AttemptRecord {
-                        request,
-                        function: f as u32,
-                        source,
-                        invocation,
-                        attempt: 1,
-                        arrival: now,
-                        start: now,
-                        end: now,
-                        cold: false,
-                        init: Time::ZERO,
-                        duration: Time::ZERO,
-                        billed_ms: 0,
-                        outcome: AttemptOutcome::Throttled,
-                    });
+        match invocation {
+            InvocationType::DryRun => {
+                m.dry_runs += 1;
+                m.succeeded += 1;
+            }
+            InvocationType::RequestResponse => match self.acquire(now, f) {
+                Some((env, cold)) => {
+                    self.start(now, env, cold, request, source, now, NO_REC, 1, q);
+                }
+                None => {
+                    self.note_throttle(now, f, request, source, now, 1);
+                    if self.sc.sources[source as usize].client_retries > 0 {
+                        let rec = self.new_pending(request, source, f, now, false);
+                        self.pending[rec as usize].attempts = 1;
+                        self.schedule_client_retry(now, rec, q);
+                    } else {
+                        self.funcs[f].m.failed += 1;
+                    }
+                }
+            },
+            InvocationType::Event => {
+                let deadline = now.saturating_add(self.sc.functions[f].max_event_age);
+                let rec = self.new_pending(request, source, f, now, true);
+                self.pending[rec as usize].deadline = deadline;
+                if self.funcs[f].reserved == Some(0) {
+                    // AWS sends every event of a function reserved at 0 straight to the DLQ.
+                    self.pending[rec as usize].attempts = 1;
+                    self.note_throttle(now, f, request, source, now, 1);
+                    self.to_dlq(now, rec, "reserved_concurrency = 0");
+                } else {
+                    self.dispatch(now, rec, q);
                 }
             }
         }
+    }
+
+    fn new_pending(
+        &mut self,
+        request: u64,
+        source: u32,
+        f: usize,
+        now: Time,
+        is_async: bool,
+    ) -> u32 {
+        let p = Pending {
+            request,
+            source,
+            func: f as u32,
+            arrival: now,
+            deadline: Time::MAX,
+            queued_at: now,
+            attempts: 0,
+            failures: 0,
+            throttles: 0,
+            is_async,
+            queued: false,
+            executing: false,
+            started: false,
+            live: true,
+        };
+        if let Some(i) = self.free_pending.pop() {
+            self.pending[i as usize] = p;
+            i
+        } else {
+            self.pending.push(p);
+            (self.pending.len() - 1) as u32
+        }
+    }
+
+    fn free_pending(&mut self, rec: u32) {
+        self.pending[rec as usize].live = false;
+        self.free_pending.push(rec);
+    }
+
+    /// Counts a refused attempt.
+    fn note_throttle(
+        &mut self,
+        now: Time,
+        f: usize,
+        request: u64,
+        source: u32,
+        arrival: Time,
+        attempt: u32,
+    ) {
+        let m = &mut self.funcs[f].m;
+        m.throttles += 1;
+        m.series.current().throttles += 1;
+        if let Some(log) = &mut self.attempts {
+            log.push(AttemptRecord {
+                request,
+                function: f as u32,
+                source,
+                invocation: self.sc.sources[source as usize].invocation,
+                attempt,
+                arrival,
+                start: now,
+                end: now,
+                cold: false,
+                init: Time::ZERO,
+                duration: Time::ZERO,
+                billed_ms: 0,
+                outcome: AttemptOutcome::Throttled,
+            });
+        }
+        if let Some(t) = &mut self.trace {
+            t.push(TraceRecord {
+                kind: TraceKind::Throttle,
+                function: f as u32,
+                env: NO_ENV,
+                provisioned: false,
+                request,
+                attempt,
+                start: now,
+                end: now,
+                outcome: None,
+                note: "",
+            });
+        }
+    }
+
+    /// Puts a pending request back in its function's internal queue (asynchronous).
+    fn enqueue(&mut self, now: Time, rec: u32) {
+        let p = &mut self.pending[rec as usize];
+        if !p.queued {
+            p.queued = true;
+            p.queued_at = now;
+            self.funcs[p.func as usize].m.series.inc(now, Level::Queued);
+        }
+    }
+
+    /// Schedules the next attempt of `rec` at `at`, unless that is past the end of the run
+    /// (the request is then unfinished).
+    fn redeliver_at(&self, at: Time, rec: u32, q: &mut EventQueue<Event>) {
+        if at < self.end {
+            q.schedule(at, Event::Redeliver { rec });
+        }
+    }
+
+    /// A throttled synchronous request whose client retries: waits `client_backoff × 2^(n−1)`
+    /// before its n-th retry, or fails when it has no retries left.
+    fn schedule_client_retry(&mut self, now: Time, rec: u32, q: &mut EventQueue<Event>) {
+        let p = self.pending[rec as usize];
+        let src = &self.sc.sources[p.source as usize];
+        if p.attempts > src.client_retries {
+            self.funcs[p.func as usize].m.failed += 1;
+            self.free_pending(rec);
+            return;
+        }
+        let f = p.func as usize;
+        let base = src.client_backoff.sample(&mut self.funcs[f].rng);
+        let factor = 1u64 << (p.attempts - 1).min(40);
+        let wait = Time(base.as_nanos().saturating_mul(factor));
+        self.redeliver_at(now.saturating_add(wait), rec, q);
+    }
+
+    /// Tries to start the next attempt of a pending request.
+    fn dispatch(&mut self, now: Time, rec: u32, q: &mut EventQueue<Event>) {
+        let p = self.pending[rec as usize];
+        let f = p.func as usize;
+        self.funcs[f].m.series.advance(now);
+        if p.is_async && now >= p.deadline {
+            self.to_dlq(now, rec, "max_event_age");
+            return;
+        }
+        let attempt = p.attempts + 1;
+        self.pending[rec as usize].attempts = attempt;
+        if attempt > 1 {
+            self.funcs[f].m.retries += 1;
+            if let Some(t) = &mut self.trace {
+                let note = if !p.is_async {
+                    "client retry after 429"
+                } else if p.throttles > 0 {
+                    "after throttle"
+                } else {
+                    "after function error"
+                };
+                t.push(TraceRecord {
+                    kind: TraceKind::Retry,
+                    function: f as u32,
+                    env: NO_ENV,
+                    provisioned: false,
+                    request: p.request,
+                    attempt,
+                    start: now,
+                    end: now,
+                    outcome: None,
+                    note,
+                });
+            }
+        }
+        match self.acquire(now, f) {
+            Some((env, cold)) => {
+                let pm = &mut self.pending[rec as usize];
+                pm.throttles = 0;
+                if !p.is_async {
+                    self.free_pending(rec);
+                    self.start(
+                        now, env, cold, p.request, p.source, p.arrival, NO_REC, attempt, q,
+                    );
+                    return;
+                }
+                pm.executing = true;
+                pm.started = true;
+                pm.queued = false;
+                let m = &mut self.funcs[f].m;
+                if p.queued {
+                    m.series.dec(now, Level::Queued);
+                    if let Some(t) = &mut self.trace {
+                        t.push(TraceRecord {
+                            kind: TraceKind::QueueWait,
+                            function: f as u32,
+                            env: NO_ENV,
+                            provisioned: false,
+                            request: p.request,
+                            attempt,
+                            start: p.queued_at,
+                            end: now,
+                            outcome: None,
+                            note: "",
+                        });
+                    }
+                }
+                if !p.started {
+                    m.queue_wait.record(now - p.arrival);
+                }
+                self.start(
+                    now, env, cold, p.request, p.source, p.arrival, rec, attempt, q,
+                );
+            }
+            None => {
+                self.note_throttle(now, f, p.request, p.source, p.arrival, attempt);
+                if p.is_async {
+                    self.enqueue(now, rec);
+                    let pm = &mut self.pending[rec as usize];
+                    pm.throttles += 1;
+                    let backoff = self.sc.platform.async_backoff(pm.throttles);
+                    let at = now.saturating_add(backoff).min(pm.deadline);
+                    self.redeliver_at(at, rec, q);
+                } else {
+                    self.schedule_client_retry(now, rec, q);
+                }
+            }
+        }
+    }
+
+    /// Sends an asynchronous event to its function's dead-letter queue.
+    fn to_dlq(&mut self, now: Time, rec: u32, why: &'static str) {
+        let p = self.pending[rec as usize];
+        let m = &mut self.funcs[p.func as usize].m;
+        m.series.advance(now);
+        if p.queued {
+            m.series.dec(now, Level::Queued);
+        }
+        m.failed += 1;
+        m.dlq += 1;
+        m.series.current().dlq += 1;
+        m.event_age.record(now - p.arrival);
+        if let Some(t) = &mut self.trace {
+            t.push(TraceRecord {
+                kind: TraceKind::Dlq,
+                function: p.func,
+                env: NO_ENV,
+                provisioned: false,
+                request: p.request,
+                attempt: p.attempts,
+                start: now,
+                end: now,
+                outcome: None,
+                note: why,
+            });
+        }
+        self.free_pending(rec);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -347,6 +643,8 @@ impl<'s> World<'s> {
         request: u64,
         source: u32,
         arrival: Time,
+        rec: u32,
+        attempt: u32,
         q: &mut EventQueue<Event>,
     ) {
         let f = self.envs[e as usize].func as usize;
@@ -394,6 +692,8 @@ impl<'s> World<'s> {
         env.run = run;
         env.outcome = outcome;
         env.cold = cold;
+        env.rec = rec;
+        env.attempt = attempt;
         if cold {
             q.schedule(now + init, Event::InitDone { env: e });
         } else {
@@ -437,38 +737,6 @@ impl<'s> World<'s> {
             m.series.current().ondemand_ms += ms;
             ms
         };
-        match env.outcome {
-            AttemptOutcome::Success => {
-                m.succeeded += 1;
-                m.record_latency(now - env.arrival);
-            }
-            AttemptOutcome::Error => {
-                m.errors += 1;
-                m.failed += 1;
-            }
-            AttemptOutcome::Timeout => {
-                m.timeouts += 1;
-                m.failed += 1;
-            }
-            AttemptOutcome::Throttled => unreachable!("a throttled attempt never starts"),
-        }
-        if let Some(log) = &mut self.attempts {
-            log.push(AttemptRecord {
-                request: env.request,
-                function: env.func,
-                source: env.source,
-                invocation: self.sc.sources[env.source as usize].invocation,
-                attempt: 1,
-                arrival: env.arrival,
-                start: env.start,
-                end: now,
-                cold: env.cold,
-                init: env.init,
-                duration: env.run,
-                billed_ms,
-                outcome: env.outcome,
-            });
-        }
         // What becomes of the environment.
         if env.provisioned {
             func.pc_idle.push(e);
@@ -494,6 +762,109 @@ impl<'s> World<'s> {
                     self.free_envs.push(e);
                 }
             }
+        }
+        // What becomes of the request.
+        let m = &mut self.funcs[f].m;
+        let failed = match env.outcome {
+            AttemptOutcome::Success => {
+                m.succeeded += 1;
+                m.latency.record(now - env.arrival);
+                if env.rec != NO_REC {
+                    m.event_age.record(now - env.arrival);
+                }
+                false
+            }
+            AttemptOutcome::Error => {
+                m.errors += 1;
+                true
+            }
+            AttemptOutcome::Timeout => {
+                m.timeouts += 1;
+                true
+            }
+            AttemptOutcome::Throttled => unreachable!("a throttled attempt never starts"),
+        };
+        if env.rec == NO_REC {
+            if failed {
+                m.failed += 1;
+            }
+        } else if failed {
+            self.retry_or_dlq(now, env.rec, q);
+        } else {
+            self.free_pending(env.rec);
+        }
+        if self.attempts.is_some() || self.trace.is_some() {
+            self.log_attempt(now, &env, billed_ms);
+        }
+    }
+
+    /// An asynchronous event whose attempt failed: retried after `n × async_retry_delay`
+    /// while it has retries left (its age permitting), else sent to the DLQ.
+    fn retry_or_dlq(&mut self, now: Time, rec: u32, q: &mut EventQueue<Event>) {
+        let max_retries = {
+            let p = &self.pending[rec as usize];
+            self.sc.functions[p.func as usize].max_retry_attempts
+        };
+        let p = &mut self.pending[rec as usize];
+        p.executing = false;
+        p.failures += 1;
+        if p.failures > max_retries {
+            self.to_dlq(now, rec, "retries exhausted");
+            return;
+        }
+        let delay = Time(
+            self.sc
+                .platform
+                .async_retry_delay
+                .as_nanos()
+                .saturating_mul(u64::from(p.failures)),
+        );
+        let at = now.saturating_add(delay).min(p.deadline);
+        self.enqueue(now, rec);
+        self.redeliver_at(at, rec, q);
+    }
+
+    /// Writes a finished attempt to `invocations.csv` and `trace.json`, as asked.
+    fn log_attempt(&mut self, now: Time, env: &Env, billed_ms: u64) {
+        if let Some(log) = &mut self.attempts {
+            log.push(AttemptRecord {
+                request: env.request,
+                function: env.func,
+                source: env.source,
+                invocation: self.sc.sources[env.source as usize].invocation,
+                attempt: env.attempt,
+                arrival: env.arrival,
+                start: env.start,
+                end: now,
+                cold: env.cold,
+                init: env.init,
+                duration: env.run,
+                billed_ms,
+                outcome: env.outcome,
+            });
+        }
+        if let Some(t) = &mut self.trace {
+            let span = |kind, start, end, outcome| TraceRecord {
+                kind,
+                function: env.func,
+                env: env.serial,
+                provisioned: env.provisioned,
+                request: env.request,
+                attempt: env.attempt,
+                start,
+                end,
+                outcome,
+                note: "",
+            };
+            if env.cold {
+                t.push(span(TraceKind::Init, env.start, env.start + env.init, None));
+            }
+            t.push(span(
+                TraceKind::Invoke,
+                env.start + env.init,
+                now,
+                Some(env.outcome),
+            ));
         }
     }
 
@@ -528,6 +899,12 @@ impl<'s> World<'s> {
                 unfinished[env.func as usize] += 1;
             }
         }
+        // Requests waiting for another attempt (an executing one is counted above).
+        for p in &self.pending {
+            if p.live && !p.executing {
+                unfinished[p.func as usize] += 1;
+            }
+        }
         for func in &mut self.funcs {
             func.m.series.advance(end);
         }
@@ -556,8 +933,9 @@ impl<'s> World<'s> {
 
         let mut functions = Vec::with_capacity(self.funcs.len());
         let mut series = Vec::with_capacity(self.funcs.len());
-        let mut total_hist = latency_histogram();
-        let (mut total_sum, mut total_max) = (0u128, 0u64);
+        let mut total_latency = Recorder::default();
+        let mut total_queue_wait = Recorder::default();
+        let mut total_event_age = Recorder::default();
         let mut total = FunctionReport {
             function: "*".to_string(),
             requests: 0,
@@ -571,7 +949,10 @@ impl<'s> World<'s> {
             timeouts: 0,
             retries: 0,
             dry_runs: 0,
-            latency: LatencyReport::new(latency_histogram(), 0, 0),
+            dlq: 0,
+            latency: Recorder::default().report(),
+            queue_wait: Recorder::default().report(),
+            event_age: Recorder::default().report(),
             max_concurrency: self.max_executing,
             mean_concurrency: 0.0,
             mean_instances: 0.0,
@@ -610,6 +991,7 @@ impl<'s> World<'s> {
                         instances_idle: b.idle_area as f64 / len,
                         instances_initializing: b.init_area as f64 / len,
                         queue_depth: b.queue_area as f64 / len,
+                        dlq: b.dlq,
                         cost_usd: b.invocations as f64 * sc.pricing.per_request()
                             + billing::gb_seconds(b.ondemand_ms, spec.memory_mb)
                                 * rates.per_gb_second()
@@ -620,9 +1002,9 @@ impl<'s> World<'s> {
                 })
                 .collect();
             series.push(rows);
-            total_hist.add(&m.latency).expect("histograms share bounds");
-            total_sum += m.latency_sum_ns;
-            total_max = total_max.max(m.latency_max_ns);
+            total_latency.merge(&m.latency);
+            total_queue_wait.merge(&m.queue_wait);
+            total_event_age.merge(&m.event_age);
             let r = FunctionReport {
                 function: spec.name.clone(),
                 requests: m.requests,
@@ -636,7 +1018,10 @@ impl<'s> World<'s> {
                 timeouts: m.timeouts,
                 retries: m.retries,
                 dry_runs: m.dry_runs,
-                latency: LatencyReport::new(m.latency, m.latency_sum_ns, m.latency_max_ns),
+                dlq: m.dlq,
+                latency: m.latency.report(),
+                queue_wait: m.queue_wait.report(),
+                event_age: m.event_age.report(),
                 max_concurrency: m.max_concurrency,
                 mean_concurrency: (busy + init) as f64 / duration_ns,
                 mean_instances: (busy + idle + init) as f64 / duration_ns,
@@ -656,12 +1041,15 @@ impl<'s> World<'s> {
             total.timeouts += r.timeouts;
             total.retries += r.retries;
             total.dry_runs += r.dry_runs;
+            total.dlq += r.dlq;
             total.mean_concurrency += r.mean_concurrency;
             total.mean_instances += r.mean_instances;
             total.idle_gb_seconds += r.idle_gb_seconds;
             functions.push(r);
         }
-        total.latency = LatencyReport::new(total_hist, total_sum, total_max);
+        total.latency = total_latency.report();
+        total.queue_wait = total_queue_wait.report();
+        total.event_age = total_event_age.report();
         RunReport {
             scenario: sc.name.clone(),
             variant: "base".to_string(),
@@ -674,7 +1062,12 @@ impl<'s> World<'s> {
             total,
             series,
             sources: sc.sources.iter().map(|s| s.name.clone()).collect(),
+            asynchronous: sc
+                .sources
+                .iter()
+                .any(|s| s.invocation == InvocationType::Event),
             attempts: self.attempts,
+            trace: self.trace,
             events,
         }
     }
@@ -699,6 +1092,7 @@ impl Model for World<'_> {
             Event::InitDone { env } => self.on_init_done(now, env, q),
             Event::Complete { env } => self.on_complete(now, env, q),
             Event::KeepAliveCheck { func } => self.on_keep_alive_check(now, func as usize, q),
+            Event::Redeliver { rec } => self.dispatch(now, rec, q),
         }
     }
 }

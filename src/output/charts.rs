@@ -1165,6 +1165,7 @@ impl TimeGrid {
                     instances_idle: mean(|b| b.instances_idle),
                     instances_initializing: mean(|b| b.instances_initializing),
                     queue_depth: mean(|b| b.queue_depth),
+                    dlq: sum(|b| b.dlq),
                     cost_usd: chunk.iter().map(|b| nonneg(b.cost_usd)).sum(),
                 }
             })
@@ -1583,6 +1584,9 @@ mod tests {
             timeouts: 0,
             retries: 0,
             dry_runs: 0,
+            dlq: 0,
+            queue_wait: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
+            event_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
             latency: LatencyReport::new(h, sum_ns, max_ns),
             max_concurrency: 0,
             mean_concurrency: 0.0,
@@ -1628,6 +1632,7 @@ mod tests {
                     },
                     instances_initializing: if i == bins * 4 / 10 { 3.0 * scale } else { 0.0 },
                     queue_depth: 0.0,
+                    dlq: 0,
                     cost_usd: busy * 1e-4,
                 }
             })
@@ -1682,6 +1687,8 @@ mod tests {
             total,
             sources: vec!["api".to_string()],
             attempts: None,
+            trace: None,
+            asynchronous: false,
             events: 0,
         }
     }

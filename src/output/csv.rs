@@ -37,6 +37,11 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "total_cost_usd",
     // Extensions (docs/scenarios.md).
     "seed",
+    "dlq",
+    "queue_wait_p50_ms",
+    "queue_wait_p99_ms",
+    "event_age_p50_ms",
+    "event_age_p99_ms",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -58,6 +63,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "cost_usd",
     // Extensions.
     "concurrency_max",
+    "dlq",
 ];
 
 /// Columns of `invocations.csv`.
@@ -126,6 +132,11 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.costs.provisioned, 6),
         num(f.costs.total(), 6),
         r.seed.to_string(),
+        f.dlq.to_string(),
+        num(f.queue_wait.p50_ms, 3),
+        num(f.queue_wait.p99_ms, 3),
+        num(f.event_age.p50_ms, 3),
+        num(f.event_age.p99_ms, 3),
     ]
 }
 
@@ -166,6 +177,7 @@ pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                     &num(b.queue_depth, 4),
                     &num(b.cost_usd, 8),
                     &b.concurrency_max.to_string(),
+                    &b.dlq.to_string(),
                 ])?;
             }
         }

@@ -127,6 +127,9 @@ pub struct RawPricing {
 #[serde(deny_unknown_fields)]
 pub struct RawPlatform {
     pub instance_selection: Option<String>,
+    pub async_backoff_initial: Option<RawDuration>,
+    pub async_backoff_max: Option<RawDuration>,
+    pub async_retry_delay: Option<RawDuration>,
     pub hosts: Option<toml::Value>,
     pub host_memory_mb: Option<toml::Value>,
     pub host_cores: Option<toml::Value>,
@@ -151,8 +154,8 @@ pub struct RawFunction {
     // Accepted by the format, refused until their features land.
     pub efs: Option<bool>,
     pub efs_mount: Option<RawDist>,
-    pub max_event_age: Option<toml::Value>,
-    pub max_retry_attempts: Option<toml::Value>,
+    pub max_event_age: Option<RawDuration>,
+    pub max_retry_attempts: Option<i64>,
     pub cpu_bound_fraction: Option<toml::Value>,
     pub reference_memory_mb: Option<toml::Value>,
 }
@@ -216,9 +219,9 @@ pub struct RawSource {
     pub function: Option<String>,
     pub invocation: Option<String>,
     pub arrival: Option<OneOrMany<RawArrival>>,
+    pub client_retries: Option<i64>,
+    pub client_backoff: Option<RawDist>,
     // Accepted by the format, refused until their features land.
-    pub client_retries: Option<toml::Value>,
-    pub client_backoff: Option<toml::Value>,
     pub batch_size: Option<toml::Value>,
     pub batching_window: Option<toml::Value>,
     pub max_concurrency: Option<toml::Value>,
@@ -302,8 +305,8 @@ pub struct RawOutput {
     pub timeseries_interval: Option<RawDuration>,
     pub invocations: Option<bool>,
     pub charts: Option<bool>,
-    pub trace: Option<toml::Value>,
-    pub trace_limit: Option<toml::Value>,
+    pub trace: Option<bool>,
+    pub trace_limit: Option<i64>,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
 use crate::model::Dist;
 use crate::model::config::{
-    Account, Function, Output, Platform, Scenario, Source, default_interval,
+    Account, DEFAULT_TRACE_LIMIT, Function, Output, Platform, Scenario, Source, default_interval,
 };
 use crate::policies::{KeepAliveSpec, SelectionSpec};
 use crate::sources::catalog::{self, InvocationType, SourceModel};
@@ -23,6 +23,13 @@ const DEFAULT_MEMORY_MB: i64 = 128;
 const DEFAULT_TIMEOUT: Time = Time::from_secs(3);
 const DEFAULT_KEEP_ALIVE: Time = Time::from_secs(360);
 const MAX_TIMEOUT: Time = Time::from_secs(900);
+/// AWS's bounds on MaximumEventAgeInSeconds; the upper one is the default.
+const MIN_EVENT_AGE: Time = Time::from_secs(60);
+const MAX_EVENT_AGE: Time = Time::from_secs(6 * 3600);
+/// Client retries beyond this are a configuration mistake (SDKs default to 2–3).
+const MAX_CLIENT_RETRIES: i64 = 100;
+/// The base delay of the AWS SDKs' standard retry mode.
+const DEFAULT_CLIENT_BACKOFF: Time = Time::from_millis(100);
 const MAX_SERIES_ROWS: u64 = 1_000_000;
 /// A rate above one event per nanosecond cannot be represented in integer time.
 const MAX_RATE: f64 = 1e9;
@@ -229,6 +236,42 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
                 _ => SelectionSpec::Mru,
             };
         }
+        for (key, v, slot) in [
+            (
+                "async_backoff_initial",
+                p.async_backoff_initial,
+                &mut platform.async_backoff_initial,
+            ),
+            (
+                "async_backoff_max",
+                p.async_backoff_max,
+                &mut platform.async_backoff_max,
+            ),
+            (
+                "async_retry_delay",
+                p.async_retry_delay,
+                &mut platform.async_retry_delay,
+            ),
+        ] {
+            if let Some(RawDuration(t)) = v {
+                if t == Time::ZERO && key != "async_retry_delay" {
+                    return Err(ctx.err(
+                        &format!("platform.{key}"),
+                        "a backoff must be greater than 0",
+                    ));
+                }
+                *slot = t;
+            }
+        }
+        if platform.async_backoff_max < platform.async_backoff_initial {
+            return Err(ctx.err(
+                "platform.async_backoff_max",
+                format!(
+                    "the longest backoff ({}) is shorter than the first ({})",
+                    platform.async_backoff_max, platform.async_backoff_initial
+                ),
+            ));
+        }
     }
 
     let pricing = validate_pricing(&ctx, &raw)?;
@@ -312,13 +355,25 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         timeseries_interval: default_interval(duration),
         invocations: false,
         charts: true,
+        trace: false,
+        trace_limit: DEFAULT_TRACE_LIMIT,
     };
     if let Some(o) = &raw.output {
-        if o.trace.is_some() {
-            return Err(ctx.not_yet("output.trace", "`output.trace`"));
-        }
-        if o.trace_limit.is_some() {
-            return Err(ctx.not_yet("output.trace_limit", "`output.trace_limit`"));
+        output.trace = o.trace.unwrap_or(false);
+        if let Some(n) = o.trace_limit {
+            if !(1..=100_000_000).contains(&n) {
+                return Err(ctx.err(
+                    "output.trace_limit",
+                    format!("trace_limit must be between 1 and 100000000 events, got {n}"),
+                ));
+            }
+            if !output.trace {
+                return Err(ctx.err(
+                    "output.trace_limit",
+                    "`trace_limit` applies only with `trace = true`",
+                ));
+            }
+            output.trace_limit = n as u64;
         }
         if let Some(d) = &o.dir {
             if d.is_empty() {
@@ -410,8 +465,6 @@ fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
 fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) -> R<Function> {
     let k = |key: &str| format!("functions[{i}].{key}");
     for (key, v) in [
-        ("max_event_age", &f.max_event_age),
-        ("max_retry_attempts", &f.max_retry_attempts),
         ("cpu_bound_fraction", &f.cpu_bound_fraction),
         ("reference_memory_mb", &f.reference_memory_mb),
     ] {
@@ -505,6 +558,17 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
             format!("error_rate is a probability between 0 and 1, got {error_rate}"),
         ));
     }
+    let max_event_age = f.max_event_age.map_or(MAX_EVENT_AGE, |d| d.0);
+    if !(MIN_EVENT_AGE..=MAX_EVENT_AGE).contains(&max_event_age) {
+        return Err(ctx.err(
+            &k("max_event_age"),
+            format!("max_event_age must be between 60s and 6h (AWS's MaximumEventAgeInSeconds), got {max_event_age}"),
+        ));
+    }
+    let max_retry_attempts = match f.max_retry_attempts {
+        Some(n) => ctx.int(&k("max_retry_attempts"), n, 0, 2, "max_retry_attempts")?,
+        None => 2,
+    };
     let keep_alive = match &f.keep_alive {
         None => KeepAliveSpec::Fixed {
             idle: DEFAULT_KEEP_ALIVE,
@@ -542,6 +606,8 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         reserved_concurrency,
         provisioned_concurrency,
         error_rate,
+        max_event_age,
+        max_retry_attempts,
         keep_alive,
     })
 }
@@ -694,23 +760,15 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         }
     };
     match service.model {
-        SourceModel::AsyncPush => {
-            return Err(ctx.err(
-                &k("service"),
-                format!("`{}` is an asynchronous (Event) source; asynchronous invocation is not supported yet by this version of lambdasim", service.name),
-            ));
-        }
+        SourceModel::AsyncPush | SourceModel::SyncPush => {}
         SourceModel::Poll => {
             return Err(ctx.err(
                 &k("service"),
                 format!("`{}` is a poll source (event source mapping); the poll model is not supported yet by this version of lambdasim", service.name),
             ));
         }
-        SourceModel::SyncPush => {}
     }
     for (key, v) in [
-        ("client_retries", &s.client_retries),
-        ("client_backoff", &s.client_backoff),
         ("batch_size", &s.batch_size),
         ("batching_window", &s.batching_window),
         ("max_concurrency", &s.max_concurrency),
@@ -770,10 +828,37 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
                     ),
                 ));
             }
-            if t == InvocationType::Event {
-                return Err(ctx.err(&k("invocation"), "asynchronous (Event) invocation is not supported yet by this version of lambdasim"));
-            }
             t
+        }
+    };
+    let client_retries = match s.client_retries {
+        None => 0,
+        Some(n) => {
+            if invocation != InvocationType::RequestResponse {
+                return Err(ctx.err(
+                    &k("client_retries"),
+                    format!("client retries resubmit throttled synchronous requests; this source invokes with `{}`, which the caller never sees throttled", invocation.as_str()),
+                ));
+            }
+            ctx.int(
+                &k("client_retries"),
+                n,
+                0,
+                MAX_CLIENT_RETRIES,
+                "client_retries",
+            )?
+        }
+    };
+    let client_backoff = match &s.client_backoff {
+        None => Dist::Constant(DEFAULT_CLIENT_BACKOFF),
+        Some(d) => {
+            if client_retries == 0 {
+                return Err(ctx.err(
+                    &k("client_backoff"),
+                    "`client_backoff` applies only with `client_retries` ≥ 1",
+                ));
+            }
+            validate_dist(ctx, &k("client_backoff"), d)?
         }
     };
     let Some(arrival) = &s.arrival else {
@@ -798,6 +883,8 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         function,
         invocation,
         arrival: processes,
+        client_retries,
+        client_backoff,
     })
 }
 
