@@ -76,6 +76,8 @@ fn from_toml(text: &str, file: &str, e: &toml::de::Error) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Time;
+    use crate::sources::InvocationType;
 
     fn err(text: &str) -> InputError {
         parse(text, Path::new("t.toml")).expect_err("should be invalid")
@@ -138,13 +140,122 @@ arrival = { process = "poisson", rate = 5.0 }
     }
 
     #[test]
-    fn async_sources_are_refused_until_supported() {
-        let e = err(&OK.replace("\"api_gateway\"", "\"s3\""));
-        assert!(e.message.contains("asynchronous"), "{e}");
+    fn asynchronous_sources_default_to_event_and_poll_sources_wait() {
+        let s = parse(
+            &OK.replace("\"api_gateway\"", "\"s3\""),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].invocation, InvocationType::Event);
+        assert_eq!(s.functions[0].max_event_age, Time::from_secs(6 * 3600));
+        assert_eq!(s.functions[0].max_retry_attempts, 2);
+        let s = parse(
+            &OK.replace(
+                "service = \"api_gateway\"",
+                "service = \"cloudwatch_events\"",
+            ),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].service.name, "eventbridge");
         let e = err(&OK.replace("\"api_gateway\"", "\"sqs\""));
         assert!(e.message.contains("poll"), "{e}");
         let e = err(&OK.replace("\"api_gateway\"", "\"api_gatway\""));
         assert_eq!(e.help.as_deref(), Some("did you mean `api_gateway`?"));
+    }
+
+    #[test]
+    fn every_service_accepts_exactly_its_invocation_types() {
+        for svc in crate::sources::catalog::CATALOG {
+            if svc.model == crate::sources::SourceModel::Poll {
+                continue;
+            }
+            for t in ["RequestResponse", "Event", "DryRun"] {
+                let text = OK.replace(
+                    "service = \"api_gateway\"",
+                    &format!("service = \"{}\"\ninvocation = \"{t}\"", svc.name),
+                );
+                let allowed = svc.allowed.iter().any(|a| a.as_str() == t);
+                match parse(&text, Path::new("t.toml")) {
+                    Ok(s) => {
+                        assert!(allowed, "{} accepted {t}", svc.name);
+                        assert_eq!(s.sources[0].invocation.as_str(), t);
+                    }
+                    Err(e) => {
+                        assert!(!allowed, "{} refused {t}: {e}", svc.name);
+                        assert_eq!(e.key.as_deref(), Some("sources[0].invocation"));
+                        for a in svc.allowed {
+                            assert!(e.message.contains(a.as_str()), "{e}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn asynchronous_and_retry_keys_are_checked() {
+        let with_fn = |extra: &str| {
+            OK.replace(
+                "duration = \"100ms\"",
+                &format!("duration = \"100ms\"\n{extra}"),
+            )
+        };
+        let e = err(&with_fn("max_event_age = \"30s\""));
+        assert_eq!(e.key.as_deref(), Some("functions[0].max_event_age"));
+        assert!(e.message.contains("60s and 6h"), "{e}");
+        let e = err(&with_fn("max_event_age = \"7h\""));
+        assert!(e.message.contains("60s and 6h"), "{e}");
+        let e = err(&with_fn("max_retry_attempts = 3"));
+        assert_eq!(e.key.as_deref(), Some("functions[0].max_retry_attempts"));
+        assert!(e.message.contains("between 0 and 2"), "{e}");
+        let s = parse(
+            &with_fn("max_event_age = \"1m\"\nmax_retry_attempts = 0"),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.functions[0].max_event_age, Time::from_secs(60));
+        assert_eq!(s.functions[0].max_retry_attempts, 0);
+
+        let with_src = |extra: &str| {
+            OK.replace(
+                "function = \"api\"",
+                &format!("function = \"api\"\n{extra}"),
+            )
+        };
+        let s = parse(
+            &with_src("client_retries = 3\nclient_backoff = \"50ms\""),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].client_retries, 3);
+        let e = err(&with_src("invocation = \"Event\"\nclient_retries = 3"));
+        assert_eq!(e.key.as_deref(), Some("sources[0].client_retries"));
+        assert!(e.message.contains("Event"), "{e}");
+        let e = err(&with_src("client_backoff = \"50ms\""));
+        assert_eq!(e.key.as_deref(), Some("sources[0].client_backoff"));
+        let e = err(&with_src("client_retries = -1"));
+        assert!(e.message.contains("between 0 and 100"), "{e}");
+
+        let e = err(&format!("{OK}[output]\ntrace_limit = 5\n"));
+        assert_eq!(e.key.as_deref(), Some("output.trace_limit"));
+        assert!(e.message.contains("trace = true"), "{e}");
+        let e = err(&format!("{OK}[output]\ntrace = true\ntrace_limit = 0\n"));
+        assert!(e.message.contains("between 1"), "{e}");
+        let s = parse(
+            &format!("{OK}[output]\ntrace = true\n"),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert!(s.output.trace);
+        assert_eq!(s.output.trace_limit, 100_000);
+
+        let e = err(&format!(
+            "{OK}[platform]\nasync_backoff_initial = \"10s\"\nasync_backoff_max = \"5s\"\n"
+        ));
+        assert_eq!(e.key.as_deref(), Some("platform.async_backoff_max"));
+        let e = err(&format!("{OK}[platform]\nasync_backoff_initial = \"0s\"\n"));
+        assert!(e.message.contains("greater than 0"), "{e}");
     }
 
     #[test]

@@ -229,7 +229,11 @@ fn invalid_values_and_missing_files_exit_with_status_2() {
             "between 128 and 10240",
         ),
         (SMALL.replace("\"5m\"", "\"5 parsecs\""), "not a duration"),
-        (SMALL.replace("api_gateway", "s3"), "asynchronous"),
+        (SMALL.replace("api_gateway", "sqs"), "poll"),
+        (
+            SMALL.replace("api_gateway\"", "s3\"\ninvocation = \"RequestResponse\""),
+            "allowed: Event",
+        ),
         (SMALL.replace("rate = 30.0", "rate = -3.0"), "rate"),
         ("duration = [".to_string(), "bad.toml:1"),
         (String::new(), "duration"),

@@ -1,0 +1,422 @@
+//! Asynchronous (Event) invocation: the internal queue, throttle backoff, retries after
+//! function errors, maximum event age, the DLQ; synchronous client retries; conservation
+//! under every invocation type.
+
+use crate::{assert_conserved, run};
+use lambdasim::engine::Time;
+use lambdasim::metrics::{AttemptOutcome, AttemptRecord, RunReport};
+use std::collections::BTreeMap;
+
+/// The attempts of each request, in order.
+fn by_request(r: &RunReport) -> BTreeMap<u64, Vec<AttemptRecord>> {
+    let mut m: BTreeMap<u64, Vec<AttemptRecord>> = BTreeMap::new();
+    for a in r.attempts.as_ref().expect("invocations = true") {
+        m.entry(a.request).or_default().push(*a);
+    }
+    for v in m.values_mut() {
+        v.sort_by_key(|a| a.attempt);
+    }
+    m
+}
+
+/// Every attempt is counted once: as an invocation or a throttle, and each request's
+/// attempts after its first are retries.
+fn assert_attempts_add_up(r: &RunReport) {
+    for f in r.functions.iter().chain(std::iter::once(&r.total)) {
+        assert_eq!(
+            f.invocations + f.throttles,
+            f.requests - f.dry_runs + f.retries,
+            "attempts of {}",
+            f.function
+        );
+    }
+}
+
+const S: u64 = 1_000_000_000;
+
+fn secs(t: Time) -> f64 {
+    t.as_nanos() as f64 / 1e9
+}
+
+/// One async function that always fails, 1 event every 100 s.
+fn always_failing(extra: &str) -> String {
+    format!(
+        r#"
+duration = "2h"
+seed = 3
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "200ms"
+error_rate = 1.0
+{extra}
+[[sources]]
+service = "s3"
+arrival = {{ process = "constant", rate = 0.01 }}
+[output]
+invocations = true
+"#
+    )
+}
+
+#[test]
+fn an_always_failing_event_runs_one_plus_max_retry_attempts_times_then_goes_to_the_dlq() {
+    for retries in [0u32, 1, 2] {
+        let r = run(&always_failing(&format!("max_retry_attempts = {retries}")));
+        assert_conserved(&r);
+        assert_attempts_add_up(&r);
+        let f = &r.functions[0];
+        assert_eq!(f.requests, 72);
+        assert_eq!(f.succeeded, 0);
+        assert_eq!(
+            f.dlq, f.failed,
+            "every failure of an async event is a DLQ arrival"
+        );
+        assert_eq!(f.throttles, 0);
+        let mut finished = 0;
+        for (id, attempts) in by_request(&r) {
+            let done = attempts.len() as u32 == 1 + retries;
+            assert!(attempts.len() as u32 <= 1 + retries, "request {id}");
+            assert!(attempts.iter().all(|a| a.outcome == AttemptOutcome::Error));
+            // The n-th retry starts n minutes after the attempt before it ended.
+            for w in attempts.windows(2) {
+                let n = u64::from(w[1].attempt - 1);
+                assert_eq!(w[1].start - w[0].end, Time(n * 60 * S), "request {id}");
+            }
+            if done {
+                finished += 1;
+            }
+        }
+        assert_eq!(f.dlq, finished);
+        assert!(
+            f.unfinished <= 1,
+            "only the last event may still be retrying"
+        );
+        if retries == 2 {
+            // With the defaults, a failure lands at least 3 minutes after arrival.
+            assert!(f.event_age.count == f.dlq);
+            let min_age = f.event_age.histogram.as_ref().unwrap().min() as f64 / 1e6;
+            assert!(min_age >= 180.0, "{min_age}");
+        }
+    }
+}
+
+/// A function that can create exactly one environment ever (the scaling bucket holds one
+/// token and refills after 1000 days) and discards it after each use: after its first
+/// invocation, every attempt is throttled.
+fn permanently_throttled(
+    extra_fn: &str,
+    extra_platform: &str,
+    rate: f64,
+    duration: &str,
+) -> String {
+    format!(
+        r#"
+duration = "{duration}"
+seed = 11
+[account]
+scaling_rate = 1
+scaling_interval = "1000d"
+[platform]
+{extra_platform}
+[[functions]]
+name = "f"
+duration = "1s"
+init = "0s"
+keep_alive = {{ policy = "none" }}
+{extra_fn}
+[[sources]]
+service = "eventbridge"
+arrival = {{ process = "constant", rate = {rate} }}
+[output]
+invocations = true
+"#
+    )
+}
+
+#[test]
+fn a_throttled_event_backs_off_exponentially_and_expires_at_its_maximum_age() {
+    let r = run(&permanently_throttled(
+        "max_event_age = \"2m\"",
+        "",
+        0.1,
+        "700s",
+    ));
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.requests, 70);
+    assert_eq!(f.invocations, 1, "only the first event ever runs");
+    assert_eq!(f.succeeded, 1);
+    // Events at 10 s … 570 s reach 120 s of age before the run ends at 700 s (exclusive);
+    // 580 s … 690 s do not.
+    assert_eq!(f.dlq, 57);
+    assert_eq!(f.failed, 57);
+    assert_eq!(f.unfinished, 12);
+    // Each expires exactly at its maximum age.
+    assert_eq!(f.event_age.max_ms, 120_000.0);
+    let ages = f.event_age.histogram.as_ref().unwrap();
+    assert_eq!(ages.len(), 58, "57 expired + 1 success");
+    // Throttled at 0, 1, 3, 7, 15, 31, 63 s after arrival (backoff 1, 2, 4 … 64 s); the
+    // next try would be at 127 s, past the age, so it is dropped at 120 s.
+    for (id, attempts) in by_request(&r) {
+        if id == 0 {
+            continue;
+        }
+        let offsets: Vec<f64> = attempts.iter().map(|a| secs(a.start - a.arrival)).collect();
+        let expected = [0.0, 1.0, 3.0, 7.0, 15.0, 31.0, 63.0];
+        assert_eq!(&offsets[..], &expected[..offsets.len()], "request {id}");
+        if secs(attempts[0].arrival) <= 580.0 {
+            assert_eq!(offsets.len(), 7, "request {id}");
+        }
+    }
+    let unfinished = [7, 7, 7, 7, 7, 7, 6, 6, 6, 5, 5, 4];
+    assert_eq!(f.throttles, 57 * 7 + unfinished.iter().sum::<u64>());
+    // About 12 events wait at any time once the queue fills.
+    let late: Vec<f64> = r.series[0][200..600]
+        .iter()
+        .map(|b| b.queue_depth)
+        .collect();
+    let mean = late.iter().sum::<f64>() / late.len() as f64;
+    assert!((mean - 12.0).abs() < 0.2, "{mean}");
+}
+
+#[test]
+fn the_throttle_backoff_doubles_up_to_five_minutes() {
+    let r = run(&permanently_throttled(
+        "max_event_age = \"1h\"",
+        "",
+        0.0005,
+        "1h",
+    ));
+    let attempts = &by_request(&r)[&1];
+    let gaps: Vec<u64> = attempts
+        .windows(2)
+        .map(|w| (w[1].start - w[0].start).as_nanos() / S)
+        .collect();
+    assert_eq!(&gaps[..10], &[1, 2, 4, 8, 16, 32, 64, 128, 256, 300]);
+    assert!(gaps[10..].iter().all(|&g| g == 300));
+    // The backoff is a platform parameter.
+    let r = run(&permanently_throttled(
+        "max_event_age = \"1h\"",
+        "async_backoff_initial = \"10s\"\nasync_backoff_max = \"30s\"",
+        0.0005,
+        "1h",
+    ));
+    let attempts = &by_request(&r)[&1];
+    let gaps: Vec<u64> = attempts
+        .windows(2)
+        .map(|w| (w[1].start - w[0].start).as_nanos() / S)
+        .collect();
+    assert_eq!(&gaps[..4], &[10, 20, 30, 30]);
+}
+
+#[test]
+fn reserved_concurrency_zero_sends_every_event_straight_to_the_dlq() {
+    let r = run(r#"
+duration = "10m"
+[[functions]]
+name = "f"
+duration = "100ms"
+reserved_concurrency = 0
+[[sources]]
+service = "sns"
+arrival = { process = "poisson", rate = 5.0 }
+"#);
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let f = &r.functions[0];
+    assert!(f.requests > 2500);
+    assert_eq!(f.dlq, f.requests);
+    assert_eq!(f.throttles, f.requests);
+    assert_eq!((f.invocations, f.retries, f.unfinished), (0, 0, 0));
+    assert_eq!(f.event_age.max_ms, 0.0);
+    assert_eq!(f.costs.total(), 0.0);
+    assert_eq!(r.series[0].iter().map(|b| b.dlq).sum::<u64>(), f.dlq);
+}
+
+#[test]
+fn async_latency_runs_from_arrival_to_the_successful_attempt_retries_included() {
+    let r = run(r#"
+duration = "1h"
+seed = 8
+[[functions]]
+name = "f"
+duration = "50ms"
+error_rate = 0.5
+[[sources]]
+service = "iot"
+arrival = { process = "poisson", rate = 2.0 }
+[output]
+invocations = true
+"#);
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let f = &r.functions[0];
+    let requests = by_request(&r);
+    let mut retried_successes = 0u64;
+    let mut max_latency = Time::ZERO;
+    for attempts in requests.values() {
+        let last = attempts.last().unwrap();
+        if last.outcome == AttemptOutcome::Success {
+            max_latency = max_latency.max(last.end - last.arrival);
+            if last.attempt > 1 {
+                retried_successes += 1;
+            }
+        }
+    }
+    // Half fail at first; of those, half succeed on the first retry, a quarter on the second.
+    let expected = f.requests as f64 * (0.25 + 0.125);
+    assert!((retried_successes as f64 - expected).abs() < 0.05 * expected);
+    assert_eq!(f.latency.max_ms, max_latency.as_millis_f64());
+    assert!(
+        f.latency.max_ms > 180_000.0,
+        "a success on the second retry waited 3 min"
+    );
+    assert!(f.latency.p90_ms > 60_000.0);
+    // 1/8 of events fail three times.
+    let dlq = f.requests as f64 / 8.0;
+    assert!((f.dlq as f64 - dlq).abs() < 0.1 * dlq, "{} vs {dlq}", f.dlq);
+    // Each error is retried, sent to the DLQ, or still waiting for its retry at the end.
+    let waiting = f.errors - f.retries - f.dlq;
+    assert!(waiting <= f.unfinished, "{waiting} > {}", f.unfinished);
+}
+
+#[test]
+fn a_throttled_sync_request_is_retried_by_its_client_with_exponential_backoff() {
+    // One environment at a time; two requests at once: the second is throttled, retried
+    // after 100 ms (still busy) and 200 ms more (free): it succeeds at 300 + 150 ms.
+    let r = run(r#"
+duration = "10s"
+[[functions]]
+name = "f"
+duration = "150ms"
+init = "0s"
+reserved_concurrency = 1
+[[sources]]
+service = "api_gateway"
+client_retries = 2
+client_backoff = "100ms"
+arrival = { process = "burst", at = "1s", count = 2 }
+[output]
+invocations = true
+"#);
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.requests, f.succeeded, f.failed), (2, 2, 0));
+    assert_eq!((f.throttles, f.retries, f.invocations), (2, 2, 2));
+    assert_eq!(f.latency.max_ms, 450.0);
+    let attempts = &by_request(&r)[&1];
+    let starts: Vec<f64> = attempts.iter().map(|a| secs(a.start)).collect();
+    assert_eq!(starts, [1.0, 1.1, 1.3]);
+
+    // Without retries the 429 fails the request.
+    let r = run(r#"
+duration = "10s"
+[[functions]]
+name = "f"
+duration = "150ms"
+reserved_concurrency = 1
+[[sources]]
+service = "api_gateway"
+arrival = { process = "burst", at = "1s", count = 2 }
+"#);
+    let f = &r.functions[0];
+    assert_eq!(
+        (f.succeeded, f.failed, f.throttles, f.retries),
+        (1, 1, 1, 0)
+    );
+}
+
+#[test]
+fn a_client_that_runs_out_of_retries_fails_the_request() {
+    let r = run(&permanently_throttled("", "", 1.0, "60s").replace(
+        "service = \"eventbridge\"",
+        "service = \"alb\"\nclient_retries = 3",
+    ));
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.succeeded, 1);
+    // Attempts at 0, 0.1, 0.3, 0.7 s after arrival, then the request fails.
+    for (id, attempts) in by_request(&r) {
+        if id == 0 {
+            continue;
+        }
+        let offsets: Vec<f64> = attempts
+            .iter()
+            .map(|a| (secs(a.start - a.arrival) * 1000.0).round() / 1000.0)
+            .collect();
+        assert_eq!(offsets, [0.0, 0.1, 0.3, 0.7], "request {id}");
+    }
+    assert_eq!(f.failed, f.requests - 1);
+    assert_eq!(f.dlq, 0, "synchronous requests have no DLQ");
+}
+
+#[test]
+fn conservation_holds_under_every_invocation_type_at_once() {
+    let r = run(r#"
+duration = "20m"
+seed = 21
+[account]
+concurrency_limit = 400
+[[functions]]
+name = "shared"
+duration = { dist = "lognormal", median = "800ms", sigma = 1.0 }
+timeout = "3s"
+error_rate = 0.2
+reserved_concurrency = 30
+max_event_age = "5m"
+[[functions]]
+name = "other"
+duration = { dist = "exponential", mean = "2s" }
+timeout = "4s"
+error_rate = 0.1
+max_retry_attempts = 1
+[[sources]]
+name = "sync"
+service = "api_gateway"
+function = "shared"
+client_retries = 2
+client_backoff = { dist = "uniform", min = "0ms", max = "200ms" }
+arrival = { process = "poisson", rate = 15.0 }
+[[sources]]
+name = "async"
+service = "api_gateway"
+function = "shared"
+invocation = "Event"
+arrival = [{ process = "poisson", rate = 20.0 }, { process = "burst", at = "10m", count = 3000, over = "5s" }]
+[[sources]]
+name = "dry"
+service = "direct"
+function = "shared"
+invocation = "DryRun"
+arrival = { process = "poisson", rate = 3.0 }
+[[sources]]
+name = "s3"
+service = "s3"
+function = "other"
+arrival = { process = "stages", stages = [{ duration = "10m", rate = 50.0 }, { duration = "10m", rate = 400.0 }] }
+"#);
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let s = &r.functions[0];
+    assert!(s.throttles > 1000 && s.dlq > 0 && s.retries > 0 && s.timeouts > 0);
+    assert!(s.dry_runs > 3000);
+    assert!(s.max_concurrency <= 30);
+    let o = &r.functions[1];
+    assert!(o.dlq > 0 && o.throttles > 0);
+    assert!(r.series[0].iter().any(|b| b.queue_depth > 1.0));
+    assert!(r.total.queue_wait.count > 0 && r.total.queue_wait.p99_ms > 0.0);
+}
+
+#[test]
+fn asynchronous_runs_are_deterministic() {
+    let text = always_failing("").replace("error_rate = 1.0", "error_rate = 0.3");
+    let a = lambdasim::output::csv::summary(&[run(&text)]).unwrap();
+    let b = lambdasim::output::csv::summary(&[run(&text)]).unwrap();
+    assert_eq!(a, b);
+    let c = lambdasim::output::csv::summary(&[run(&text.replace("seed = 3", "seed = 4"))]).unwrap();
+    assert_ne!(a, c);
+}
