@@ -51,7 +51,7 @@ impl Recorder {
         let ns = t.as_nanos();
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
-        self.hist.saturating_record((ns / 1000).max(1));
+        self.hist.saturating_record(ns / 1000);
     }
 
     /// Adds another recorder's values.

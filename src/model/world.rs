@@ -75,6 +75,15 @@ struct Pending {
     /// It has started an attempt (its queue wait is recorded).
     started: bool,
     live: bool,
+    /// Waiting after a throttle: a freed slot of its function may take it before its
+    /// backoff ends (it is then in `Func::waiting` with this `generation`).
+    backing_off: bool,
+    /// Bumped at each entry into `Func::waiting`; kept across reuse of the slot, so stale
+    /// entries are recognised.
+    generation: u32,
+    /// When its pending `Redeliver` fires (`Time::MAX`: none); an event that does not match
+    /// is stale and ignored.
+    timer_at: Time,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +130,11 @@ struct Func {
     pc_idle: Vec<u32>,
     /// The earliest pending keep-alive check.
     check_at: Option<Time>,
+    /// Throttled asynchronous events, oldest first, as (pending slot, generation); entries whose
+    /// generation no longer matches are stale and skipped.
+    waiting: VecDeque<(u32, u32)>,
+    /// Events in `waiting` that are not stale.
+    backing_off: u32,
     keep_alive: Box<dyn KeepAlivePolicy>,
     rng: SimRng,
     m: FuncMetrics,
@@ -205,6 +219,8 @@ impl<'s> World<'s> {
                     idle: VecDeque::new(),
                     pc_idle: Vec::with_capacity(f.provisioned_concurrency as usize),
                     check_at: None,
+                    waiting: VecDeque::new(),
+                    backing_off: 0,
                     keep_alive: f.keep_alive.build(),
                     rng: rngs.stream(&format!("function/{}", f.name)),
                     m: FuncMetrics::new(sc.duration, interval),
@@ -418,9 +434,13 @@ impl<'s> World<'s> {
             executing: false,
             started: false,
             live: true,
+            backing_off: false,
+            generation: 0,
+            timer_at: Time::MAX,
         };
         if let Some(i) = self.free_pending.pop() {
-            self.pending[i as usize] = p;
+            let generation = self.pending[i as usize].generation;
+            self.pending[i as usize] = Pending { generation, ..p };
             i
         } else {
             self.pending.push(p);
@@ -491,9 +511,76 @@ impl<'s> World<'s> {
 
     /// Schedules the next attempt of `rec` at `at`, unless that is past the end of the run
     /// (the request is then unfinished).
-    fn redeliver_at(&self, at: Time, rec: u32, q: &mut EventQueue<Event>) {
+    fn redeliver_at(&mut self, at: Time, rec: u32, q: &mut EventQueue<Event>) {
         if at < self.end {
+            self.pending[rec as usize].timer_at = at;
             q.schedule(at, Event::Redeliver { rec });
+        } else {
+            self.pending[rec as usize].timer_at = Time::MAX;
+        }
+    }
+
+    /// A `Redeliver` event: ignored if stale (the request was taken by a freed slot, or
+    /// its slot was reused).
+    fn on_redeliver(&mut self, now: Time, rec: u32, q: &mut EventQueue<Event>) {
+        let p = &mut self.pending[rec as usize];
+        if !p.live || p.timer_at != now {
+            return;
+        }
+        p.timer_at = Time::MAX;
+        self.dispatch(now, rec, q);
+    }
+
+    /// Records that a throttled event waits in its function's queue, where a freed slot
+    /// may take it.
+    fn mark_backing_off(&mut self, rec: u32) {
+        let p = &mut self.pending[rec as usize];
+        if p.backing_off {
+            return;
+        }
+        p.backing_off = true;
+        p.generation = p.generation.wrapping_add(1);
+        let (generation, f) = (p.generation, p.func as usize);
+        let func = &mut self.funcs[f];
+        func.waiting.push_back((rec, generation));
+        func.backing_off += 1;
+        // Drop stale entries once they outnumber live ones: memory stays bounded by the
+        // number of waiting events.
+        if func.waiting.len() > 2 * func.backing_off as usize + 64 {
+            let pending = &self.pending;
+            func.waiting.retain(|&(r, g)| {
+                let p = &pending[r as usize];
+                p.live && p.backing_off && p.generation == g
+            });
+        }
+    }
+
+    fn clear_backing_off(&mut self, rec: u32) {
+        let p = &mut self.pending[rec as usize];
+        if p.backing_off {
+            p.backing_off = false;
+            self.funcs[p.func as usize].backing_off -= 1;
+        }
+    }
+
+    /// A slot of function `f` was freed: hand it to the oldest throttled events, as
+    /// Lambda's queue pollers do when the function accepts invocations again.
+    fn pull_waiting(&mut self, now: Time, f: usize, q: &mut EventQueue<Event>) {
+        while let Some(&(rec, generation)) = self.funcs[f].waiting.front() {
+            let p = &self.pending[rec as usize];
+            if !(p.live && p.backing_off && p.generation == generation) {
+                self.funcs[f].waiting.pop_front();
+                continue;
+            }
+            if !self.concurrency_allows(f) {
+                break;
+            }
+            self.funcs[f].waiting.pop_front();
+            self.clear_backing_off(rec);
+            self.pending[rec as usize].timer_at = Time::MAX;
+            if self.dispatch(now, rec, q) {
+                break;
+            }
         }
     }
 
@@ -514,14 +601,15 @@ impl<'s> World<'s> {
         self.redeliver_at(now.saturating_add(wait), rec, q);
     }
 
-    /// Tries to start the next attempt of a pending request.
-    fn dispatch(&mut self, now: Time, rec: u32, q: &mut EventQueue<Event>) {
+    /// Tries to start the next attempt of a pending request; returns whether it was
+    /// throttled.
+    fn dispatch(&mut self, now: Time, rec: u32, q: &mut EventQueue<Event>) -> bool {
         let p = self.pending[rec as usize];
         let f = p.func as usize;
         self.funcs[f].m.series.advance(now);
         if p.is_async && now >= p.deadline {
             self.to_dlq(now, rec, "max_event_age");
-            return;
+            return false;
         }
         let attempt = p.attempts + 1;
         self.pending[rec as usize].attempts = attempt;
@@ -551,6 +639,7 @@ impl<'s> World<'s> {
         }
         match self.acquire(now, f) {
             Some((env, cold)) => {
+                self.clear_backing_off(rec);
                 let pm = &mut self.pending[rec as usize];
                 pm.throttles = 0;
                 if !p.is_async {
@@ -558,7 +647,7 @@ impl<'s> World<'s> {
                     self.start(
                         now, env, cold, p.request, p.source, p.arrival, NO_REC, attempt, q,
                     );
-                    return;
+                    return false;
                 }
                 pm.executing = true;
                 pm.started = true;
@@ -587,11 +676,13 @@ impl<'s> World<'s> {
                 self.start(
                     now, env, cold, p.request, p.source, p.arrival, rec, attempt, q,
                 );
+                false
             }
             None => {
                 self.note_throttle(now, f, p.request, p.source, p.arrival, attempt);
                 if p.is_async {
                     self.enqueue(now, rec);
+                    self.mark_backing_off(rec);
                     let pm = &mut self.pending[rec as usize];
                     pm.throttles += 1;
                     let backoff = self.sc.platform.async_backoff(pm.throttles);
@@ -600,12 +691,14 @@ impl<'s> World<'s> {
                 } else {
                     self.schedule_client_retry(now, rec, q);
                 }
+                true
             }
         }
     }
 
     /// Sends an asynchronous event to its function's dead-letter queue.
     fn to_dlq(&mut self, now: Time, rec: u32, why: &'static str) {
+        self.clear_backing_off(rec);
         let p = self.pending[rec as usize];
         let m = &mut self.funcs[p.func as usize].m;
         m.series.advance(now);
@@ -795,6 +888,9 @@ impl<'s> World<'s> {
         }
         if self.attempts.is_some() || self.trace.is_some() {
             self.log_attempt(now, &env, billed_ms);
+        }
+        if !self.funcs[f].waiting.is_empty() {
+            self.pull_waiting(now, f, q);
         }
     }
 
@@ -1092,7 +1188,7 @@ impl Model for World<'_> {
             Event::InitDone { env } => self.on_init_done(now, env, q),
             Event::Complete { env } => self.on_complete(now, env, q),
             Event::KeepAliveCheck { func } => self.on_keep_alive_check(now, func as usize, q),
-            Event::Redeliver { rec } => self.dispatch(now, rec, q),
+            Event::Redeliver { rec } => self.on_redeliver(now, rec, q),
         }
     }
 }
