@@ -102,7 +102,8 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
     Ok(out)
 }
 
-/// Writes the outputs of one scenario's runs.
+/// Writes the outputs of one scenario's runs. `trace.json` (when asked for) and the charts
+/// show replication 0 only.
 pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Result<Written> {
     let dir = output_dir(sc, opts);
     let mut files = Vec::new();
@@ -116,6 +117,12 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
     put("timeseries.csv", &output::csv::timeseries(runs)?)?;
     if sc.output.invocations {
         put("invocations.csv", &output::csv::invocations(runs)?)?;
+    }
+    // Only replication 0 is traced: one run's timeline is what a trace viewer shows.
+    if sc.output.trace {
+        if let Some(bytes) = runs.first().and_then(output::trace::render) {
+            put("trace.json", &bytes)?;
+        }
     }
     if opts.charts && sc.output.charts {
         if let Some(first) = runs.first() {

@@ -172,7 +172,7 @@ pub struct Output {
     pub charts: bool,
     /// Write `trace.json` (Chrome trace-event format).
     pub trace: bool,
-    /// The most events `trace.json` holds.
+    /// The most records (spans and instants) `trace.json` holds.
     pub trace_limit: u64,
 }
 

@@ -46,6 +46,23 @@ pub enum Event {
     },
 }
 
+/// The span of an event's wait in the internal queue, from when it entered to `end`.
+fn queue_wait_span(p: &Pending, end: Time) -> TraceRecord {
+    TraceRecord {
+        kind: TraceKind::QueueWait,
+        function: p.func,
+        env: NO_ENV,
+        provisioned: false,
+        request: p.request,
+        // The attempt the wait leads to.
+        attempt: p.attempts + 1,
+        start: p.queued_at,
+        end,
+        outcome: None,
+        note: "",
+    }
+}
+
 /// `Env::rec` of an invocation with no pending request behind it (synchronous).
 const NO_REC: u32 = u32::MAX;
 
@@ -186,6 +203,10 @@ pub struct World<'s> {
 pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunReport {
     let mut queue = EventQueue::new();
     let mut world = World::new(scenario, seed, &mut queue);
+    if replication > 0 {
+        // Only the first replication is traced (trace.json shows one run).
+        world.trace = None;
+    }
     let events = engine::run(&mut world, &mut queue, scenario.duration);
     world.report(seed, replication, events)
 }
@@ -403,7 +424,7 @@ impl<'s> World<'s> {
                     // AWS sends every event of a function reserved at 0 straight to the DLQ.
                     self.pending[rec as usize].attempts = 1;
                     self.note_throttle(now, f, request, source, now, 1);
-                    self.to_dlq(now, rec, "reserved_concurrency = 0");
+                    self.send_to_dlq(now, rec, "reserved_concurrency = 0");
                 } else {
                     self.dispatch(now, rec, q);
                 }
@@ -608,7 +629,7 @@ impl<'s> World<'s> {
         let f = p.func as usize;
         self.funcs[f].m.series.advance(now);
         if p.is_async && now >= p.deadline {
-            self.to_dlq(now, rec, "max_event_age");
+            self.send_to_dlq(now, rec, "max_event_age");
             return false;
         }
         let attempt = p.attempts + 1;
@@ -656,18 +677,7 @@ impl<'s> World<'s> {
                 if p.queued {
                     m.series.dec(now, Level::Queued);
                     if let Some(t) = &mut self.trace {
-                        t.push(TraceRecord {
-                            kind: TraceKind::QueueWait,
-                            function: f as u32,
-                            env: NO_ENV,
-                            provisioned: false,
-                            request: p.request,
-                            attempt,
-                            start: p.queued_at,
-                            end: now,
-                            outcome: None,
-                            note: "",
-                        });
+                        t.push(queue_wait_span(&p, now));
                     }
                 }
                 if !p.started {
@@ -697,13 +707,16 @@ impl<'s> World<'s> {
     }
 
     /// Sends an asynchronous event to its function's dead-letter queue.
-    fn to_dlq(&mut self, now: Time, rec: u32, why: &'static str) {
+    fn send_to_dlq(&mut self, now: Time, rec: u32, why: &'static str) {
         self.clear_backing_off(rec);
         let p = self.pending[rec as usize];
         let m = &mut self.funcs[p.func as usize].m;
         m.series.advance(now);
         if p.queued {
             m.series.dec(now, Level::Queued);
+            if let Some(t) = &mut self.trace {
+                t.push(queue_wait_span(&p, now));
+            }
         }
         m.failed += 1;
         m.dlq += 1;
@@ -905,7 +918,7 @@ impl<'s> World<'s> {
         p.executing = false;
         p.failures += 1;
         if p.failures > max_retries {
-            self.to_dlq(now, rec, "retries exhausted");
+            self.send_to_dlq(now, rec, "retries exhausted");
             return;
         }
         let delay = Time(
@@ -999,6 +1012,37 @@ impl<'s> World<'s> {
         for p in &self.pending {
             if p.live && !p.executing {
                 unfinished[p.func as usize] += 1;
+            }
+        }
+        // The trace shows what is still open at the end, cut at the end.
+        if let Some(t) = &mut self.trace {
+            for p in self.pending.iter().filter(|p| p.live && p.queued) {
+                t.push(queue_wait_span(p, end));
+            }
+            for env in &self.envs {
+                let running = matches!(env.state, EnvState::Initializing | EnvState::Busy);
+                if !running {
+                    continue;
+                }
+                let span = |kind, start: Time, stop: Time| TraceRecord {
+                    kind,
+                    function: env.func,
+                    env: env.serial,
+                    provisioned: env.provisioned,
+                    request: env.request,
+                    attempt: env.attempt,
+                    start: start.min(end),
+                    end: stop.min(end),
+                    outcome: None,
+                    note: "unfinished",
+                };
+                let init_end = env.start + env.init;
+                if env.cold {
+                    t.push(span(TraceKind::Init, env.start, init_end));
+                }
+                if init_end < end {
+                    t.push(span(TraceKind::Invoke, init_end, end));
+                }
             }
         }
         for func in &mut self.funcs {

@@ -1,8 +1,10 @@
-//! Output: CSV writers and charts. Exporters return bytes; `write_atomic` puts them on
-//! disk whole (a temporary name, then a rename), and only under the output folder.
+//! Output: CSV writers, charts and `trace.json`. Exporters return bytes; `write_atomic`
+//! puts them on disk whole (a temporary name, then a rename), and only under the output
+//! folder.
 
 pub mod charts;
 pub mod csv;
+pub mod trace;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -426,8 +426,7 @@ fn a_backlog_drains_at_full_concurrency_oldest_first() {
     // 10,000 events at once into a function reserved at 100 with 1 s of work: each slot
     // freed goes to the oldest throttled event, so the backlog drains in exactly 100 s,
     // in arrival order, whatever the events' own backoff timers say.
-    let r = run(
-        r#"
+    let r = run(r#"
 duration = "10m"
 [[functions]]
 name = "f"
@@ -439,8 +438,7 @@ service = "s3"
 arrival = { process = "burst", at = "0s", count = 10000 }
 [output]
 invocations = true
-"#,
-    );
+"#);
     assert_conserved(&r);
     assert_attempts_add_up(&r);
     let f = &r.functions[0];

@@ -1,9 +1,11 @@
 //! Integration tests, compiled into one binary: a module per behaviour.
 
+mod asynchronous;
 mod billing;
 mod cli;
 mod closed_forms;
 mod lifecycle;
+mod trace;
 
 use lambdasim::metrics::RunReport;
 use lambdasim::model::{Scenario, simulate};
