@@ -24,24 +24,16 @@ pub fn latency_histogram() -> Histogram<u64> {
 }
 
 /// A streaming distribution of durations: a histogram (µs, 3 significant digits) with the
-/// exact sum and maximum (ns).
+/// exact sum and maximum (ns). The histogram (about 260 KB) is allocated at the first
+/// value, so functions that never record one cost nothing.
+#[derive(Default)]
 pub struct Recorder {
-    /// The distribution, µs.
-    pub hist: Histogram<u64>,
+    /// The distribution, µs (`None` until a value is recorded).
+    pub hist: Option<Histogram<u64>>,
     /// Exact sum, ns.
     pub sum_ns: u128,
     /// Exact maximum, ns.
     pub max_ns: u64,
-}
-
-impl Default for Recorder {
-    fn default() -> Self {
-        Recorder {
-            hist: latency_histogram(),
-            sum_ns: 0,
-            max_ns: 0,
-        }
-    }
 }
 
 impl Recorder {
@@ -51,19 +43,32 @@ impl Recorder {
         let ns = t.as_nanos();
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
-        self.hist.saturating_record(ns / 1000);
+        self.hist
+            .get_or_insert_with(latency_histogram)
+            .saturating_record(ns / 1000);
     }
 
     /// Adds another recorder's values.
     pub fn merge(&mut self, other: &Recorder) {
-        self.hist.add(&other.hist).expect("histograms share bounds");
+        if let Some(h) = &other.hist {
+            self.hist
+                .get_or_insert_with(latency_histogram)
+                .add(h)
+                .expect("histograms share bounds");
+        }
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
     }
 
-    /// The summary statistics.
+    /// The summary statistics (no histogram when nothing was recorded).
     pub fn report(self) -> LatencyReport {
-        LatencyReport::new(self.hist, self.sum_ns, self.max_ns)
+        match self.hist {
+            Some(h) => LatencyReport::new(h, self.sum_ns, self.max_ns),
+            None => LatencyReport {
+                histogram: None,
+                ..LatencyReport::new(latency_histogram(), 0, 0)
+            },
+        }
     }
 }
 

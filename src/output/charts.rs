@@ -1,5 +1,5 @@
-//! Charts of one run (concurrency, latency CDF, cold starts and throttles, cost), each
-//! rendered in memory as SVG and PNG.
+//! Charts of one run (concurrency, latency CDF, cold starts and throttles, cost, and for
+//! asynchronous runs the internal queue and DLQ), each rendered in memory as SVG and PNG.
 //!
 //! Text uses the bundled DejaVu Sans through plotters' `ab_glyph` support, so no system font
 //! library is needed. Every chart copes with any report: no functions, no bins, no requests,
@@ -39,12 +39,13 @@ pub enum ChartError {
 
 /// Renders every chart of one run; returns (file name, bytes) pairs, SVG and PNG for each chart.
 ///
-/// The files are `concurrency`, `latency_cdf`, `cold_starts_throttles` and `cost`, each as
-/// `.svg` and `.png` (in that order).
+/// The files are `concurrency`, `latency_cdf`, `cold_starts_throttles`, `cost` and, when
+/// `report.asynchronous`, `queue`, each as `.svg` and `.png` (in that order).
 pub fn render(report: &RunReport) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     ensure_font()?;
-    let mut out = Vec::with_capacity(2 * Chart::ALL.len());
-    for chart in Chart::ALL {
+    let charts = Chart::of(report);
+    let mut out = Vec::with_capacity(2 * charts.len());
+    for chart in charts {
         let size = chart.size(report);
         out.push((
             format!("{}.svg", chart.name()),
@@ -194,15 +195,23 @@ enum Chart {
     LatencyCdf,
     ColdStartsThrottles,
     Cost,
+    Queue,
 }
 
 impl Chart {
-    const ALL: [Chart; 4] = [
-        Chart::Concurrency,
-        Chart::LatencyCdf,
-        Chart::ColdStartsThrottles,
-        Chart::Cost,
-    ];
+    /// The charts drawn for `report`, in file order.
+    fn of(report: &RunReport) -> Vec<Chart> {
+        let mut charts = vec![
+            Chart::Concurrency,
+            Chart::LatencyCdf,
+            Chart::ColdStartsThrottles,
+            Chart::Cost,
+        ];
+        if report.asynchronous {
+            charts.push(Chart::Queue);
+        }
+        charts
+    }
 
     fn name(self) -> &'static str {
         match self {
@@ -210,6 +219,7 @@ impl Chart {
             Chart::LatencyCdf => "latency_cdf",
             Chart::ColdStartsThrottles => "cold_starts_throttles",
             Chart::Cost => "cost",
+            Chart::Queue => "queue",
         }
     }
 
@@ -231,6 +241,11 @@ impl Chart {
             }
             Chart::ColdStartsThrottles => (WIDTH, 900),
             Chart::Cost => (WIDTH, cost_chart_height(report)),
+            Chart::Queue => {
+                // Room for a legend row per three functions.
+                let rows = queue_legend_len(report).div_ceil(3) as u32;
+                (WIDTH, 1200 + 38 * rows.saturating_sub(1))
+            }
         }
     }
 
@@ -242,6 +257,7 @@ impl Chart {
             Chart::LatencyCdf => draw_latency_cdf(&root, report),
             Chart::ColdStartsThrottles => draw_cold_starts_throttles(&root, report),
             Chart::Cost => draw_cost(&root, report),
+            Chart::Queue => draw_queue(&root, report),
         }
     }
 }
@@ -1060,6 +1076,259 @@ fn note_in_plot<DB: DrawingBackend, CT: CoordTranslate>(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Internal queue and DLQ
+
+/// One step line of the queue chart.
+struct QueueLine {
+    color: RGBColor,
+    width: u32,
+    /// Per (grouped) bin.
+    values: Vec<f64>,
+}
+
+/// Entries in the queue chart's legend: a function each when there are several, or "each
+/// function" and "all functions" when there are too many to name.
+fn queue_legend_len(report: &RunReport) -> usize {
+    match report.functions.len() {
+        0 | 1 => 0,
+        n if n > MAX_LABELLED_CURVES => 2,
+        n => n,
+    }
+}
+
+/// "1 event", "1,234 events".
+fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group_thousands(n), if n == 1 { one } else { many })
+}
+
+/// Most bars of the DLQ panel: DLQ arrivals are rare events, so they are counted in bins a
+/// few pixels wide rather than in slivers.
+const MAX_DLQ_BARS: usize = 400;
+
+fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunReport) -> Drawn {
+    let grid = TimeGrid::new(report);
+    let dlq_grid = TimeGrid::with_max_bins(report, MAX_DLQ_BARS);
+    let n = report.functions.len();
+    let many = n > MAX_LABELLED_CURVES;
+    let depth_of = |bins: &[BinReport]| -> Vec<f64> {
+        grid.group(bins)
+            .iter()
+            .map(|b| nonneg(b.queue_depth))
+            .collect()
+    };
+    let dlq_of = |bins: &[BinReport]| -> Vec<f64> {
+        dlq_grid
+            .group(bins)
+            .iter()
+            .map(|b| nonneg(b.dlq as f64))
+            .collect()
+    };
+    let mut depth = Vec::with_capacity(n + 1);
+    let mut dlq = Vec::with_capacity(n + 1);
+    let mut legend = Vec::new();
+    for (i, f) in report.functions.iter().enumerate() {
+        let bins = report.series.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let (color, width) = if many {
+            (MANY_FUNCTIONS, 1)
+        } else {
+            (PALETTE[i % PALETTE.len()], 3)
+        };
+        depth.push(QueueLine {
+            color,
+            width,
+            values: depth_of(bins),
+        });
+        if !many {
+            dlq.push(QueueLine {
+                color,
+                width,
+                values: dlq_of(bins),
+            });
+        }
+        if n > 1 && !many {
+            let label = format!(
+                "{}: {} to DLQ",
+                truncate(&f.function, 40),
+                group_thousands(f.dlq)
+            );
+            legend.push(Entry::line(color, label));
+        }
+    }
+    if many {
+        // Grey queue lines per function under the black sum; the DLQ shows the sum only.
+        let sum = grid.sum_over_functions(report);
+        depth.push(QueueLine {
+            color: ALL_FUNCTIONS,
+            width: 3,
+            values: depth_of(&sum),
+        });
+        dlq.push(QueueLine {
+            color: ALL_FUNCTIONS,
+            width: 3,
+            values: dlq_of(&sum),
+        });
+        legend.push(Entry::line(MANY_FUNCTIONS, format!("each function ({n})")));
+        legend.push(Entry::line(ALL_FUNCTIONS, "all functions (sum)"));
+    }
+
+    let total = &report.total;
+    let note = [
+        format!("{} to the DLQ", count_of(total.dlq, "event", "events")),
+        count_of(total.throttles, "throttle", "throttles"),
+        count_of(total.retries, "retry", "retries"),
+    ]
+    .join(SEP);
+    let body = header(root, "Internal queue and dead-letter queue", report, &note)?;
+    let body = draw_legend(&body, &legend)?;
+
+    let depth_top = depth
+        .iter()
+        .flat_map(|l| l.values.iter().copied())
+        .fold(0.0, f64::max);
+    let depth_max = nice_upper(depth_top, 1.0);
+    let dlq = stack(dlq);
+    let dlq_top = dlq
+        .last()
+        .map_or(0.0, |l| l.values.iter().copied().fold(0.0, f64::max));
+    let dlq_max = nice_upper(dlq_top, 5.0);
+    // One y label width for both panels, so their plots line up.
+    let y_area = y_label_area(&body, depth_max, 6)?.max(y_label_area(&body, dlq_max, 6)?);
+
+    let (_, h) = body.dim_in_pixel();
+    let (top, bottom) = body.split_vertically(h as i32 * 54 / 100);
+    let no_series = (grid.len == 0).then_some("no time series");
+    let bin = fmt_span(grid.bin_s);
+    draw_queue_panel(
+        &top,
+        &QueuePanel {
+            caption: format!("Internal queue{SEP}events waiting, time-averaged per {bin} interval"),
+            lines: &depth,
+            y_max: depth_max,
+            y_desc: "events in queue".to_string(),
+            stacked: false,
+            x_desc: false,
+            note: no_series,
+        },
+        &grid,
+        y_area,
+    )?;
+    let bin = fmt_span(dlq_grid.bin_s);
+    let whose = match n {
+        _ if dlq_top <= 0.0 => "",
+        0 | 1 => "",
+        _ if many => ", all functions",
+        _ => ", stacked by function",
+    };
+    draw_queue_panel(
+        &bottom,
+        &QueuePanel {
+            caption: format!("Dead-letter queue{SEP}events sent per {bin} interval{whose}"),
+            lines: &dlq,
+            y_max: dlq_max,
+            y_desc: format!("events to DLQ per {bin}"),
+            stacked: true,
+            x_desc: true,
+            note: no_series.or((dlq_top <= 0.0).then_some("no event went to the DLQ")),
+        },
+        &dlq_grid,
+        y_area,
+    )
+}
+
+/// Cumulative layers of `lines` (each the sum of those before it and itself), dropping the
+/// lines that are zero throughout.
+fn stack(lines: Vec<QueueLine>) -> Vec<QueueLine> {
+    let mut out: Vec<QueueLine> = Vec::with_capacity(lines.len());
+    for mut line in lines {
+        if !line.values.iter().any(|v| *v > 0.0) {
+            continue;
+        }
+        if let Some(below) = out.last() {
+            for (v, b) in line.values.iter_mut().zip(&below.values) {
+                *v += b;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// One panel of the queue chart.
+struct QueuePanel<'a> {
+    caption: String,
+    lines: &'a [QueueLine],
+    y_max: f64,
+    y_desc: String,
+    /// Whether the lines are cumulative layers drawn as filled areas (see [`stack`]).
+    stacked: bool,
+    /// Whether the time axis is titled (the bottom panel).
+    x_desc: bool,
+    /// Written in the plot instead of data.
+    note: Option<&'static str>,
+}
+
+fn draw_queue_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &QueuePanel,
+    grid: &TimeGrid,
+    y_area: u32,
+) -> Drawn {
+    // The caption starts where the plot does.
+    let (top, area) = area.split_vertically(PANEL_TITLE_SIZE as i32 + 14);
+    top.draw(&Text::new(
+        truncate(&panel.caption, 100),
+        (y_area as i32, PANEL_TITLE_SIZE as i32 / 2 + 4),
+        font(PANEL_TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    let mut chart = ChartBuilder::on(&area)
+        .margin_right(20)
+        .margin_top(8)
+        .x_label_area_size(if panel.x_desc { 80 } else { 44 })
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.0..grid.x_end(), 0.0..panel.y_max)?;
+    let x_desc = if panel.x_desc {
+        grid.axis_label()
+    } else {
+        String::new()
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(panel.y_desc.as_str())
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+    if panel.stacked {
+        // Top layer first, so each lower layer covers the one above. The outline keeps a
+        // single bin visible however narrow it is.
+        for line in panel.lines.iter().rev() {
+            chart.draw_series(
+                AreaSeries::new(grid.steps(&line.values), 0.0, line.color.filled())
+                    .border_style(line.color.stroke_width(2)),
+            )?;
+        }
+    } else {
+        for line in panel.lines {
+            chart.draw_series(LineSeries::new(
+                grid.steps(&line.values),
+                line.color.stroke_width(line.width),
+            ))?;
+        }
+    }
+    if let Some(note) = panel.note {
+        note_in_plot(chart.plotting_area(), note)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Time axis
 
 /// Most bins drawn on a time axis; longer series are merged into wider bins.
@@ -1083,6 +1352,11 @@ struct TimeGrid {
 
 impl TimeGrid {
     fn new(report: &RunReport) -> Self {
+        Self::with_max_bins(report, MAX_DRAWN_BINS)
+    }
+
+    /// A grid drawing at most `max_bins` bins.
+    fn with_max_bins(report: &RunReport, max_bins: usize) -> Self {
         let len = report.series.iter().map(Vec::len).max().unwrap_or(0);
         let duration_s = nonneg(report.duration.as_secs_f64());
         let mut interval_s = nonneg(report.interval.as_secs_f64());
@@ -1093,7 +1367,7 @@ impl TimeGrid {
                 1.0
             };
         }
-        let factor = len.div_ceil(MAX_DRAWN_BINS).max(1);
+        let factor = len.div_ceil(max_bins.max(1)).max(1);
         let end_s = duration_s.max(len as f64 * interval_s);
         let (unit_s, unit) = if end_s > 5.0 * 3600.0 {
             (3600.0, "h")
@@ -1137,6 +1411,7 @@ impl TimeGrid {
                 acc.instances_idle += nonneg(b.instances_idle);
                 acc.instances_initializing += nonneg(b.instances_initializing);
                 acc.queue_depth += nonneg(b.queue_depth);
+                acc.dlq = acc.dlq.saturating_add(b.dlq);
                 acc.cost_usd += nonneg(b.cost_usd);
             }
         }
@@ -1693,6 +1968,39 @@ mod tests {
         }
     }
 
+    /// `report(nfuncs, bins)` invoked asynchronously: each function's backlog builds during
+    /// the burst and drains after it, and events go to the DLQ while it is deep.
+    fn async_report(nfuncs: usize, bins: usize) -> RunReport {
+        let mut r = report(nfuncs, bins);
+        r.asynchronous = true;
+        let burst = bins * 4 / 10..bins * 6 / 10;
+        for (k, (series, f)) in r.series.iter_mut().zip(&mut r.functions).enumerate() {
+            let scale = 1.0 + k as f64;
+            let mut depth = 0.0f64;
+            for (i, b) in series.iter_mut().enumerate() {
+                depth = if burst.contains(&i) {
+                    depth + 40.0 * scale
+                } else {
+                    (depth * 0.93 - 5.0).max(0.0)
+                };
+                b.queue_depth = depth;
+                b.throttles = (depth / 10.0) as u64;
+                b.dlq = if depth > 300.0 * scale {
+                    (depth / 400.0 * (1 + (i * 7 + k) % 5) as f64) as u64
+                } else {
+                    0
+                };
+            }
+            f.dlq = series.iter().map(|b| b.dlq).sum();
+            f.throttles = series.iter().map(|b| b.throttles).sum();
+            f.retries = 2 * f.dlq + f.requests / 40;
+        }
+        r.total.dlq = r.functions.iter().map(|f| f.dlq).sum();
+        r.total.throttles = r.functions.iter().map(|f| f.throttles).sum();
+        r.total.retries = r.functions.iter().map(|f| f.retries).sum();
+        r
+    }
+
     fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
         files.iter().map(|(n, _)| n.as_str()).collect()
     }
@@ -1752,6 +2060,47 @@ mod tests {
         );
         let k = svg(&files, "cost.svg");
         assert!(k.contains("cost (USD)") && k.contains("function-2") && k.contains("total"));
+    }
+
+    #[test]
+    fn queue_chart_drawn_only_for_asynchronous_runs() {
+        let files = render(&report(2, 100)).expect("renders");
+        assert!(!names(&files).iter().any(|n| n.starts_with("queue")));
+
+        let files = render(&async_report(2, 100)).expect("renders");
+        assert_eq!(
+            names(&files)[8..],
+            ["queue.svg", "queue.png"],
+            "the queue chart comes last"
+        );
+        let (_, png) = &files[9];
+        assert!(png.len() > 1000 && png.starts_with(PNG_SIGNATURE));
+        let q = svg(&files, "queue.svg");
+        assert!(q.starts_with("<svg") && q.contains("burst-demo"));
+        assert!(q.contains("events in queue") && q.contains("events to DLQ per 1 s"));
+        assert!(q.contains("time (s)") && q.contains("function-2: "));
+        assert!(!q.contains("no event went to the DLQ"));
+
+        // Nothing dropped: the DLQ panel says so.
+        let mut r = async_report(1, 100);
+        for b in r.series.iter_mut().flatten() {
+            b.dlq = 0;
+        }
+        let files = render(&r).expect("renders");
+        let q = svg(&files, "queue.svg");
+        assert!(q.contains("no event went to the DLQ"));
+        assert!(!q.contains("function-1: "), "no legend for one function");
+
+        // No functions, no bins; and too many functions to name.
+        let mut r = async_report(0, 0);
+        r.duration = Time::ZERO;
+        assert!(svg(&render(&r).expect("renders"), "queue.svg").contains("no time series"));
+        let files = render(&async_report(50, 60)).expect("renders many functions");
+        assert!(svg(&files, "queue.svg").contains("each function (50)"));
+
+        // Deterministic.
+        let r = async_report(3, 500);
+        assert_eq!(render(&r).expect("renders"), render(&r).expect("renders"));
     }
 
     #[test]
@@ -1887,6 +2236,7 @@ mod tests {
             values in proptest::collection::vec(proptest::num::f64::ANY, 64),
             counts in proptest::collection::vec(proptest::prelude::any::<u64>(), 16),
             nanos in proptest::prelude::any::<u64>(),
+            asynchronous in proptest::prelude::any::<bool>(),
         ) {
             let mut r = report(nfuncs, bins);
             let mut v = values.iter().copied().cycle();
@@ -1899,7 +2249,10 @@ mod tests {
                 b.concurrency_max = c.next().unwrap_or(0) as u32;
                 b.cold_starts = c.next().unwrap_or(0);
                 b.throttles = c.next().unwrap_or(0);
+                b.queue_depth = next();
+                b.dlq = c.next().unwrap_or(0);
             }
+            r.asynchronous = asynchronous;
             for f in r.functions.iter_mut().chain(std::iter::once(&mut r.total)) {
                 f.costs = Costs { billed_gb_seconds: 0.0, request: next(), compute: next(), provisioned: next() };
                 f.limit = c.next().unwrap_or(0) as u32;
@@ -1908,7 +2261,8 @@ mod tests {
             }
             r.duration = Time(nanos);
             r.interval = Time(nanos / (1 + c.next().unwrap_or(0) % 1000));
-            proptest::prop_assert_eq!(render(&r).map(|f| f.len()).ok(), Some(8));
+            let files = if asynchronous { 10 } else { 8 };
+            proptest::prop_assert_eq!(render(&r).map(|f| f.len()).ok(), Some(files));
         }
     }
 
@@ -1942,6 +2296,19 @@ mod tests {
         long.duration = Time::from_secs(20_000);
         long.replication = 2;
         long.variant = "memory-2048".to_string();
+        let mut async_long = async_report(2, 20_000);
+        async_long.duration = Time::from_secs(20_000);
+        let mut async_no_dlq = async_report(2, 100);
+        for b in async_no_dlq.series.iter_mut().flatten() {
+            b.dlq = 0;
+        }
+        for f in async_no_dlq
+            .functions
+            .iter_mut()
+            .chain(std::iter::once(&mut async_no_dlq.total))
+        {
+            f.dlq = 0;
+        }
         let cases = [
             ("two", report(2, 100)),
             ("one", report(1, 100)),
@@ -1951,6 +2318,12 @@ mod tests {
             ("hundred", report(100, 10)),
             ("long", long),
             ("empty", report(0, 0)),
+            ("async-one", async_report(1, 100)),
+            ("async-three", async_report(3, 600)),
+            ("async-ten", async_report(10, 100)),
+            ("async-fifty", async_report(50, 60)),
+            ("async-long", async_long),
+            ("async-no-dlq", async_no_dlq),
         ];
         for (tag, r) in cases {
             for (name, bytes) in render(&r).expect("renders") {
