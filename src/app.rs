@@ -109,11 +109,12 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
         "requests",
         "cold %",
         "throttles",
+        "failed",
         "p50 ms",
         "p99 ms",
         "cost $",
     ];
-    let mut rows: Vec<[String; 8]> = Vec::new();
+    let mut rows: Vec<[String; 9]> = Vec::new();
     for runs in results {
         for r in runs {
             let t = &r.total;
@@ -130,6 +131,7 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
                 t.requests.to_string(),
                 format!("{:.2}", 100.0 * t.cold_start_ratio()),
                 t.throttles.to_string(),
+                t.failed.to_string(),
                 ms(t.latency.p50_ms),
                 ms(t.latency.p99_ms),
                 format!("{:.4}", t.costs.total()),

@@ -125,11 +125,28 @@ fn outputs_are_identical_whatever_the_jobs_and_the_grouping() {
         "c.toml",
         &SMALL.replace("rate = 30.0", "rate = 5.0"),
     );
+    // Asynchronous, throttled, retried, traced.
+    let e = write(
+        d.path(),
+        "e.toml",
+        &SMALL
+            .replace("service = \"api_gateway\"", "service = \"s3\"")
+            .replace(
+                "memory_mb = 256",
+                "memory_mb = 256\nreserved_concurrency = 3\nerror_rate = 0.2",
+            )
+            .replace(
+                "replications = 2",
+                "replications = 2\n[output]\ntrace = true\ninvocations = true",
+            ),
+    );
+    let (a, b, c) = (&[a, e][..], b, c);
     let together = d.path().join("together");
     let serial = d.path().join("serial");
     let one_by_one = d.path().join("one");
     lambdasim()
-        .args([&a, &b, &c])
+        .args(a)
+        .args([&b, &c])
         .arg("-o")
         .arg(&together)
         .arg("-q")
@@ -137,13 +154,14 @@ fn outputs_are_identical_whatever_the_jobs_and_the_grouping() {
         .success()
         .stdout("");
     lambdasim()
-        .args([&a, &b, &c])
+        .args(a)
+        .args([&b, &c])
         .arg("-o")
         .arg(&serial)
         .args(["-q", "--jobs", "1"])
         .assert()
         .success();
-    for s in [&a, &b, &c] {
+    for s in a.iter().chain([&b, &c]) {
         lambdasim()
             .arg(s)
             .arg("-o")
@@ -153,7 +171,9 @@ fn outputs_are_identical_whatever_the_jobs_and_the_grouping() {
             .success();
     }
     let t = read_all(&together);
-    assert!(t.len() >= 6);
+    assert!(t.len() >= 8);
+    assert!(t.iter().any(|(name, _)| name.ends_with("trace.json")));
+    assert!(t.iter().any(|(name, _)| name.ends_with("queue.png")));
     assert_eq!(t, read_all(&serial));
     assert_eq!(t, read_all(&one_by_one));
 }
