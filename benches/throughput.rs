@@ -1,5 +1,7 @@
 //! Simulated requests per second on the SimFaaS reference workload (λ = 0.9/s, exponential
-//! 1.991 s, cold +253 ms, 10-min keep-alive) and on a high-rate one (λ = 1,000/s).
+//! 1.991 s, cold +253 ms, 10-min keep-alive), on a high-rate one (λ = 1,000/s), and on
+//! the same high rate invoked asynchronously: unthrottled, and overloaded behind a
+//! reservation so that events queue, back off and drain.
 //!
 //! Run with `cargo bench --bench throughput`; criterion reports time per run, and the
 //! throughput line gives simulated requests (elements) per second.
@@ -10,6 +12,16 @@ use std::hint::black_box;
 use std::path::Path;
 
 fn scenario(rate: f64, hours: u64, limit: u32) -> lambdasim::model::Scenario {
+    with(rate, hours, limit, "direct", "")
+}
+
+fn with(
+    rate: f64,
+    hours: u64,
+    limit: u32,
+    service: &str,
+    function_extra: &str,
+) -> lambdasim::model::Scenario {
     let toml = format!(
         r#"
 duration = "{hours}h"
@@ -23,8 +35,9 @@ timeout = "900s"
 duration = {{ dist = "exponential", mean = "1991ms" }}
 init = "253ms"
 keep_alive = {{ policy = "fixed", idle = "10m" }}
+{function_extra}
 [[sources]]
-service = "direct"
+service = "{service}"
 arrival = {{ process = "poisson", rate = {rate} }}
 "#
     );
@@ -45,6 +58,22 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(3_600_000));
     g.bench_function("high_rate_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&high, 1, 0)))
+    });
+    let event = with(1000.0, 1, 10_000, "s3", "");
+    g.bench_function("async_1000_per_s", |b| {
+        b.iter(|| black_box(simulate(&event, 1, 0)))
+    });
+    // Offered ≈ 1,991 concurrent against a reservation of 1,900 for 20 minutes: a backlog
+    // builds, and every waiting event retries on its own backoff, so most engine events
+    // are throttles.
+    let overloaded = {
+        let mut s = with(1000.0, 1, 10_000, "s3", "reserved_concurrency = 1900");
+        s.duration = lambdasim::engine::Time::from_secs(1200);
+        s
+    };
+    g.throughput(Throughput::Elements(1_200_000));
+    g.bench_function("async_overloaded_1000_per_s", |b| {
+        b.iter(|| black_box(simulate(&overloaded, 1, 0)))
     });
     g.finish();
 }
