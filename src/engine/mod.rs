@@ -24,7 +24,13 @@ pub trait Model {
 /// the simulated interval is `[0, until)`.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Time) -> u64 {
     let mut handled = 0;
+    let mut last = Time::ZERO;
     while let Some((now, event)) = queue.pop_before(until) {
+        debug_assert!(
+            now >= last,
+            "an event was scheduled in the past: {now} < {last}"
+        );
+        last = now;
         model.handle(now, event, queue);
         handled += 1;
     }

@@ -26,6 +26,14 @@ impl TokenBucket {
         }
     }
 
+    /// Whether a token is available at `now` (takes none).
+    #[inline]
+    pub fn has_token(&self, now: Time) -> bool {
+        let cap = self.rate * self.interval;
+        let dt = u128::from(now.saturating_sub(self.last).as_nanos());
+        (self.level + dt * self.rate).min(cap) >= self.interval
+    }
+
     /// Takes one token at `now` if there is one.
     #[inline]
     pub fn try_take(&mut self, now: Time) -> bool {

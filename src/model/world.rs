@@ -152,6 +152,8 @@ struct Func {
     waiting: VecDeque<(u32, u32)>,
     /// Events in `waiting` that are not stale.
     backing_off: u32,
+    /// Listed in `World::backlogged`.
+    in_backlog: bool,
     keep_alive: Box<dyn KeepAlivePolicy>,
     rng: SimRng,
     m: FuncMetrics,
@@ -195,6 +197,9 @@ pub struct World<'s> {
     next_serial: u32,
     pending: Vec<Pending>,
     free_pending: Vec<u32>,
+    /// Unreserved functions that may have throttled events waiting (a freed slot of the
+    /// shared pool goes to the oldest of them).
+    backlogged: Vec<u32>,
     attempts: Option<Vec<AttemptRecord>>,
     trace: Option<Trace>,
 }
@@ -242,6 +247,7 @@ impl<'s> World<'s> {
                     check_at: None,
                     waiting: VecDeque::new(),
                     backing_off: 0,
+                    in_backlog: false,
                     keep_alive: f.keep_alive.build(),
                     rng: rngs.stream(&format!("function/{}", f.name)),
                     m: FuncMetrics::new(sc.duration, interval),
@@ -277,6 +283,7 @@ impl<'s> World<'s> {
             next_serial: 0,
             pending: Vec::new(),
             free_pending: Vec::new(),
+            backlogged: Vec::new(),
             attempts: sc.output.invocations.then(Vec::new),
             trace: sc.output.trace.then(|| Trace::new(sc.output.trace_limit)),
         };
@@ -565,6 +572,10 @@ impl<'s> World<'s> {
         let func = &mut self.funcs[f];
         func.waiting.push_back((rec, generation));
         func.backing_off += 1;
+        if func.reserved.is_none() && !func.in_backlog {
+            func.in_backlog = true;
+            self.backlogged.push(f as u32);
+        }
         // Drop stale entries once they outnumber live ones: memory stays bounded by the
         // number of waiting events.
         if func.waiting.len() > 2 * func.backing_off as usize + 64 {
@@ -584,19 +595,62 @@ impl<'s> World<'s> {
         }
     }
 
-    /// A slot of function `f` was freed: hand it to the oldest throttled events, as
-    /// Lambda's queue pollers do when the function accepts invocations again.
-    fn pull_waiting(&mut self, now: Time, f: usize, q: &mut EventQueue<Event>) {
+    /// Whether `acquire(now, f)` would succeed (changes nothing).
+    fn can_start(&self, now: Time, f: usize) -> bool {
+        let func = &self.funcs[f];
+        self.concurrency_allows(f)
+            && (!func.pc_idle.is_empty() || !func.idle.is_empty() || func.bucket.has_token(now))
+    }
+
+    /// The oldest live entry of `f`'s waiting deque (stale entries in front are dropped):
+    /// when it entered the queue, and the entry.
+    fn oldest_waiting(&mut self, f: usize) -> Option<(Time, u32)> {
         while let Some(&(rec, generation)) = self.funcs[f].waiting.front() {
             let p = &self.pending[rec as usize];
-            if !(p.live && p.backing_off && p.generation == generation) {
-                self.funcs[f].waiting.pop_front();
-                continue;
-            }
-            if !self.concurrency_allows(f) {
-                break;
+            if p.live && p.backing_off && p.generation == generation {
+                return Some((p.queued_at, rec));
             }
             self.funcs[f].waiting.pop_front();
+        }
+        None
+    }
+
+    /// An execution of `f` ended and freed a slot: hand freed capacity to the oldest
+    /// throttled events, as Lambda's queue pollers do when the function accepts
+    /// invocations again. A reserved function's slot serves its own queue; a slot of the
+    /// unreserved pool goes to the oldest waiting event of any unreserved function.
+    fn pull_waiting(&mut self, now: Time, f: usize, q: &mut EventQueue<Event>) {
+        loop {
+            let mut best: Option<(Time, usize, u32)> = None;
+            if self.funcs[f].reserved.is_some() {
+                if let Some((t, rec)) = self.oldest_waiting(f) {
+                    best = Some((t, f, rec));
+                }
+            } else {
+                let mut i = 0;
+                while i < self.backlogged.len() {
+                    let g = self.backlogged[i] as usize;
+                    match self.oldest_waiting(g) {
+                        None => {
+                            self.funcs[g].in_backlog = false;
+                            self.backlogged.swap_remove(i);
+                            continue;
+                        }
+                        Some((t, rec)) => {
+                            let older = best.is_none_or(|(bt, bg, _)| (t, g) < (bt, bg));
+                            if older && self.can_start(now, g) {
+                                best = Some((t, g, rec));
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            let Some((_, g, rec)) = best else { break };
+            if !self.can_start(now, g) {
+                break;
+            }
+            self.funcs[g].waiting.pop_front();
             self.clear_backing_off(rec);
             self.pending[rec as usize].timer_at = Time::MAX;
             if self.dispatch(now, rec, q) {
@@ -636,13 +690,14 @@ impl<'s> World<'s> {
         self.pending[rec as usize].attempts = attempt;
         if attempt > 1 {
             self.funcs[f].m.retries += 1;
-            if let Some(t) = &mut self.trace {
-                let note = if !p.is_async {
-                    "client retry after 429"
-                } else if p.throttles > 0 {
-                    "after throttle"
-                } else {
+            // A re-dispatch after a throttle shows as its throttle instant or its queue
+            // wait; retry instants mark the retries a user configures.
+            let traced = !p.is_async || p.throttles == 0;
+            if let Some(t) = self.trace.as_mut().filter(|_| traced) {
+                let note = if p.is_async {
                     "after function error"
+                } else {
+                    "client retry after 429"
                 };
                 t.push(TraceRecord {
                     kind: TraceKind::Retry,
@@ -902,7 +957,8 @@ impl<'s> World<'s> {
         if self.attempts.is_some() || self.trace.is_some() {
             self.log_attempt(now, &env, billed_ms);
         }
-        if !self.funcs[f].waiting.is_empty() {
+        let pool_backlog = self.funcs[f].reserved.is_none() && !self.backlogged.is_empty();
+        if pool_backlog || !self.funcs[f].waiting.is_empty() {
             self.pull_waiting(now, f, q);
         }
     }
@@ -919,6 +975,11 @@ impl<'s> World<'s> {
         p.failures += 1;
         if p.failures > max_retries {
             self.send_to_dlq(now, rec, "retries exhausted");
+            return;
+        }
+        if now >= p.deadline {
+            // Too old to be retried: it failed past its maximum age.
+            self.send_to_dlq(now, rec, "max_event_age");
             return;
         }
         let delay = Time(

@@ -456,3 +456,108 @@ invocations = true
     // Busy 100 % for 100 s: exactly 10,000 s of execution over the 600 s run.
     assert!((f.mean_concurrency - 10_000.0 / 600.0).abs() < 1e-9);
 }
+
+#[test]
+fn an_attempt_that_fails_after_the_maximum_age_goes_to_the_dlq_at_once() {
+    let r = run(r#"
+duration = "10m"
+[[functions]]
+name = "f"
+timeout = "120s"
+duration = "90s"
+init = "0s"
+error_rate = 1.0
+max_event_age = "60s"
+[[sources]]
+service = "s3"
+arrival = { process = "burst", at = "0s", count = 1 }
+[output]
+timeseries_interval = "1s"
+trace = true
+"#);
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.invocations, f.failed, f.dlq, f.retries), (1, 1, 1, 0));
+    assert_eq!(
+        f.event_age.max_ms, 90_000.0,
+        "dropped when its attempt failed"
+    );
+    assert!(r.series[0].iter().all(|b| b.queue_depth == 0.0));
+    assert_eq!(r.series[0][90].dlq, 1);
+}
+
+#[test]
+fn a_freed_slot_is_not_handed_over_without_a_scaling_token() {
+    // One token a second, environments discarded after each use: the oldest throttled
+    // event waits for a token instead of being throttled again by the freed slot.
+    let r = run(r#"
+duration = "30s"
+[account]
+scaling_rate = 1
+scaling_interval = "1s"
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "0s"
+keep_alive = { policy = "none" }
+[[sources]]
+service = "sns"
+arrival = { process = "burst", at = "0s", count = 3 }
+[output]
+invocations = true
+"#);
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.succeeded, f.throttles, f.retries), (3, 3, 3));
+    let starts: Vec<f64> = by_request(&r)
+        .values()
+        .map(|a| secs(a.last().unwrap().start))
+        .collect();
+    assert_eq!(starts, [0.0, 1.0, 3.0]);
+}
+
+#[test]
+fn freed_pool_slots_go_to_the_oldest_event_of_any_unreserved_function() {
+    // `b` keeps a backlog in the shared pool (30/s offered, 20/s served); `a` sends a
+    // trickle. Slots freed by `b` go to the oldest waiting event, whichever its function:
+    // `a`'s events wait about as long as `b`'s instead of starving.
+    let r = run(r#"
+duration = "20m"
+seed = 4
+[account]
+concurrency_limit = 20
+[[functions]]
+name = "a"
+duration = "1s"
+init = "0s"
+max_event_age = "5m"
+[[functions]]
+name = "b"
+duration = "1s"
+init = "0s"
+max_event_age = "5m"
+[[sources]]
+name = "a"
+service = "sns"
+function = "a"
+arrival = { process = "poisson", rate = 1.0 }
+[[sources]]
+name = "b"
+service = "sns"
+function = "b"
+arrival = { process = "poisson", rate = 30.0 }
+"#);
+    assert_conserved(&r);
+    assert_attempts_add_up(&r);
+    let (a, b) = (&r.functions[0], &r.functions[1]);
+    assert!(a.succeeded > 500, "{}", a.succeeded);
+    let dropped = |f: &lambdasim::metrics::FunctionReport| f.dlq as f64 / f.requests as f64;
+    assert!(
+        (dropped(a) - dropped(b)).abs() < 0.05,
+        "a drops {:.3}, b {:.3}",
+        dropped(a),
+        dropped(b)
+    );
+    assert!((a.queue_wait.p50_ms - b.queue_wait.p50_ms).abs() < 0.2 * b.queue_wait.p50_ms);
+}
