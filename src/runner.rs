@@ -115,6 +115,7 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
     };
     put("summary.csv", &output::csv::summary(runs)?)?;
     put("timeseries.csv", &output::csv::timeseries(runs)?)?;
+    put("sources.csv", &output::csv::sources(runs)?)?;
     if sc.output.invocations {
         put("invocations.csv", &output::csv::invocations(runs)?)?;
     }

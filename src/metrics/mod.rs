@@ -7,6 +7,7 @@ mod trace;
 
 pub use report::{
     AttemptOutcome, AttemptRecord, BinReport, FunctionReport, LatencyReport, RunReport,
+    SourceReport,
 };
 pub use series::{Bin, Level, Levels, Series};
 pub use trace::{NO_ENV, Trace, TraceKind, TraceRecord};
@@ -102,6 +103,8 @@ pub struct FuncMetrics {
     pub queue_wait: Recorder,
     /// Asynchronous events: age at their final outcome (success or DLQ).
     pub event_age: Recorder,
+    /// Poll sources: age of the oldest unprocessed message or record, sampled per poll.
+    pub oldest_age: Recorder,
     /// Highest number of executions in progress.
     pub max_concurrency: u32,
     /// Billed on-demand milliseconds (with INIT when billed).
@@ -130,6 +133,7 @@ impl FuncMetrics {
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),
+            oldest_age: Recorder::default(),
             max_concurrency: 0,
             ondemand_ms: 0,
             provisioned_exec_ms: 0,

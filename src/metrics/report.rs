@@ -90,6 +90,9 @@ pub struct FunctionReport {
     pub queue_wait: LatencyReport,
     /// Asynchronous events: age at the final outcome (success or DLQ).
     pub event_age: LatencyReport,
+    /// Poll sources: the age of the oldest unprocessed message (SQS) or the iterator age
+    /// (streams), sampled at each poll.
+    pub oldest_age: LatencyReport,
     /// Peak executions in progress.
     pub max_concurrency: u32,
     /// Time-average executions in progress.
@@ -143,6 +146,10 @@ pub struct BinReport {
     pub queue_depth: f64,
     /// Requests sent to the dead-letter queue.
     pub dlq: u64,
+    /// Time-average concurrent batches allowed by poll-source mappings.
+    pub pollers: f64,
+    /// Highest sampled age of the oldest unprocessed message or record, s (poll sources).
+    pub oldest_age_s: f64,
     /// List-price cost accrued in the interval (no free tier), USD.
     pub cost_usd: f64,
 }
@@ -159,6 +166,7 @@ impl RunReport {
             f.latency.histogram = None;
             f.queue_wait.histogram = None;
             f.event_age.histogram = None;
+            f.oldest_age.histogram = None;
         }
     }
 }
@@ -188,9 +196,14 @@ pub struct RunReport {
     pub series: Vec<Vec<BinReport>>,
     /// Source names, in file order.
     pub sources: Vec<String>,
+    /// Per-source figures, in file order.
+    pub source_reports: Vec<SourceReport>,
     /// Whether any source invokes asynchronously (Event): the run has internal queues and
     /// dead-letter queues to chart.
     pub asynchronous: bool,
+    /// Whether any source is a poll source (event source mapping): the run has queues or
+    /// streams and pollers to chart.
+    pub poll: bool,
     /// Every attempt, when `invocations.csv` was asked for.
     pub attempts: Option<Vec<AttemptRecord>>,
     /// Spans and instants for `trace.json`, when asked for.
@@ -253,4 +266,33 @@ pub struct AttemptRecord {
     pub billed_ms: u64,
     /// Outcome.
     pub outcome: AttemptOutcome,
+}
+
+/// One row of `sources.csv`.
+#[derive(Clone, Debug)]
+pub struct SourceReport {
+    /// Source name.
+    pub source: String,
+    /// Catalog service.
+    pub service: &'static str,
+    /// Function it invokes.
+    pub function: String,
+    /// Requests (messages or records for poll sources) it offered.
+    pub requests: u64,
+    /// Poll sources: batches invoked (attempts that started).
+    pub batches: u64,
+    /// Poll sources: messages or records in those batches.
+    pub batched: u64,
+    /// Poll sources: messages or records sent to the DLQ / on-failure destination.
+    pub dlq: u64,
+    /// Stream sources: records dropped at the end of the stream's retention.
+    pub expired: u64,
+    /// SQS sources: messages received again after a failure or a throttle.
+    pub redelivered: u64,
+    /// Poll sources: the most concurrent batches the mapping allowed.
+    pub max_pollers: u32,
+    /// Poll sources: oldest message age (SQS) or iterator age (streams), sampled per poll.
+    pub oldest_age: Option<LatencyReport>,
+    /// Whether it is a poll source.
+    pub poll: bool,
 }

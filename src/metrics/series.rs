@@ -14,6 +14,8 @@ pub struct Levels {
     pub init: u32,
     /// Events waiting in a queue (asynchronous and poll sources).
     pub queued: u32,
+    /// Concurrent batches the poll sources' mappings allow.
+    pub pollers: u32,
 }
 
 impl Levels {
@@ -48,6 +50,10 @@ pub struct Bin {
     pub init_area: u128,
     /// ∫ queued dt.
     pub queue_area: u128,
+    /// ∫ pollers dt.
+    pub pollers_area: u128,
+    /// Highest age of the oldest unprocessed message or record sampled in the interval, ns.
+    pub age_max_ns: u64,
     /// Highest concurrency seen in the interval.
     pub max_concurrency: u32,
     /// On-demand ms billed by attempts that ended in the interval.
@@ -69,6 +75,8 @@ pub enum Level {
     Init,
     /// Queued events.
     Queued,
+    /// Poll-source batch slots.
+    Pollers,
 }
 
 /// The series of one function.
@@ -115,6 +123,7 @@ impl Series {
             b.idle_area = u128::from(l.idle) * len;
             b.init_area = u128::from(l.init) * len;
             b.queue_area = u128::from(l.queued) * len;
+            b.pollers_area = u128::from(l.pollers) * len;
             // A new interval starts at the current concurrency.
             b.max_concurrency = l.executing();
         }
@@ -129,6 +138,7 @@ impl Series {
             Level::Idle => (&mut self.levels.idle, &mut b.idle_area, rest),
             Level::Init => (&mut self.levels.init, &mut b.init_area, rest),
             Level::Queued => (&mut self.levels.queued, &mut b.queue_area, rest),
+            Level::Pollers => (&mut self.levels.pollers, &mut b.pollers_area, rest),
         }
     }
 
@@ -149,6 +159,25 @@ impl Series {
         let (l, area, rest) = self.slot(now, level);
         *l -= 1;
         *area -= rest;
+    }
+
+    /// `n` more at `now` (after `advance(now)`).
+    #[inline]
+    pub fn inc_by(&mut self, now: Time, level: Level, n: u32) {
+        let (l, area, rest) = self.slot(now, level);
+        *l += n;
+        *area += rest * u128::from(n);
+        if matches!(level, Level::Busy | Level::Init) {
+            self.note_concurrency();
+        }
+    }
+
+    /// `n` fewer at `now` (after `advance(now)`).
+    #[inline]
+    pub fn dec_by(&mut self, now: Time, level: Level, n: u32) {
+        let (l, area, rest) = self.slot(now, level);
+        *l -= n;
+        *area -= rest * u128::from(n);
     }
 
     /// The interval being filled now.

@@ -70,6 +70,14 @@ pub struct Platform {
     pub async_backoff_max: Time,
     /// Wait before the n-th retry of a failed asynchronous event: n × this.
     pub async_retry_delay: Time,
+    /// Concurrent batches an SQS mapping starts with (and shrinks back to).
+    pub sqs_pollers_initial: u32,
+    /// Concurrent batches an SQS mapping adds per minute while messages remain.
+    pub sqs_pollers_per_minute: u32,
+    /// The most concurrent batches of one SQS mapping.
+    pub sqs_pollers_max: u32,
+    /// How often a stream mapping polls each shard, and the SQS mapping's control period.
+    pub poll_interval: Time,
 }
 
 impl Default for Platform {
@@ -80,6 +88,10 @@ impl Default for Platform {
             async_backoff_initial: Time::from_secs(1),
             async_backoff_max: Time::from_secs(300),
             async_retry_delay: Time::from_secs(60),
+            sqs_pollers_initial: 5,
+            sqs_pollers_per_minute: 300,
+            sqs_pollers_max: 1250,
+            poll_interval: Time::from_secs(1),
         }
     }
 }
@@ -150,6 +162,53 @@ pub struct Source {
     pub client_retries: u32,
     /// Wait before a client's first retry; each further retry waits twice as long.
     pub client_backoff: Dist,
+    /// The event source mapping of a poll source.
+    pub mapping: Option<Mapping>,
+}
+
+/// An event source mapping: how Lambda polls a queue or a stream.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    /// Most messages or records per batch (one invocation).
+    pub batch_size: u32,
+    /// How long a batch may wait to fill.
+    pub batching_window: Time,
+    /// Execution time added per message or record of a batch.
+    pub per_record: Option<Dist>,
+    /// Probability that a message or record is bad: every batch holding it fails (a
+    /// poison pill), unless `report_batch_item_failures` returns it alone.
+    pub record_error_rate: f64,
+    /// Queue- or stream-specific settings.
+    pub kind: MappingKind,
+}
+
+/// The two kinds of event source mapping.
+#[derive(Clone, Debug)]
+pub enum MappingKind {
+    /// An SQS queue.
+    Sqs {
+        /// The most concurrent batches (`MaximumConcurrency`), else the platform's cap.
+        max_concurrency: Option<u32>,
+        /// How long a received message stays invisible.
+        visibility_timeout: Time,
+        /// Receives after which a failed message goes to the DLQ; `None`: never.
+        max_receive_count: Option<u32>,
+        /// A successful invocation returns only its failed messages.
+        report_batch_item_failures: bool,
+    },
+    /// A Kinesis or DynamoDB stream.
+    Stream {
+        /// Shards; records are spread over them by random partition key.
+        shards: u32,
+        /// Batches in flight per shard (records keep their order per partition key).
+        parallelization_factor: u32,
+        /// Retries of a failed batch; `None`: until its records expire.
+        max_retry_attempts: Option<u32>,
+        /// Records older than this are dropped from the stream.
+        retention: Time,
+        /// Split a failing batch in two and retry each half.
+        bisect_on_error: bool,
+    },
 }
 
 impl Source {

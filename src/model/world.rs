@@ -6,14 +6,22 @@ use super::config::Scenario;
 use crate::billing::{self, Sizing, Usage};
 use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
 use crate::metrics::Level;
+use crate::metrics::SourceReport;
 use crate::metrics::{
     AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, NO_ENV, Recorder,
     RunReport, Trace, TraceKind, TraceRecord,
 };
+use crate::model::Dist;
 use crate::policies::{InstanceSelection, KeepAliveDecision, KeepAlivePolicy, SelectionSpec};
-use crate::sources::{ArrivalStream, InvocationType, SourceModel};
+use crate::sources::{ArrivalStream, InvocationType};
 use rand::RngExt;
 use std::collections::VecDeque;
+
+mod poll;
+use poll::{BatchRt, MappingRt};
+
+/// `World::source_mapping` of a push source.
+const NO_MAPPING: u32 = u32::MAX;
 
 /// The closed set of events of the Lambda model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +52,16 @@ pub enum Event {
         /// Pending-request slot.
         rec: u32,
     },
+    /// The periodic poll of an event source mapping.
+    Poll {
+        /// Mapping index.
+        mapping: u32,
+    },
+    /// The batching window of an SQS mapping's gathering batch ends.
+    BatchWindow {
+        /// Mapping index.
+        mapping: u32,
+    },
 }
 
 /// The span of an event's wait in the internal queue, from when it entered to `end`.
@@ -62,6 +80,40 @@ fn queue_wait_span(p: &Pending, end: Time) -> TraceRecord {
         note: "",
     }
 }
+
+/// What an invocation runs: a request's attempt, or a batch of a poll source.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    request: u64,
+    source: u32,
+    arrival: Time,
+    rec: u32,
+    attempt: u32,
+    /// The batch of a poll source, or `NO_BATCH`.
+    batch: u32,
+    /// Execution time added to the drawn duration (per-record work of a batch).
+    extra: Time,
+    /// Fails whatever the draw (a batch holding a poison record).
+    poisoned: bool,
+}
+
+impl Job {
+    fn request(request: u64, source: u32, arrival: Time, rec: u32, attempt: u32) -> Job {
+        Job {
+            request,
+            source,
+            arrival,
+            rec,
+            attempt,
+            batch: NO_BATCH,
+            extra: Time::ZERO,
+            poisoned: false,
+        }
+    }
+}
+
+/// `Env::batch` of an invocation that runs no batch.
+const NO_BATCH: u32 = u32::MAX;
 
 /// `Env::rec` of an invocation with no pending request behind it (synchronous).
 const NO_REC: u32 = u32::MAX;
@@ -133,6 +185,8 @@ struct Env {
     attempt: u32,
     /// Serial number, unique in the run (a track in `trace.json`).
     serial: u32,
+    /// The poll-source batch this invocation runs, or `NO_BATCH`.
+    batch: u32,
 }
 
 /// A function's run-time state.
@@ -200,6 +254,17 @@ pub struct World<'s> {
     /// Unreserved functions that may have throttled events waiting (a freed slot of the
     /// shared pool goes to the oldest of them).
     backlogged: Vec<u32>,
+    /// Event source mappings of the poll sources.
+    mappings: Vec<MappingRt>,
+    /// Batches of poll sources (a slab with a free list).
+    batches: Vec<BatchRt>,
+    free_batches: Vec<u32>,
+    /// Mapping index of each source, or `NO_MAPPING`.
+    source_mapping: Vec<u32>,
+    /// Requests offered by each source.
+    source_requests: Vec<u64>,
+    /// Ids of poll batches, in `invocations.csv` and `trace.json`.
+    next_batch_id: u64,
     attempts: Option<Vec<AttemptRecord>>,
     trace: Option<Trace>,
 }
@@ -256,7 +321,6 @@ impl<'s> World<'s> {
             .collect();
         let mut streams = Vec::new();
         for (si, s) in sc.sources.iter().enumerate() {
-            debug_assert_ne!(s.service.model, SourceModel::Poll);
             for (ci, p) in s.arrival.iter().enumerate() {
                 let rng = rngs.stream(&format!("source/{}/{}", s.name, ci));
                 streams.push(Stream {
@@ -284,6 +348,12 @@ impl<'s> World<'s> {
             pending: Vec::new(),
             free_pending: Vec::new(),
             backlogged: Vec::new(),
+            mappings: Vec::new(),
+            batches: Vec::new(),
+            free_batches: Vec::new(),
+            source_mapping: vec![NO_MAPPING; sc.sources.len()],
+            source_requests: vec![0; sc.sources.len()],
+            next_batch_id: 0,
             attempts: sc.output.invocations.then(Vec::new),
             trace: sc.output.trace.then(|| Trace::new(sc.output.trace_limit)),
         };
@@ -295,6 +365,7 @@ impl<'s> World<'s> {
                 w.funcs[f].m.series.inc(Time::ZERO, Level::Idle);
             }
         }
+        w.init_mappings(&rngs, queue);
         for i in 0..w.streams.len() {
             if let Some(t) = w.streams[i].arrivals.next_arrival() {
                 if t < w.end {
@@ -322,6 +393,7 @@ impl<'s> World<'s> {
             rec: NO_REC,
             attempt: 1,
             serial: self.next_serial,
+            batch: NO_BATCH,
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         if let Some(i) = self.free_envs.pop() {
@@ -410,7 +482,8 @@ impl<'s> World<'s> {
             }
             InvocationType::RequestResponse => match self.acquire(now, f) {
                 Some((env, cold)) => {
-                    self.start(now, env, cold, request, source, now, NO_REC, 1, q);
+                    let job = Job::request(request, source, now, NO_REC, 1);
+                    self.start(now, env, cold, job, q);
                 }
                 None => {
                     self.note_throttle(now, f, request, source, now, 1);
@@ -720,9 +793,8 @@ impl<'s> World<'s> {
                 pm.throttles = 0;
                 if !p.is_async {
                     self.free_pending(rec);
-                    self.start(
-                        now, env, cold, p.request, p.source, p.arrival, NO_REC, attempt, q,
-                    );
+                    let job = Job::request(p.request, p.source, p.arrival, NO_REC, attempt);
+                    self.start(now, env, cold, job, q);
                     return false;
                 }
                 pm.executing = true;
@@ -738,9 +810,8 @@ impl<'s> World<'s> {
                 if !p.started {
                     m.queue_wait.record(now - p.arrival);
                 }
-                self.start(
-                    now, env, cold, p.request, p.source, p.arrival, rec, attempt, q,
-                );
+                let job = Job::request(p.request, p.source, p.arrival, rec, attempt);
+                self.start(now, env, cold, job, q);
                 false
             }
             None => {
@@ -796,25 +867,25 @@ impl<'s> World<'s> {
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn start(
-        &mut self,
-        now: Time,
-        e: u32,
-        cold: bool,
-        request: u64,
-        source: u32,
-        arrival: Time,
-        rec: u32,
-        attempt: u32,
-        q: &mut EventQueue<Event>,
-    ) {
+    fn start(&mut self, now: Time, e: u32, cold: bool, job: Job, q: &mut EventQueue<Event>) {
+        let Job {
+            request,
+            source,
+            arrival,
+            rec,
+            attempt,
+            batch,
+            extra,
+            poisoned,
+        } = job;
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
-        let drawn = spec.duration.sample(&mut func.rng);
+        let drawn = spec.duration.sample(&mut func.rng) + extra;
         let (run, outcome) = if drawn > spec.timeout {
             (spec.timeout, AttemptOutcome::Timeout)
-        } else if spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate {
+        } else if poisoned || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate)
+        {
             (drawn, AttemptOutcome::Error)
         } else {
             (drawn, AttemptOutcome::Success)
@@ -855,6 +926,7 @@ impl<'s> World<'s> {
         env.cold = cold;
         env.rec = rec;
         env.attempt = attempt;
+        env.batch = batch;
         if cold {
             q.schedule(now + init, Event::InitDone { env: e });
         } else {
@@ -928,8 +1000,10 @@ impl<'s> World<'s> {
         let m = &mut self.funcs[f].m;
         let failed = match env.outcome {
             AttemptOutcome::Success => {
-                m.succeeded += 1;
-                m.latency.record(now - env.arrival);
+                if env.batch == NO_BATCH {
+                    m.succeeded += 1;
+                    m.latency.record(now - env.arrival);
+                }
                 if env.rec != NO_REC {
                     m.event_age.record(now - env.arrival);
                 }
@@ -945,7 +1019,11 @@ impl<'s> World<'s> {
             }
             AttemptOutcome::Throttled => unreachable!("a throttled attempt never starts"),
         };
-        if env.rec == NO_REC {
+        if env.batch != NO_BATCH {
+            // Messages and records are accounted for by their mapping.
+            let _ = m;
+            self.on_batch_done(now, env.batch, env.outcome, q);
+        } else if env.rec == NO_REC {
             if failed {
                 m.failed += 1;
             }
@@ -1065,10 +1143,12 @@ impl<'s> World<'s> {
         let duration_ns = end.as_nanos() as f64;
         let mut unfinished = vec![0u64; self.funcs.len()];
         for env in &self.envs {
-            if matches!(env.state, EnvState::Initializing | EnvState::Busy) {
+            let running = matches!(env.state, EnvState::Initializing | EnvState::Busy);
+            if running && env.batch == NO_BATCH {
                 unfinished[env.func as usize] += 1;
             }
         }
+        self.mapping_unfinished(&mut unfinished);
         // Requests waiting for another attempt (an executing one is counted above).
         for p in &self.pending {
             if p.live && !p.executing {
@@ -1137,6 +1217,8 @@ impl<'s> World<'s> {
         let mut total_latency = Recorder::default();
         let mut total_queue_wait = Recorder::default();
         let mut total_event_age = Recorder::default();
+        let mut total_oldest_age = Recorder::default();
+        let source_reports = self.source_reports();
         let mut total = FunctionReport {
             function: "*".to_string(),
             requests: 0,
@@ -1154,6 +1236,7 @@ impl<'s> World<'s> {
             latency: Recorder::default().report(),
             queue_wait: Recorder::default().report(),
             event_age: Recorder::default().report(),
+            oldest_age: Recorder::default().report(),
             max_concurrency: self.max_executing,
             mean_concurrency: 0.0,
             mean_instances: 0.0,
@@ -1193,6 +1276,8 @@ impl<'s> World<'s> {
                         instances_initializing: b.init_area as f64 / len,
                         queue_depth: b.queue_area as f64 / len,
                         dlq: b.dlq,
+                        pollers: b.pollers_area as f64 / len,
+                        oldest_age_s: b.age_max_ns as f64 / 1e9,
                         cost_usd: b.invocations as f64 * sc.pricing.per_request()
                             + billing::gb_seconds(b.ondemand_ms, spec.memory_mb)
                                 * rates.per_gb_second()
@@ -1206,6 +1291,7 @@ impl<'s> World<'s> {
             total_latency.merge(&m.latency);
             total_queue_wait.merge(&m.queue_wait);
             total_event_age.merge(&m.event_age);
+            total_oldest_age.merge(&m.oldest_age);
             let r = FunctionReport {
                 function: spec.name.clone(),
                 requests: m.requests,
@@ -1223,6 +1309,7 @@ impl<'s> World<'s> {
                 latency: m.latency.report(),
                 queue_wait: m.queue_wait.report(),
                 event_age: m.event_age.report(),
+                oldest_age: m.oldest_age.report(),
                 max_concurrency: m.max_concurrency,
                 mean_concurrency: (busy + init) as f64 / duration_ns,
                 mean_instances: (busy + idle + init) as f64 / duration_ns,
@@ -1251,6 +1338,7 @@ impl<'s> World<'s> {
         total.latency = total_latency.report();
         total.queue_wait = total_queue_wait.report();
         total.event_age = total_event_age.report();
+        total.oldest_age = total_oldest_age.report();
         RunReport {
             scenario: sc.name.clone(),
             variant: "base".to_string(),
@@ -1263,10 +1351,12 @@ impl<'s> World<'s> {
             total,
             series,
             sources: sc.sources.iter().map(|s| s.name.clone()).collect(),
+            source_reports,
             asynchronous: sc
                 .sources
                 .iter()
                 .any(|s| s.invocation == InvocationType::Event),
+            poll: sc.sources.iter().any(|s| s.mapping.is_some()),
             attempts: self.attempts,
             trace: self.trace,
             events,
@@ -1288,12 +1378,20 @@ impl Model for World<'_> {
                         q.schedule(t, Event::Arrival { stream });
                     }
                 }
-                self.on_request(now, source, func, invocation, q);
+                let mapping = self.source_mapping[source as usize];
+                if mapping == NO_MAPPING {
+                    self.source_requests[source as usize] += 1;
+                    self.on_request(now, source, func, invocation, q);
+                } else {
+                    self.on_message(now, mapping as usize, q);
+                }
             }
             Event::InitDone { env } => self.on_init_done(now, env, q),
             Event::Complete { env } => self.on_complete(now, env, q),
             Event::KeepAliveCheck { func } => self.on_keep_alive_check(now, func as usize, q),
             Event::Redeliver { rec } => self.on_redeliver(now, rec, q),
+            Event::Poll { mapping } => self.on_poll(now, mapping as usize, q),
+            Event::BatchWindow { mapping } => self.on_batch_window(now, mapping as usize, q),
         }
     }
 }

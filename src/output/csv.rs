@@ -42,6 +42,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "queue_wait_p99_ms",
     "event_age_p50_ms",
     "event_age_p99_ms",
+    "oldest_age_p99_ms",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -64,6 +65,8 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     // Extensions.
     "concurrency_max",
     "dlq",
+    "pollers",
+    "oldest_age_s",
 ];
 
 /// Columns of `invocations.csv`.
@@ -137,6 +140,7 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.queue_wait.p99_ms, 3),
         num(f.event_age.p50_ms, 3),
         num(f.event_age.p99_ms, 3),
+        num(f.oldest_age.p99_ms, 3),
     ]
 }
 
@@ -178,6 +182,8 @@ pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                     &num(b.cost_usd, 8),
                     &b.concurrency_max.to_string(),
                     &b.dlq.to_string(),
+                    &num(b.pollers, 4),
+                    &num(b.oldest_age_s, 3),
                 ])?;
             }
         }
@@ -212,6 +218,67 @@ pub fn invocations(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                 &ms(a.duration),
                 &a.billed_ms.to_string(),
                 a.outcome.as_str(),
+            ])?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Columns of `sources.csv` (a lambdasim extension).
+pub const SOURCE_COLUMNS: &[&str] = &[
+    "scenario",
+    "variant",
+    "replication",
+    "source",
+    "service",
+    "function",
+    "requests",
+    "batches",
+    "mean_batch_size",
+    "dlq",
+    "expired",
+    "redelivered",
+    "max_pollers",
+    "oldest_age_p50_ms",
+    "oldest_age_p99_ms",
+    "oldest_age_max_ms",
+];
+
+/// `sources.csv`: one row per (replication, source); the poll columns are empty for push
+/// sources.
+pub fn sources(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(SOURCE_COLUMNS)?;
+    for r in runs {
+        for s in &r.source_reports {
+            let poll = |v: String| if s.poll { v } else { String::new() };
+            let age = |x: fn(&crate::metrics::LatencyReport) -> f64| {
+                s.oldest_age
+                    .as_ref()
+                    .map_or(String::new(), |a| num(x(a), 3))
+            };
+            let mean_batch = if s.batches == 0 {
+                f64::NAN
+            } else {
+                s.batched as f64 / s.batches as f64
+            };
+            w.write_record([
+                r.scenario.clone(),
+                r.variant.clone(),
+                r.replication.to_string(),
+                s.source.clone(),
+                s.service.to_string(),
+                s.function.clone(),
+                s.requests.to_string(),
+                poll(s.batches.to_string()),
+                poll(num(mean_batch, 3)),
+                poll(s.dlq.to_string()),
+                poll(s.expired.to_string()),
+                poll(s.redelivered.to_string()),
+                poll(s.max_pollers.to_string()),
+                age(|a| a.p50_ms),
+                age(|a| a.p99_ms),
+                age(|a| a.max_ms),
             ])?;
         }
     }

@@ -9,7 +9,8 @@ use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
 use crate::model::Dist;
 use crate::model::config::{
-    Account, DEFAULT_TRACE_LIMIT, Function, Output, Platform, Scenario, Source, default_interval,
+    Account, DEFAULT_TRACE_LIMIT, Function, Mapping, MappingKind, Output, Platform, Scenario,
+    Source, default_interval,
 };
 use crate::policies::{KeepAliveSpec, SelectionSpec};
 use crate::sources::catalog::{self, InvocationType, SourceModel};
@@ -30,6 +31,10 @@ const MAX_EVENT_AGE: Time = Time::from_secs(6 * 3600);
 const MAX_CLIENT_RETRIES: i64 = 100;
 /// The base delay of the AWS SDKs' standard retry mode.
 const DEFAULT_CLIENT_BACKOFF: Time = Time::from_millis(100);
+/// AWS's limits on event source mappings and queues.
+const MAX_BATCHING_WINDOW: Time = Time::from_secs(300);
+const MAX_VISIBILITY_TIMEOUT: Time = Time::from_secs(12 * 3600);
+const MAX_RETENTION: Time = Time::from_secs(365 * 86_400);
 const MAX_SERIES_ROWS: u64 = 1_000_000;
 /// A rate above one event per nanosecond cannot be represented in integer time.
 const MAX_RATE: f64 = 1e9;
@@ -262,6 +267,51 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
                 }
                 *slot = t;
             }
+        }
+        for (key, v, lo, hi, slot) in [
+            (
+                "sqs_pollers_initial",
+                p.sqs_pollers_initial,
+                1,
+                100_000,
+                &mut platform.sqs_pollers_initial,
+            ),
+            (
+                "sqs_pollers_per_minute",
+                p.sqs_pollers_per_minute,
+                0,
+                1_000_000,
+                &mut platform.sqs_pollers_per_minute,
+            ),
+            (
+                "sqs_pollers_max",
+                p.sqs_pollers_max,
+                1,
+                100_000,
+                &mut platform.sqs_pollers_max,
+            ),
+        ] {
+            if let Some(n) = v {
+                *slot = ctx.int(&format!("platform.{key}"), n, lo, hi, key)?;
+            }
+        }
+        if platform.sqs_pollers_max < platform.sqs_pollers_initial {
+            return Err(ctx.err(
+                "platform.sqs_pollers_max",
+                format!(
+                    "sqs_pollers_max ({}) is below sqs_pollers_initial ({})",
+                    platform.sqs_pollers_max, platform.sqs_pollers_initial
+                ),
+            ));
+        }
+        if let Some(RawDuration(t)) = p.poll_interval {
+            if t == Time::ZERO {
+                return Err(ctx.err(
+                    "platform.poll_interval",
+                    "the poll interval must be greater than 0",
+                ));
+            }
+            platform.poll_interval = t;
         }
         if platform.async_backoff_max < platform.async_backoff_initial {
             return Err(ctx.err(
@@ -759,32 +809,60 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
             ));
         }
     };
-    match service.model {
-        SourceModel::AsyncPush | SourceModel::SyncPush => {}
-        SourceModel::Poll => {
+    let sqs = service.name == "sqs";
+    let poll_keys = [
+        ("batch_size", s.batch_size.is_some(), "poll"),
+        ("batching_window", s.batching_window.is_some(), "poll"),
+        ("per_record", s.per_record.is_some(), "poll"),
+        ("record_error_rate", s.record_error_rate.is_some(), "poll"),
+        ("max_concurrency", s.max_concurrency.is_some(), "sqs"),
+        ("visibility_timeout", s.visibility_timeout.is_some(), "sqs"),
+        ("max_receive_count", s.max_receive_count.is_some(), "sqs"),
+        (
+            "report_batch_item_failures",
+            s.report_batch_item_failures.is_some(),
+            "sqs",
+        ),
+        ("shards", s.shards.is_some(), "stream"),
+        (
+            "parallelization_factor",
+            s.parallelization_factor.is_some(),
+            "stream",
+        ),
+        (
+            "max_retry_attempts",
+            s.max_retry_attempts.is_some(),
+            "stream",
+        ),
+        ("retention", s.retention.is_some(), "stream"),
+        ("bisect_on_error", s.bisect_on_error.is_some(), "stream"),
+    ];
+    for (key, present, scope) in poll_keys {
+        let fits = match scope {
+            "poll" => service.model == SourceModel::Poll,
+            "sqs" => sqs,
+            _ => service.model == SourceModel::Poll && !sqs,
+        };
+        if present && !fits {
+            let applies = match scope {
+                "poll" => "poll sources (sqs, kinesis, dynamodb_streams)",
+                "sqs" => "`sqs` sources",
+                _ => "stream sources (kinesis, dynamodb_streams)",
+            };
             return Err(ctx.err(
-                &k("service"),
-                format!("`{}` is a poll source (event source mapping); the poll model is not supported yet by this version of lambdasim", service.name),
+                &k(key),
+                format!(
+                    "`{key}` applies only to {applies}, not to `{}`",
+                    service.name
+                ),
             ));
         }
     }
-    for (key, v) in [
-        ("batch_size", &s.batch_size),
-        ("batching_window", &s.batching_window),
-        ("max_concurrency", &s.max_concurrency),
-        ("visibility_timeout", &s.visibility_timeout),
-        ("max_receive_count", &s.max_receive_count),
-        ("report_batch_item_failures", &s.report_batch_item_failures),
-        ("shards", &s.shards),
-        ("parallelization_factor", &s.parallelization_factor),
-        ("max_retry_attempts", &s.max_retry_attempts),
-        ("retention", &s.retention),
-        ("bisect_on_error", &s.bisect_on_error),
-        ("per_record", &s.per_record),
-    ] {
-        if v.is_some() {
-            return Err(ctx.not_yet(&k(key), &format!("`{key}` on an `{}` source", service.name)));
-        }
+    if service.model == SourceModel::Poll && s.client_retries.is_some() {
+        return Err(ctx.err(
+            &k("client_retries"),
+            "a poll source is invoked by its event source mapping, which retries on its own (visibility timeout or stream retries); `client_retries` applies to synchronous push sources",
+        ));
     }
     let name = s.name.clone().unwrap_or_else(|| service.name.to_string());
     check_name(ctx, &k("name"), &name, "the source name")?;
@@ -877,6 +955,11 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         };
         processes.push(validate_arrival(ctx, &key, a)?);
     }
+    let mapping = if service.model == SourceModel::Poll {
+        Some(validate_mapping(ctx, i, s, sqs, &functions[function])?)
+    } else {
+        None
+    };
     Ok(Source {
         name,
         service,
@@ -885,6 +968,130 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         arrival: processes,
         client_retries,
         client_backoff,
+        mapping,
+    })
+}
+
+/// The event source mapping of a poll source (SPEC.md §2, "Poll sources").
+fn validate_mapping(
+    ctx: &Ctx,
+    i: usize,
+    s: &RawSource,
+    sqs: bool,
+    function: &Function,
+) -> R<Mapping> {
+    let k = |key: &str| format!("sources[{i}].{key}");
+    let batch_size = ctx.int(
+        &k("batch_size"),
+        s.batch_size.unwrap_or(if sqs { 10 } else { 100 }),
+        1,
+        10_000,
+        "batch_size",
+    )?;
+    let batching_window = s.batching_window.map_or(Time::ZERO, |d| d.0);
+    if batching_window > MAX_BATCHING_WINDOW {
+        return Err(ctx.err(
+            &k("batching_window"),
+            format!("batching_window must be at most 300s (AWS's MaximumBatchingWindowInSeconds), got {batching_window}"),
+        ));
+    }
+    if sqs && batch_size > 10 && batching_window < Time::from_secs(1) {
+        return Err(ctx.err_help(
+            &k("batch_size"),
+            format!("an SQS batch_size above 10 (here {batch_size}) needs a batching_window of at least 1s, as AWS requires"),
+            Some("add e.g. batching_window = \"1s\"".into()),
+        ));
+    }
+    let per_record = match &s.per_record {
+        Some(d) => Some(validate_dist(ctx, &k("per_record"), d)?),
+        None => None,
+    };
+    let record_error_rate = s.record_error_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&record_error_rate) {
+        return Err(ctx.err(
+            &k("record_error_rate"),
+            format!("record_error_rate is a probability between 0 and 1, got {record_error_rate}"),
+        ));
+    }
+    let kind = if sqs {
+        let max_concurrency = match s.max_concurrency {
+            Some(n) => Some(ctx.int(&k("max_concurrency"), n, 2, 1000, "max_concurrency")?),
+            None => None,
+        };
+        let visibility_timeout = s.visibility_timeout.map_or(Time::from_secs(30), |d| d.0);
+        if visibility_timeout > MAX_VISIBILITY_TIMEOUT {
+            return Err(ctx.err(
+                &k("visibility_timeout"),
+                format!(
+                    "visibility_timeout must be at most 12h (SQS's limit), got {visibility_timeout}"
+                ),
+            ));
+        }
+        if visibility_timeout < function.timeout {
+            let key = if s.visibility_timeout.is_some() {
+                k("visibility_timeout")
+            } else {
+                format!("sources[{i}]")
+            };
+            return Err(ctx.err_help(
+                &key,
+                format!(
+                    "the queue's visibility_timeout ({visibility_timeout}) is shorter than the timeout of function `{}` ({}); AWS refuses such a mapping",
+                    function.name, function.timeout
+                ),
+                Some("AWS recommends at least 6 × the function timeout + batching_window".into()),
+            ));
+        }
+        let max_receive_count = match s.max_receive_count {
+            Some(n) => Some(ctx.int(&k("max_receive_count"), n, 1, 1000, "max_receive_count")?),
+            None => None,
+        };
+        MappingKind::Sqs {
+            max_concurrency,
+            visibility_timeout,
+            max_receive_count,
+            report_batch_item_failures: s.report_batch_item_failures.unwrap_or(false),
+        }
+    } else {
+        let shards = ctx.int(&k("shards"), s.shards.unwrap_or(1), 1, 100_000, "shards")?;
+        let parallelization_factor = ctx.int(
+            &k("parallelization_factor"),
+            s.parallelization_factor.unwrap_or(1),
+            1,
+            10,
+            "parallelization_factor",
+        )?;
+        let max_retry_attempts = match s.max_retry_attempts {
+            None | Some(-1) => None,
+            Some(n) => Some(ctx.int(
+                &k("max_retry_attempts"),
+                n,
+                0,
+                10_000,
+                "max_retry_attempts (-1 for until the records expire)",
+            )?),
+        };
+        let retention = s.retention.map_or(Time::from_secs(86_400), |d| d.0);
+        if retention < Time::from_secs(1) || retention > MAX_RETENTION {
+            return Err(ctx.err(
+                &k("retention"),
+                format!("retention must be between 1s and 365d (Kinesis: 24h to 365d; DynamoDB Streams: 24h), got {retention}"),
+            ));
+        }
+        MappingKind::Stream {
+            shards,
+            parallelization_factor,
+            max_retry_attempts,
+            retention,
+            bisect_on_error: s.bisect_on_error.unwrap_or(false),
+        }
+    };
+    Ok(Mapping {
+        batch_size,
+        batching_window,
+        per_record,
+        record_error_rate,
+        kind,
     })
 }
 

@@ -5,6 +5,7 @@ mod billing;
 mod cli;
 mod closed_forms;
 mod lifecycle;
+mod poll;
 mod trace;
 
 use lambdasim::metrics::RunReport;

@@ -1,0 +1,762 @@
+//! Event source mappings (MODEL.md §4, "Poll (pull) model"): Lambda polls an SQS queue or
+//! a Kinesis / DynamoDB stream and invokes the function synchronously with batches.
+//!
+//! - SQS: messages wait in the queue; the mapping runs up to `pollers` batches at once
+//!   (starting at `sqs_pollers_initial`, growing by `sqs_pollers_per_minute` while messages
+//!   remain, shrinking when the queue is empty or the function throttles). A received
+//!   message is invisible; after an error or a throttle it returns when its visibility
+//!   timeout ends, and after `max_receive_count` receives it goes to the DLQ.
+//! - Streams: records land on shards × parallelization_factor lanes, each read in order
+//!   with at most one batch in flight; lanes are polled every `poll_interval`. A failed
+//!   batch blocks its lane and is retried at the next poll until it succeeds, runs out of
+//!   retries, or its records pass the retention.
+
+use super::*;
+use crate::model::config::{Mapping, MappingKind};
+
+/// A message or record.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Msg {
+    arrival: Time,
+    receives: u32,
+    poison: bool,
+}
+
+/// The run-time state of one event source mapping.
+pub(super) struct MappingRt {
+    source: u32,
+    func: u32,
+    kind: KindRt,
+    rng: SimRng,
+    pub(super) requests: u64,
+    pub(super) batches: u64,
+    pub(super) batched: u64,
+    pub(super) dlq: u64,
+    pub(super) expired: u64,
+    pub(super) redelivered: u64,
+    pub(super) max_pollers: u32,
+    pub(super) age: Recorder,
+}
+
+enum KindRt {
+    Sqs {
+        visible: VecDeque<Msg>,
+        /// Received messages waiting for their visibility timeout, in the order they
+        /// become visible again.
+        returning: VecDeque<(Time, Msg)>,
+        pollers: u32,
+        in_flight: u32,
+        /// The end of the batching window of the batch being gathered.
+        gathering: Option<Time>,
+        /// Scale-up credit, in poller × interval-nanoseconds / 60 s units.
+        credit: u128,
+    },
+    Stream {
+        lanes: Vec<Lane>,
+    },
+}
+
+/// One ordered sequence of a stream: a shard, or a partition-key subset of one when
+/// `parallelization_factor` > 1.
+struct Lane {
+    records: VecDeque<Msg>,
+    /// Records of the batch in flight (the first ones of `records`); 0: none.
+    in_flight: u32,
+    /// Failed attempts of the current batch.
+    failures: u32,
+    /// Current batch cap (halved by `bisect_on_error`).
+    cap: u32,
+}
+
+/// A batch being invoked.
+pub(super) struct BatchRt {
+    mapping: u32,
+    lane: u32,
+    /// SQS: the messages (streams keep theirs in the lane).
+    msgs: Vec<Msg>,
+    n: u32,
+}
+
+impl World<'_> {
+    /// Builds the mappings of the poll sources and schedules their first polls.
+    pub(super) fn init_mappings(&mut self, rngs: &RngStreams, q: &mut EventQueue<Event>) {
+        for (si, s) in self.sc.sources.iter().enumerate() {
+            let Some(cfg) = &s.mapping else { continue };
+            let kind = match cfg.kind {
+                MappingKind::Sqs {
+                    max_concurrency, ..
+                } => KindRt::Sqs {
+                    visible: VecDeque::new(),
+                    returning: VecDeque::new(),
+                    pollers: self
+                        .sc
+                        .platform
+                        .sqs_pollers_initial
+                        .min(sqs_cap(max_concurrency, &self.sc.platform)),
+                    in_flight: 0,
+                    gathering: None,
+                    credit: 0,
+                },
+                MappingKind::Stream {
+                    shards,
+                    parallelization_factor,
+                    ..
+                } => KindRt::Stream {
+                    lanes: (0..shards * parallelization_factor)
+                        .map(|_| Lane {
+                            records: VecDeque::new(),
+                            in_flight: 0,
+                            failures: 0,
+                            cap: cfg.batch_size,
+                        })
+                        .collect(),
+                },
+            };
+            let pollers = match &kind {
+                KindRt::Sqs { pollers, .. } => *pollers,
+                KindRt::Stream { lanes } => lanes.len() as u32,
+            };
+            let m = self.mappings.len() as u32;
+            self.mappings.push(MappingRt {
+                source: si as u32,
+                func: s.function as u32,
+                kind,
+                rng: rngs.stream(&format!("mapping/{}", s.name)),
+                requests: 0,
+                batches: 0,
+                batched: 0,
+                dlq: 0,
+                expired: 0,
+                redelivered: 0,
+                max_pollers: pollers,
+                age: Recorder::default(),
+            });
+            self.source_mapping[si] = m;
+            self.funcs[s.function]
+                .m
+                .series
+                .inc_by(Time::ZERO, Level::Pollers, pollers);
+            q.schedule(Time::ZERO, Event::Poll { mapping: m });
+        }
+    }
+
+    fn mapping_cfg(&self, m: usize) -> &Mapping {
+        let src = self.mappings[m].source as usize;
+        self.sc.sources[src]
+            .mapping
+            .as_ref()
+            .expect("poll sources have a mapping")
+    }
+
+    /// A message or record arrives at the queue or stream of mapping `m`.
+    pub(super) fn on_message(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
+        let cfg = self.mapping_cfg(m);
+        let rate = cfg.record_error_rate;
+        let mr = &mut self.mappings[m];
+        let f = mr.func as usize;
+        mr.requests += 1;
+        let poison = rate > 0.0 && mr.rng.random::<f64>() < rate;
+        let msg = Msg {
+            arrival: now,
+            receives: 0,
+            poison,
+        };
+        let fm = &mut self.funcs[f].m;
+        fm.series.advance(now);
+        fm.requests += 1;
+        fm.series.current().arrivals += 1;
+        fm.series.inc(now, Level::Queued);
+        match &mut mr.kind {
+            KindRt::Sqs { visible, .. } => {
+                visible.push_back(msg);
+                self.sqs_pump(now, m, q);
+            }
+            KindRt::Stream { lanes } => {
+                // A random partition key: a random shard, and a random lane within it.
+                let l = mr.rng.random_range(0..lanes.len());
+                lanes[l].records.push_back(msg);
+            }
+        }
+    }
+
+    /// The periodic poll of mapping `m`: scales SQS pollers, reads stream lanes, drops
+    /// expired records and samples the oldest age.
+    pub(super) fn on_poll(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
+        let interval = self.sc.platform.poll_interval;
+        let next = now.saturating_add(interval);
+        if next < self.end {
+            q.schedule(next, Event::Poll { mapping: m as u32 });
+        }
+        let f = self.mappings[m].func as usize;
+        self.funcs[f].m.series.advance(now);
+        if matches!(self.mappings[m].kind, KindRt::Sqs { .. }) {
+            self.sqs_scale(now, m, interval);
+            self.sqs_pump(now, m, q);
+        } else {
+            self.stream_poll(now, m, q);
+        }
+        let age = self.oldest_age(now, m);
+        let mr = &mut self.mappings[m];
+        mr.age.record(age);
+        let fm = &mut self.funcs[f].m;
+        fm.oldest_age.record(age);
+        let bin = fm.series.current();
+        bin.age_max_ns = bin.age_max_ns.max(age.as_nanos());
+    }
+
+    /// The age of the oldest message or record not yet processed (0 when there is none).
+    fn oldest_age(&self, now: Time, m: usize) -> Time {
+        let oldest = match &self.mappings[m].kind {
+            KindRt::Sqs {
+                visible, returning, ..
+            } => {
+                let mut t = Time::MAX;
+                if let Some(x) = visible.front() {
+                    t = t.min(x.arrival);
+                }
+                if let Some((_, x)) = returning.front() {
+                    t = t.min(x.arrival);
+                }
+                for b in self
+                    .batches
+                    .iter()
+                    .filter(|b| b.mapping == m as u32 && b.n > 0)
+                {
+                    if let Some(x) = b.msgs.first() {
+                        t = t.min(x.arrival);
+                    }
+                }
+                t
+            }
+            KindRt::Stream { lanes } => lanes
+                .iter()
+                .filter_map(|l| l.records.front().map(|x| x.arrival))
+                .min()
+                .unwrap_or(Time::MAX),
+        };
+        if oldest == Time::MAX {
+            Time::ZERO
+        } else {
+            now.saturating_sub(oldest)
+        }
+    }
+
+    fn set_pollers(&mut self, now: Time, m: usize, new: u32) {
+        let f = self.mappings[m].func as usize;
+        let mr = &mut self.mappings[m];
+        let KindRt::Sqs { pollers, .. } = &mut mr.kind else {
+            return;
+        };
+        let old = *pollers;
+        *pollers = new;
+        mr.max_pollers = mr.max_pollers.max(new);
+        let s = &mut self.funcs[f].m.series;
+        if new > old {
+            s.inc_by(now, Level::Pollers, new - old);
+        } else if old > new {
+            s.dec_by(now, Level::Pollers, old - new);
+        }
+    }
+
+    /// SQS scaling: up by `sqs_pollers_per_minute` while messages wait, down by as much
+    /// when the queue is empty, never below the initial count nor above the cap.
+    fn sqs_scale(&mut self, now: Time, m: usize, interval: Time) {
+        let (floor, cap) = self.sqs_bounds(m);
+        let per_minute = u128::from(self.sc.platform.sqs_pollers_per_minute);
+        let KindRt::Sqs {
+            visible,
+            pollers,
+            credit,
+            ..
+        } = &mut self.mappings[m].kind
+        else {
+            return;
+        };
+        *credit += per_minute * u128::from(interval.as_nanos());
+        let step = (*credit / 60_000_000_000) as u32;
+        *credit %= 60_000_000_000;
+        let new = if visible.is_empty() {
+            pollers.saturating_sub(step).max(floor)
+        } else {
+            pollers.saturating_add(step).min(cap)
+        };
+        self.set_pollers(now, m, new);
+    }
+
+    /// (the fewest, the most) concurrent batches of SQS mapping `m`.
+    fn sqs_bounds(&self, m: usize) -> (u32, u32) {
+        let MappingKind::Sqs {
+            max_concurrency, ..
+        } = self.mapping_cfg(m).kind
+        else {
+            unreachable!("an SQS mapping");
+        };
+        let cap = sqs_cap(max_concurrency, &self.sc.platform);
+        (self.sc.platform.sqs_pollers_initial.min(cap), cap)
+    }
+
+    /// The batching window of mapping `m` may have ended: start what was gathered.
+    pub(super) fn on_batch_window(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
+        let f = self.mappings[m].func as usize;
+        self.funcs[f].m.series.advance(now);
+        self.sqs_pump(now, m, q);
+    }
+
+    /// Starts SQS batches while pollers are free and messages are visible.
+    pub(super) fn sqs_pump(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
+        let (batch_size, window) = {
+            let cfg = self.mapping_cfg(m);
+            (cfg.batch_size as usize, cfg.batching_window)
+        };
+        let f = self.mappings[m].func as usize;
+        loop {
+            let KindRt::Sqs {
+                visible,
+                returning,
+                pollers,
+                in_flight,
+                gathering,
+                ..
+            } = &mut self.mappings[m].kind
+            else {
+                return;
+            };
+            // Messages whose visibility timeout has ended are received first.
+            while let Some(&(t, msg)) = returning.front() {
+                if t > now {
+                    break;
+                }
+                returning.pop_front();
+                visible.push_front(msg);
+            }
+            if visible.is_empty() {
+                *gathering = None;
+                return;
+            }
+            if *in_flight >= *pollers {
+                return;
+            }
+            let n = visible.len().min(batch_size);
+            if n < batch_size && window > Time::ZERO {
+                match *gathering {
+                    Some(t) if now >= t => *gathering = None,
+                    Some(_) => return,
+                    None => {
+                        let t = now.saturating_add(window);
+                        *gathering = Some(t);
+                        if t < self.end {
+                            q.schedule(t, Event::BatchWindow { mapping: m as u32 });
+                        }
+                        return;
+                    }
+                }
+            }
+            let b = self.alloc_batch(m as u32, 0);
+            let KindRt::Sqs { visible, .. } = &mut self.mappings[m].kind else {
+                return;
+            };
+            let batch = &mut self.batches[b as usize];
+            batch.msgs.extend(visible.drain(..n).map(|mut x| {
+                x.receives += 1;
+                x
+            }));
+            batch.n = n as u32;
+            self.funcs[f].m.series.dec_by(now, Level::Queued, n as u32);
+            self.invoke_batch(now, m, b, q);
+        }
+    }
+
+    fn alloc_batch(&mut self, mapping: u32, lane: u32) -> u32 {
+        if let Some(b) = self.free_batches.pop() {
+            let batch = &mut self.batches[b as usize];
+            batch.mapping = mapping;
+            batch.lane = lane;
+            batch.msgs.clear();
+            batch.n = 0;
+            b
+        } else {
+            self.batches.push(BatchRt {
+                mapping,
+                lane,
+                msgs: Vec::new(),
+                n: 0,
+            });
+            (self.batches.len() - 1) as u32
+        }
+    }
+
+    fn free_batch(&mut self, b: u32) {
+        self.batches[b as usize].n = 0;
+        self.free_batches.push(b);
+    }
+
+    /// The batch's records (SQS: its own copy; streams: the front of its lane).
+    fn batch_records(&self, b: u32) -> (&[Msg], &[Msg]) {
+        let batch = &self.batches[b as usize];
+        match &self.mappings[batch.mapping as usize].kind {
+            KindRt::Sqs { .. } => (&batch.msgs, &[]),
+            KindRt::Stream { lanes } => {
+                let (a, c) = lanes[batch.lane as usize].records.as_slices();
+                let n = batch.n as usize;
+                if n <= a.len() {
+                    (&a[..n], &[])
+                } else {
+                    (a, &c[..n - a.len()])
+                }
+            }
+        }
+    }
+
+    /// Invokes the function with batch `b` of mapping `m`, or handles the throttle.
+    fn invoke_batch(&mut self, now: Time, m: usize, b: u32, q: &mut EventQueue<Event>) {
+        let f = self.mappings[m].func as usize;
+        let (per_record, report_items) = {
+            let cfg = self.mapping_cfg(m);
+            let items = matches!(
+                cfg.kind,
+                MappingKind::Sqs {
+                    report_batch_item_failures: true,
+                    ..
+                }
+            );
+            (cfg.per_record.clone(), items)
+        };
+        let (oldest, poisoned) = {
+            let (a, c) = self.batch_records(b);
+            let oldest = a.iter().chain(c).map(|x| x.arrival).min().unwrap_or(now);
+            (oldest, a.iter().chain(c).any(|x| x.poison))
+        };
+        let n = self.batches[b as usize].n;
+        match self.acquire(now, f) {
+            Some((env, cold)) => {
+                let extra = match &per_record {
+                    None => Time::ZERO,
+                    Some(Dist::Constant(t)) => Time(t.as_nanos().saturating_mul(u64::from(n))),
+                    Some(d) => {
+                        let rng = &mut self.funcs[f].rng;
+                        (0..n).fold(Time::ZERO, |acc, _| acc.saturating_add(d.sample(rng)))
+                    }
+                };
+                let mr = &mut self.mappings[m];
+                mr.batches += 1;
+                mr.batched += u64::from(n);
+                let (a, c) = {
+                    let batch = &self.batches[b as usize];
+                    match &mut mr.kind {
+                        KindRt::Sqs { in_flight, .. } => {
+                            *in_flight += 1;
+                            (batch.msgs.iter().filter(|x| x.receives > 1).count(), 0)
+                        }
+                        KindRt::Stream { lanes } => (0, lanes[batch.lane as usize].failures),
+                    }
+                };
+                mr.redelivered += a as u64;
+                if c > 0 {
+                    // A stream batch retried after a failure (splits are not retries).
+                    self.funcs[f].m.retries += 1;
+                }
+                let request = self.next_batch_id;
+                self.next_batch_id += 1;
+                let job = Job {
+                    request,
+                    source: self.mappings[m].source,
+                    arrival: oldest,
+                    rec: NO_REC,
+                    attempt: 1,
+                    batch: b,
+                    extra,
+                    poisoned: poisoned && !report_items,
+                };
+                self.start(now, env, cold, job, q);
+            }
+            None => {
+                let source = self.mappings[m].source;
+                let id = self.next_batch_id;
+                self.next_batch_id += 1;
+                self.note_throttle(now, f, id, source, oldest, 1);
+                match self.mappings[m].kind {
+                    KindRt::Sqs { in_flight, .. } => {
+                        // The whole batch returns after its visibility timeout, and the
+                        // mapping backs down to what it has in flight.
+                        self.sqs_return_all(now, m, b);
+                        self.free_batch(b);
+                        let (floor, _) = self.sqs_bounds(m);
+                        self.set_pollers(now, m, in_flight.max(floor));
+                    }
+                    KindRt::Stream { .. } => {
+                        // The lane waits for its next poll; throttles are not retries.
+                        self.free_batch(b);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every message of SQS batch `b` fails: back to the queue after its visibility
+    /// timeout, or to the DLQ once received `max_receive_count` times.
+    fn sqs_return_all(&mut self, now: Time, m: usize, b: u32) {
+        let msgs = std::mem::take(&mut self.batches[b as usize].msgs);
+        for &x in &msgs {
+            self.sqs_fail(now, m, x);
+        }
+        self.batches[b as usize].msgs = msgs;
+    }
+
+    fn sqs_fail(&mut self, now: Time, m: usize, x: Msg) {
+        let MappingKind::Sqs {
+            visibility_timeout,
+            max_receive_count,
+            ..
+        } = self.mapping_cfg(m).kind
+        else {
+            unreachable!("an SQS mapping");
+        };
+        let f = self.mappings[m].func as usize;
+        let fm = &mut self.funcs[f].m;
+        if max_receive_count.is_some_and(|c| x.receives >= c) {
+            fm.failed += 1;
+            fm.dlq += 1;
+            fm.series.current().dlq += 1;
+            self.mappings[m].dlq += 1;
+            return;
+        }
+        fm.series.inc(now, Level::Queued);
+        if let KindRt::Sqs { returning, .. } = &mut self.mappings[m].kind {
+            returning.push_back((now.saturating_add(visibility_timeout), x));
+        }
+    }
+
+    fn succeed(&mut self, now: Time, f: usize, x: Msg) {
+        let fm = &mut self.funcs[f].m;
+        fm.succeeded += 1;
+        fm.latency.record(now - x.arrival);
+    }
+
+    /// A batch invocation ended with `outcome`.
+    pub(super) fn on_batch_done(
+        &mut self,
+        now: Time,
+        b: u32,
+        outcome: AttemptOutcome,
+        q: &mut EventQueue<Event>,
+    ) {
+        let m = self.batches[b as usize].mapping as usize;
+        let f = self.mappings[m].func as usize;
+        if matches!(self.mappings[m].kind, KindRt::Sqs { .. }) {
+            let report_items = matches!(
+                self.mapping_cfg(m).kind,
+                MappingKind::Sqs {
+                    report_batch_item_failures: true,
+                    ..
+                }
+            );
+            if outcome == AttemptOutcome::Success {
+                let msgs = std::mem::take(&mut self.batches[b as usize].msgs);
+                for &x in &msgs {
+                    if report_items && x.poison {
+                        self.sqs_fail(now, m, x);
+                    } else {
+                        self.succeed(now, f, x);
+                    }
+                }
+                self.batches[b as usize].msgs = msgs;
+            } else {
+                self.sqs_return_all(now, m, b);
+            }
+            if let KindRt::Sqs { in_flight, .. } = &mut self.mappings[m].kind {
+                *in_flight -= 1;
+            }
+            self.free_batch(b);
+            self.sqs_pump(now, m, q);
+            return;
+        }
+        // A stream lane.
+        let (batch_size, max_retry, bisect) = {
+            let cfg = self.mapping_cfg(m);
+            let MappingKind::Stream {
+                max_retry_attempts,
+                bisect_on_error,
+                ..
+            } = cfg.kind
+            else {
+                unreachable!("a stream mapping");
+            };
+            (cfg.batch_size, max_retry_attempts, bisect_on_error)
+        };
+        let l = self.batches[b as usize].lane as usize;
+        let n = self.batches[b as usize].n;
+        self.free_batch(b);
+        let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+            unreachable!("a stream mapping");
+        };
+        let lane = &mut lanes[l];
+        lane.in_flight = 0;
+        if outcome == AttemptOutcome::Success {
+            let done: Vec<Msg> = lane.records.drain(..n as usize).collect();
+            lane.failures = 0;
+            lane.cap = batch_size;
+            for x in done {
+                self.succeed(now, f, x);
+            }
+            // A lane with a backlog is read again at once; otherwise at the next poll.
+            let KindRt::Stream { lanes } = &self.mappings[m].kind else {
+                unreachable!("a stream mapping");
+            };
+            if lanes[l].records.len() >= lanes[l].cap as usize {
+                self.stream_read(now, m, l, q);
+            }
+            return;
+        }
+        let fm = &mut self.funcs[f].m;
+        fm.series.inc_by(now, Level::Queued, n);
+        if bisect && n > 1 {
+            // Split: the first half is retried alone (splits are not retries).
+            lane.cap = n.div_ceil(2);
+            return;
+        }
+        lane.failures += 1;
+        if max_retry.is_some_and(|k| lane.failures > k) {
+            // Out of retries: the records go to the on-failure destination.
+            lane.records.drain(..n as usize);
+            lane.failures = 0;
+            lane.cap = batch_size;
+            fm.series.dec_by(now, Level::Queued, n);
+            fm.failed += u64::from(n);
+            fm.dlq += u64::from(n);
+            fm.series.current().dlq += u64::from(n);
+            self.mappings[m].dlq += u64::from(n);
+        }
+    }
+
+    /// A stream poll: drop records past the retention, then read every idle lane.
+    fn stream_poll(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
+        let MappingKind::Stream { retention, .. } = self.mapping_cfg(m).kind else {
+            unreachable!("a stream mapping");
+        };
+        let f = self.mappings[m].func as usize;
+        let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+            unreachable!("a stream mapping");
+        };
+        let mut expired = 0u32;
+        for lane in lanes.iter_mut().filter(|l| l.in_flight == 0) {
+            while let Some(x) = lane.records.front() {
+                if x.arrival.saturating_add(retention) > now {
+                    break;
+                }
+                lane.records.pop_front();
+                lane.failures = 0;
+                expired += 1;
+            }
+        }
+        if expired > 0 {
+            let fm = &mut self.funcs[f].m;
+            fm.series.dec_by(now, Level::Queued, expired);
+            fm.failed += u64::from(expired);
+            self.mappings[m].expired += u64::from(expired);
+        }
+        let count = match &self.mappings[m].kind {
+            KindRt::Stream { lanes } => lanes.len(),
+            KindRt::Sqs { .. } => 0,
+        };
+        for l in 0..count {
+            self.stream_read(now, m, l, q);
+        }
+    }
+
+    /// Reads lane `l` if it is idle and has a batch ready (full, or the window passed).
+    fn stream_read(&mut self, now: Time, m: usize, l: usize, q: &mut EventQueue<Event>) {
+        let window = self.mapping_cfg(m).batching_window;
+        let f = self.mappings[m].func as usize;
+        let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+            return;
+        };
+        let lane = &mut lanes[l];
+        if lane.in_flight > 0 {
+            return;
+        }
+        let Some(front) = lane.records.front() else {
+            return;
+        };
+        let n = lane.records.len().min(lane.cap as usize) as u32;
+        let ready =
+            window == Time::ZERO || n >= lane.cap || now.saturating_sub(front.arrival) >= window;
+        if !ready {
+            return;
+        }
+        lane.in_flight = n;
+        self.funcs[f].m.series.dec_by(now, Level::Queued, n);
+        let b = self.alloc_batch(m as u32, l as u32);
+        self.batches[b as usize].n = n;
+        self.invoke_batch(now, m, b, q);
+        // A throttled batch leaves the lane idle, its records unread.
+        let throttled = self.batches[b as usize].n == 0;
+        if throttled {
+            let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+                return;
+            };
+            lanes[l].in_flight = 0;
+            self.funcs[f].m.series.inc_by(now, Level::Queued, n);
+        }
+    }
+
+    /// Messages and records not yet processed, per function (for `unfinished`).
+    pub(super) fn mapping_unfinished(&self, unfinished: &mut [u64]) {
+        for mr in &self.mappings {
+            let n = match &mr.kind {
+                KindRt::Sqs {
+                    visible, returning, ..
+                } => (visible.len() + returning.len()) as u64,
+                KindRt::Stream { lanes } => lanes.iter().map(|l| l.records.len() as u64).sum(),
+            };
+            unfinished[mr.func as usize] += n;
+        }
+        for b in &self.batches {
+            if b.n > 0 && matches!(self.mappings[b.mapping as usize].kind, KindRt::Sqs { .. }) {
+                unfinished[self.mappings[b.mapping as usize].func as usize] += b.msgs.len() as u64;
+            }
+        }
+    }
+
+    /// One row of `sources.csv` per source.
+    pub(super) fn source_reports(&mut self) -> Vec<SourceReport> {
+        let mut out: Vec<SourceReport> = self
+            .sc
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SourceReport {
+                source: s.name.clone(),
+                service: s.service.name,
+                function: self.sc.functions[s.function].name.clone(),
+                requests: self.source_requests[i],
+                batches: 0,
+                batched: 0,
+                dlq: 0,
+                expired: 0,
+                redelivered: 0,
+                max_pollers: 0,
+                oldest_age: None,
+                poll: s.mapping.is_some(),
+            })
+            .collect();
+        for mr in &mut self.mappings {
+            let r = &mut out[mr.source as usize];
+            r.requests = mr.requests;
+            r.batches = mr.batches;
+            r.batched = mr.batched;
+            r.dlq = mr.dlq;
+            r.expired = mr.expired;
+            r.redelivered = mr.redelivered;
+            r.max_pollers = mr.max_pollers;
+            r.oldest_age = Some(std::mem::take(&mut mr.age).report());
+        }
+        out
+    }
+}
+
+/// The most concurrent batches of an SQS mapping.
+fn sqs_cap(max_concurrency: Option<u32>, platform: &crate::model::config::Platform) -> u32 {
+    max_concurrency.map_or(platform.sqs_pollers_max, |c| {
+        c.min(platform.sqs_pollers_max)
+    })
+}

@@ -1,0 +1,305 @@
+//! Poll sources: SQS and stream event source mappings.
+
+use crate::{assert_conserved, run};
+use lambdasim::metrics::{RunReport, SourceReport};
+
+fn source(r: &RunReport) -> &SourceReport {
+    &r.source_reports[0]
+}
+
+fn sqs(function_extra: &str, source_extra: &str, arrival: &str, duration: &str) -> String {
+    format!(
+        r#"
+duration = "{duration}"
+seed = 3
+[account]
+concurrency_limit = 5000
+[[functions]]
+name = "worker"
+duration = "1s"
+init = "0s"
+timeout = "10s"
+{function_extra}
+[[sources]]
+service = "sqs"
+{source_extra}
+arrival = {arrival}
+[output]
+timeseries_interval = "1s"
+invocations = true
+"#
+    )
+}
+
+#[test]
+fn sqs_pollers_grow_by_five_a_second_while_messages_wait() {
+    let r = run(&sqs(
+        "",
+        "",
+        "{ process = \"burst\", at = \"0s\", count = 2000000 }",
+        "5m",
+    ));
+    assert_conserved(&r);
+    let s = &r.series[0];
+    for (k, bin) in s.iter().enumerate().take(240).skip(1) {
+        assert_eq!(bin.pollers, 5.0 + 5.0 * k as f64, "second {k}");
+    }
+    // Capped at 1,250, and never more concurrent batches than pollers.
+    assert_eq!(s[260].pollers, 1250.0);
+    assert_eq!(source(&r).max_pollers, 1250);
+    assert!(r.functions[0].max_concurrency <= 1250);
+    // MaximumConcurrency caps the mapping.
+    let r = run(&sqs(
+        "",
+        "max_concurrency = 50",
+        "{ process = \"burst\", at = \"0s\", count = 100000 }",
+        "2m",
+    ));
+    assert_eq!(source(&r).max_pollers, 50);
+    assert_eq!(r.functions[0].max_concurrency, 50);
+    assert_eq!(r.series[0][30].pollers, 50.0);
+}
+
+#[test]
+fn batches_are_full_under_a_backlog_and_single_in_a_trickle() {
+    let backlog = run(&sqs(
+        "",
+        "",
+        "{ process = \"burst\", at = \"1s\", count = 50000 }",
+        "10m",
+    ));
+    assert_conserved(&backlog);
+    let b = source(&backlog);
+    assert_eq!(b.requests, 50_000);
+    assert!(b.batched as f64 / b.batches as f64 > 9.9, "{b:?}");
+    let trickle = run(&sqs("", "", "{ process = \"poisson\", rate = 1.0 }", "1h")
+        .replace("duration = \"1s\"", "duration = \"10ms\""));
+    let t = source(&trickle);
+    assert_eq!(t.batched, t.batches, "one message per batch: {t:?}");
+    // A batching window gathers a trickle: 5 s at 1 message/s gives about 5 per batch.
+    let windowed = run(&sqs(
+        "",
+        "batch_size = 100\nbatching_window = \"5s\"",
+        "{ process = \"constant\", rate = 1.0 }",
+        "1h",
+    )
+    .replace("duration = \"1s\"", "duration = \"10ms\""));
+    assert_conserved(&windowed);
+    let w = source(&windowed);
+    let mean = w.batched as f64 / w.batches as f64;
+    assert!((5.0..=6.0).contains(&mean), "{mean}");
+    // Messages wait for the window: about 2.5 s on average, at most 5 s.
+    let f = &windowed.functions[0];
+    assert!(f.latency.max_ms <= 5_010.0 + 1.0, "{}", f.latency.max_ms);
+    assert!(
+        (f.latency.mean_ms - 2_510.0).abs() < 600.0,
+        "{}",
+        f.latency.mean_ms
+    );
+}
+
+#[test]
+fn a_failing_message_returns_after_its_visibility_timeout_then_goes_to_the_dlq() {
+    let r = run(&sqs(
+        "error_rate = 1.0",
+        "visibility_timeout = \"60s\"\nmax_receive_count = 3",
+        "{ process = \"burst\", at = \"0s\", count = 1 }",
+        "5m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.requests, f.failed, f.dlq, f.invocations), (1, 1, 1, 3));
+    let s = source(&r);
+    assert_eq!((s.batches, s.redelivered, s.dlq), (3, 2, 1));
+    // Received at 0 s, 61 s and 122 s; each attempt fails after 1 s.
+    let starts: Vec<f64> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.start.as_millis_f64())
+        .collect();
+    assert_eq!(starts, [0.0, 61_000.0, 122_000.0]);
+    assert_eq!(r.series[0][123].dlq, 1);
+    // Without max_receive_count the message comes back for ever.
+    let r = run(&sqs(
+        "error_rate = 1.0",
+        "visibility_timeout = \"60s\"",
+        "{ process = \"burst\", at = \"0s\", count = 1 }",
+        "5m",
+    ));
+    assert_conserved(&r);
+    assert_eq!((r.functions[0].dlq, r.functions[0].unfinished), (0, 1));
+}
+
+#[test]
+fn a_throttled_mapping_backs_down_and_its_messages_return() {
+    let r = run(&sqs(
+        "reserved_concurrency = 4",
+        "visibility_timeout = \"30s\"",
+        "{ process = \"poisson\", rate = 60.0 }",
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert!(f.throttles > 0);
+    assert_eq!(f.max_concurrency, 4);
+    assert!(source(&r).redelivered > 0);
+    assert_eq!(f.failed, 0, "nothing is lost without max_receive_count");
+}
+
+#[test]
+fn report_batch_item_failures_returns_only_the_bad_messages() {
+    let text = |items: bool| {
+        sqs(
+            "",
+            &format!(
+                "record_error_rate = 0.1\nmax_receive_count = 1\nreport_batch_item_failures = {items}"
+            ),
+            "{ process = \"burst\", at = \"1s\", count = 100000 }",
+            "20m",
+        )
+    };
+    let with = run(&text(true));
+    let without = run(&text(false));
+    for r in [&with, &without] {
+        assert_conserved(r);
+    }
+    let n = 100_000.0;
+    let w = with.functions[0].dlq as f64 / n;
+    assert!((w - 0.1).abs() < 0.01, "{w}");
+    // A whole batch of 10 fails when any of its messages is bad: 1 − 0.9^10 ≈ 0.65.
+    let wo = without.functions[0].dlq as f64 / n;
+    assert!((wo - 0.651).abs() < 0.03, "{wo}");
+}
+
+fn stream(function_extra: &str, source_extra: &str, rate: f64, duration: &str) -> String {
+    format!(
+        r#"
+duration = "{duration}"
+seed = 4
+[[functions]]
+name = "consumer"
+duration = "200ms"
+init = "0s"
+timeout = "30s"
+{function_extra}
+[[sources]]
+service = "kinesis"
+{source_extra}
+arrival = {{ process = "poisson", rate = {rate} }}
+[output]
+timeseries_interval = "1s"
+invocations = true
+"#
+    )
+}
+
+#[test]
+fn a_stream_runs_at_most_shards_times_parallelization_batches_in_order() {
+    let r = run(&stream(
+        "",
+        "shards = 3\nparallelization_factor = 2\nbatch_size = 10",
+        500.0,
+        "5m",
+    )
+    .replace("duration = \"200ms\"", "duration = \"2s\""));
+    assert_conserved(&r);
+    assert_eq!(r.functions[0].max_concurrency, 6);
+    assert_eq!(source(&r).max_pollers, 6);
+    // One lane: batches run one at a time, oldest records first.
+    let r = run(&stream("", "batch_size = 10", 200.0, "2m"));
+    assert_conserved(&r);
+    let attempts = r.attempts.as_ref().unwrap();
+    assert!(attempts.len() > 100);
+    for w in attempts.windows(2) {
+        assert!(w[1].start >= w[0].end, "batches overlap");
+        assert!(w[1].arrival >= w[0].arrival, "records out of order");
+    }
+    assert_eq!(r.functions[0].max_concurrency, 1);
+}
+
+#[test]
+fn a_poison_record_blocks_its_shard_and_the_iterator_age_climbs() {
+    // Every record is bad: the shard's first batch fails for ever.
+    let r = run(&stream(
+        "",
+        "record_error_rate = 1.0\nretention = \"1h\"",
+        5.0,
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.succeeded, 0);
+    assert!(f.retries > 500, "a retry each poll: {}", f.retries);
+    for k in [60usize, 300, 590] {
+        let age = r.series[0][k].oldest_age_s;
+        assert!(
+            (age - k as f64).abs() < 2.0,
+            "second {k}: iterator age {age}"
+        );
+    }
+    // With max_retry_attempts the batch goes to the on-failure destination and the shard
+    // moves on.
+    let r = run(&stream(
+        "",
+        "record_error_rate = 1.0\nmax_retry_attempts = 2",
+        5.0,
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert!(f.dlq > 2500, "{}", f.dlq);
+    assert!(r.series[0][590].oldest_age_s < 10.0);
+    // Past the retention, blocked records expire.
+    let r = run(&stream(
+        "",
+        "record_error_rate = 1.0\nretention = \"2m\"",
+        5.0,
+        "10m",
+    ));
+    assert_conserved(&r);
+    let s = source(&r);
+    assert!(s.expired > 1500 && r.functions[0].failed == s.expired);
+    assert!(r.series[0][590].oldest_age_s <= 121.0);
+}
+
+#[test]
+fn bisecting_isolates_poison_records() {
+    let text = |bisect: bool| {
+        stream(
+            "",
+            &format!(
+                "record_error_rate = 0.0002\nmax_retry_attempts = 0\nbisect_on_error = {bisect}"
+            ),
+            200.0,
+            "1h",
+        )
+        .replace("duration = \"200ms\"", "duration = \"20ms\"")
+    };
+    let plain = run(&text(false));
+    let bisect = run(&text(true));
+    for r in [&plain, &bisect] {
+        assert_conserved(r);
+    }
+    // About 144 poison records among 720,000: bisecting (a halving per poll) drops about
+    // as many records; without it each takes its whole batch down.
+    let poison = 144.0;
+    let b = bisect.functions[0].dlq as f64;
+    assert!((b - poison).abs() < 0.3 * poison, "{b}");
+    let f = &bisect.functions[0];
+    assert!(f.unfinished * 20 < f.requests, "the shard keeps up: {}", f.unfinished);
+    assert!(plain.functions[0].dlq as f64 > 5.0 * b);
+}
+
+#[test]
+fn dynamodb_streams_behave_like_kinesis() {
+    let r = run(&stream("", "shards = 2", 100.0, "5m").replace("kinesis", "dynamodb_streams"));
+    assert_conserved(&r);
+    let s = source(&r);
+    assert_eq!(s.service, "dynamodb_streams");
+    assert_eq!(
+        r.functions[0].succeeded + r.functions[0].unfinished,
+        s.requests
+    );
+}
