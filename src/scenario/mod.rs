@@ -140,7 +140,7 @@ arrival = { process = "poisson", rate = 5.0 }
     }
 
     #[test]
-    fn asynchronous_sources_default_to_event_and_poll_sources_wait() {
+    fn asynchronous_sources_default_to_event_and_poll_keys_are_checked() {
         let s = parse(
             &OK.replace("\"api_gateway\"", "\"s3\""),
             Path::new("t.toml"),
@@ -158,8 +158,20 @@ arrival = { process = "poisson", rate = 5.0 }
         )
         .unwrap();
         assert_eq!(s.sources[0].service.name, "eventbridge");
-        let e = err(&OK.replace("\"api_gateway\"", "\"sqs\""));
-        assert!(e.message.contains("poll"), "{e}");
+        let e = err(&OK.replace("\"api_gateway\"", "\"sqs\"\nshards = 2"));
+        assert_eq!(e.key.as_deref(), Some("sources[0].shards"));
+        assert!(e.message.contains("stream sources"), "{e}");
+        let e = err(&OK.replace("\"api_gateway\"", "\"sns\"\nbatch_size = 2"));
+        assert!(e.message.contains("poll sources"), "{e}");
+        let e = err(&OK.replace("\"api_gateway\"", "\"sqs\"\nbatch_size = 50"));
+        assert!(e.message.contains("batching_window"), "{e}");
+        let e = err(&OK.replace("\"api_gateway\"", "\"sqs\"\nvisibility_timeout = \"1s\""));
+        assert!(e.message.contains("shorter than the timeout"), "{e}");
+        let e = err(&OK.replace(
+            "\"api_gateway\"",
+            "\"kinesis\"\nparallelization_factor = 11",
+        ));
+        assert!(e.message.contains("between 1 and 10"), "{e}");
         let e = err(&OK.replace("\"api_gateway\"", "\"api_gatway\""));
         assert_eq!(e.help.as_deref(), Some("did you mean `api_gateway`?"));
     }

@@ -249,7 +249,10 @@ fn invalid_values_and_missing_files_exit_with_status_2() {
             "between 128 and 10240",
         ),
         (SMALL.replace("\"5m\"", "\"5 parsecs\""), "not a duration"),
-        (SMALL.replace("api_gateway", "sqs"), "poll"),
+        (
+            SMALL.replace("api_gateway\"", "sqs\"\nbatch_size = 100"),
+            "batching_window",
+        ),
         (
             SMALL.replace("api_gateway\"", "s3\"\ninvocation = \"RequestResponse\""),
             "allowed: Event",

@@ -288,7 +288,11 @@ fn bisecting_isolates_poison_records() {
     let b = bisect.functions[0].dlq as f64;
     assert!((b - poison).abs() < 0.3 * poison, "{b}");
     let f = &bisect.functions[0];
-    assert!(f.unfinished * 20 < f.requests, "the shard keeps up: {}", f.unfinished);
+    assert!(
+        f.unfinished * 20 < f.requests,
+        "the shard keeps up: {}",
+        f.unfinished
+    );
     assert!(plain.functions[0].dlq as f64 > 5.0 * b);
 }
 
