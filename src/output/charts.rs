@@ -1,5 +1,6 @@
 //! Charts of one run (concurrency, latency CDF, cold starts and throttles, cost, and for
-//! asynchronous runs the internal queue and DLQ), each rendered in memory as SVG and PNG.
+//! runs with asynchronous or poll sources the queues, pollers and DLQ), each rendered in
+//! memory as SVG and PNG.
 //!
 //! Text uses the bundled DejaVu Sans through plotters' `ab_glyph` support, so no system font
 //! library is needed. Every chart copes with any report: no functions, no bins, no requests,
@@ -40,7 +41,7 @@ pub enum ChartError {
 /// Renders every chart of one run; returns (file name, bytes) pairs, SVG and PNG for each chart.
 ///
 /// The files are `concurrency`, `latency_cdf`, `cold_starts_throttles`, `cost` and, when
-/// `report.asynchronous`, `queue`, each as `.svg` and `.png` (in that order).
+/// `report.asynchronous || report.poll`, `queue`, each as `.svg` and `.png` (in that order).
 pub fn render(report: &RunReport) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     ensure_font()?;
     let charts = Chart::of(report);
@@ -207,7 +208,7 @@ impl Chart {
             Chart::ColdStartsThrottles,
             Chart::Cost,
         ];
-        if report.asynchronous {
+        if report.asynchronous || report.poll {
             charts.push(Chart::Queue);
         }
         charts
@@ -241,11 +242,7 @@ impl Chart {
             }
             Chart::ColdStartsThrottles => (WIDTH, 900),
             Chart::Cost => (WIDTH, cost_chart_height(report)),
-            Chart::Queue => {
-                // Room for a legend row per three functions.
-                let rows = queue_legend_len(report).div_ceil(3) as u32;
-                (WIDTH, 1200 + 38 * rows.saturating_sub(1))
-            }
+            Chart::Queue => (WIDTH, queue_chart_height(report)),
         }
     }
 
@@ -1076,7 +1073,7 @@ fn note_in_plot<DB: DrawingBackend, CT: CoordTranslate>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Internal queue and DLQ
+// Queues, pollers and DLQ
 
 /// One step line of the queue chart.
 struct QueueLine {
@@ -1105,16 +1102,149 @@ fn count_of(n: u64, one: &str, many: &str) -> String {
 /// few pixels wide rather than in slivers.
 const MAX_DLQ_BARS: usize = 400;
 
+/// What waits in the queues of a run, for the words of the queue chart: asynchronous events
+/// in internal queues, SQS messages, stream records.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct QueueKinds {
+    events: bool,
+    messages: bool,
+    records: bool,
+}
+
+impl QueueKinds {
+    fn of(report: &RunReport) -> Self {
+        let mut kinds = QueueKinds {
+            events: report.asynchronous,
+            messages: false,
+            records: false,
+        };
+        if report.poll {
+            for s in report.source_reports.iter().filter(|s| s.poll) {
+                if s.service == "sqs" {
+                    kinds.messages = true;
+                } else {
+                    kinds.records = true;
+                }
+            }
+            if !kinds.messages && !kinds.records {
+                // Poll sources not described: name both.
+                kinds.messages = true;
+                kinds.records = true;
+            }
+        }
+        kinds
+    }
+
+    fn poll(self) -> bool {
+        self.messages || self.records
+    }
+
+    /// The plural of what waits: "events", "messages or records", "events, messages or
+    /// records".
+    fn waiting(self) -> String {
+        let words: Vec<&str> = [
+            (self.events, "events"),
+            (self.messages, "messages"),
+            (self.records, "records"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, w)| *w)
+        .collect();
+        match words.as_slice() {
+            [] => "events".to_string(),
+            [one] => (*one).to_string(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        }
+    }
+
+    /// One word for what waits, singular and plural ("request" when the kinds mix).
+    fn noun(self) -> (&'static str, &'static str) {
+        match (self.events, self.messages, self.records) {
+            (_, false, false) => ("event", "events"),
+            (false, true, false) => ("message", "messages"),
+            (false, false, true) => ("record", "records"),
+            _ => ("request", "requests"),
+        }
+    }
+}
+
+/// Whether function `i` is read by a poll source: its pollers and ages are drawn.
+fn polled(report: &RunReport, i: usize) -> bool {
+    let named = report.functions.get(i).is_some_and(|f| {
+        report
+            .source_reports
+            .iter()
+            .any(|s| s.poll && s.function == f.function)
+    });
+    named
+        || report.series.get(i).is_some_and(|bins| {
+            bins.iter()
+                .any(|b| nonneg(b.pollers) > 0.0 || nonneg(b.oldest_age_s) > 0.0)
+        })
+}
+
+/// The unit of an age axis whose values reach `max_s` seconds: seconds per unit and name.
+fn age_unit(max_s: f64) -> (f64, &'static str) {
+    if max_s > 2.0 * 3600.0 {
+        (3600.0, "h")
+    } else if max_s > 1000.0 {
+        (60.0, "min")
+    } else {
+        (1.0, "s")
+    }
+}
+
+/// The subtitle of the queue chart: what went to the DLQ, what was redelivered, expired,
+/// throttled or retried.
+fn queue_note(report: &RunReport, kinds: QueueKinds) -> String {
+    let total = &report.total;
+    let (one, many) = kinds.noun();
+    let mut note = vec![format!("{} to the DLQ", count_of(total.dlq, one, many))];
+    let polled: Vec<_> = report.source_reports.iter().filter(|s| s.poll).collect();
+    if kinds.messages {
+        let n = polled
+            .iter()
+            .fold(0u64, |a, s| a.saturating_add(s.redelivered));
+        note.push(format!("{} redelivered", group_thousands(n)));
+    }
+    if kinds.records {
+        let n = polled.iter().fold(0u64, |a, s| a.saturating_add(s.expired));
+        note.push(format!("{} expired", group_thousands(n)));
+    }
+    if let [s] = polled.as_slice() {
+        note.push(format!(
+            "peak {}",
+            count_of(u64::from(s.max_pollers), "poller", "pollers")
+        ));
+    }
+    note.push(count_of(total.throttles, "throttle", "throttles"));
+    if kinds.events || kinds.records {
+        note.push(count_of(total.retries, "retry", "retries"));
+    }
+    note.join(SEP)
+}
+
+/// Height of the queue chart: two panels for asynchronous runs, four with poll sources, and
+/// a legend row per three functions.
+fn queue_chart_height(report: &RunReport) -> u32 {
+    let rows = queue_legend_len(report).div_ceil(3) as u32;
+    let base = if QueueKinds::of(report).poll() {
+        1900
+    } else {
+        1200
+    };
+    base + 38 * rows.saturating_sub(1)
+}
+
 fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunReport) -> Drawn {
+    let kinds = QueueKinds::of(report);
     let grid = TimeGrid::new(report);
     let dlq_grid = TimeGrid::with_max_bins(report, MAX_DLQ_BARS);
     let n = report.functions.len();
     let many = n > MAX_LABELLED_CURVES;
-    let depth_of = |bins: &[BinReport]| -> Vec<f64> {
-        grid.group(bins)
-            .iter()
-            .map(|b| nonneg(b.queue_depth))
-            .collect()
+    let values_of = |bins: &[BinReport], f: fn(&BinReport) -> f64| -> Vec<f64> {
+        grid.group(bins).iter().map(|b| nonneg(f(b))).collect()
     };
     let dlq_of = |bins: &[BinReport]| -> Vec<f64> {
         dlq_grid
@@ -1124,6 +1254,8 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRep
             .collect()
     };
     let mut depth = Vec::with_capacity(n + 1);
+    let mut pollers = Vec::new();
+    let mut ages = Vec::new();
     let mut dlq = Vec::with_capacity(n + 1);
     let mut legend = Vec::new();
     for (i, f) in report.functions.iter().enumerate() {
@@ -1133,17 +1265,18 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRep
         } else {
             (PALETTE[i % PALETTE.len()], 3)
         };
-        depth.push(QueueLine {
+        let line = |values| QueueLine {
             color,
             width,
-            values: depth_of(bins),
-        });
+            values,
+        };
+        depth.push(line(values_of(bins, |b| b.queue_depth)));
+        if kinds.poll() && polled(report, i) {
+            pollers.push(line(values_of(bins, |b| b.pollers)));
+            ages.push(line(values_of(bins, |b| b.oldest_age_s)));
+        }
         if !many {
-            dlq.push(QueueLine {
-                color,
-                width,
-                values: dlq_of(bins),
-            });
+            dlq.push(line(dlq_of(bins)));
         }
         if n > 1 && !many {
             let label = format!(
@@ -1155,63 +1288,149 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRep
         }
     }
     if many {
-        // Grey queue lines per function under the black sum; the DLQ shows the sum only.
+        // Grey lines per function under the black sum; the DLQ shows the sum only. Ages do
+        // not add up: the highest is the top grey line.
         let sum = grid.sum_over_functions(report);
-        depth.push(QueueLine {
+        let line = |values| QueueLine {
             color: ALL_FUNCTIONS,
             width: 3,
-            values: depth_of(&sum),
-        });
-        dlq.push(QueueLine {
-            color: ALL_FUNCTIONS,
-            width: 3,
-            values: dlq_of(&sum),
-        });
+            values,
+        };
+        depth.push(line(values_of(&sum, |b| b.queue_depth)));
+        if !pollers.is_empty() {
+            pollers.push(line(values_of(&sum, |b| b.pollers)));
+        }
+        dlq.push(line(dlq_of(&sum)));
         legend.push(Entry::line(MANY_FUNCTIONS, format!("each function ({n})")));
         legend.push(Entry::line(ALL_FUNCTIONS, "all functions (sum)"));
     }
 
-    let total = &report.total;
-    let note = [
-        format!("{} to the DLQ", count_of(total.dlq, "event", "events")),
-        count_of(total.throttles, "throttle", "throttles"),
-        count_of(total.retries, "retry", "retries"),
-    ]
-    .join(SEP);
-    let body = header(root, "Internal queue and dead-letter queue", report, &note)?;
+    let title = if kinds.poll() {
+        "Queue, pollers and DLQ"
+    } else {
+        "Internal queue and dead-letter queue"
+    };
+    let body = header(root, title, report, &queue_note(report, kinds))?;
     let body = draw_legend(&body, &legend)?;
 
-    let depth_top = depth
-        .iter()
-        .flat_map(|l| l.values.iter().copied())
-        .fold(0.0, f64::max);
-    let depth_max = nice_upper(depth_top, 1.0);
+    let top_of = |lines: &[QueueLine]| {
+        lines
+            .iter()
+            .flat_map(|l| l.values.iter().copied())
+            .fold(0.0, f64::max)
+    };
+    let depth_max = nice_upper(top_of(&depth), 1.0);
+    let pollers_top = top_of(&pollers);
+    let pollers_max = nice_upper(pollers_top, 5.0);
+    let age_top = top_of(&ages);
+    let (age_unit_s, age_unit) = age_unit(age_top);
+    for line in &mut ages {
+        for v in &mut line.values {
+            *v /= age_unit_s;
+        }
+    }
+    let age_max = nice_upper(age_top / age_unit_s, 1.0);
     let dlq = stack(dlq);
     let dlq_top = dlq
         .last()
         .map_or(0.0, |l| l.values.iter().copied().fold(0.0, f64::max));
     let dlq_max = nice_upper(dlq_top, 5.0);
-    // One y label width for both panels, so their plots line up.
-    let y_area = y_label_area(&body, depth_max, 6)?.max(y_label_area(&body, dlq_max, 6)?);
+    // One y label width for all panels, so their plots line up.
+    let mut y_area = y_label_area(&body, depth_max, 6)?.max(y_label_area(&body, dlq_max, 6)?);
+    if kinds.poll() {
+        y_area = y_area
+            .max(y_label_area(&body, pollers_max, 5)?)
+            .max(y_label_area(&body, age_max, 5)?);
+    }
 
     let (_, h) = body.dim_in_pixel();
-    let (top, bottom) = body.split_vertically(h as i32 * 54 / 100);
-    let no_series = (grid.len == 0).then_some("no time series");
+    let h = h as i32;
+    let no_series = (grid.len == 0).then(|| "no time series".to_string());
     let bin = fmt_span(grid.bin_s);
-    draw_queue_panel(
-        &top,
-        &QueuePanel {
-            caption: format!("Internal queue{SEP}events waiting, time-averaged per {bin} interval"),
-            lines: &depth,
-            y_max: depth_max,
-            y_desc: "events in queue".to_string(),
-            stacked: false,
-            x_desc: false,
-            note: no_series,
-        },
-        &grid,
-        y_area,
-    )?;
+    let (one, noun) = kinds.noun();
+    let depth_desc = if kinds.poll() {
+        format!("{noun} waiting")
+    } else {
+        "events in queue".to_string()
+    };
+    let subject = match (kinds.events, kinds.messages, kinds.records) {
+        (_, false, false) => "Internal queue",
+        (false, true, false) => "SQS queue",
+        (false, false, true) => "Stream backlog",
+        _ => "Queues and streams",
+    };
+    let running = if kinds.poll() {
+        " (not in a running batch)"
+    } else {
+        ""
+    };
+    let depth_panel = QueuePanel {
+        caption: format!(
+            "{subject}{SEP}{} waiting{running}, time-averaged per {bin} interval",
+            kinds.waiting()
+        ),
+        lines: &depth,
+        y_max: depth_max,
+        y_desc: depth_desc,
+        y_labels: 6,
+        stacked: false,
+        x_desc: false,
+        note: no_series.clone(),
+    };
+    let rest = if kinds.poll() {
+        let (top, rest) = body.split_vertically(h * 29 / 100);
+        draw_queue_panel(&top, &depth_panel, &grid, y_area)?;
+        let (mid, rest) = rest.split_vertically(h * 22 / 100);
+        let nothing = |top: f64, what: &str| {
+            no_series
+                .clone()
+                .or_else(|| (top <= 0.0).then(|| what.to_string()))
+        };
+        draw_queue_panel(
+            &mid,
+            &QueuePanel {
+                caption: format!(
+                    "Pollers{SEP}concurrent batches the event source mappings allow, \
+                     time-averaged per {bin} interval"
+                ),
+                lines: &pollers,
+                y_max: pollers_max,
+                y_desc: "concurrent batches".to_string(),
+                y_labels: 5,
+                stacked: false,
+                x_desc: false,
+                note: nothing(pollers_top, "no pollers"),
+            },
+            &grid,
+            y_area,
+        )?;
+        let (mid, rest) = rest.split_vertically(h * 22 / 100);
+        let age_what = match (kinds.messages, kinds.records) {
+            (true, false) => "Oldest message age",
+            (false, true) => "Iterator age",
+            _ => "Oldest message age (SQS) or iterator age (streams)",
+        };
+        draw_queue_panel(
+            &mid,
+            &QueuePanel {
+                caption: format!("{age_what}{SEP}highest sample per {bin} interval"),
+                lines: &ages,
+                y_max: age_max,
+                y_desc: format!("age ({age_unit})"),
+                y_labels: 5,
+                stacked: false,
+                x_desc: false,
+                note: nothing(age_top, "nothing waited"),
+            },
+            &grid,
+            y_area,
+        )?;
+        rest
+    } else {
+        let (top, rest) = body.split_vertically(h * 54 / 100);
+        draw_queue_panel(&top, &depth_panel, &grid, y_area)?;
+        rest
+    };
     let bin = fmt_span(dlq_grid.bin_s);
     let whose = match n {
         _ if dlq_top <= 0.0 => "",
@@ -1219,16 +1438,31 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRep
         _ if many => ", all functions",
         _ => ", stacked by function",
     };
+    let dlq_name = match (kinds.events || kinds.messages, kinds.records) {
+        (_, false) => "Dead-letter queue",
+        (false, true) => "On-failure destination",
+        (true, true) => "DLQ / on-failure destination",
+    };
+    let (dest, y_desc) = if dlq_name == "On-failure destination" {
+        ("on-failure destination", format!("{noun} sent per {bin}"))
+    } else {
+        ("DLQ", format!("{noun} to DLQ per {bin}"))
+    };
+    let none = format!("no {one} went to the {dest}");
     draw_queue_panel(
-        &bottom,
+        &rest,
         &QueuePanel {
-            caption: format!("Dead-letter queue{SEP}events sent per {bin} interval{whose}"),
+            caption: format!(
+                "{dlq_name}{SEP}{} sent per {bin} interval{whose}",
+                kinds.waiting()
+            ),
             lines: &dlq,
             y_max: dlq_max,
-            y_desc: format!("events to DLQ per {bin}"),
+            y_desc,
+            y_labels: 6,
             stacked: true,
             x_desc: true,
-            note: no_series.or((dlq_top <= 0.0).then_some("no event went to the DLQ")),
+            note: no_series.or_else(|| (dlq_top <= 0.0).then_some(none)),
         },
         &dlq_grid,
         y_area,
@@ -1259,12 +1493,14 @@ struct QueuePanel<'a> {
     lines: &'a [QueueLine],
     y_max: f64,
     y_desc: String,
+    /// Most tick labels on the y axis.
+    y_labels: usize,
     /// Whether the lines are cumulative layers drawn as filled areas (see [`stack`]).
     stacked: bool,
     /// Whether the time axis is titled (the bottom panel).
     x_desc: bool,
     /// Written in the plot instead of data.
-    note: Option<&'static str>,
+    note: Option<String>,
 }
 
 fn draw_queue_panel<DB: DrawingBackend>(
@@ -1301,7 +1537,7 @@ fn draw_queue_panel<DB: DrawingBackend>(
         .light_line_style(GRID_LIGHT)
         .max_light_lines(1)
         .x_labels(12)
-        .y_labels(6)
+        .y_labels(panel.y_labels)
         .x_label_formatter(&|v| fmt_tick(*v))
         .y_label_formatter(&|v| fmt_tick(*v))
         .draw()?;
@@ -1322,7 +1558,7 @@ fn draw_queue_panel<DB: DrawingBackend>(
             ))?;
         }
     }
-    if let Some(note) = panel.note {
+    if let Some(note) = &panel.note {
         note_in_plot(chart.plotting_area(), note)?;
     }
     Ok(())
@@ -1412,6 +1648,8 @@ impl TimeGrid {
                 acc.instances_initializing += nonneg(b.instances_initializing);
                 acc.queue_depth += nonneg(b.queue_depth);
                 acc.dlq = acc.dlq.saturating_add(b.dlq);
+                acc.pollers += nonneg(b.pollers);
+                acc.oldest_age_s = acc.oldest_age_s.max(nonneg(b.oldest_age_s));
                 acc.cost_usd += nonneg(b.cost_usd);
             }
         }
@@ -1441,6 +1679,11 @@ impl TimeGrid {
                     instances_initializing: mean(|b| b.instances_initializing),
                     queue_depth: mean(|b| b.queue_depth),
                     dlq: sum(|b| b.dlq),
+                    pollers: mean(|b| b.pollers),
+                    oldest_age_s: chunk
+                        .iter()
+                        .map(|b| nonneg(b.oldest_age_s))
+                        .fold(0.0, f64::max),
                     cost_usd: chunk.iter().map(|b| nonneg(b.cost_usd)).sum(),
                 }
             })
@@ -1834,7 +2077,7 @@ mod tests {
     use super::*;
     use crate::billing::Costs;
     use crate::engine::Time;
-    use crate::metrics::{LatencyReport, latency_histogram};
+    use crate::metrics::{LatencyReport, SourceReport, latency_histogram};
 
     fn function(name: &str, latencies_us: &[u64], costs: Costs, limit: u32) -> FunctionReport {
         let mut h = latency_histogram();
@@ -1862,6 +2105,7 @@ mod tests {
             dlq: 0,
             queue_wait: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
             event_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
+            oldest_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
             latency: LatencyReport::new(h, sum_ns, max_ns),
             max_concurrency: 0,
             mean_concurrency: 0.0,
@@ -1908,6 +2152,8 @@ mod tests {
                     instances_initializing: if i == bins * 4 / 10 { 3.0 * scale } else { 0.0 },
                     queue_depth: 0.0,
                     dlq: 0,
+                    pollers: 0.0,
+                    oldest_age_s: 0.0,
                     cost_usd: busy * 1e-4,
                 }
             })
@@ -1963,7 +2209,9 @@ mod tests {
             sources: vec!["api".to_string()],
             attempts: None,
             trace: None,
+            source_reports: Vec::new(),
             asynchronous: false,
+            poll: false,
             events: 0,
         }
     }
@@ -2001,6 +2249,166 @@ mod tests {
         r
     }
 
+    /// A source of `function`, polled or not.
+    fn source(name: &str, service: &'static str, function: &str, poll: bool) -> SourceReport {
+        SourceReport {
+            source: name.to_string(),
+            service,
+            function: function.to_string(),
+            requests: 0,
+            batches: 0,
+            batched: 0,
+            dlq: 0,
+            expired: 0,
+            redelivered: 0,
+            max_pollers: 0,
+            oldest_age: None,
+            poll,
+        }
+    }
+
+    /// An SQS backlog: 20 messages/s, plus 200,000 arriving over 10 s from `burst_s`. Each
+    /// poller drains 50 messages/s; pollers start at 5, grow by 5/s while messages wait and
+    /// shrink by 10/s once the queue is empty. Returns the peak pollers.
+    fn sqs_series(series: &mut [BinReport], burst_s: usize) -> u32 {
+        let mut waiting: std::collections::VecDeque<(usize, f64)> = Default::default();
+        let mut depth = 0.0f64;
+        let mut pollers = 5u32;
+        let mut peak = pollers;
+        for (t, b) in series.iter_mut().enumerate() {
+            let arrivals = 20.0 + if (burst_s..burst_s + 10).contains(&t) { 20_000.0 } else { 0.0 };
+            waiting.push_back((t, arrivals));
+            let before = depth;
+            let mut capacity = f64::from(pollers) * 50.0;
+            let done = capacity.min(depth + arrivals);
+            while capacity > 0.0 {
+                let Some(front) = waiting.front_mut() else { break };
+                let take = front.1.min(capacity);
+                front.1 -= take;
+                capacity -= take;
+                if front.1 <= 0.0 {
+                    waiting.pop_front();
+                }
+            }
+            depth = waiting.iter().map(|(_, n)| n).sum();
+            b.arrivals = arrivals as u64;
+            b.invocations = (done / 10.0) as u64;
+            b.queue_depth = (before + depth) / 2.0 + 0.3;
+            b.pollers = f64::from(pollers);
+            b.oldest_age_s = waiting.front().map_or(0.25, |(a, _)| (t + 1 - a) as f64);
+            b.concurrency = done / 50.0;
+            b.instances_busy = done / 50.0;
+            b.concurrency_max = pollers;
+            b.dlq = 0;
+            pollers = if depth > 1.0 {
+                (pollers + 5).min(1250)
+            } else {
+                pollers.saturating_sub(10).max(5)
+            };
+            peak = peak.max(pollers);
+        }
+        peak
+    }
+
+    /// A Kinesis stream of 4 shards at 200 records/s: from `block_s` one shard's batch
+    /// fails until its iterator age reaches 600 s; the batch then goes to the on-failure
+    /// destination and the shard catches up at 1,000 records/s.
+    fn kinesis_series(series: &mut [BinReport], block_s: usize) -> u64 {
+        let mut backlog = 0.0f64;
+        let mut blocked_since = None;
+        let mut failed = 0;
+        for (t, b) in series.iter_mut().enumerate() {
+            let before = backlog;
+            if t == block_s {
+                blocked_since = Some(t);
+            }
+            b.oldest_age_s = 0.4 + 0.1 * ((t * 7) % 5) as f64;
+            match blocked_since {
+                Some(s) if t - s >= 600 => {
+                    blocked_since = None;
+                    b.dlq = 100;
+                    failed += 100;
+                    b.oldest_age_s = 600.0;
+                }
+                Some(s) => {
+                    backlog += 50.0;
+                    b.oldest_age_s = (t + 1 - s) as f64;
+                }
+                None => {
+                    b.oldest_age_s = b.oldest_age_s.max(backlog / 50.0);
+                    backlog = (backlog - 950.0).max(0.0);
+                }
+            }
+            b.arrivals = 200;
+            b.queue_depth = (before + backlog) / 2.0 + 40.0;
+            b.pollers = 4.0;
+            b.concurrency = 2.5;
+            b.instances_busy = 2.5;
+            b.concurrency_max = 4;
+        }
+        failed
+    }
+
+    /// One function read from SQS over `bins` seconds (see [`sqs_series`]).
+    fn sqs_report(bins: usize) -> RunReport {
+        let mut r = report(1, bins);
+        r.scenario = "sqs-backlog".to_string();
+        r.functions[0].function = "worker".to_string();
+        r.poll = true;
+        let peak = sqs_series(&mut r.series[0], 60);
+        let mut s = source("orders", "sqs", "worker", true);
+        s.max_pollers = peak;
+        s.redelivered = 1234;
+        r.source_reports = vec![s];
+        r.sources = vec!["orders".to_string()];
+        r.total.dlq = 0;
+        r
+    }
+
+    /// One function reading a Kinesis stream over `bins` seconds (see [`kinesis_series`]).
+    fn kinesis_report(bins: usize) -> RunReport {
+        let mut r = report(1, bins);
+        r.scenario = "kinesis-blocked-shard".to_string();
+        r.functions[0].function = "consumer".to_string();
+        r.poll = true;
+        let dlq = kinesis_series(&mut r.series[0], bins / 6);
+        r.functions[0].dlq = dlq;
+        r.total.dlq = dlq;
+        let mut s = source("clicks", "kinesis", "consumer", true);
+        s.max_pollers = 4;
+        s.dlq = dlq;
+        s.expired = 0;
+        r.source_reports = vec![s];
+        r.sources = vec!["clicks".to_string()];
+        r
+    }
+
+    /// Three functions over `bins` seconds: one invoked asynchronously, one read from SQS,
+    /// one reading a Kinesis stream (whose blocked shard fails over with 800 bins or more).
+    fn mixed_report(bins: usize) -> RunReport {
+        let mut r = async_report(3, bins);
+        r.scenario = "mixed-sources".to_string();
+        r.poll = true;
+        r.functions[1].function = "sqs-worker".to_string();
+        r.functions[2].function = "stream-consumer".to_string();
+        for b in r.series[1..].iter_mut().flatten() {
+            b.dlq = 0;
+        }
+        let peak = sqs_series(&mut r.series[1], bins / 15);
+        let dlq = kinesis_series(&mut r.series[2], bins / 8);
+        r.functions[1].dlq = 0;
+        r.functions[2].dlq = dlq;
+        r.total.dlq = r.functions.iter().map(|f| f.dlq).sum();
+        let mut sqs = source("orders", "sqs", "sqs-worker", true);
+        sqs.max_pollers = peak;
+        r.source_reports = vec![
+            source("uploads", "s3", "function-1", false),
+            sqs,
+            source("clicks", "kinesis", "stream-consumer", true),
+        ];
+        r
+    }
+
     fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
         files.iter().map(|(n, _)| n.as_str()).collect()
     }
@@ -2008,6 +2416,11 @@ mod tests {
     fn svg<'a>(files: &'a [(String, Vec<u8>)], name: &str) -> &'a str {
         let (_, bytes) = files.iter().find(|(n, _)| n == name).expect("file present");
         std::str::from_utf8(bytes).expect("SVG is UTF-8")
+    }
+
+    /// The queue chart's SVG.
+    fn queue_svg(r: &RunReport) -> String {
+        svg(&render(r).expect("renders"), "queue.svg").to_string()
     }
 
     const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -2063,7 +2476,7 @@ mod tests {
     }
 
     #[test]
-    fn queue_chart_drawn_only_for_asynchronous_runs() {
+    fn queue_chart_drawn_for_asynchronous_and_poll_runs() {
         let files = render(&report(2, 100)).expect("renders");
         assert!(!names(&files).iter().any(|n| n.starts_with("queue")));
 
@@ -2100,6 +2513,60 @@ mod tests {
 
         // Deterministic.
         let r = async_report(3, 500);
+        assert_eq!(render(&r).expect("renders"), render(&r).expect("renders"));
+    }
+
+    #[test]
+    fn queue_chart_shows_pollers_and_ages_of_poll_sources() {
+        // SQS: messages, pollers, oldest message age; nothing to the DLQ.
+        let files = render(&sqs_report(300)).expect("renders");
+        assert_eq!(names(&files)[8..], ["queue.svg", "queue.png"]);
+        let q = svg(&files, "queue.svg");
+        assert!(q.contains("Queue, pollers and DLQ") && q.contains("sqs-backlog"));
+        assert!(q.contains("messages waiting") && q.contains("SQS queue"));
+        assert!(q.contains("Pollers") && q.contains("concurrent batches"));
+        assert!(q.contains("Oldest message age") && q.contains("age (s)"));
+        assert!(q.contains("no message went to the DLQ") && q.contains("1,234 redelivered"));
+        assert!(!q.contains("Internal queue") && !q.contains("events in queue"));
+
+        // Kinesis: records, iterator age, the on-failure destination.
+        let q = queue_svg(&kinesis_report(1800));
+        assert!(q.contains("records waiting") && q.contains("Iterator age"));
+        assert!(q.contains("On-failure destination") && q.contains("records sent per"));
+        assert!(q.contains("peak 4 pollers") && q.contains("time (min)"));
+        assert!(!q.contains("no record went"));
+
+        // Every kind at once: named per function, pollers only for the polled ones.
+        let q = queue_svg(&mixed_report(900));
+        assert!(q.contains("events, messages or records waiting"));
+        assert!(q.contains("requests to DLQ per") && q.contains("stream-consumer: 100 to DLQ"));
+
+        // Ages of hours are drawn in hours.
+        let mut r = kinesis_report(600);
+        for b in &mut r.series[0] {
+            b.oldest_age_s *= 30.0;
+        }
+        assert!(queue_svg(&r).contains("age (h)"));
+
+        // Poll sources without data, without source reports, or without bins.
+        let mut r = report(2, 50);
+        r.poll = true;
+        let q = queue_svg(&r);
+        assert!(q.contains("messages or records waiting") && q.contains("no pollers"));
+        let mut r = sqs_report(0);
+        r.duration = Time::ZERO;
+        assert!(queue_svg(&r).contains("no time series"));
+        let mut r = report(30, 60);
+        r.poll = true;
+        for s in &mut r.series {
+            sqs_series(s, 10);
+        }
+        let q = queue_svg(&r);
+        assert!(q.contains("each function (30)"));
+
+        // Synchronous runs have no queue chart; poll runs render deterministically.
+        assert_eq!(render(&report(1, 10)).expect("renders").len(), 8);
+        let r = mixed_report(500);
         assert_eq!(render(&r).expect("renders"), render(&r).expect("renders"));
     }
 
@@ -2237,6 +2704,8 @@ mod tests {
             counts in proptest::collection::vec(proptest::prelude::any::<u64>(), 16),
             nanos in proptest::prelude::any::<u64>(),
             asynchronous in proptest::prelude::any::<bool>(),
+            poll in proptest::prelude::any::<bool>(),
+            sqs in proptest::prelude::any::<bool>(),
         ) {
             let mut r = report(nfuncs, bins);
             let mut v = values.iter().copied().cycle();
@@ -2251,8 +2720,19 @@ mod tests {
                 b.throttles = c.next().unwrap_or(0);
                 b.queue_depth = next();
                 b.dlq = c.next().unwrap_or(0);
+                b.pollers = next();
+                b.oldest_age_s = next();
             }
             r.asynchronous = asynchronous;
+            r.poll = poll;
+            if poll && nfuncs > 0 {
+                let service = if sqs { "sqs" } else { "dynamodb_streams" };
+                let mut s = source("src", service, "function-1", true);
+                s.max_pollers = c.next().unwrap_or(0) as u32;
+                s.redelivered = c.next().unwrap_or(0);
+                s.expired = c.next().unwrap_or(0);
+                r.source_reports = vec![s, source("api", "api_gateway", "function-2", false)];
+            }
             for f in r.functions.iter_mut().chain(std::iter::once(&mut r.total)) {
                 f.costs = Costs { billed_gb_seconds: 0.0, request: next(), compute: next(), provisioned: next() };
                 f.limit = c.next().unwrap_or(0) as u32;
@@ -2261,7 +2741,7 @@ mod tests {
             }
             r.duration = Time(nanos);
             r.interval = Time(nanos / (1 + c.next().unwrap_or(0) % 1000));
-            let files = if asynchronous { 10 } else { 8 };
+            let files = if asynchronous || poll { 10 } else { 8 };
             proptest::prop_assert_eq!(render(&r).map(|f| f.len()).ok(), Some(files));
         }
     }
@@ -2309,6 +2789,11 @@ mod tests {
         {
             f.dlq = 0;
         }
+        let mut poll_fifteen = report(15, 300);
+        poll_fifteen.poll = true;
+        for (k, s) in poll_fifteen.series.iter_mut().enumerate() {
+            sqs_series(s, 20 + 10 * k);
+        }
         let cases = [
             ("two", report(2, 100)),
             ("one", report(1, 100)),
@@ -2324,6 +2809,10 @@ mod tests {
             ("async-fifty", async_report(50, 60)),
             ("async-long", async_long),
             ("async-no-dlq", async_no_dlq),
+            ("sqs", sqs_report(300)),
+            ("kinesis", kinesis_report(1800)),
+            ("mixed", mixed_report(900)),
+            ("poll-fifteen", poll_fifteen),
         ];
         for (tag, r) in cases {
             for (name, bytes) in render(&r).expect("renders") {
