@@ -1158,13 +1158,24 @@ impl QueueKinds {
         }
     }
 
-    /// One word for what waits, singular and plural ("request" when the kinds mix).
+    /// What waits, singular and plural ("request" when events mix with the others).
     fn noun(self) -> (&'static str, &'static str) {
         match (self.events, self.messages, self.records) {
             (_, false, false) => ("event", "events"),
             (false, true, false) => ("message", "messages"),
             (false, false, true) => ("record", "records"),
-            _ => ("request", "requests"),
+            (false, true, true) => ("message or record", "messages or records"),
+            (true, _, _) => ("request", "requests"),
+        }
+    }
+
+    /// Where failed requests go: SQS and asynchronous invocation have dead-letter queues,
+    /// stream mappings an on-failure destination.
+    fn failure_destination(self) -> (&'static str, &'static str) {
+        match (self.events || self.messages, self.records) {
+            (_, false) => ("Dead-letter queue", "DLQ"),
+            (false, true) => ("On-failure destination", "on-failure destination"),
+            (true, true) => ("DLQ / on-failure destination", "DLQ"),
         }
     }
 }
@@ -1200,7 +1211,8 @@ fn age_unit(max_s: f64) -> (f64, &'static str) {
 fn queue_note(report: &RunReport, kinds: QueueKinds) -> String {
     let total = &report.total;
     let (one, many) = kinds.noun();
-    let mut note = vec![format!("{} to the DLQ", count_of(total.dlq, one, many))];
+    let (_, dest) = kinds.failure_destination();
+    let mut note = vec![format!("{} to the {dest}", count_of(total.dlq, one, many))];
     let polled: Vec<_> = report.source_reports.iter().filter(|s| s.poll).collect();
     if kinds.messages {
         let n = polled
@@ -1364,11 +1376,18 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRep
     } else {
         ""
     };
-    let depth_panel = QueuePanel {
-        caption: format!(
-            "{subject}{SEP}{} waiting{running}, time-averaged per {bin} interval",
+    let mut depth_caption = format!(
+        "{subject}{SEP}{} waiting{running}, time-averaged per {bin} interval",
+        kinds.waiting()
+    );
+    if depth_caption.chars().count() > MAX_CAPTION {
+        depth_caption = format!(
+            "{subject}{SEP}{} waiting, time-averaged per {bin} interval",
             kinds.waiting()
-        ),
+        );
+    }
+    let depth_panel = QueuePanel {
+        caption: depth_caption,
         lines: &depth,
         y_max: depth_max,
         y_desc: depth_desc,
@@ -1438,24 +1457,20 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: &RunRep
         _ if many => ", all functions",
         _ => ", stacked by function",
     };
-    let dlq_name = match (kinds.events || kinds.messages, kinds.records) {
-        (_, false) => "Dead-letter queue",
-        (false, true) => "On-failure destination",
-        (true, true) => "DLQ / on-failure destination",
-    };
-    let (dest, y_desc) = if dlq_name == "On-failure destination" {
-        ("on-failure destination", format!("{noun} sent per {bin}"))
-    } else {
-        ("DLQ", format!("{noun} to DLQ per {bin}"))
-    };
+    let (dlq_name, dest) = kinds.failure_destination();
+    // The first title that fits along the axis (about 30 characters).
+    let y_desc = [
+        format!("{noun} to {dest} per {bin}"),
+        format!("{noun} sent per {bin}"),
+    ]
+    .into_iter()
+    .find(|d| d.chars().count() <= 30)
+    .unwrap_or_else(|| format!("sent to {dest} per {bin}"));
     let none = format!("no {one} went to the {dest}");
     draw_queue_panel(
         &rest,
         &QueuePanel {
-            caption: format!(
-                "{dlq_name}{SEP}{} sent per {bin} interval{whose}",
-                kinds.waiting()
-            ),
+            caption: format!("{dlq_name}{SEP}{noun} sent per {bin} interval{whose}"),
             lines: &dlq,
             y_max: dlq_max,
             y_desc,
@@ -1487,6 +1502,9 @@ fn stack(lines: Vec<QueueLine>) -> Vec<QueueLine> {
     out
 }
 
+/// Most characters of a panel caption.
+const MAX_CAPTION: usize = 100;
+
 /// One panel of the queue chart.
 struct QueuePanel<'a> {
     caption: String,
@@ -1512,7 +1530,7 @@ fn draw_queue_panel<DB: DrawingBackend>(
     // The caption starts where the plot does.
     let (top, area) = area.split_vertically(PANEL_TITLE_SIZE as i32 + 14);
     top.draw(&Text::new(
-        truncate(&panel.caption, 100),
+        truncate(&panel.caption, MAX_CAPTION),
         (y_area as i32, PANEL_TITLE_SIZE as i32 / 2 + 4),
         font(PANEL_TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
@@ -2276,13 +2294,20 @@ mod tests {
         let mut pollers = 5u32;
         let mut peak = pollers;
         for (t, b) in series.iter_mut().enumerate() {
-            let arrivals = 20.0 + if (burst_s..burst_s + 10).contains(&t) { 20_000.0 } else { 0.0 };
+            let arrivals = 20.0
+                + if (burst_s..burst_s + 10).contains(&t) {
+                    20_000.0
+                } else {
+                    0.0
+                };
             waiting.push_back((t, arrivals));
             let before = depth;
             let mut capacity = f64::from(pollers) * 50.0;
             let done = capacity.min(depth + arrivals);
             while capacity > 0.0 {
-                let Some(front) = waiting.front_mut() else { break };
+                let Some(front) = waiting.front_mut() else {
+                    break;
+                };
                 let take = front.1.min(capacity);
                 front.1 -= take;
                 capacity -= take;
