@@ -1,7 +1,8 @@
 //! Simulated requests per second on the SimFaaS reference workload (λ = 0.9/s, exponential
 //! 1.991 s, cold +253 ms, 10-min keep-alive), on a high-rate one (λ = 1,000/s), and on
 //! the same high rate invoked asynchronously: unthrottled, and overloaded behind a
-//! reservation so that events queue, back off and drain.
+//! reservation so that events queue, back off and drain; and on poll sources: an SQS
+//! queue and a Kinesis stream at 1,000 messages/s (elements are messages).
 //!
 //! Run with `cargo bench --bench throughput`; criterion reports time per run, and the
 //! throughput line gives simulated requests (elements) per second.
@@ -12,7 +13,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 fn scenario(rate: f64, hours: u64, limit: u32) -> lambdasim::model::Scenario {
-    with(rate, hours, limit, "direct", "")
+    with(rate, hours, limit, "direct", "", "")
 }
 
 fn with(
@@ -21,6 +22,7 @@ fn with(
     limit: u32,
     service: &str,
     function_extra: &str,
+    source_extra: &str,
 ) -> lambdasim::model::Scenario {
     let toml = format!(
         r#"
@@ -38,6 +40,7 @@ keep_alive = {{ policy = "fixed", idle = "10m" }}
 {function_extra}
 [[sources]]
 service = "{service}"
+{source_extra}
 arrival = {{ process = "poisson", rate = {rate} }}
 "#
     );
@@ -59,7 +62,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("high_rate_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&high, 1, 0)))
     });
-    let event = with(1000.0, 1, 10_000, "s3", "");
+    let event = with(1000.0, 1, 10_000, "s3", "", "");
     g.bench_function("async_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&event, 1, 0)))
     });
@@ -67,13 +70,36 @@ fn bench(c: &mut Criterion) {
     // builds, and every waiting event retries on its own backoff, so most engine events
     // are throttles.
     let overloaded = {
-        let mut s = with(1000.0, 1, 10_000, "s3", "reserved_concurrency = 1900");
+        let mut s = with(1000.0, 1, 10_000, "s3", "reserved_concurrency = 1900", "");
         s.duration = lambdasim::engine::Time::from_secs(1200);
         s
     };
     g.throughput(Throughput::Elements(1_200_000));
     g.bench_function("async_overloaded_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&overloaded, 1, 0)))
+    });
+    let sqs = with(
+        1000.0,
+        1,
+        10_000,
+        "sqs",
+        "",
+        "batch_size = 10\nvisibility_timeout = \"15m\"",
+    );
+    g.throughput(Throughput::Elements(3_600_000));
+    g.bench_function("sqs_1000_per_s", |b| {
+        b.iter(|| black_box(simulate(&sqs, 1, 0)))
+    });
+    let kinesis = with(
+        1000.0,
+        1,
+        10_000,
+        "kinesis",
+        "",
+        "shards = 8\nparallelization_factor = 2\nbatch_size = 100",
+    );
+    g.bench_function("kinesis_1000_per_s", |b| {
+        b.iter(|| black_box(simulate(&kinesis, 1, 0)))
     });
     g.finish();
 }
