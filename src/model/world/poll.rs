@@ -362,7 +362,10 @@ impl World<'_> {
             }));
             batch.n = n as u32;
             self.funcs[f].m.series.dec_by(now, Level::Queued, n as u32);
-            self.invoke_batch(now, m, b, q);
+            if self.invoke_batch(now, m, b, q) {
+                // Throttled: the mapping backs off until its next poll.
+                return;
+            }
         }
     }
 
@@ -407,8 +410,9 @@ impl World<'_> {
         }
     }
 
-    /// Invokes the function with batch `b` of mapping `m`, or handles the throttle.
-    fn invoke_batch(&mut self, now: Time, m: usize, b: u32, q: &mut EventQueue<Event>) {
+    /// Invokes the function with batch `b` of mapping `m`, or handles the throttle;
+    /// returns whether it was throttled.
+    fn invoke_batch(&mut self, now: Time, m: usize, b: u32, q: &mut EventQueue<Event>) -> bool {
         let f = self.mappings[m].func as usize;
         let (per_record, report_items) = {
             let cfg = self.mapping_cfg(m);
@@ -468,6 +472,7 @@ impl World<'_> {
                     poisoned: poisoned && !report_items,
                 };
                 self.start(now, env, cold, job, q);
+                false
             }
             None => {
                 let source = self.mappings[m].source;
@@ -488,6 +493,7 @@ impl World<'_> {
                         self.free_batch(b);
                     }
                 }
+                true
             }
         }
     }
@@ -687,10 +693,8 @@ impl World<'_> {
         self.funcs[f].m.series.dec_by(now, Level::Queued, n);
         let b = self.alloc_batch(m as u32, l as u32);
         self.batches[b as usize].n = n;
-        self.invoke_batch(now, m, b, q);
-        // A throttled batch leaves the lane idle, its records unread.
-        let throttled = self.batches[b as usize].n == 0;
-        if throttled {
+        if self.invoke_batch(now, m, b, q) {
+            // A throttled batch leaves the lane idle, its records unread.
             let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
                 return;
             };
