@@ -293,6 +293,10 @@ pub struct SourceReport {
     pub max_pollers: u32,
     /// Poll sources: oldest message age (SQS) or iterator age (streams), sampled per poll.
     pub oldest_age: Option<LatencyReport>,
+    /// Poll sources: messages or records waiting, mean of the samples taken at each poll.
+    pub queue_depth_mean: f64,
+    /// Poll sources: the highest of those samples.
+    pub queue_depth_max: u64,
     /// Whether it is a poll source.
     pub poll: bool,
 }

@@ -78,6 +78,8 @@ pub struct Platform {
     pub sqs_pollers_max: u32,
     /// How often a stream mapping polls each shard, and the SQS mapping's control period.
     pub poll_interval: Time,
+    /// After a throttle, an SQS mapping does not scale up for this long.
+    pub sqs_throttle_hold: Time,
 }
 
 impl Default for Platform {
@@ -92,6 +94,7 @@ impl Default for Platform {
             sqs_pollers_per_minute: 300,
             sqs_pollers_max: 1250,
             poll_interval: Time::from_secs(1),
+            sqs_throttle_hold: Time::from_secs(60),
         }
     }
 }

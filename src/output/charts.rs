@@ -2281,6 +2281,8 @@ mod tests {
             redelivered: 0,
             max_pollers: 0,
             oldest_age: None,
+            queue_depth_mean: 0.0,
+            queue_depth_max: 0,
             poll,
         }
     }

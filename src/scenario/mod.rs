@@ -172,6 +172,13 @@ arrival = { process = "poisson", rate = 5.0 }
             "\"kinesis\"\nparallelization_factor = 11",
         ));
         assert!(e.message.contains("between 1 and 10"), "{e}");
+        let e = err(&OK.replace(
+            "\"api_gateway\"",
+            "\"dynamodb_streams\"\nretention = \"48h\"",
+        ));
+        assert!(e.message.contains("24h"), "{e}");
+        let e = err(&format!("{OK}[platform]\npoll_interval = \"10us\"\n"));
+        assert_eq!(e.key.as_deref(), Some("platform.poll_interval"));
         let e = err(&OK.replace("\"api_gateway\"", "\"api_gatway\""));
         assert_eq!(e.help.as_deref(), Some("did you mean `api_gateway`?"));
     }

@@ -134,6 +134,7 @@ pub struct RawPlatform {
     pub sqs_pollers_per_minute: Option<i64>,
     pub sqs_pollers_max: Option<i64>,
     pub poll_interval: Option<RawDuration>,
+    pub sqs_throttle_hold: Option<RawDuration>,
     pub hosts: Option<toml::Value>,
     pub host_memory_mb: Option<toml::Value>,
     pub host_cores: Option<toml::Value>,

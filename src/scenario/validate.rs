@@ -305,13 +305,16 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
             ));
         }
         if let Some(RawDuration(t)) = p.poll_interval {
-            if t == Time::ZERO {
+            if t < Time::from_millis(1) {
                 return Err(ctx.err(
                     "platform.poll_interval",
-                    "the poll interval must be greater than 0",
+                    format!("the poll interval must be at least 1ms, got {t}"),
                 ));
             }
             platform.poll_interval = t;
+        }
+        if let Some(RawDuration(t)) = p.sqs_throttle_hold {
+            platform.sqs_throttle_hold = t;
         }
         if platform.async_backoff_max < platform.async_backoff_initial {
             return Err(ctx.err(
@@ -1072,6 +1075,12 @@ fn validate_mapping(
             )?),
         };
         let retention = s.retention.map_or(Time::from_secs(86_400), |d| d.0);
+        if s.service == "dynamodb_streams" && retention > Time::from_secs(86_400) {
+            return Err(ctx.err(
+                &k("retention"),
+                format!("DynamoDB Streams keep records for 24h; retention must be at most 24h, got {retention}"),
+            ));
+        }
         if retention < Time::from_secs(1) || retention > MAX_RETENTION {
             return Err(ctx.err(
                 &k("retention"),

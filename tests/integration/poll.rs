@@ -307,3 +307,75 @@ fn dynamodb_streams_behave_like_kinesis() {
         s.requests
     );
 }
+
+#[test]
+fn a_throttled_sqs_mapping_waits_for_its_next_poll() {
+    // The function takes 2 batches at once (20 messages/s); 5 messages/s arrive.
+    let r = run(&sqs(
+        "reserved_concurrency = 2",
+        "visibility_timeout = \"10s\"\nmax_receive_count = 3",
+        "{ process = \"poisson\", rate = 5.0 }",
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    let per_second = r.series[0].iter().map(|b| b.throttles).max().unwrap();
+    assert!(
+        per_second <= 2,
+        "at most one throttled batch per poll, got {per_second}"
+    );
+    assert!(f.throttles < 600, "{}", f.throttles);
+    assert!(
+        (f.dlq as f64) < 0.01 * f.requests as f64,
+        "{} to the DLQ",
+        f.dlq
+    );
+    // Reserved at 0: one throttled batch per poll, every message redriven to the DLQ.
+    let r = run(&sqs(
+        "reserved_concurrency = 0",
+        "visibility_timeout = \"10s\"\nmax_receive_count = 2",
+        "{ process = \"poisson\", rate = 5.0 }",
+        "10m",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert!(f.throttles <= 600, "{}", f.throttles);
+    assert_eq!(f.invocations, 0);
+    assert!(source(&r).redelivered > 0);
+}
+
+#[test]
+fn sqs_pollers_do_not_grow_while_a_batch_gathers() {
+    let r = run(&sqs(
+        "",
+        "batch_size = 10000\nbatching_window = \"300s\"",
+        "{ process = \"poisson\", rate = 0.05 }",
+        "1h",
+    )
+    .replace("duration = \"1s\"", "duration = \"10ms\""));
+    assert_conserved(&r);
+    assert_eq!(source(&r).max_pollers, 5);
+}
+
+#[test]
+fn a_stream_with_many_idle_shards_is_cheap_and_reads_a_partial_backlog_at_once() {
+    let r = run(&stream(
+        "",
+        "shards = 100000\nparallelization_factor = 10",
+        2.0,
+        "1h",
+    ));
+    assert_conserved(&r);
+    assert_eq!(source(&r).max_pollers, 1_000_000);
+    // 150 records/s into one lane, batches of 100 taking 300 ms: the lane never waits for
+    // a poll while records are left.
+    let r = run(&stream("", "batch_size = 100", 150.0, "2m")
+        .replace("poisson", "constant")
+        .replace("duration = \"200ms\"", "duration = \"300ms\""));
+    let attempts = r.attempts.as_ref().unwrap();
+    let gaps = attempts
+        .windows(2)
+        .filter(|w| w[1].start > w[0].end)
+        .count();
+    assert!(gaps < 3, "{gaps} waits for a poll with records left");
+}

@@ -36,6 +36,10 @@ pub(super) struct MappingRt {
     pub(super) redelivered: u64,
     pub(super) max_pollers: u32,
     pub(super) age: Recorder,
+    /// Messages or records waiting, sampled at each poll: sum, count, maximum.
+    depth_sum: u128,
+    depth_samples: u64,
+    depth_max: u64,
 }
 
 enum KindRt {
@@ -50,9 +54,15 @@ enum KindRt {
         gathering: Option<Time>,
         /// Scale-up credit, in poller × interval-nanoseconds / 60 s units.
         credit: u128,
+        /// After a throttle, no batch starts before this (the next poll).
+        paused_until: Time,
+        /// After a throttle, no scaling up before this.
+        hold_until: Time,
     },
     Stream {
         lanes: Vec<Lane>,
+        /// Lanes that may hold records (a poll visits only these).
+        active: Vec<u32>,
     },
 }
 
@@ -66,6 +76,8 @@ struct Lane {
     failures: u32,
     /// Current batch cap (halved by `bisect_on_error`).
     cap: u32,
+    /// Listed in `active`.
+    listed: bool,
 }
 
 /// A batch being invoked.
@@ -96,6 +108,8 @@ impl World<'_> {
                     in_flight: 0,
                     gathering: None,
                     credit: 0,
+                    paused_until: Time::ZERO,
+                    hold_until: Time::ZERO,
                 },
                 MappingKind::Stream {
                     shards,
@@ -108,13 +122,15 @@ impl World<'_> {
                             in_flight: 0,
                             failures: 0,
                             cap: cfg.batch_size,
+                            listed: false,
                         })
                         .collect(),
+                    active: Vec::new(),
                 },
             };
             let pollers = match &kind {
                 KindRt::Sqs { pollers, .. } => *pollers,
-                KindRt::Stream { lanes } => lanes.len() as u32,
+                KindRt::Stream { lanes, .. } => lanes.len() as u32,
             };
             let m = self.mappings.len() as u32;
             self.mappings.push(MappingRt {
@@ -130,6 +146,9 @@ impl World<'_> {
                 redelivered: 0,
                 max_pollers: pollers,
                 age: Recorder::default(),
+                depth_sum: 0,
+                depth_samples: 0,
+                depth_max: 0,
             });
             self.source_mapping[si] = m;
             self.funcs[s.function]
@@ -171,10 +190,15 @@ impl World<'_> {
                 visible.push_back(msg);
                 self.sqs_pump(now, m, q);
             }
-            KindRt::Stream { lanes } => {
+            KindRt::Stream { lanes, active } => {
                 // A random partition key: a random shard, and a random lane within it.
                 let l = mr.rng.random_range(0..lanes.len());
-                lanes[l].records.push_back(msg);
+                let lane = &mut lanes[l];
+                lane.records.push_back(msg);
+                if !lane.listed {
+                    lane.listed = true;
+                    active.push(l as u32);
+                }
             }
         }
     }
@@ -196,12 +220,32 @@ impl World<'_> {
             self.stream_poll(now, m, q);
         }
         let age = self.oldest_age(now, m);
+        let depth = self.waiting(m);
         let mr = &mut self.mappings[m];
         mr.age.record(age);
+        mr.depth_sum += u128::from(depth);
+        mr.depth_samples += 1;
+        mr.depth_max = mr.depth_max.max(depth);
         let fm = &mut self.funcs[f].m;
         fm.oldest_age.record(age);
         let bin = fm.series.current();
         bin.age_max_ns = bin.age_max_ns.max(age.as_nanos());
+    }
+
+    /// Messages or records waiting (not in a running batch).
+    fn waiting(&self, m: usize) -> u64 {
+        match &self.mappings[m].kind {
+            KindRt::Sqs {
+                visible, returning, ..
+            } => (visible.len() + returning.len()) as u64,
+            KindRt::Stream { lanes, active } => active
+                .iter()
+                .map(|&l| {
+                    let lane = &lanes[l as usize];
+                    (lane.records.len() - lane.in_flight as usize) as u64
+                })
+                .sum(),
+        }
     }
 
     /// The age of the oldest message or record not yet processed (0 when there is none).
@@ -228,9 +272,9 @@ impl World<'_> {
                 }
                 t
             }
-            KindRt::Stream { lanes } => lanes
+            KindRt::Stream { lanes, active } => active
                 .iter()
-                .filter_map(|l| l.records.front().map(|x| x.arrival))
+                .filter_map(|&l| lanes[l as usize].records.front().map(|x| x.arrival))
                 .min()
                 .unwrap_or(Time::MAX),
         };
@@ -258,15 +302,19 @@ impl World<'_> {
         }
     }
 
-    /// SQS scaling: up by `sqs_pollers_per_minute` while messages wait, down by as much
-    /// when the queue is empty, never below the initial count nor above the cap.
+    /// SQS scaling: up by `sqs_pollers_per_minute` while messages wait with every poller
+    /// busy, down by as much when the queue is empty (never below the initial count), and
+    /// never above the cap.
     fn sqs_scale(&mut self, now: Time, m: usize, interval: Time) {
         let (floor, cap) = self.sqs_bounds(m);
         let per_minute = u128::from(self.sc.platform.sqs_pollers_per_minute);
         let KindRt::Sqs {
             visible,
+            returning,
             pollers,
+            in_flight,
             credit,
+            hold_until,
             ..
         } = &mut self.mappings[m].kind
         else {
@@ -275,10 +323,21 @@ impl World<'_> {
         *credit += per_minute * u128::from(interval.as_nanos());
         let step = (*credit / 60_000_000_000) as u32;
         *credit %= 60_000_000_000;
-        let new = if visible.is_empty() {
-            pollers.saturating_sub(step).max(floor)
-        } else {
+        let visible_now = !visible.is_empty() || returning.front().is_some_and(|r| r.0 <= now);
+        let new = if !visible_now {
+            if *pollers > floor {
+                pollers.saturating_sub(step).max(floor)
+            } else if now >= *hold_until {
+                floor
+            } else {
+                // Backed down after a throttle: stays down for the hold.
+                *pollers
+            }
+        } else if *in_flight >= *pollers && now >= *hold_until {
             pollers.saturating_add(step).min(cap)
+        } else {
+            // Free pollers are gathering a batch or backing off: no need for more.
+            *pollers
         };
         self.set_pollers(now, m, new);
     }
@@ -316,11 +375,15 @@ impl World<'_> {
                 pollers,
                 in_flight,
                 gathering,
+                paused_until,
                 ..
             } = &mut self.mappings[m].kind
             else {
                 return;
             };
+            if now < *paused_until {
+                return;
+            }
             // Messages whose visibility timeout has ended are received first.
             while let Some(&(t, msg)) = returning.front() {
                 if t > now {
@@ -356,11 +419,14 @@ impl World<'_> {
                 return;
             };
             let batch = &mut self.batches[b as usize];
+            let mut again = 0u64;
             batch.msgs.extend(visible.drain(..n).map(|mut x| {
                 x.receives += 1;
+                again += u64::from(x.receives > 1);
                 x
             }));
             batch.n = n as u32;
+            self.mappings[m].redelivered += again;
             self.funcs[f].m.series.dec_by(now, Level::Queued, n as u32);
             if self.invoke_batch(now, m, b, q) {
                 // Throttled: the mapping backs off until its next poll.
@@ -398,7 +464,7 @@ impl World<'_> {
         let batch = &self.batches[b as usize];
         match &self.mappings[batch.mapping as usize].kind {
             KindRt::Sqs { .. } => (&batch.msgs, &[]),
-            KindRt::Stream { lanes } => {
+            KindRt::Stream { lanes, .. } => {
                 let (a, c) = lanes[batch.lane as usize].records.as_slices();
                 let n = batch.n as usize;
                 if n <= a.len() {
@@ -444,17 +510,16 @@ impl World<'_> {
                 let mr = &mut self.mappings[m];
                 mr.batches += 1;
                 mr.batched += u64::from(n);
-                let (a, c) = {
+                let c = {
                     let batch = &self.batches[b as usize];
                     match &mut mr.kind {
                         KindRt::Sqs { in_flight, .. } => {
                             *in_flight += 1;
-                            (batch.msgs.iter().filter(|x| x.receives > 1).count(), 0)
+                            0
                         }
-                        KindRt::Stream { lanes } => (0, lanes[batch.lane as usize].failures),
+                        KindRt::Stream { lanes, .. } => lanes[batch.lane as usize].failures,
                     }
                 };
-                mr.redelivered += a as u64;
                 if c > 0 {
                     // A stream batch retried after a failure (splits are not retries).
                     self.funcs[f].m.retries += 1;
@@ -479,14 +544,25 @@ impl World<'_> {
                 let id = self.next_batch_id;
                 self.next_batch_id += 1;
                 self.note_throttle(now, f, id, source, oldest, 1);
-                match self.mappings[m].kind {
-                    KindRt::Sqs { in_flight, .. } => {
-                        // The whole batch returns after its visibility timeout, and the
-                        // mapping backs down to what it has in flight.
+                let next_poll = now.saturating_add(self.sc.platform.poll_interval);
+                let hold = now.saturating_add(self.sc.platform.sqs_throttle_hold);
+                match &mut self.mappings[m].kind {
+                    KindRt::Sqs {
+                        in_flight,
+                        paused_until,
+                        hold_until,
+                        ..
+                    } => {
+                        // The whole batch returns after its visibility timeout; the mapping
+                        // backs down to what it has in flight, waits for its next poll, and
+                        // holds off scaling up for a while.
+                        *paused_until = next_poll;
+                        *hold_until = hold;
+                        let in_flight = *in_flight;
                         self.sqs_return_all(now, m, b);
                         self.free_batch(b);
-                        let (floor, _) = self.sqs_bounds(m);
-                        self.set_pollers(now, m, in_flight.max(floor));
+                        let (_, cap) = self.sqs_bounds(m);
+                        self.set_pollers(now, m, in_flight.max(2.min(cap)));
                     }
                     KindRt::Stream { .. } => {
                         // The lane waits for its next poll; throttles are not retries.
@@ -592,7 +668,7 @@ impl World<'_> {
         let l = self.batches[b as usize].lane as usize;
         let n = self.batches[b as usize].n;
         self.free_batch(b);
-        let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+        let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
             unreachable!("a stream mapping");
         };
         let lane = &mut lanes[l];
@@ -604,13 +680,8 @@ impl World<'_> {
             for x in done {
                 self.succeed(now, f, x);
             }
-            // A lane with a backlog is read again at once; otherwise at the next poll.
-            let KindRt::Stream { lanes } = &self.mappings[m].kind else {
-                unreachable!("a stream mapping");
-            };
-            if lanes[l].records.len() >= lanes[l].cap as usize {
-                self.stream_read(now, m, l, q);
-            }
+            // A lane with records left is read again at once (if its batch is ready).
+            self.stream_read(now, m, l, q);
             return;
         }
         let fm = &mut self.funcs[f].m;
@@ -640,19 +711,29 @@ impl World<'_> {
             unreachable!("a stream mapping");
         };
         let f = self.mappings[m].func as usize;
-        let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+        let KindRt::Stream { lanes, active } = &mut self.mappings[m].kind else {
             unreachable!("a stream mapping");
         };
         let mut expired = 0u32;
-        for lane in lanes.iter_mut().filter(|l| l.in_flight == 0) {
-            while let Some(x) = lane.records.front() {
-                if x.arrival.saturating_add(retention) > now {
-                    break;
+        let mut i = 0;
+        while i < active.len() {
+            let lane = &mut lanes[active[i] as usize];
+            if lane.in_flight == 0 {
+                while let Some(x) = lane.records.front() {
+                    if x.arrival.saturating_add(retention) > now {
+                        break;
+                    }
+                    lane.records.pop_front();
+                    lane.failures = 0;
+                    expired += 1;
                 }
-                lane.records.pop_front();
-                lane.failures = 0;
-                expired += 1;
+                if lane.records.is_empty() {
+                    lane.listed = false;
+                    active.swap_remove(i);
+                    continue;
+                }
             }
+            i += 1;
         }
         if expired > 0 {
             let fm = &mut self.funcs[f].m;
@@ -660,12 +741,14 @@ impl World<'_> {
             fm.failed += u64::from(expired);
             self.mappings[m].expired += u64::from(expired);
         }
-        let count = match &self.mappings[m].kind {
-            KindRt::Stream { lanes } => lanes.len(),
-            KindRt::Sqs { .. } => 0,
-        };
-        for l in 0..count {
+        let mut i = 0;
+        loop {
+            let l = match &self.mappings[m].kind {
+                KindRt::Stream { active, .. } if i < active.len() => active[i] as usize,
+                _ => break,
+            };
             self.stream_read(now, m, l, q);
+            i += 1;
         }
     }
 
@@ -673,7 +756,7 @@ impl World<'_> {
     fn stream_read(&mut self, now: Time, m: usize, l: usize, q: &mut EventQueue<Event>) {
         let window = self.mapping_cfg(m).batching_window;
         let f = self.mappings[m].func as usize;
-        let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+        let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
             return;
         };
         let lane = &mut lanes[l];
@@ -695,7 +778,7 @@ impl World<'_> {
         self.batches[b as usize].n = n;
         if self.invoke_batch(now, m, b, q) {
             // A throttled batch leaves the lane idle, its records unread.
-            let KindRt::Stream { lanes } = &mut self.mappings[m].kind else {
+            let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
                 return;
             };
             lanes[l].in_flight = 0;
@@ -710,7 +793,7 @@ impl World<'_> {
                 KindRt::Sqs {
                     visible, returning, ..
                 } => (visible.len() + returning.len()) as u64,
-                KindRt::Stream { lanes } => lanes.iter().map(|l| l.records.len() as u64).sum(),
+                KindRt::Stream { lanes, .. } => lanes.iter().map(|l| l.records.len() as u64).sum(),
             };
             unfinished[mr.func as usize] += n;
         }
@@ -740,6 +823,8 @@ impl World<'_> {
                 redelivered: 0,
                 max_pollers: 0,
                 oldest_age: None,
+                queue_depth_mean: 0.0,
+                queue_depth_max: 0,
                 poll: s.mapping.is_some(),
             })
             .collect();
@@ -753,6 +838,12 @@ impl World<'_> {
             r.redelivered = mr.redelivered;
             r.max_pollers = mr.max_pollers;
             r.oldest_age = Some(std::mem::take(&mut mr.age).report());
+            r.queue_depth_mean = if mr.depth_samples == 0 {
+                0.0
+            } else {
+                mr.depth_sum as f64 / mr.depth_samples as f64
+            };
+            r.queue_depth_max = mr.depth_max;
         }
         out
     }
