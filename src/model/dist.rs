@@ -37,6 +37,10 @@ pub enum Dist {
     Weibull(Weibull<f64>),
     /// Pareto (scale, shape).
     Pareto(Pareto<f64>),
+    /// Piecewise-linear inverse CDF through (quantile in 0..=1, value in ns) points, the
+    /// first at quantile 0 and the last at 1, both coordinates non-decreasing (the format
+    /// of the Azure Functions duration percentiles).
+    Empirical(Vec<(f64, f64)>),
 }
 
 impl Dist {
@@ -66,6 +70,7 @@ impl Dist {
             Dist::Gamma(d) => d.sample(rng),
             Dist::Weibull(d) => d.sample(rng),
             Dist::Pareto(d) => d.sample(rng),
+            Dist::Empirical(points) => empirical_quantile(points, rng.random::<f64>()),
         };
         to_time(ns)
     }
@@ -79,7 +84,28 @@ impl Dist {
             // Ignores truncation; exact when std << mean.
             Dist::Normal { mean, .. } => *mean,
             Dist::LogNormal(_) | Dist::Gamma(_) | Dist::Weibull(_) | Dist::Pareto(_) => f64::NAN,
+            // The integral of the piecewise-linear quantile function.
+            Dist::Empirical(points) => points
+                .windows(2)
+                .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+                .sum(),
         }
+    }
+}
+
+/// The value at quantile `u` of a piecewise-linear quantile function.
+#[inline]
+fn empirical_quantile(points: &[(f64, f64)], u: f64) -> f64 {
+    // The first point whose quantile is ≥ u (points start at 0 and end at 1).
+    let i = points
+        .partition_point(|p| p.0 < u)
+        .clamp(1, points.len() - 1);
+    let (q0, v0) = points[i - 1];
+    let (q1, v1) = points[i];
+    if q1 <= q0 {
+        v1
+    } else {
+        v0 + (v1 - v0) * (u - q0) / (q1 - q0)
     }
 }
 
@@ -137,6 +163,24 @@ mod tests {
             );
         }
         assert_eq!(mean_of(&Dist::Constant(Time::from_millis(7)), 10), 7.0 * ms);
+    }
+
+    #[test]
+    fn empirical_interpolates_between_percentiles() {
+        let ms = 1e6;
+        // p0 = 0, p50 = 100 ms, p100 = 300 ms: uniform on [0, 100] half the time and on
+        // [100, 300] the other half; mean 0.5 × 50 + 0.5 × 200 = 125 ms.
+        let d = Dist::Empirical(vec![(0.0, 0.0), (0.5, 100.0 * ms), (1.0, 300.0 * ms)]);
+        assert_eq!(d.mean_ns(), 125.0 * ms);
+        let got = mean_of(&d, 200_000) / ms;
+        assert!((got - 125.0).abs() < 0.5, "{got}");
+        assert_eq!(empirical_quantile(&[(0.0, 1.0), (1.0, 3.0)], 0.5), 2.0);
+        assert_eq!(empirical_quantile(&[(0.0, 1.0), (1.0, 3.0)], 0.0), 1.0);
+        assert_eq!(empirical_quantile(&[(0.0, 1.0), (1.0, 3.0)], 1.0), 3.0);
+        // A flat step (two percentiles at one value) and a jump (one percentile twice).
+        let p = [(0.0, 5.0), (0.25, 5.0), (0.25, 7.0), (1.0, 9.0)];
+        assert_eq!(empirical_quantile(&p, 0.1), 5.0);
+        assert_eq!(empirical_quantile(&p, 0.5), 7.0 + 2.0 / 3.0);
     }
 
     #[test]

@@ -184,6 +184,42 @@ arrival = { process = "poisson", rate = 5.0 }
     }
 
     #[test]
+    fn empirical_percentiles_are_checked() {
+        let with = |d: &str| OK.replace("duration = \"100ms\"", &format!("duration = {d}"));
+        let s = parse(
+            &with("{ dist = \"empirical\", percentiles = { p0 = \"1ms\", p50 = \"40ms\", p100 = \"2s\" } }"),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let crate::model::Dist::Empirical(points) = &s.functions[0].duration else {
+            panic!("empirical");
+        };
+        assert_eq!(points.len(), 3);
+        assert_eq!(points[1], (0.5, 40e6));
+        let e = err(&with(
+            "{ dist = \"empirical\", percentiles = { p50 = \"40ms\", p100 = \"2s\" } }",
+        ));
+        assert!(e.message.contains("p0"), "{e}");
+        let e = err(&with(
+            "{ dist = \"empirical\", percentiles = { p0 = \"1s\", p50 = \"40ms\", p100 = \"2s\" } }",
+        ));
+        assert_eq!(
+            e.key.as_deref(),
+            Some("functions[0].duration.percentiles.p50")
+        );
+        let e = err(&with(
+            "{ dist = \"empirical\", percentiles = { p0 = \"1ms\", q50 = \"40ms\", p100 = \"2s\" } }",
+        ));
+        assert!(e.message.contains("not a percentile"), "{e}");
+        let e = err(&with("{ dist = \"empirical\" }"));
+        assert!(e.message.contains("percentiles"), "{e}");
+        let e = err(&with(
+            "{ dist = \"empirical\", percentiles = { p0 = 5, p100 = \"2s\" } }",
+        ));
+        assert!(e.message.contains("duration string"), "{e}");
+    }
+
+    #[test]
     fn every_service_accepts_exactly_its_invocation_types() {
         for svc in crate::sources::catalog::CATALOG {
             if svc.model == crate::sources::SourceModel::Poll {

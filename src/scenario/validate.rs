@@ -767,8 +767,67 @@ fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
             let scale = positive(need(ns(t.scale), "scale")?, "scale")?;
             Dist::Pareto(Pareto::new(scale, shape).map_err(|e| ctx.err(key, e.to_string()))?)
         }
-        _ => return Err(ctx.not_yet(&format!("{key}.dist"), "the `empirical` distribution")),
+        _ => {
+            only(&["percentiles"])?;
+            empirical(ctx, key, t.percentiles.as_ref())?
+        }
     })
+}
+
+/// `percentiles = { p0 = "…", p50 = "…", p100 = "…" }`: the Azure Functions format.
+fn empirical(ctx: &Ctx, key: &str, table: Option<&toml::Value>) -> R<Dist> {
+    let pkey = format!("{key}.percentiles");
+    let Some(toml::Value::Table(table)) = table else {
+        return Err(ctx.err(
+            key,
+            "an `empirical` distribution needs `percentiles`, a table like { p0 = \"5ms\", p50 = \"120ms\", p100 = \"2s\" }",
+        ));
+    };
+    let mut points = Vec::with_capacity(table.len());
+    for (name, value) in table {
+        let k = format!("{pkey}.{name}");
+        let q = name
+            .strip_prefix('p')
+            .and_then(|n| n.parse::<f64>().ok())
+            .filter(|q| (0.0..=100.0).contains(q))
+            .ok_or_else(|| {
+                ctx.err(
+                    &k,
+                    format!("`{name}` is not a percentile: write p0 … p100, e.g. p50 or p99.9"),
+                )
+            })?;
+        let v = match value {
+            toml::Value::String(text) => {
+                super::raw::parse_duration(text).map_err(|e| ctx.err(&k, e))?
+            }
+            toml::Value::Integer(0) => Time::ZERO,
+            other => {
+                return Err(ctx.err(
+                    &k,
+                    format!("expected a duration string like \"120ms\", got {other}"),
+                ));
+            }
+        };
+        points.push((q / 100.0, v.as_nanos() as f64, k));
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if points.first().is_none_or(|p| p.0 != 0.0) || points.last().is_none_or(|p| p.0 != 1.0) {
+        return Err(ctx.err(
+            &pkey,
+            "the percentiles must include p0 (the minimum) and p100 (the maximum)",
+        ));
+    }
+    for w in points.windows(2) {
+        if w[1].1 < w[0].1 {
+            return Err(ctx.err(
+                &w[1].2,
+                "percentile values must not decrease as the percentile grows",
+            ));
+        }
+    }
+    Ok(Dist::Empirical(
+        points.into_iter().map(|(q, v, _)| (q, v)).collect(),
+    ))
 }
 
 /// Refuses parameters that do not belong to the chosen distribution.
