@@ -1180,11 +1180,19 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         ("stages", a.stages.is_some()),
         ("ramp", a.ramp.is_some()),
         ("start_rate", a.start_rate.is_some()),
+        ("mean_rate", a.mean_rate.is_some()),
+        ("amplitude", a.amplitude.is_some()),
+        ("period", a.period.is_some()),
+        ("peak_at", a.peak_at.is_some()),
+        ("rates", a.rates.is_some()),
+        ("mean_dwell", a.mean_dwell.is_some()),
     ];
     let allowed: &[&str] = match kind {
         "poisson" | "constant" => &["rate"],
         "burst" => &["at", "count", "over"],
         "stages" => &["stages", "ramp", "start_rate"],
+        "diurnal" => &["mean_rate", "amplitude", "period", "peak_at"],
+        "mmpp" => &["rates", "mean_dwell"],
         _ => {
             return Err(ctx.not_yet(
                 &format!("{key}.process"),
@@ -1229,6 +1237,69 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
                 at: a.at.map_or(Time::ZERO, |d| d.0),
                 count: count as u64,
                 over: a.over.map_or(Time::ZERO, |d| d.0),
+            }
+        }
+        "diurnal" => {
+            let mean_rate = a.mean_rate.ok_or_else(|| {
+                ctx.err(
+                    key,
+                    "a `diurnal` process needs `mean_rate` (events per second)",
+                )
+            })?;
+            let mean_rate = ctx.rate(&format!("{key}.mean_rate"), mean_rate)?;
+            let amplitude = a.amplitude.unwrap_or(0.5);
+            if !(0.0..=1.0).contains(&amplitude) {
+                return Err(ctx.err(
+                    &format!("{key}.amplitude"),
+                    format!("`amplitude` is the relative swing of the rate, between 0 and 1, got {amplitude}"),
+                ));
+            }
+            ctx.rate(&format!("{key}.mean_rate"), mean_rate * (1.0 + amplitude))?;
+            let period = a.period.map_or(Time::from_secs(86_400), |d| d.0);
+            if period < Time::from_secs(1) {
+                return Err(ctx.err(
+                    &format!("{key}.period"),
+                    format!("`period` must be at least 1s, got {period}"),
+                ));
+            }
+            let peak_at = a.peak_at.map_or(Time::ZERO, |d| d.0);
+            ArrivalProcess::Diurnal {
+                mean_rate,
+                amplitude,
+                period,
+                peak_at,
+            }
+        }
+        "mmpp" => {
+            let (Some(rates), Some(dwell)) = (&a.rates, &a.mean_dwell) else {
+                return Err(ctx.err(
+                    key,
+                    "an `mmpp` process needs `rates` (events per second in each state) and `mean_dwell` (the mean time in each state), e.g. rates = [5.0, 200.0], mean_dwell = [\"10m\", \"30s\"]",
+                ));
+            };
+            if rates.is_empty() || rates.len() != dwell.len() {
+                return Err(ctx.err(
+                    &format!("{key}.mean_dwell"),
+                    format!("`rates` and `mean_dwell` must have the same number of states (at least 1), got {} and {}", rates.len(), dwell.len()),
+                ));
+            }
+            let mut out = Vec::with_capacity(rates.len());
+            for (j, r) in rates.iter().enumerate() {
+                out.push(ctx.rate(&format!("{key}.rates[{j}]"), *r)?);
+            }
+            let mut dwell_out = Vec::with_capacity(dwell.len());
+            for (j, d) in dwell.iter().enumerate() {
+                if d.0 < Time::from_millis(1) {
+                    return Err(ctx.err(
+                        &format!("{key}.mean_dwell[{j}]"),
+                        format!("a mean dwell must be at least 1ms, got {}", d.0),
+                    ));
+                }
+                dwell_out.push(d.0);
+            }
+            ArrivalProcess::Mmpp {
+                rates: out,
+                mean_dwell: dwell_out,
             }
         }
         _ => {

@@ -2,6 +2,7 @@
 //! list is an independent stream; the source's arrivals are their superposition.
 
 use crate::engine::{SimRng, Time};
+use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 /// How the rate moves from one stage to the next.
@@ -44,6 +45,27 @@ pub enum ArrivalProcess {
         /// Spread.
         over: Time,
     },
+    /// Poisson process whose rate follows a daily cycle:
+    /// rate(t) = mean_rate · (1 + amplitude · cos(2π (t − peak_at) / period)).
+    Diurnal {
+        /// Average events per second.
+        mean_rate: f64,
+        /// Relative swing, 0..=1.
+        amplitude: f64,
+        /// Cycle length.
+        period: Time,
+        /// When the rate peaks (within the first cycle).
+        peak_at: Time,
+    },
+    /// Markov-modulated Poisson process: in state i events arrive at `rates[i]`; a state
+    /// lasts an exponential time of mean `mean_dwell[i]`, then the process jumps to another
+    /// state chosen uniformly. It starts in a state drawn with probability ∝ `mean_dwell`.
+    Mmpp {
+        /// Events per second in each state.
+        rates: Vec<f64>,
+        /// Mean time in each state.
+        mean_dwell: Vec<Time>,
+    },
     /// Non-homogeneous Poisson process with a piecewise constant or linear rate.
     Stages {
         /// The stages, back to back from t = 0; the rate is zero after the last.
@@ -71,6 +93,28 @@ impl ArrivalProcess {
                     let inside = (horizon - *at).as_secs_f64() / over.as_secs_f64();
                     (*count as f64) * inside.min(1.0)
                 }
+            }
+            ArrivalProcess::Diurnal {
+                mean_rate,
+                amplitude,
+                period,
+                peak_at,
+            } => {
+                let p = period.as_secs_f64();
+                let w = std::f64::consts::TAU / p;
+                let phase = peak_at.as_secs_f64();
+                mean_rate * h
+                    + mean_rate * amplitude / w * (((h - phase) * w).sin() - (-phase * w).sin())
+            }
+            ArrivalProcess::Mmpp { rates, mean_dwell } => {
+                let total: f64 = mean_dwell.iter().map(|d| d.as_secs_f64()).sum();
+                let mean: f64 = rates
+                    .iter()
+                    .zip(mean_dwell)
+                    .map(|(r, d)| r * d.as_secs_f64())
+                    .sum::<f64>()
+                    / total;
+                mean * h
             }
             ArrivalProcess::Stages { .. } => {
                 let segs = segments(self);
@@ -162,12 +206,29 @@ enum Kind {
         seg: usize,
         t: f64,
     },
+    /// Thinning: candidates at the peak rate, kept with probability rate(t) / peak.
+    Diurnal {
+        peak_gap_ns: f64,
+        mean_rate: f64,
+        amplitude: f64,
+        omega_per_ns: f64,
+        peak_at_ns: f64,
+        t: Time,
+    },
+    Mmpp {
+        rates: Vec<f64>,
+        dwell_ns: Vec<f64>,
+        state: usize,
+        /// When the current state ends.
+        until: Time,
+        t: Time,
+    },
     Silent,
 }
 
 impl ArrivalStream {
     /// A stream for `process` drawing from `rng`.
-    pub fn new(process: &ArrivalProcess, rng: SimRng) -> Self {
+    pub fn new(process: &ArrivalProcess, mut rng: SimRng) -> Self {
         let kind = match process {
             ArrivalProcess::Poisson { rate } if *rate > 0.0 => Kind::Poisson {
                 mean_gap_ns: 1e9 / rate,
@@ -189,6 +250,41 @@ impl ArrivalStream {
                 seg: 0,
                 t: 0.0,
             },
+            ArrivalProcess::Diurnal {
+                mean_rate,
+                amplitude,
+                period,
+                peak_at,
+            } if *mean_rate > 0.0 => Kind::Diurnal {
+                peak_gap_ns: 1e9 / (mean_rate * (1.0 + amplitude)),
+                mean_rate: *mean_rate,
+                amplitude: *amplitude,
+                omega_per_ns: std::f64::consts::TAU / period.as_nanos() as f64,
+                peak_at_ns: peak_at.as_nanos() as f64,
+                t: Time::ZERO,
+            },
+            ArrivalProcess::Mmpp { rates, mean_dwell } if rates.iter().any(|r| *r > 0.0) => {
+                let dwell_ns: Vec<f64> = mean_dwell.iter().map(|d| d.as_nanos() as f64).collect();
+                // The stationary share of time in each state is ∝ its mean dwell.
+                let total: f64 = dwell_ns.iter().sum();
+                let mut u = rng.random::<f64>() * total;
+                let mut state = dwell_ns.len() - 1;
+                for (i, d) in dwell_ns.iter().enumerate() {
+                    if u < *d {
+                        state = i;
+                        break;
+                    }
+                    u -= d;
+                }
+                let e: f64 = Exp1.sample(&mut rng);
+                Kind::Mmpp {
+                    rates: rates.clone(),
+                    until: Time((e * dwell_ns[state] + 0.5) as u64),
+                    dwell_ns,
+                    state,
+                    t: Time::ZERO,
+                }
+            }
             _ => Kind::Silent,
         };
         ArrivalStream { kind, rng }
@@ -249,6 +345,55 @@ impl ArrivalStream {
                 }
                 None
             }
+            Kind::Diurnal {
+                peak_gap_ns,
+                mean_rate,
+                amplitude,
+                omega_per_ns,
+                peak_at_ns,
+                t,
+            } => loop {
+                let e: f64 = Exp1.sample(&mut self.rng);
+                *t = t.saturating_add(Time((e * *peak_gap_ns + 0.5) as u64));
+                if *t == Time::MAX {
+                    return None;
+                }
+                let x = (t.as_nanos() as f64 - *peak_at_ns) * *omega_per_ns;
+                let rate = *mean_rate * (1.0 + *amplitude * x.cos());
+                let peak = *mean_rate * (1.0 + *amplitude);
+                if self.rng.random::<f64>() * peak < rate {
+                    return Some(*t);
+                }
+            },
+            Kind::Mmpp {
+                rates,
+                dwell_ns,
+                state,
+                until,
+                t,
+            } => loop {
+                let rate = rates[*state];
+                if rate > 0.0 {
+                    let e: f64 = Exp1.sample(&mut self.rng);
+                    let next = t.saturating_add(Time((e * 1e9 / rate + 0.5) as u64));
+                    if next < *until {
+                        *t = next;
+                        return Some(next);
+                    }
+                }
+                if *until == Time::MAX {
+                    return None;
+                }
+                // The state ends first: jump to another one (memoryless, so redraw there).
+                *t = *until;
+                let n = rates.len();
+                if n > 1 {
+                    let k = self.rng.random_range(0..n - 1);
+                    *state = if k >= *state { k + 1 } else { k };
+                }
+                let e: f64 = Exp1.sample(&mut self.rng);
+                *until = t.saturating_add(Time((e * dwell_ns[*state] + 0.5) as u64));
+            },
             Kind::Silent => None,
         }
     }
@@ -302,6 +447,77 @@ mod tests {
                 Time::from_millis(6500)
             ]
         );
+    }
+
+    /// Arrivals per window of `window` over `[0, horizon)`.
+    fn histogram(p: &ArrivalProcess, horizon: Time, window: Time, seed: u64) -> Vec<u64> {
+        let n = horizon.as_nanos().div_ceil(window.as_nanos()) as usize;
+        let mut out = vec![0u64; n];
+        let mut s = ArrivalStream::new(p, RngStreams::new(seed).stream("a"));
+        while let Some(t) = s.next_arrival() {
+            if t >= horizon {
+                break;
+            }
+            out[(t.as_nanos() / window.as_nanos()) as usize] += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn diurnal_rate_follows_the_cosine() {
+        let p = ArrivalProcess::Diurnal {
+            mean_rate: 20.0,
+            amplitude: 0.8,
+            period: Time::from_secs(86_400),
+            peak_at: Time::from_secs(14 * 3600),
+        };
+        let day = Time::from_secs(86_400);
+        let hours = histogram(&p, Time(day.as_nanos() * 10), Time::from_secs(3600), 2);
+        // Ten days: the 14:00 hour averages about 20 × 1.8 per second, the 02:00 hour
+        // about 20 × 0.2.
+        let at = |h: usize| (0..10).map(|d| hours[d * 24 + h]).sum::<u64>() as f64 / 10.0 / 3600.0;
+        assert!((at(14) / 36.0 - 1.0).abs() < 0.02, "{}", at(14));
+        assert!((at(2) / 4.0 - 1.0).abs() < 0.05, "{}", at(2));
+        let total: u64 = hours.iter().sum();
+        let want = p.expected_count(Time(day.as_nanos() * 10));
+        assert!(
+            (total as f64 / want - 1.0).abs() < 0.005,
+            "{total} vs {want}"
+        );
+        // A partial cycle: the closed form integrates the cosine.
+        let six = Time::from_secs(6 * 3600);
+        let (n, _) = count_before(&p, six, 3);
+        let want = p.expected_count(six);
+        assert!((n as f64 - want).abs() < 4.0 * want.sqrt(), "{n} vs {want}");
+    }
+
+    #[test]
+    fn mmpp_alternates_rates_and_is_burstier_than_poisson() {
+        let p = ArrivalProcess::Mmpp {
+            rates: vec![2.0, 50.0],
+            mean_dwell: vec![Time::from_secs(600), Time::from_secs(60)],
+        };
+        let horizon = Time::from_secs(2_000_000);
+        // Stationary mean rate: (2 × 600 + 50 × 60) / 660 = 6.36/s.
+        let want = p.expected_count(horizon);
+        assert!((want / 2e6 - 4200.0 / 660.0).abs() < 1e-9);
+        let minutes = histogram(&p, horizon, Time::from_secs(60), 5);
+        let n: u64 = minutes.iter().sum();
+        assert!((n as f64 / want - 1.0).abs() < 0.03, "{n} vs {want}");
+        // Counts per minute: variance far above the mean (Poisson would have equal).
+        let minutes = &minutes[..minutes.len() - 1]; // the last one is partial
+        let n: u64 = minutes.iter().sum();
+        let k = minutes.len() as f64;
+        let mean = n as f64 / k;
+        let var = minutes
+            .iter()
+            .map(|&c| (c as f64 - mean).powi(2))
+            .sum::<f64>()
+            / k;
+        assert!(var / mean > 20.0, "index of dispersion {}", var / mean);
+        // Both rates show: quiet minutes near 120 and busy ones near 3,000.
+        assert!(minutes.iter().filter(|&&c| c < 200).count() as f64 > 0.7 * k);
+        assert!(minutes.iter().any(|&c| c > 2500));
     }
 
     #[test]
