@@ -139,6 +139,23 @@ pub struct Function {
     pub max_retry_attempts: u32,
     /// Keep-alive policy.
     pub keep_alive: KeepAliveSpec,
+    /// Factor applied to each drawn duration for this memory size (1 without
+    /// `cpu_bound_fraction`), see `duration_scale`.
+    pub duration_scale: f64,
+}
+
+/// MB of memory per vCPU on Lambda.
+pub const MB_PER_VCPU: f64 = 1769.0;
+
+/// vCPUs at `memory_mb` (MODEL.md §2): memory / 1,769 MB, at most 6.
+pub fn vcpus(memory_mb: u32) -> f64 {
+    (f64::from(memory_mb) / MB_PER_VCPU).min(6.0)
+}
+
+/// How a duration measured at `reference_mb` scales at `memory_mb` when a fraction
+/// `cpu_bound` of it is CPU-bound: f · vCPU(ref)/vCPU(m) + (1 − f).
+pub fn duration_scale(cpu_bound: f64, reference_mb: u32, memory_mb: u32) -> f64 {
+    cpu_bound * vcpus(reference_mb) / vcpus(memory_mb) + (1.0 - cpu_bound)
 }
 
 impl Function {
@@ -260,6 +277,21 @@ pub fn default_interval(duration: Time) -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duration_scales_with_vcpus_for_the_cpu_bound_share() {
+        let close =
+            |a: f64, b: f64| assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+        close(duration_scale(1.0, 1769, 3538), 0.5);
+        close(duration_scale(1.0, 1769, 128), 1769.0 / 128.0);
+        close(duration_scale(0.0, 128, 10240), 1.0);
+        close(duration_scale(0.5, 1769, 3538), 0.75);
+        // Six vCPUs at most: 10,240 MB gives 5.79, not more.
+        close(duration_scale(1.0, 1024, 10240), 0.1);
+        close(vcpus(20_000), 6.0);
+        // reference/aws-lambda.md: 376 ms at 128 MB → about 45 ms at 1,024 MB.
+        close(376.0 * duration_scale(1.0, 128, 1024), 47.0);
+    }
 
     #[test]
     fn async_backoff_doubles_up_to_the_cap() {

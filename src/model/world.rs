@@ -881,7 +881,11 @@ impl<'s> World<'s> {
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
-        let drawn = spec.duration.sample(&mut func.rng) + extra;
+        let mut drawn = spec.duration.sample(&mut func.rng);
+        if spec.duration_scale != 1.0 {
+            drawn = Time((drawn.as_nanos() as f64 * spec.duration_scale).round() as u64);
+        }
+        let drawn = drawn + extra;
         let (run, outcome) = if drawn > spec.timeout {
             (spec.timeout, AttemptOutcome::Timeout)
         } else if poisoned || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate)

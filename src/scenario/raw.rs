@@ -161,8 +161,8 @@ pub struct RawFunction {
     pub efs_mount: Option<RawDist>,
     pub max_event_age: Option<RawDuration>,
     pub max_retry_attempts: Option<i64>,
-    pub cpu_bound_fraction: Option<toml::Value>,
-    pub reference_memory_mb: Option<toml::Value>,
+    pub cpu_bound_fraction: Option<f64>,
+    pub reference_memory_mb: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -517,14 +517,6 @@ fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
 
 fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) -> R<Function> {
     let k = |key: &str| format!("functions[{i}].{key}");
-    for (key, v) in [
-        ("cpu_bound_fraction", &f.cpu_bound_fraction),
-        ("reference_memory_mb", &f.reference_memory_mb),
-    ] {
-        if v.is_some() {
-            return Err(ctx.not_yet(&k(key), &format!("`{key}`")));
-        }
-    }
     let name = f.name.clone().unwrap_or_else(|| format!("function{i}"));
     check_name(ctx, &k("name"), &name, "the function name")?;
     let memory_mb = ctx.int(
@@ -618,6 +610,37 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
             format!("max_event_age must be between 60s and 6h (AWS's MaximumEventAgeInSeconds), got {max_event_age}"),
         ));
     }
+    let duration_scale = match (f.cpu_bound_fraction, f.reference_memory_mb) {
+        (None, None) => 1.0,
+        (Some(c), Some(r)) => {
+            if !(0.0..=1.0).contains(&c) {
+                return Err(ctx.err(
+                    &k("cpu_bound_fraction"),
+                    format!("cpu_bound_fraction is the CPU-bound share of the duration, between 0 and 1, got {c}"),
+                ));
+            }
+            let r = ctx.int(
+                &k("reference_memory_mb"),
+                r,
+                128,
+                10_240,
+                "reference_memory_mb (MB)",
+            )?;
+            crate::model::config::duration_scale(c, r, memory_mb)
+        }
+        (Some(_), None) => {
+            return Err(ctx.err(
+                &k("cpu_bound_fraction"),
+                "`cpu_bound_fraction` needs `reference_memory_mb`: the memory size at which `duration` was measured",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ctx.err(
+                &k("reference_memory_mb"),
+                "`reference_memory_mb` needs `cpu_bound_fraction`: the share of the duration that scales with CPU",
+            ));
+        }
+    };
     let max_retry_attempts = match f.max_retry_attempts {
         Some(n) => ctx.int(&k("max_retry_attempts"), n, 0, 2, "max_retry_attempts")?,
         None => 2,
@@ -662,6 +685,7 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         max_event_age,
         max_retry_attempts,
         keep_alive,
+        duration_scale,
     })
 }
 

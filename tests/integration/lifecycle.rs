@@ -355,3 +355,34 @@ fn efs_mount_time_is_added_to_every_init() {
     ));
     assert_eq!(r.functions[0].latency.max_ms, 120.0);
 }
+
+#[test]
+fn cpu_bound_durations_shrink_with_memory_and_trade_cost_for_speed() {
+    let at = |memory: u32, fraction: f64| {
+        run(&format!(
+            r#"
+duration = "10m"
+[[functions]]
+name = "f"
+memory_mb = {memory}
+duration = "376ms"
+init = "0s"
+cpu_bound_fraction = {fraction}
+reference_memory_mb = 128
+[[sources]]
+service = "direct"
+arrival = {{ process = "constant", rate = 1.0 }}
+"#
+        ))
+    };
+    let small = at(128, 1.0);
+    let big = at(1024, 1.0);
+    assert_eq!(small.functions[0].latency.max_ms, 376.0);
+    assert_eq!(big.functions[0].latency.max_ms, 47.0);
+    // Eight times the memory for an eighth of the time: the same GB-seconds.
+    let gbs = |r: &lambdasim::metrics::RunReport| r.functions[0].costs.billed_gb_seconds;
+    assert!((gbs(&small) - gbs(&big)).abs() < 1e-9);
+    // Half CPU-bound: 0.5 × 47 + 0.5 × 376.
+    assert_eq!(at(1024, 0.5).functions[0].latency.max_ms, 211.5);
+    assert_eq!(at(1024, 0.0).functions[0].latency.max_ms, 376.0);
+}
