@@ -13,19 +13,45 @@ use std::io::{IsTerminal, Write};
 pub fn run(cli: &Cli) -> Result<()> {
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
-    let scenarios = load_all(cli, &opts)?;
+    let files = load_all(cli, &opts)?;
     let mut stdout = std::io::stdout().lock();
     if cli.check {
-        for sc in &scenarios {
-            writeln!(stdout, "{}", plan(sc, &opts))?;
+        for variants in &files {
+            writeln!(stdout, "{}", plan(&variants[0], &opts))?;
+            if variants.len() > 1 {
+                let names: Vec<&str> = variants.iter().map(|v| v.variant.as_str()).collect();
+                writeln!(
+                    stdout,
+                    "  sweep: {} variants: {}",
+                    variants.len(),
+                    names.join(" | ")
+                )?;
+            }
         }
         return Ok(());
     }
-    let results = runner::simulate_all(&scenarios, &opts)?;
-    let mut written = Vec::with_capacity(scenarios.len());
-    for (sc, runs) in scenarios.iter().zip(&results) {
-        written.push(runner::write_outputs(sc, runs, &opts)?);
+    // Every variant of every file is a scenario of its own; outputs are grouped by file.
+    let scenarios: Vec<Scenario> = files.iter().flatten().cloned().collect();
+    let mut per_scenario = runner::simulate_all(&scenarios, &opts)?.into_iter();
+    let mut results = Vec::with_capacity(files.len());
+    let mut written = Vec::with_capacity(files.len());
+    for variants in &files {
+        let runs: Vec<crate::metrics::RunReport> = per_scenario
+            .by_ref()
+            .take(variants.len())
+            .flatten()
+            .collect();
+        written.push(runner::write_outputs(&variants[0], &runs, &opts)?);
+        results.push(runs);
     }
+    let comparison = if files.len() > 1 {
+        Some(runner::write_comparison(
+            &runner::output_root(&files[0][0], &opts),
+            &results,
+        )?)
+    } else {
+        None
+    };
     if !cli.quiet {
         writeln!(stdout, "{}", table(&results))?;
         for w in &written {
@@ -36,17 +62,21 @@ pub fn run(cli: &Cli) -> Result<()> {
                 .collect();
             writeln!(stdout, "wrote {}/ ({})", w.dir.display(), names.join(", "))?;
         }
+        if let Some(c) = &comparison {
+            writeln!(stdout, "wrote {}", c.display())?;
+        }
     }
     Ok(())
 }
 
-/// Loads every file; refuses two scenarios that would write to the same folder.
-fn load_all(cli: &Cli, opts: &RunOptions) -> Result<Vec<Scenario>> {
+/// Loads every file (each as its sweep's variants); refuses two files that would write to
+/// the same folder.
+fn load_all(cli: &Cli, opts: &RunOptions) -> Result<Vec<Vec<Scenario>>> {
     let mut scenarios = Vec::with_capacity(cli.scenarios.len());
     let mut dirs: HashMap<std::path::PathBuf, String> = HashMap::new();
     for path in &cli.scenarios {
-        let sc = scenario::load(path)?;
-        let dir = runner::output_dir(&sc, opts);
+        let sc = scenario::load_variants(path)?;
+        let dir = runner::output_dir(&sc[0], opts);
         if let Some(other) = dirs.insert(dir.clone(), path.display().to_string()) {
             return Err(InputError {
                 file: path.display().to_string(),
@@ -125,8 +155,13 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
                     format!("{x:.1}")
                 }
             };
+            let name = if r.variant == "base" {
+                r.scenario.clone()
+            } else {
+                format!("{} [{}]", r.scenario, r.variant)
+            };
             rows.push([
-                r.scenario.clone(),
+                name,
                 r.replication.to_string(),
                 t.requests.to_string(),
                 format!("{:.2}", 100.0 * t.cold_start_ratio()),

@@ -116,6 +116,7 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
     put("summary.csv", &output::csv::summary(runs)?)?;
     put("timeseries.csv", &output::csv::timeseries(runs)?)?;
     put("sources.csv", &output::csv::sources(runs)?)?;
+    put("variants.csv", &output::csv::variants(runs)?)?;
     if sc.output.invocations {
         put("invocations.csv", &output::csv::invocations(runs)?)?;
     }
@@ -133,4 +134,17 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
         }
     }
     Ok(Written { dir, files })
+}
+
+/// Writes `comparison.csv` under `root`: one row per scenario and variant, for a command
+/// that ran several scenarios.
+pub fn write_comparison(root: &std::path::Path, results: &[Vec<RunReport>]) -> Result<PathBuf> {
+    output::write_atomic(root, "comparison.csv", &output::csv::comparison(results)?)
+        .with_context(|| format!("cannot write {}", root.join("comparison.csv").display()))
+}
+
+/// The folder that holds every scenario's folder: `--out`, else the first scenario's
+/// `[output] dir`.
+pub fn output_root(first: &Scenario, opts: &RunOptions) -> PathBuf {
+    opts.out.clone().unwrap_or_else(|| first.output.dir.clone())
 }

@@ -3,6 +3,7 @@
 
 mod report;
 mod series;
+pub mod stats;
 mod trace;
 
 pub use report::{

@@ -60,6 +60,8 @@ impl LatencyReport {
 pub struct FunctionReport {
     /// Function name, or `*`.
     pub function: String,
+    /// Memory size, MB (0 for `*`).
+    pub memory_mb: u32,
     /// Requests offered.
     pub requests: u64,
     /// Completed successfully.

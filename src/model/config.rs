@@ -15,6 +15,8 @@ pub struct Scenario {
     pub name: String,
     /// Free text.
     pub description: String,
+    /// The sweep point this scenario is (`base` without a sweep).
+    pub variant: String,
     /// The file it came from, if any.
     pub path: Option<PathBuf>,
     /// Simulated time.

@@ -1225,6 +1225,7 @@ impl<'s> World<'s> {
         let source_reports = self.source_reports();
         let mut total = FunctionReport {
             function: "*".to_string(),
+            memory_mb: 0,
             requests: 0,
             succeeded: 0,
             failed: 0,
@@ -1298,6 +1299,7 @@ impl<'s> World<'s> {
             total_oldest_age.merge(&m.oldest_age);
             let r = FunctionReport {
                 function: spec.name.clone(),
+                memory_mb: spec.memory_mb,
                 requests: m.requests,
                 succeeded: m.succeeded,
                 failed: m.failed,
@@ -1345,7 +1347,7 @@ impl<'s> World<'s> {
         total.oldest_age = total_oldest_age.report();
         RunReport {
             scenario: sc.name.clone(),
-            variant: "base".to_string(),
+            variant: sc.variant.clone(),
             replication,
             seed,
             duration: end,

@@ -2109,6 +2109,7 @@ mod tests {
         let n = latencies_us.len() as u64;
         FunctionReport {
             function: name.to_string(),
+            memory_mb: 128,
             requests: n,
             succeeded: n,
             failed: 0,

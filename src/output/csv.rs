@@ -288,3 +288,89 @@ pub fn sources(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
+
+/// Reads one number of a summary row.
+type Metric = fn(&FunctionReport) -> f64;
+
+/// The key metrics aggregated in `variants.csv` and `comparison.csv`, from each run's `*`
+/// row.
+const VARIANT_METRICS: &[(&str, Metric)] = &[
+    ("requests", |f| f.requests as f64),
+    ("failed", |f| f.failed as f64),
+    ("cold_start_ratio", |f| f.cold_start_ratio()),
+    ("throttles", |f| f.throttles as f64),
+    ("dlq", |f| f.dlq as f64),
+    ("latency_mean_ms", |f| f.latency.mean_ms),
+    ("latency_p50_ms", |f| f.latency.p50_ms),
+    ("latency_p99_ms", |f| f.latency.p99_ms),
+    ("mean_concurrency", |f| f.mean_concurrency),
+    ("mean_instances", |f| f.mean_instances),
+    ("billed_gb_seconds", |f| f.costs.billed_gb_seconds),
+    ("idle_gb_seconds", |f| f.idle_gb_seconds),
+    ("total_cost_usd", |f| f.costs.total()),
+];
+
+/// The header of `variants.csv` and `comparison.csv`.
+fn variant_header() -> Vec<String> {
+    let mut h = vec![
+        "scenario".to_string(),
+        "variant".to_string(),
+        "replications".to_string(),
+    ];
+    for (m, _) in VARIANT_METRICS {
+        h.push(format!("{m}_mean"));
+        h.push(format!("{m}_ci95"));
+    }
+    h
+}
+
+/// One row per variant of `runs` (in order of first appearance): the mean of each key
+/// metric over the replications and the half-width of its 95 % confidence interval.
+fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
+    let mut order: Vec<&str> = Vec::new();
+    for r in runs {
+        if !order.contains(&r.variant.as_str()) {
+            order.push(&r.variant);
+        }
+    }
+    order
+        .iter()
+        .map(|v| {
+            let reps: Vec<&RunReport> = runs.iter().filter(|r| r.variant == *v).collect();
+            let mut row = vec![
+                reps[0].scenario.clone(),
+                v.to_string(),
+                reps.len().to_string(),
+            ];
+            for (_, get) in VARIANT_METRICS {
+                let xs: Vec<f64> = reps.iter().map(|r| get(&r.total)).collect();
+                let (mean, ci) = crate::metrics::stats::mean_ci95(&xs);
+                row.push(num(mean, 6));
+                row.push(num(ci, 6));
+            }
+            row
+        })
+        .collect()
+}
+
+/// `variants.csv`: one row per variant, replications aggregated (mean and 95 % CI).
+pub fn variants(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(variant_header())?;
+    for row in variant_rows(runs) {
+        w.write_record(row)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `comparison.csv`: the rows of `variants.csv` of several scenarios, one after another.
+pub fn comparison(scenarios: &[Vec<RunReport>]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(variant_header())?;
+    for runs in scenarios {
+        for row in variant_rows(runs) {
+            w.write_record(row)?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}

@@ -3,6 +3,7 @@
 
 mod error;
 mod raw;
+mod sweep;
 mod validate;
 
 pub use error::{InputError, line_col, locate, suggest};
@@ -25,11 +26,57 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 }
 
 /// Validates scenario `text`, read from `path` (used for messages, the default name and
-/// relative trace paths).
+/// relative trace paths). With a `[sweep]`, this is its first variant.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
+    Ok(parse_variants(text, path)?.swap_remove(0))
+}
+
+/// Reads and validates the scenario at `path`, one `Scenario` per variant of its sweep.
+pub fn load_variants(path: &Path) -> Result<Vec<Scenario>, InputError> {
     let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| InputError {
+        file: file.clone(),
+        position: None,
+        key: None,
+        message: format!("cannot read the scenario: {e}"),
+        help: None,
+    })?;
+    parse_variants(&text, path)
+}
+
+/// Validates scenario `text`: one `Scenario` per variant of its `[sweep]` (just `base`
+/// without one), in sweep order.
+pub fn parse_variants(text: &str, path: &Path) -> Result<Vec<Scenario>, InputError> {
+    let file = path.display().to_string();
+    // The document as written: positions for every error in it.
     let raw: raw::RawScenario = toml::from_str(text).map_err(|e| from_toml(text, &file, &e))?;
-    validate::validate(raw, text, path)
+    if raw.sweep.is_none() {
+        return Ok(vec![validate::validate(raw, text, path)?]);
+    }
+    let doc: toml::Table = toml::from_str(text).map_err(|e| from_toml(text, &file, &e))?;
+    let mut out = Vec::new();
+    for v in sweep::expand(doc, text, &file)? {
+        let in_variant = |mut e: InputError| {
+            e.message = format!("in sweep variant `{}`: {}", v.name, e.message);
+            e
+        };
+        let raw = <raw::RawScenario as serde::Deserialize>::deserialize(toml::Value::Table(
+            v.doc.clone(),
+        ))
+        .map_err(|e| {
+            in_variant(InputError {
+                file: file.clone(),
+                position: locate(text, "sweep").map(|s| line_col(text, s.start)),
+                key: Some("sweep".into()),
+                message: e.message().trim().to_string(),
+                help: None,
+            })
+        })?;
+        let mut sc = validate::validate(raw, text, path).map_err(in_variant)?;
+        sc.variant = v.name;
+        out.push(sc);
+    }
+    Ok(out)
 }
 
 /// Turns a TOML or serde error into an `InputError` with a position, a key and a

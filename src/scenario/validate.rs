@@ -182,9 +182,6 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         Some(r) => ctx.int("replications", r, 1, 100_000, "replications")?,
         None => 1,
     };
-    if raw.sweep.is_some() {
-        return Err(ctx.not_yet("sweep", "`[sweep]`"));
-    }
 
     let mut account = Account::default();
     if let Some(a) = &raw.account {
@@ -457,6 +454,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     Ok(Scenario {
         name,
         description: raw.description.clone().unwrap_or_default(),
+        variant: "base".to_string(),
         path: Some(path.to_path_buf()),
         duration,
         seed,

@@ -1,0 +1,297 @@
+//! Sweeps: `[sweep]` lists values for keys of the scenario; every point of their cartesian
+//! product is a variant, validated like a scenario of its own.
+//!
+//! Keys are dotted paths into the document. Arrays of tables (`functions`, `sources`) are
+//! addressed by the element's `name` (or its 0-based index): `"functions.api.memory_mb"`,
+//! `"sources.frontend.arrival"`, `"account.concurrency_limit"`.
+
+use super::error::{InputError, line_col, locate, suggest};
+use toml::{Table, Value};
+
+/// The most variants one file may expand to.
+const MAX_VARIANTS: usize = 10_000;
+
+/// One sweep point: its name and the document with its values set.
+pub struct Variant {
+    /// Named from its values, e.g. `keep_alive=fixed/1m memory_mb=512`.
+    pub name: String,
+    /// The document of this variant (without `[sweep]`).
+    pub doc: Table,
+}
+
+/// Splits `doc` into its variants; a document without `[sweep]` is one variant, `base`.
+pub fn expand(mut doc: Table, text: &str, file: &str) -> Result<Vec<Variant>, InputError> {
+    let err = |key: &str, message: String, help: Option<String>| {
+        let position = locate(text, key).map(|s| line_col(text, s.start));
+        InputError {
+            file: file.to_string(),
+            position,
+            key: Some(key.to_string()),
+            message,
+            help,
+        }
+    };
+    let Some(sweep) = doc.remove("sweep") else {
+        return Ok(vec![Variant {
+            name: "base".into(),
+            doc,
+        }]);
+    };
+    let Value::Table(sweep) = sweep else {
+        return Err(err(
+            "sweep",
+            "`sweep` must be a table of key = [values], e.g. [sweep] \"functions.api.memory_mb\" = [512, 1024]".into(),
+            None,
+        ));
+    };
+    let mut axes: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut count: usize = 1;
+    for (path, values) in sweep {
+        let key = format!("sweep.{}", quote(&path));
+        let Value::Array(values) = values else {
+            return Err(err(
+                &key,
+                format!("the values of `{path}` must be an array, e.g. [128, 256, 512]"),
+                None,
+            ));
+        };
+        if values.is_empty() {
+            return Err(err(&key, format!("`{path}` lists no values"), None));
+        }
+        // Check that the path resolves in the base document.
+        let mut probe = doc.clone();
+        set(&mut probe, &path, values[0].clone()).map_err(|(msg, help)| err(&key, msg, help))?;
+        count = count.saturating_mul(values.len());
+        axes.push((path, values));
+    }
+    if count > MAX_VARIANTS {
+        return Err(err(
+            "sweep",
+            format!(
+                "the sweep expands to {count} variants, more than the {MAX_VARIANTS} one file may run"
+            ),
+            Some("list fewer values, or split the sweep over several files".into()),
+        ));
+    }
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut d = doc.clone();
+        let mut names = Vec::with_capacity(axes.len());
+        let mut rest = i;
+        // The last axis varies fastest.
+        let mut picks = vec![0; axes.len()];
+        for (a, (_, values)) in axes.iter().enumerate().rev() {
+            picks[a] = rest % values.len();
+            rest /= values.len();
+        }
+        for ((path, values), &k) in axes.iter().zip(&picks) {
+            let v = values[k].clone();
+            names.push(format!("{}={}", leaf(path), show(&v)));
+            set(&mut d, path, v)
+                .map_err(|(msg, help)| err(&format!("sweep.{}", quote(path)), msg, help))?;
+        }
+        out.push(Variant {
+            name: names.join(" "),
+            doc: d,
+        });
+    }
+    Ok(out)
+}
+
+/// A sweep key as written in a TOML table header: quoted when it holds dots.
+fn quote(path: &str) -> String {
+    if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        path.to_string()
+    } else {
+        format!("\"{path}\"")
+    }
+}
+
+/// The last segment of a path: what a variant name shows.
+fn leaf(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// A compact, deterministic rendering of a value for variant names.
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Datetime(d) => d.to_string(),
+        Value::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(";")),
+        Value::Table(t) => {
+            // Keep-alive, distribution and arrival tables read best as their values, the
+            // kind first: fixed/1m, lognormal/120ms/0.6.
+            let kind = ["policy", "dist", "process"]
+                .iter()
+                .find_map(|k| t.get(*k).map(show));
+            let rest = t
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "policy" | "dist" | "process"))
+                .map(|(_, v)| show(v));
+            kind.into_iter().chain(rest).collect::<Vec<_>>().join("/")
+        }
+    }
+}
+
+/// Sets `path` in `doc` to `value`, creating missing tables.
+fn set(doc: &mut Table, path: &str, value: Value) -> Result<(), (String, Option<String>)> {
+    let segs: Vec<&str> = path.split('.').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Err((format!("`{path}` is not a key path (empty segment)"), None));
+    }
+    set_in(doc, &segs, path, value)
+}
+
+fn set_in(
+    table: &mut Table,
+    segs: &[&str],
+    path: &str,
+    value: Value,
+) -> Result<(), (String, Option<String>)> {
+    let head = segs[0];
+    if segs.len() == 1 {
+        table.insert(head.to_string(), value);
+        return Ok(());
+    }
+    let entry = table
+        .entry(head.to_string())
+        .or_insert_with(|| Value::Table(Table::new()));
+    match entry {
+        Value::Table(t) => set_in(t, &segs[1..], path, value),
+        Value::Array(items) => {
+            // An array of tables: the next segments name an element (names may hold dots).
+            let names: Vec<String> = items
+                .iter()
+                .filter_map(|it| it.get("name").and_then(Value::as_str).map(String::from))
+                .collect();
+            for take in (1..segs.len()).rev() {
+                let name = segs[1..=take].join(".");
+                let found = items
+                    .iter()
+                    .position(|it| it.get("name").and_then(Value::as_str) == Some(name.as_str()));
+                let index = found.or_else(|| {
+                    (take == 1)
+                        .then(|| name.parse::<usize>().ok())
+                        .flatten()
+                        .filter(|i| *i < items.len())
+                });
+                if let Some(i) = index {
+                    if take + 1 >= segs.len() {
+                        return Err((
+                            format!(
+                                "`{path}` names a whole `{head}` entry; add the key to set, e.g. `{path}.memory_mb`"
+                            ),
+                            None,
+                        ));
+                    }
+                    let Value::Table(t) = &mut items[i] else {
+                        return Err((format!("`{head}` is not an array of tables"), None));
+                    };
+                    return set_in(t, &segs[take + 1..], path, value);
+                }
+            }
+            let wanted = segs[1];
+            let help = match suggest(wanted, names.iter().map(String::as_str)) {
+                Some(s) => Some(format!("did you mean `{s}`?")),
+                None if !names.is_empty() => Some(format!("`{head}` has: {}", names.join(", "))),
+                None => None,
+            };
+            Err((
+                format!("`{path}`: no entry of `{head}` is named `{wanted}`"),
+                help,
+            ))
+        }
+        _ => Err((format!("`{path}`: `{head}` is a value, not a table"), None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Table {
+        toml::from_str(text).unwrap()
+    }
+
+    const BASE: &str = r#"
+duration = "1h"
+[[functions]]
+name = "api"
+memory_mb = 128
+[[functions]]
+name = "v2.worker"
+memory_mb = 256
+[sweep]
+"functions.api.memory_mb" = [128, 256, 512]
+"functions.v2.worker.keep_alive" = [{ policy = "fixed", idle = "1m" }, { policy = "none" }]
+"account.concurrency_limit" = [100]
+"#;
+
+    #[test]
+    fn the_cartesian_product_sets_every_path() {
+        let v = expand(doc(BASE), BASE, "t.toml").unwrap();
+        assert_eq!(v.len(), 6);
+        let names: Vec<&str> = v.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(
+            names[0],
+            "concurrency_limit=100 memory_mb=128 keep_alive=fixed/1m"
+        );
+        assert_eq!(
+            names[1],
+            "concurrency_limit=100 memory_mb=128 keep_alive=none"
+        );
+        assert_eq!(
+            names[5],
+            "concurrency_limit=100 memory_mb=512 keep_alive=none"
+        );
+        let d = &v[4].doc;
+        assert!(d.get("sweep").is_none());
+        assert_eq!(d["account"]["concurrency_limit"].as_integer(), Some(100));
+        assert_eq!(d["functions"][0]["memory_mb"].as_integer(), Some(512));
+        assert_eq!(
+            d["functions"][1]["keep_alive"]["policy"].as_str(),
+            Some("fixed")
+        );
+        // Names are unique.
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 6);
+    }
+
+    #[test]
+    fn no_sweep_is_the_base_variant() {
+        let v = expand(doc("duration = \"1h\""), "", "t.toml").unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].name, "base");
+    }
+
+    #[test]
+    fn bad_sweeps_are_located_and_explained() {
+        let text = BASE.replace("functions.api.memory_mb", "functions.apj.memory_mb");
+        let e = match expand(doc(&text), &text, "t.toml") {
+            Err(e) => e,
+            Ok(_) => panic!("should fail"),
+        };
+        assert!(
+            e.message.contains("no entry of `functions` is named `apj`"),
+            "{e}"
+        );
+        assert_eq!(e.help.as_deref(), Some("did you mean `api`?"));
+        assert!(e.position.is_some());
+        let text = "duration = \"1h\"\n[sweep]\n\"account.concurrency_limit\" = 5\n";
+        let e = match expand(doc(text), text, "t.toml") {
+            Err(e) => e,
+            Ok(_) => panic!("should fail"),
+        };
+        assert!(e.message.contains("must be an array"), "{e}");
+        let text = "duration = \"1h\"\n[sweep]\n\"account.concurrency_limit\" = []\n";
+        assert!(expand(doc(text), text, "t.toml").is_err());
+    }
+}
