@@ -6,6 +6,7 @@ mod cli;
 mod closed_forms;
 mod lifecycle;
 mod poll;
+mod sweeps;
 mod trace;
 
 use lambdasim::metrics::RunReport;
