@@ -291,9 +291,11 @@ pub struct RawArrival {
     pub peak_at: Option<RawDuration>,
     pub rates: Option<Vec<f64>>,
     pub mean_dwell: Option<Vec<RawDuration>>,
-    pub path: Option<toml::Value>,
-    pub format: Option<toml::Value>,
-    pub function: Option<toml::Value>,
+    pub path: Option<String>,
+    pub format: Option<String>,
+    pub function: Option<String>,
+    pub column: Option<String>,
+    pub spread: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

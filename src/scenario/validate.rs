@@ -44,6 +44,8 @@ const MAX_REQUESTS_PER_RUN: f64 = 1e10;
 struct Ctx<'a> {
     text: &'a str,
     file: String,
+    /// The scenario's folder: trace paths are relative to it.
+    dir: PathBuf,
 }
 
 type R<T> = Result<T, InputError>;
@@ -149,6 +151,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let ctx = Ctx {
         text,
         file: path.display().to_string(),
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
 
     let name = match &raw.name {
@@ -1208,6 +1211,11 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         ("peak_at", a.peak_at.is_some()),
         ("rates", a.rates.is_some()),
         ("mean_dwell", a.mean_dwell.is_some()),
+        ("path", a.path.is_some()),
+        ("format", a.format.is_some()),
+        ("function", a.function.is_some()),
+        ("column", a.column.is_some()),
+        ("spread", a.spread.is_some()),
     ];
     let allowed: &[&str] = match kind {
         "poisson" | "constant" => &["rate"],
@@ -1215,6 +1223,7 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         "stages" => &["stages", "ramp", "start_rate"],
         "diurnal" => &["mean_rate", "amplitude", "period", "peak_at"],
         "mmpp" => &["rates", "mean_dwell"],
+        "trace" => &["path", "format", "function", "column", "spread"],
         _ => {
             return Err(ctx.not_yet(
                 &format!("{key}.process"),
@@ -1292,6 +1301,7 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
                 peak_at,
             }
         }
+        "trace" => validate_trace(ctx, key, a)?,
         "mmpp" => {
             let (Some(rates), Some(dwell)) = (&a.rates, &a.mean_dwell) else {
                 return Err(ctx.err(
@@ -1361,4 +1371,71 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
             }
         }
     })
+}
+
+/// A `trace` arrival process: the file is checked whole here, streamed during the run.
+fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
+    use crate::sources::trace::{self, Spread, Trace, TraceFormat};
+    let Some(rel) = &a.path else {
+        return Err(ctx.err(
+            key,
+            "a `trace` process needs `path` (relative to the scenario file) and `format` (timestamps, azure2019 or azure2021)",
+        ));
+    };
+    let format_name = a.format.as_deref().unwrap_or("timestamps");
+    let format = match ctx.choice(
+        &format!("{key}.format"),
+        format_name,
+        &["timestamps", "azure2019", "azure2021"],
+        "trace format",
+    )? {
+        "azure2019" => TraceFormat::Azure2019,
+        "azure2021" => TraceFormat::Azure2021,
+        _ => TraceFormat::Timestamps {
+            column: a.column.clone(),
+        },
+    };
+    if a.column.is_some() && !matches!(format, TraceFormat::Timestamps { .. }) {
+        return Err(ctx.err(
+            &format!("{key}.column"),
+            "`column` applies to the `timestamps` format",
+        ));
+    }
+    if a.function.is_some() && matches!(format, TraceFormat::Timestamps { .. }) {
+        return Err(ctx.err(
+            &format!("{key}.function"),
+            "`function` selects rows of an azure2019 or azure2021 trace",
+        ));
+    }
+    let spread = match a.spread.as_deref() {
+        None => Spread::Uniform,
+        Some(sp) => {
+            if format != TraceFormat::Azure2019 {
+                return Err(ctx.err(
+                    &format!("{key}.spread"),
+                    "`spread` applies to the per-minute counts of `azure2019`",
+                ));
+            }
+            match ctx.choice(&format!("{key}.spread"), sp, &["uniform", "even"], "spread")? {
+                "even" => Spread::Even,
+                _ => Spread::Uniform,
+            }
+        }
+    };
+    let path = ctx.dir.join(rel);
+    let (count, last) = trace::check(&path, &format, a.function.as_deref()).map_err(|e| {
+        let at = match e.line {
+            Some(l) => format!("{}:{l}", path.display()),
+            None => path.display().to_string(),
+        };
+        ctx.err(&format!("{key}.path"), format!("{at}: {}", e.message))
+    })?;
+    Ok(ArrivalProcess::Trace(Trace {
+        path,
+        format,
+        function: a.function.clone(),
+        spread,
+        count,
+        last,
+    }))
 }

@@ -66,6 +66,8 @@ pub enum ArrivalProcess {
         /// Mean time in each state.
         mean_dwell: Vec<Time>,
     },
+    /// Arrivals replayed from a file.
+    Trace(super::trace::Trace),
     /// Non-homogeneous Poisson process with a piecewise constant or linear rate.
     Stages {
         /// The stages, back to back from t = 0; the rate is zero after the last.
@@ -115,6 +117,14 @@ impl ArrivalProcess {
                     .sum::<f64>()
                     / total;
                 mean * h
+            }
+            ArrivalProcess::Trace(t) => {
+                if t.last < horizon || t.last == Time::ZERO {
+                    t.count as f64
+                } else {
+                    // Assumes arrivals spread evenly; only used for limits and --check.
+                    t.count as f64 * h / t.last.as_secs_f64()
+                }
             }
             ArrivalProcess::Stages { .. } => {
                 let segs = segments(self);
@@ -223,6 +233,7 @@ enum Kind {
         until: Time,
         t: Time,
     },
+    Trace(super::trace::TraceStream),
     Silent,
 }
 
@@ -285,6 +296,7 @@ impl ArrivalStream {
                     t: Time::ZERO,
                 }
             }
+            ArrivalProcess::Trace(t) => Kind::Trace(super::trace::TraceStream::open(t)),
             _ => Kind::Silent,
         };
         ArrivalStream { kind, rng }
@@ -394,6 +406,7 @@ impl ArrivalStream {
                 let e: f64 = Exp1.sample(&mut self.rng);
                 *until = t.saturating_add(Time((e * dwell_ns[*state] + 0.5) as u64));
             },
+            Kind::Trace(t) => t.next(&mut self.rng),
             Kind::Silent => None,
         }
     }

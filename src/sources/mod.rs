@@ -3,5 +3,7 @@
 pub mod arrival;
 pub mod catalog;
 
+pub mod trace;
+
 pub use arrival::{ArrivalProcess, ArrivalStream, Ramp, Stage};
 pub use catalog::{InvocationType, Service, SourceModel};

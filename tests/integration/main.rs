@@ -7,6 +7,7 @@ mod closed_forms;
 mod lifecycle;
 mod poll;
 mod sweeps;
+mod traces;
 mod trace;
 
 use lambdasim::metrics::RunReport;

@@ -62,8 +62,9 @@ fn replications_are_reproducible_and_independent() {
     let a = simulate(&sc, replication_seed(12, 1), 1);
     let b = simulate(&sc, replication_seed(12, 1), 1);
     let c = simulate(&sc, replication_seed(12, 2), 2);
-    let row =
-        |r: &lambdasim::metrics::RunReport| lambdasim::output::csv::summary(&[r.clone()]).unwrap();
+    let row = |r: &lambdasim::metrics::RunReport| {
+        lambdasim::output::csv::summary(std::slice::from_ref(r)).unwrap()
+    };
     assert_eq!(row(&a), row(&b));
     assert_ne!(a.total.requests, c.total.requests);
 }
