@@ -102,8 +102,9 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
     Ok(out)
 }
 
-/// Writes the outputs of one scenario's runs. `trace.json` (when asked for) and the charts
-/// show replication 0 only.
+/// Writes the outputs of one scenario file's runs (every variant and replication).
+/// `trace.json` (when asked for) and the per-run charts show the first variant's
+/// replication 0; with a sweep, the `variants` and `memory` charts cover every variant.
 pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Result<Written> {
     let dir = output_dir(sc, opts);
     let mut files = Vec::new();
@@ -131,6 +132,11 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
             for (name, bytes) in charts::render(first).context("cannot draw the charts")? {
                 put(&name, &bytes)?;
             }
+        }
+        // With a sweep, the variants side by side (nothing for a single variant).
+        let sweep = charts::render_variants(runs).context("cannot draw the sweep charts")?;
+        for (name, bytes) in sweep {
+            put(&name, &bytes)?;
         }
     }
     Ok(Written { dir, files })

@@ -1,5 +1,6 @@
 //! Charts of one run (concurrency, latency CDF, cold starts and throttles, cost, and for
-//! runs with asynchronous or poll sources the queues, pollers and DLQ), each rendered in
+//! runs with asynchronous or poll sources the queues, pollers and DLQ) and of the variants
+//! of a sweep (cost against p99 latency, cost and latency by memory size), each rendered in
 //! memory as SVG and PNG.
 //!
 //! Text uses the bundled DejaVu Sans through plotters' `ab_glyph` support, so no system font
@@ -9,6 +10,7 @@
 use crate::metrics::{BinReport, FunctionReport, RunReport};
 use hdrhistogram::Histogram;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
@@ -44,18 +46,56 @@ pub enum ChartError {
 /// `report.asynchronous || report.poll`, `queue`, each as `.svg` and `.png` (in that order).
 pub fn render(report: &RunReport) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     ensure_font()?;
-    let charts = Chart::of(report);
-    let mut out = Vec::with_capacity(2 * charts.len());
-    for chart in charts {
-        let size = chart.size(report);
-        out.push((
-            format!("{}.svg", chart.name()),
-            render_svg(chart, report, size)?,
-        ));
-        out.push((
-            format!("{}.png", chart.name()),
-            render_png(chart, report, size)?,
-        ));
+    let figures: Vec<RunChart> = Chart::of(report)
+        .into_iter()
+        .map(|chart| RunChart { chart, report })
+        .collect();
+    render_all(&figures)
+}
+
+/// Renders the charts comparing the variants of a sweep, from every (variant, replication)
+/// run of one scenario file; returns (file name, bytes) pairs, SVG and PNG for each chart.
+///
+/// Nothing is drawn for a single variant. With several: `variants` (cost against p99
+/// latency, one point per variant, the Pareto-optimal ones marked) and, when the variants
+/// differ in the memory size of a function, `memory` (cost and mean latency against that
+/// memory size, a line per setting of the other swept keys). Each point is the mean over the
+/// variant's replications, with 95 % confidence intervals when there are several.
+pub fn render_variants(runs: &[RunReport]) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let sweep = Sweep::of(runs);
+    if sweep.variants.len() < 2 {
+        return Ok(Vec::new());
+    }
+    ensure_font()?;
+    let mut figures = vec![SweepFigure {
+        chart: SweepChart::Variants,
+        sweep: &sweep,
+    }];
+    if sweep.memory.is_some() {
+        figures.push(SweepFigure {
+            chart: SweepChart::Memory,
+            sweep: &sweep,
+        });
+    }
+    render_all(&figures)
+}
+
+/// One chart and its data, ready to draw on any backend.
+trait Figure {
+    /// The file stem.
+    fn name(&self) -> &'static str;
+    /// Width and height, px.
+    fn size(&self) -> (u32, u32);
+    /// Draws the whole chart on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn;
+}
+
+/// Each figure as SVG, then PNG.
+fn render_all<F: Figure>(figures: &[F]) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let mut out = Vec::with_capacity(2 * figures.len());
+    for figure in figures {
+        out.push((format!("{}.svg", figure.name()), render_svg(figure)?));
+        out.push((format!("{}.png", figure.name()), render_png(figure)?));
     }
     Ok(out)
 }
@@ -89,36 +129,37 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawF
 
 type Drawn<T = ()> = Result<T, DrawFail>;
 
-fn render_svg(chart: Chart, report: &RunReport, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+fn render_svg<F: Figure>(figure: &F) -> Result<Vec<u8>, ChartError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        chart
-            .draw(&root, report)
+        let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
+        figure
+            .draw(&root)
             .and_then(|()| root.present().map_err(DrawFail::from))
             .map_err(|DrawFail(message)| ChartError::Draw {
-                chart: chart.name(),
+                chart: figure.name(),
                 message,
             })?;
     }
     Ok(svg.into_bytes())
 }
 
-fn render_png(chart: Chart, report: &RunReport, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+fn render_png<F: Figure>(figure: &F) -> Result<Vec<u8>, ChartError> {
+    let size = figure.size();
     let (w, h) = size;
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-        chart
-            .draw(&root, report)
+        figure
+            .draw(&root)
             .and_then(|()| root.present().map_err(DrawFail::from))
             .map_err(|DrawFail(message)| ChartError::Draw {
-                chart: chart.name(),
+                chart: figure.name(),
                 message,
             })?;
     }
     encode_png(&rgb, w, h).map_err(|e| ChartError::Png {
-        chart: chart.name(),
+        chart: figure.name(),
         message: e.to_string(),
     })
 }
@@ -256,6 +297,24 @@ impl Chart {
             Chart::Cost => draw_cost(&root, report),
             Chart::Queue => draw_queue(&root, report),
         }
+    }
+}
+
+/// A chart of one run.
+struct RunChart<'a> {
+    chart: Chart,
+    report: &'a RunReport,
+}
+
+impl Figure for RunChart<'_> {
+    fn name(&self) -> &'static str {
+        self.chart.name()
+    }
+    fn size(&self) -> (u32, u32) {
+        self.chart.size(self.report)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
+        self.chart.draw(root, self.report)
     }
 }
 
@@ -1583,6 +1642,1216 @@ fn draw_queue_panel<DB: DrawingBackend>(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sweeps: the variants of one scenario side by side
+
+/// Pareto-optimal variants.
+const PARETO: RGBColor = RGBColor(230, 85, 13);
+/// The other variants.
+const DOMINATED: RGBColor = RGBColor(107, 142, 184);
+/// Cost and latency lines of a memory chart without other swept keys.
+const COST_LINE: RGBColor = RGBColor(31, 119, 180);
+const LATENCY_LINE: RGBColor = RGBColor(255, 127, 14);
+
+/// Means spanning a wider ratio than this are drawn on a log axis.
+const LOG_SPAN: f64 = 20.0;
+/// Most variants numbered in the variants chart; beyond, only the Pareto-optimal ones are.
+const MAX_NUMBERED: usize = 40;
+/// Radius of a variant's marker, px.
+const POINT_R: i32 = 9;
+/// Half the width of an error bar's cap, px.
+const CAP_PX: f64 = 7.0;
+
+/// The mean of a metric over a variant's replications and the half-width of its 95 %
+/// confidence interval (NaN with one replication).
+#[derive(Clone, Copy, Debug)]
+struct Estimate {
+    /// NaN when no replication has a value.
+    mean: f64,
+    /// NaN when unknown (one replication) or zero.
+    ci: f64,
+}
+
+impl Estimate {
+    fn of(xs: impl Iterator<Item = f64>) -> Self {
+        let xs: Vec<f64> = xs.collect();
+        let (mean, ci) = crate::metrics::stats::mean_ci95(&xs);
+        Estimate {
+            mean: if mean.is_finite() {
+                nonneg(mean)
+            } else {
+                f64::NAN
+            },
+            ci: if ci.is_finite() && ci > 0.0 {
+                ci.min(MAX_PLOTTED)
+            } else {
+                f64::NAN
+            },
+        }
+    }
+
+    fn known(&self) -> bool {
+        self.mean.is_finite()
+    }
+
+    /// The ends of the error bar (never below 0: the metrics are not negative).
+    fn bar(&self) -> Option<(f64, f64)> {
+        (self.known() && self.ci.is_finite())
+            .then(|| ((self.mean - self.ci).max(0.0), self.mean + self.ci))
+    }
+
+    fn low(&self) -> f64 {
+        self.bar().map_or(self.mean, |b| b.0)
+    }
+
+    fn high(&self) -> f64 {
+        self.bar().map_or(self.mean, |b| b.1)
+    }
+}
+
+/// One variant of a sweep, its replications aggregated.
+struct VariantStats {
+    name: String,
+    replications: usize,
+    /// p99 latency of all functions (the `*` row), ms.
+    p99: Estimate,
+    /// Mean latency of all functions, ms.
+    latency: Estimate,
+    /// Total cost per run, USD.
+    cost: Estimate,
+    /// The memory size of each function (in its first replication), in file order.
+    memory: Vec<(String, u32)>,
+}
+
+impl VariantStats {
+    /// Whether it has a point in the variants chart.
+    fn plotted(&self) -> bool {
+        self.p99.known() && self.cost.known()
+    }
+}
+
+/// The runs of one scenario file, per variant.
+struct Sweep {
+    scenario: String,
+    seed: u64,
+    duration_s: f64,
+    /// Functions of the scenario (of its first run).
+    functions: usize,
+    /// In order of first appearance in the runs.
+    variants: Vec<VariantStats>,
+    /// Set when the variants differ in a function's memory size.
+    memory: Option<MemorySweep>,
+}
+
+/// The variants laid out by the memory size of one function.
+struct MemorySweep {
+    /// The first function whose memory size differs between variants.
+    function: String,
+    /// A line per setting of the other swept keys, in order of first appearance.
+    lines: Vec<MemoryLine>,
+}
+
+/// Variants that differ only in the memory size of the function.
+struct MemoryLine {
+    /// The variant name without its `memory_mb=…` part (empty when nothing else is swept).
+    label: String,
+    /// (memory MB, variant index), by memory size.
+    points: Vec<(u32, usize)>,
+}
+
+impl Sweep {
+    fn of(runs: &[RunReport]) -> Self {
+        let mut index: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut groups: Vec<Vec<&RunReport>> = Vec::new();
+        for r in runs {
+            let i = *index.entry(r.variant.as_str()).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[i].push(r);
+        }
+        let variants: Vec<VariantStats> = groups
+            .iter()
+            .map(|reps| VariantStats {
+                name: reps[0].variant.clone(),
+                replications: reps.len(),
+                p99: Estimate::of(reps.iter().map(|r| r.total.latency.p99_ms)),
+                latency: Estimate::of(reps.iter().map(|r| r.total.latency.mean_ms)),
+                cost: Estimate::of(reps.iter().map(|r| r.total.costs.total())),
+                memory: reps[0]
+                    .functions
+                    .iter()
+                    .map(|f| (f.function.clone(), f.memory_mb))
+                    .collect(),
+            })
+            .collect();
+        let first = runs.first();
+        Sweep {
+            scenario: first.map(|r| r.scenario.clone()).unwrap_or_default(),
+            seed: first.map_or(0, |r| r.seed),
+            duration_s: first.map_or(0.0, |r| nonneg(r.duration.as_secs_f64())),
+            functions: first.map_or(0, |r| r.functions.len()),
+            memory: memory_sweep(&variants),
+            variants,
+        }
+    }
+
+    /// "8 variants × 4 replications · 30 min simulated · seed 3".
+    fn subtitle(&self) -> Vec<String> {
+        let reps = self
+            .variants
+            .iter()
+            .map(|v| v.replications)
+            .max()
+            .unwrap_or(0);
+        vec![
+            format!(
+                "{} variants × {}",
+                group_thousands(self.variants.len() as u64),
+                count_of(reps as u64, "replication", "replications")
+            ),
+            format!("{} simulated", fmt_span(self.duration_s)),
+            format!("seed {}", self.seed),
+        ]
+    }
+
+    /// Whether any point has an error bar.
+    fn any_ci(&self) -> bool {
+        self.variants
+            .iter()
+            .any(|v| v.replications > 1 && (v.cost.bar().is_some() || v.p99.bar().is_some()))
+    }
+}
+
+/// The memory size of `function` in `v`.
+fn memory_of(v: &VariantStats, function: &str) -> Option<u32> {
+    v.memory
+        .iter()
+        .find(|(name, _)| name == function)
+        .map(|&(_, m)| m)
+}
+
+/// The first function whose memory size differs between variants, and the variants grouped
+/// by everything else: their name without the function's `memory_mb=…` and the memory sizes
+/// of the other functions.
+fn memory_sweep(variants: &[VariantStats]) -> Option<MemorySweep> {
+    let function = variants.first()?.memory.iter().find_map(|(f, _)| {
+        let mut sizes = variants.iter().filter_map(|v| memory_of(v, f));
+        let first = sizes.next()?;
+        sizes.any(|m| m != first).then(|| f.clone())
+    })?;
+    type Key = (String, Vec<(String, u32)>);
+    let mut index: std::collections::BTreeMap<Key, usize> = Default::default();
+    let mut lines: Vec<MemoryLine> = Vec::new();
+    let mut others_of: Vec<Vec<(String, u32)>> = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let Some(m) = memory_of(v, &function) else {
+            continue;
+        };
+        let label = without_word(&v.name, &format!("memory_mb={m}"));
+        let others: Vec<(String, u32)> = v
+            .memory
+            .iter()
+            .filter(|(f, _)| *f != function)
+            .cloned()
+            .collect();
+        let g = *index
+            .entry((label.clone(), others.clone()))
+            .or_insert_with(|| {
+                lines.push(MemoryLine {
+                    label,
+                    points: Vec::new(),
+                });
+                others_of.push(others);
+                lines.len() - 1
+            });
+        lines[g].points.push((m, i));
+    }
+    // Lines whose labels coincide differ in other functions' memory: say so.
+    let labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+    for (line, others) in lines.iter_mut().zip(&others_of) {
+        if labels.iter().filter(|l| **l == line.label).count() > 1 {
+            let sizes: Vec<String> = others.iter().map(|(f, m)| format!("{f} {m} MB")).collect();
+            line.label = format!("{} ({})", line.label, sizes.join(", "))
+                .trim()
+                .to_string();
+        }
+    }
+    for line in &mut lines {
+        line.points.sort_by_key(|&(m, _)| m);
+    }
+    Some(MemorySweep { function, lines })
+}
+
+/// `name` without the first of its space-separated words equal to `word`.
+fn without_word(name: &str, word: &str) -> String {
+    let mut removed = false;
+    name.split(' ')
+        .filter(|w| {
+            let drop = !removed && *w == word;
+            removed |= drop;
+            !drop
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
+}
+
+/// Whether each variant is Pareto-optimal: plotted, and no other variant is at least as
+/// cheap and as fast and better in one of the two.
+fn pareto_front(variants: &[VariantStats]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..variants.len())
+        .filter(|&i| variants[i].plotted())
+        .collect();
+    let key = |i: usize| (variants[i].p99.mean, variants[i].cost.mean);
+    order.sort_by(|&a, &b| {
+        let (pa, ca) = key(a);
+        let (pb, cb) = key(b);
+        pa.total_cmp(&pb).then(ca.total_cmp(&cb))
+    });
+    let mut front = vec![false; variants.len()];
+    // The cheapest cost among strictly faster variants.
+    let mut best = f64::INFINITY;
+    let mut k = 0;
+    while k < order.len() {
+        let p = key(order[k]).0;
+        let same: Vec<usize> = order[k..]
+            .iter()
+            .copied()
+            .take_while(|&i| key(i).0 == p)
+            .collect();
+        // Sorted by cost within equal latencies: the first is the cheapest.
+        let cheapest = key(same[0]).1;
+        if cheapest < best {
+            for &i in same.iter().take_while(|&&i| key(i).1 == cheapest) {
+                front[i] = true;
+            }
+            best = cheapest;
+        }
+        k += same.len();
+    }
+    front
+}
+
+/// The variants numbered in the chart: all, or the Pareto-optimal ones when there are many.
+fn numbered_variants(variants: &[VariantStats], front: &[bool]) -> Vec<usize> {
+    if variants.len() <= MAX_NUMBERED {
+        (0..variants.len()).collect()
+    } else {
+        (0..variants.len())
+            .filter(|&i| front[i])
+            .take(MAX_NUMBERED)
+            .collect()
+    }
+}
+
+/// Approximate width of a character of the list and legend text, px (DejaVu Sans at 24 px
+/// averages 13-15 px).
+const CHAR_PX: usize = 15;
+/// Width of the marker and number before each name of the numbered list, px.
+const LIST_PREFIX_PX: i32 = 96;
+/// Width charts have inside their margins, px.
+const INNER_W: usize = WIDTH as usize - 48;
+
+/// Columns of the numbered list of `names` and the characters each name may keep.
+fn list_columns(names: &[&str]) -> (usize, usize) {
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for cols in [3, 2] {
+        let chars = (INNER_W / cols - LIST_PREFIX_PX as usize - 30) / CHAR_PX;
+        if longest <= chars {
+            return (cols, chars);
+        }
+    }
+    (1, (INNER_W - LIST_PREFIX_PX as usize - 30) / CHAR_PX)
+}
+
+/// Height of the numbered list of `names` out of `variants`, px: a row more for a caption
+/// when some variants are not numbered.
+fn list_height(names: &[&str], variants: usize) -> i32 {
+    let caption = if names.len() < variants {
+        LEGEND_ROW_H
+    } else {
+        0
+    };
+    if names.is_empty() {
+        return caption;
+    }
+    let (cols, _) = list_columns(names);
+    names.len().div_ceil(cols) as i32 * LEGEND_ROW_H + 20 + caption
+}
+
+/// The numbered variants' names.
+fn numbered_names(sweep: &Sweep) -> Vec<&str> {
+    let front = pareto_front(&sweep.variants);
+    numbered_variants(&sweep.variants, &front)
+        .into_iter()
+        .map(|i| sweep.variants[i].name.as_str())
+        .collect()
+}
+
+/// Rows of a legend of `labels` as [`draw_legend`] lays it out, estimated from character
+/// counts.
+fn legend_rows(labels: &[String]) -> u32 {
+    if labels.is_empty() {
+        return 0;
+    }
+    let widths: Vec<usize> = labels
+        .iter()
+        .map(|l| (SWATCH_W + SWATCH_GAP) as usize + CHAR_PX * l.chars().count())
+        .collect();
+    let gap = ENTRY_GAP as usize;
+    if widths.iter().sum::<usize>() + gap * (widths.len() - 1) <= INNER_W {
+        return 1;
+    }
+    let col = widths.iter().copied().max().unwrap_or(0) + gap;
+    let cols = ((INNER_W + gap) / col.max(1)).max(1);
+    labels.len().div_ceil(cols) as u32
+}
+
+/// The charts of a sweep.
+#[derive(Clone, Copy, Debug)]
+enum SweepChart {
+    Variants,
+    Memory,
+}
+
+/// A chart of a sweep.
+struct SweepFigure<'a> {
+    chart: SweepChart,
+    sweep: &'a Sweep,
+}
+
+impl Figure for SweepFigure<'_> {
+    fn name(&self) -> &'static str {
+        match self.chart {
+            SweepChart::Variants => "variants",
+            SweepChart::Memory => "memory",
+        }
+    }
+
+    fn size(&self) -> (u32, u32) {
+        match self.chart {
+            SweepChart::Variants => (
+                WIDTH,
+                1000 + list_height(&numbered_names(self.sweep), self.sweep.variants.len()) as u32,
+            ),
+            SweepChart::Memory => {
+                let labels = self
+                    .sweep
+                    .memory
+                    .as_ref()
+                    .map(memory_legend_labels)
+                    .unwrap_or_default();
+                (
+                    WIDTH,
+                    1000 + LEGEND_ROW_H as u32 * legend_rows(&labels).saturating_sub(1),
+                )
+            }
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
+        root.fill(&WHITE)?;
+        let root = root.margin(16, 24, 16, 24);
+        match self.chart {
+            SweepChart::Variants => draw_variants(&root, self.sweep),
+            SweepChart::Memory => draw_memory(&root, self.sweep),
+        }
+    }
+}
+
+/// A value axis fitted to data, linear or logarithmic. Coordinates are the values, or their
+/// base-10 logarithms on a log axis, so that both kinds share one plotters type.
+#[derive(Clone, Debug)]
+struct ValueAxis {
+    log: bool,
+    /// The range, in coordinates.
+    lo: f64,
+    hi: f64,
+    /// Labelled and grid-only ticks, in coordinates.
+    bold: Vec<f64>,
+    light: Vec<f64>,
+    /// The step between labelled ticks of a linear axis (0 on a log axis).
+    step: f64,
+}
+
+impl ValueAxis {
+    /// An axis showing `estimates` (means and error bars); logarithmic when `allow_log` and
+    /// their means span more than [`LOG_SPAN`].
+    fn fit(estimates: &[Estimate], allow_log: bool, max_labels: usize) -> Self {
+        let known: Vec<&Estimate> = estimates.iter().filter(|e| e.known()).collect();
+        let min_pos = known
+            .iter()
+            .map(|e| e.mean)
+            .filter(|m| *m > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let max = known.iter().map(|e| e.mean).fold(0.0, f64::max);
+        if allow_log && min_pos.is_finite() && max / min_pos > LOG_SPAN {
+            let lo = known
+                .iter()
+                .filter(|e| e.mean > 0.0)
+                .map(|e| if e.low() > 0.0 { e.low() } else { e.mean })
+                .fold(f64::INFINITY, f64::min);
+            let hi = known.iter().map(|e| e.high()).fold(0.0, f64::max);
+            return Self::log(lo, hi);
+        }
+        let lo = known.iter().map(|e| e.low()).fold(f64::INFINITY, f64::min);
+        let hi = known
+            .iter()
+            .map(|e| e.high())
+            .fold(f64::NEG_INFINITY, f64::max);
+        Self::linear(lo, hi, max_labels)
+    }
+
+    /// A linear axis over `lo..hi` (not negative) with a margin; from 0 when the data are not
+    /// far from it.
+    fn linear(lo: f64, hi: f64, max_labels: usize) -> Self {
+        let (mut lo, mut hi) = if lo.is_finite() && hi.is_finite() && lo <= hi {
+            (lo.max(0.0), hi.min(MAX_PLOTTED))
+        } else {
+            (0.0, 1.0)
+        };
+        let span = hi - lo;
+        if span <= hi.abs() * 1e-9 || span <= 0.0 {
+            let pad = if hi > 0.0 { hi * 0.1 } else { 1.0 };
+            lo = (lo - pad).max(0.0);
+            hi += pad;
+        } else {
+            lo = if lo <= 0.35 * hi {
+                0.0
+            } else {
+                lo - 0.1 * span
+            };
+            hi += 0.08 * span;
+        }
+        let step = nice_step(hi - lo, max_labels);
+        let first = (lo / step).ceil() as i64;
+        let last = (hi / step).floor() as i64;
+        let bold: Vec<f64> = (first..=last).map(|k| k as f64 * step).collect();
+        let light = bold
+            .iter()
+            .map(|b| b + step / 2.0)
+            .filter(|v| *v < hi)
+            .collect();
+        ValueAxis {
+            log: false,
+            lo,
+            hi,
+            bold,
+            light,
+            step,
+        }
+    }
+
+    /// A log axis from a little below `lo` to a little above `hi` (both > 0).
+    fn log(lo: f64, hi: f64) -> Self {
+        let positive = |v: f64| {
+            if v.is_nan() {
+                1.0
+            } else {
+                v.clamp(1e-12, MAX_PLOTTED)
+            }
+        };
+        let lo = positive(lo / 1.25);
+        let mut hi = positive(hi * 1.25);
+        if hi <= lo * 1.5 {
+            hi = lo * 2.0;
+        }
+        let (bold, light) = log_ticks(lo, hi);
+        ValueAxis {
+            log: true,
+            lo: lo.log10(),
+            hi: hi.log10(),
+            bold: bold.into_iter().map(f64::log10).collect(),
+            light: light.into_iter().map(f64::log10).collect(),
+            step: 0.0,
+        }
+    }
+
+    /// An axis of memory sizes: logarithmic when they span 4× or more, ticks at the sizes
+    /// themselves when there are few.
+    fn memory(sizes: &[u32]) -> Self {
+        let mut sizes: Vec<f64> = sizes
+            .iter()
+            .filter(|m| **m > 0)
+            .map(|m| f64::from(*m))
+            .collect();
+        sizes.sort_by(f64::total_cmp);
+        sizes.dedup();
+        let (Some(&min), Some(&max)) = (sizes.first(), sizes.last()) else {
+            return Self::linear(0.0, 1.0, 8);
+        };
+        let log = max / min >= 4.0;
+        let c = |v: f64| if log { v.log10() } else { v };
+        let span = c(max) - c(min);
+        let pad = if span > 0.0 {
+            0.06 * span
+        } else {
+            0.1 * c(max).abs().max(1.0)
+        };
+        let (lo, hi) = (c(min) - pad, c(max) + pad);
+        let bold: Vec<f64> = if sizes.len() <= 12 {
+            sizes.iter().map(|&v| c(v)).collect()
+        } else if log {
+            (0..32)
+                .map(|e| 2f64.powi(e))
+                .filter(|v| c(*v) >= lo && c(*v) <= hi)
+                .map(c)
+                .collect()
+        } else {
+            let step = nice_step(hi - lo, 10);
+            ((lo / step).ceil() as i64..=(hi / step).floor() as i64)
+                .map(|k| k as f64 * step)
+                .collect()
+        };
+        ValueAxis {
+            log,
+            lo,
+            hi,
+            bold,
+            light: Vec::new(),
+            step: 0.0,
+        }
+    }
+
+    /// The coordinate of `v`, kept on the axis.
+    fn coord(&self, v: f64) -> f64 {
+        let c = if self.log {
+            if v > 0.0 { v.log10() } else { self.lo }
+        } else {
+            v
+        };
+        if c.is_finite() {
+            c.clamp(self.lo, self.hi)
+        } else {
+            self.lo
+        }
+    }
+
+    /// A dollar label of the tick at coordinate `c`: as many decimals as the step between
+    /// ticks needs, and cents whenever there are decimals ("$0.20", "$0.25", "$2").
+    fn usd_label(&self, c: f64) -> String {
+        let v = self.value(c);
+        if !v.is_finite() {
+            return String::new();
+        }
+        if v == 0.0 {
+            return "$0".to_string();
+        }
+        let precision = if self.step > 0.0 { self.step } else { v.abs() };
+        let d = (-precision.log10().floor()).clamp(0.0, 12.0) as usize;
+        if d == 0 {
+            format!("${}", group_thousands_f(v))
+        } else {
+            format!("${v:.0$}", d.max(2))
+        }
+    }
+
+    /// The value at coordinate `c`.
+    fn value(&self, c: f64) -> f64 {
+        if self.log { 10f64.powf(c) } else { c }
+    }
+
+    /// "(ms)" or "(ms, log scale)".
+    fn unit(&self, unit: &str) -> String {
+        if self.log {
+            format!("({unit}, log scale)")
+        } else {
+            format!("({unit})")
+        }
+    }
+}
+
+/// Linear in coordinates, with the axis's own ticks.
+impl Ranged for ValueAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.hi - self.lo;
+        let t = if span > 0.0 {
+            (v - self.lo) / span
+        } else {
+            0.5
+        };
+        let t = if t.is_finite() {
+            t.clamp(-4.0, 5.0)
+        } else {
+            0.0
+        };
+        limit.0 + (f64::from(limit.1 - limit.0) * t + 1e-3).floor() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// Width of a y label area holding `labels` and a rotated axis title.
+fn label_area_for<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: impl Iterator<Item = String>,
+) -> Drawn<u32> {
+    let style = font(TICK_SIZE);
+    let mut widest = 0;
+    for l in labels {
+        widest = widest.max(area.estimate_text_size(&l, &style)?.0);
+    }
+    Ok(widest + DESC_SIZE as u32 + 40)
+}
+
+/// The path of an error bar from `a` to `b` (coordinates) with caps `cap` wide across it.
+fn error_bar(a: (f64, f64), b: (f64, f64), cap: (f64, f64)) -> [Vec<(f64, f64)>; 3] {
+    let capped = |p: (f64, f64)| vec![(p.0 - cap.0, p.1 - cap.1), (p.0 + cap.0, p.1 + cap.1)];
+    [vec![a, b], capped(a), capped(b)]
+}
+
+/// A point marker.
+#[derive(Clone, Copy, Debug)]
+enum Marker {
+    Circle,
+    Triangle,
+}
+
+impl Marker {
+    fn element<DB: DrawingBackend, C: Clone + 'static>(
+        self,
+        at: C,
+        color: RGBColor,
+    ) -> DynElement<'static, DB, C> {
+        match self {
+            Marker::Circle => Circle::new(at, 8, color.filled()).into_dyn(),
+            Marker::Triangle => TriangleMarker::new(at, 11, color.filled()).into_dyn(),
+        }
+    }
+}
+
+/// A text box, px: left, top, right, bottom.
+type PxBox = (i32, i32, i32, i32);
+
+fn overlap(a: PxBox, b: PxBox) -> i64 {
+    let w = (a.2.min(b.2) - a.0.max(b.0)).max(0);
+    let h = (a.3.min(b.3) - a.1.max(b.1)).max(0);
+    i64::from(w) * i64::from(h)
+}
+
+/// Where to put a label of `size` next to a marker at `p`: the first of eight places around
+/// it that overlaps least with the other markers, the labels already placed (`taken`), the
+/// error bars and the plot's edges. Returns the label's box.
+fn place_label(
+    p: (i32, i32),
+    size: (i32, i32),
+    markers: &[PxBox],
+    bars: &[PxBox],
+    taken: &[PxBox],
+    plot: PxBox,
+) -> PxBox {
+    let (w, h) = size;
+    let r = POINT_R + 3;
+    let (x, y) = p;
+    let candidates = [
+        (x + r, y - h / 2),
+        (x - r - w, y - h / 2),
+        (x - w / 2, y - r - h),
+        (x - w / 2, y + r),
+        (x + r - 4, y - r - h + 4),
+        (x + r - 4, y + r - 4),
+        (x - r - w + 4, y - r - h + 4),
+        (x - r - w + 4, y + r - 4),
+        (x + 2 * r, y - h / 2),
+        (x - 2 * r - w, y - h / 2),
+    ];
+    let area = i64::from(w) * i64::from(h);
+    let mut best = (i64::MAX, (x + r, y - h / 2, x + r + w, y + h / 2));
+    for (left, top) in candidates {
+        let b = (left, top, left + w, top + h);
+        let outside = area - overlap(b, plot);
+        let crowded: i64 = markers.iter().chain(taken).map(|o| overlap(b, *o)).sum();
+        let crossed: i64 = bars.iter().map(|o| overlap(b, *o)).sum();
+        let score = 100 * outside + 20 * crowded + crossed;
+        if score < best.0 {
+            best = (score, b);
+        }
+    }
+    best.1
+}
+
+fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Sweep) -> Drawn {
+    let vs = &sweep.variants;
+    let front = pareto_front(vs);
+    let numbered = numbered_variants(vs, &front);
+    let plotted: Vec<usize> = (0..vs.len()).filter(|&i| vs[i].plotted()).collect();
+
+    let title = format!("{}: cost vs p99 latency per variant", sweep.scenario);
+    let mut sub = sweep.subtitle();
+    sub.push(if sweep.any_ci() {
+        "error bars: 95 % confidence intervals".to_string()
+    } else {
+        "one replication: no confidence intervals".to_string()
+    });
+    let body = title_block(root, &title, &sub.join(SEP))?;
+    let legend = [
+        Entry::dot(
+            PARETO,
+            true,
+            "Pareto-optimal: no other variant is both cheaper and faster",
+        ),
+        Entry::dot(DOMINATED, false, "other variants"),
+    ];
+    let body = draw_legend(&body, &legend)?;
+
+    let names: Vec<&str> = numbered.iter().map(|&i| vs[i].name.as_str()).collect();
+    let (_, h) = body.dim_in_pixel();
+    let (plot_area, list_area) = body.split_vertically(h as i32 - list_height(&names, vs.len()));
+
+    let x = ValueAxis::fit(
+        &plotted.iter().map(|&i| vs[i].p99).collect::<Vec<_>>(),
+        true,
+        10,
+    );
+    let y = ValueAxis::fit(
+        &plotted.iter().map(|&i| vs[i].cost).collect::<Vec<_>>(),
+        true,
+        8,
+    );
+    let x_fmt = |c: &f64| fmt_tick(x.value(*c));
+    let y_fmt = |c: &f64| y.usd_label(*c);
+    let y_area = label_area_for(&plot_area, y.bold.iter().map(y_fmt))?;
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin_right(40)
+        .margin_top(12)
+        .x_label_area_size(80)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x.clone(), y.clone())?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("p99 latency {}", x.unit("ms")))
+        .y_desc(format!("cost {}", y.unit("USD per run")))
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .draw()?;
+    draw_numbered_list(&list_area, &numbered, vs, &front)?;
+    if plotted.is_empty() {
+        return note_in_plot(chart.plotting_area(), "no variant had successful requests");
+    }
+
+    // Pixel sizes in coordinates, for caps and label placement.
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    let per_px = (
+        (x.hi - x.lo) / f64::from(px_x.end - px_x.start).max(1.0),
+        (y.hi - y.lo) / f64::from(px_y.end - px_y.start).max(1.0),
+    );
+    let at = |i: usize| (x.coord(vs[i].p99.mean), y.coord(vs[i].cost.mean));
+
+    // The front, fastest first.
+    let mut on_front: Vec<usize> = plotted.iter().copied().filter(|&i| front[i]).collect();
+    on_front.sort_by(|&a, &b| at(a).0.total_cmp(&at(b).0));
+    if on_front.len() > 1 {
+        chart.draw_series(DashedLineSeries::new(
+            on_front.iter().map(|&i| at(i)),
+            12,
+            8,
+            PARETO.stroke_width(2),
+        ))?;
+    }
+
+    // Error bars, then markers (the front on top).
+    let mut bar_boxes: Vec<PxBox> = Vec::new();
+    for &i in &plotted {
+        let v = &vs[i];
+        let color = if front[i] { PARETO } else { DOMINATED };
+        let (cx, cy) = at(i);
+        let mut paths = Vec::new();
+        if let Some((lo, hi)) = v.p99.bar() {
+            paths.extend(error_bar(
+                (x.coord(lo), cy),
+                (x.coord(hi), cy),
+                (0.0, CAP_PX * per_px.1),
+            ));
+        }
+        if let Some((lo, hi)) = v.cost.bar() {
+            paths.extend(error_bar(
+                (cx, y.coord(lo)),
+                (cx, y.coord(hi)),
+                (CAP_PX * per_px.0, 0.0),
+            ));
+        }
+        for p in &paths {
+            let a = chart.backend_coord(&p[0]);
+            let b = chart.backend_coord(&p[1]);
+            bar_boxes.push((
+                a.0.min(b.0) - 1,
+                a.1.min(b.1) - 1,
+                a.0.max(b.0) + 1,
+                a.1.max(b.1) + 1,
+            ));
+        }
+        chart.draw_series(
+            paths
+                .into_iter()
+                .map(|p| PathElement::new(p, color.stroke_width(2))),
+        )?;
+    }
+    for pass_front in [false, true] {
+        for &i in plotted.iter().filter(|&&i| front[i] == pass_front) {
+            let color = if front[i] { PARETO } else { DOMINATED };
+            chart.draw_series(std::iter::once(Circle::new(
+                at(i),
+                POINT_R as u32,
+                color.filled(),
+            )))?;
+            if front[i] {
+                chart.draw_series(std::iter::once(Circle::new(
+                    at(i),
+                    POINT_R as u32,
+                    INK.stroke_width(2),
+                )))?;
+            }
+        }
+    }
+
+    // Numbers next to the points, placed greedily, the front first.
+    let markers: Vec<PxBox> = plotted
+        .iter()
+        .map(|&i| {
+            let (px, py) = chart.backend_coord(&at(i));
+            (px - POINT_R, py - POINT_R, px + POINT_R, py + POINT_R)
+        })
+        .collect();
+    let plot_box = (px_x.start, px_y.start, px_x.end, px_y.end);
+    let style = font(TICK_SIZE);
+    let mut order: Vec<usize> = numbered
+        .iter()
+        .copied()
+        .filter(|&i| vs[i].plotted())
+        .collect();
+    order.sort_by_key(|&i| !front[i]);
+    let mut taken: Vec<PxBox> = Vec::new();
+    for i in order {
+        let label = (i + 1).to_string();
+        let (w, h) = plot_area.estimate_text_size(&label, &style)?;
+        let p = chart.backend_coord(&at(i));
+        let b = place_label(
+            p,
+            (w as i32 + 4, h as i32),
+            &markers,
+            &bar_boxes,
+            &taken,
+            plot_box,
+        );
+        taken.push(b);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(at(i))
+                + Text::new(
+                    label,
+                    (b.0 - p.0 + 2, b.1 - p.1),
+                    style.pos(Pos::new(HPos::Left, VPos::Top)),
+                ),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The numbered list of variant names under the variants chart, a marker of the point's
+/// colour before each.
+fn draw_numbered_list<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    numbered: &[usize],
+    vs: &[VariantStats],
+    front: &[bool],
+) -> Drawn {
+    let (w, _) = area.dim_in_pixel();
+    let area = if numbered.len() < vs.len() {
+        area.draw(&Text::new(
+            format!(
+                "Numbered: the Pareto-optimal variants{SEP}all {} are in variants.csv",
+                group_thousands(vs.len() as u64)
+            ),
+            (w as i32 / 2, 20 + LEGEND_ROW_H / 2),
+            font(LEGEND_SIZE)
+                .color(&MUTED)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        area.split_vertically(LEGEND_ROW_H).1
+    } else {
+        area.clone()
+    };
+    if numbered.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = numbered.iter().map(|&i| vs[i].name.as_str()).collect();
+    let (cols, chars) = list_columns(&names);
+    let rows = names.len().div_ceil(cols);
+    let longest = names
+        .iter()
+        .map(|n| n.chars().count().min(chars))
+        .max()
+        .unwrap_or(0);
+    let col_w = (LIST_PREFIX_PX + (CHAR_PX * longest) as i32 + 40).min(w as i32 / cols as i32);
+    let x0 = ((w as i32 - col_w * cols as i32) / 2).max(0);
+    let style = font(LEGEND_SIZE);
+    // Column-major, so numbers run down each column.
+    for (k, &i) in numbered.iter().enumerate() {
+        let (col, row) = (k / rows, k % rows);
+        let x = x0 + col as i32 * col_w;
+        let yc = 20 + row as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+        let color = if !vs[i].plotted() {
+            MUTED
+        } else if front[i] {
+            PARETO
+        } else {
+            DOMINATED
+        };
+        area.draw(&Circle::new((x + 9, yc), 9, color.filled()))?;
+        if front[i] {
+            area.draw(&Circle::new((x + 9, yc), 9, INK.stroke_width(2)))?;
+        }
+        area.draw(&Text::new(
+            (i + 1).to_string(),
+            (x + LIST_PREFIX_PX - 14, yc),
+            style.pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+        let mut name = truncate(&vs[i].name, chars);
+        if !vs[i].plotted() {
+            name.push_str(" (no data)");
+        }
+        area.draw(&Text::new(
+            name,
+            (x + LIST_PREFIX_PX, yc),
+            style.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The labels of the memory chart's second legend: a line per setting of the other swept
+/// keys (none for a single line).
+fn memory_legend_labels(mem: &MemorySweep) -> Vec<String> {
+    match mem.lines.len() {
+        0 | 1 => Vec::new(),
+        n if n > MAX_LABELLED_CURVES => vec![format!("each setting of the other swept keys ({n})")],
+        _ => mem
+            .lines
+            .iter()
+            .map(|l| {
+                if l.label.is_empty() {
+                    "(no other key)".to_string()
+                } else {
+                    truncate(&l.label, 60)
+                }
+            })
+            .collect(),
+    }
+}
+
+fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Sweep) -> Drawn {
+    let Some(mem) = &sweep.memory else {
+        return Ok(());
+    };
+    let vs = &sweep.variants;
+    let function = truncate(&mem.function, 40);
+    let title = format!("{}: cost and latency by memory size", sweep.scenario);
+    let mut sub = sweep.subtitle();
+    sub.push(if sweep.any_ci() {
+        "error bars: 95 % confidence intervals".to_string()
+    } else {
+        "one replication: no confidence intervals".to_string()
+    });
+    let body = title_block(root, &title, &sub.join(SEP))?;
+
+    let single = mem.lines.len() == 1;
+    let many = mem.lines.len() > MAX_LABELLED_CURVES;
+    let colors: Vec<(RGBColor, RGBColor)> = (0..mem.lines.len())
+        .map(|g| {
+            if single {
+                (COST_LINE, LATENCY_LINE)
+            } else if many {
+                (MANY_FUNCTIONS, MANY_FUNCTIONS)
+            } else {
+                (PALETTE[g % PALETTE.len()], PALETTE[g % PALETTE.len()])
+            }
+        })
+        .collect();
+    let whose = if sweep.functions > 1 {
+        "all functions' "
+    } else {
+        ""
+    };
+    let (cost_c, latency_c) = if single {
+        (COST_LINE, LATENCY_LINE)
+    } else {
+        (INK, INK)
+    };
+    let legend = [
+        Entry::marked(
+            cost_c,
+            Marker::Circle,
+            false,
+            format!("{whose}cost per run (left axis)"),
+        ),
+        Entry::marked(
+            latency_c,
+            Marker::Triangle,
+            true,
+            format!("{whose}mean latency (right axis)"),
+        ),
+    ];
+    let body = draw_legend(&body, &legend)?;
+    let lines_legend: Vec<Entry> = memory_legend_labels(mem)
+        .into_iter()
+        .zip(&colors)
+        .map(|(label, (c, _))| Entry::area(*c, label))
+        .collect();
+    let body = draw_legend(&body, &lines_legend)?;
+
+    let sizes: Vec<u32> = mem
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|&(m, _)| m))
+        .collect();
+    let indices: Vec<usize> = mem
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|&(_, i)| i))
+        .collect();
+    let x = ValueAxis::memory(&sizes);
+    let yl = ValueAxis::fit(
+        &indices.iter().map(|&i| vs[i].cost).collect::<Vec<_>>(),
+        true,
+        8,
+    );
+    let yr = ValueAxis::fit(
+        &indices.iter().map(|&i| vs[i].latency).collect::<Vec<_>>(),
+        true,
+        8,
+    );
+    let x_fmt = |c: &f64| group_thousands_f(x.value(*c));
+    let yl_fmt = |c: &f64| yl.usd_label(*c);
+    let yr_fmt = |c: &f64| fmt_tick(yr.value(*c));
+    let left_area = label_area_for(&body, yl.bold.iter().map(yl_fmt))?;
+    let right_area = label_area_for(&body, yr.bold.iter().map(yr_fmt))?;
+    let chart = ChartBuilder::on(&body)
+        .margin_top(12)
+        .x_label_area_size(80)
+        .y_label_area_size(left_area)
+        .right_y_label_area_size(right_area)
+        .build_cartesian_2d(x.clone(), yl.clone())?;
+    let mut chart = chart.set_secondary_coord(x.clone(), yr.clone());
+    chart
+        .configure_mesh()
+        .x_desc(format!("memory of {function} {}", x.unit("MB")))
+        .y_desc(format!("cost {}", yl.unit("USD per run")))
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&yl_fmt)
+        .draw()?;
+    chart
+        .configure_secondary_axes()
+        .y_desc(format!("mean latency {}", yr.unit("ms")))
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .x_label_formatter(&|_| String::new())
+        .y_label_formatter(&yr_fmt)
+        .draw()?;
+
+    let known = |e: &Estimate| e.known();
+    if !indices
+        .iter()
+        .any(|&i| known(&vs[i].cost) || known(&vs[i].latency))
+    {
+        return note_in_plot(chart.plotting_area(), "no variant had successful requests");
+    }
+    let (px_x, _) = chart.plotting_area().get_pixel_range();
+    let x_per_px = (x.hi - x.lo) / f64::from(px_x.end - px_x.start).max(1.0);
+    // Lines side by side at each size, so that their error bars do not hide each other.
+    let n = mem.lines.len();
+    let dodge = if n > 1 && n <= MAX_LABELLED_CURVES && sweep.any_ci() {
+        (28.0 / n as f64).min(8.0)
+    } else {
+        0.0
+    };
+    for (g, (line, &(cost_color, latency_color))) in mem.lines.iter().zip(&colors).enumerate() {
+        let shift = (g as f64 - (n as f64 - 1.0) / 2.0) * dodge * x_per_px;
+        let xc = |m: u32| (x.coord(f64::from(m)) + shift).clamp(x.lo, x.hi);
+        let cost: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .filter(|&&(_, i)| vs[i].cost.known())
+            .map(|&(m, i)| (xc(m), yl.coord(vs[i].cost.mean)))
+            .collect();
+        let latency: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .filter(|&&(_, i)| vs[i].latency.known())
+            .map(|&(m, i)| (xc(m), yr.coord(vs[i].latency.mean)))
+            .collect();
+        let mut cost_bars = Vec::new();
+        let mut latency_bars = Vec::new();
+        for &(m, i) in &line.points {
+            if let Some((lo, hi)) = vs[i].cost.bar() {
+                cost_bars.extend(error_bar(
+                    (xc(m), yl.coord(lo)),
+                    (xc(m), yl.coord(hi)),
+                    (CAP_PX * x_per_px, 0.0),
+                ));
+            }
+            if let Some((lo, hi)) = vs[i].latency.bar() {
+                latency_bars.extend(error_bar(
+                    (xc(m), yr.coord(lo)),
+                    (xc(m), yr.coord(hi)),
+                    (CAP_PX * x_per_px, 0.0),
+                ));
+            }
+        }
+        let width = if many { 2 } else { 3 };
+        chart.draw_series(
+            cost_bars
+                .into_iter()
+                .map(|p| PathElement::new(p, cost_color.stroke_width(2))),
+        )?;
+        chart.draw_series(LineSeries::new(
+            cost.clone(),
+            cost_color.stroke_width(width),
+        ))?;
+        chart.draw_series(cost.iter().map(|&p| Marker::Circle.element(p, cost_color)))?;
+        chart.draw_secondary_series(
+            latency_bars
+                .into_iter()
+                .map(|p| PathElement::new(p, latency_color.stroke_width(2))),
+        )?;
+        chart.draw_secondary_series(DashedLineSeries::new(
+            latency.clone(),
+            14,
+            9,
+            latency_color.stroke_width(width),
+        ))?;
+        chart.draw_secondary_series(
+            latency
+                .iter()
+                .map(|&p| Marker::Triangle.element(p, latency_color)),
+        )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Time axis
 
 /// Most bins drawn on a time axis; longer series are merged into wider bins.
@@ -1731,7 +3000,6 @@ fn header<DB: DrawingBackend>(
     report: &RunReport,
     note: &str,
 ) -> Drawn<DrawingArea<DB, Shift>> {
-    let (w, _) = root.dim_in_pixel();
     let mut title = format!("{what} — {}", report.scenario);
     if !report.variant.is_empty() && report.variant != "base" {
         title.push_str(&format!(" / {}", report.variant));
@@ -1749,14 +3017,24 @@ fn header<DB: DrawingBackend>(
     if !note.is_empty() {
         sub.push(note.to_string());
     }
+    title_block(root, &title, &sub.join(SEP))
+}
+
+/// Draws a centred title and a muted subtitle; returns the area below them.
+fn title_block<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Drawn<DrawingArea<DB, Shift>> {
+    let (w, _) = root.dim_in_pixel();
     let title_h = TITLE_SIZE as i32 + 10;
     root.draw(&Text::new(
-        truncate(&title, 70),
+        truncate(title, 70),
         (w as i32 / 2, 0),
         font(TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
     root.draw(&Text::new(
-        sub.join(SEP),
+        subtitle.to_string(),
         (w as i32 / 2, title_h + 4),
         font(SUBTITLE_SIZE)
             .color(&MUTED)
@@ -1771,6 +3049,10 @@ enum Swatch {
     Area(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
+    /// A marker: a filled circle (outlined in ink when `true`).
+    Dot(RGBColor, bool),
+    /// A line through a marker, solid or dashed.
+    Marked(RGBColor, Marker, bool),
     None,
 }
 
@@ -1796,6 +3078,18 @@ impl Entry {
     fn dashed(c: RGBColor, label: impl Into<String>) -> Self {
         Entry {
             swatch: Swatch::Dashed(c),
+            label: label.into(),
+        }
+    }
+    fn dot(c: RGBColor, outlined: bool, label: impl Into<String>) -> Self {
+        Entry {
+            swatch: Swatch::Dot(c, outlined),
+            label: label.into(),
+        }
+    }
+    fn marked(c: RGBColor, marker: Marker, dashed: bool, label: impl Into<String>) -> Self {
+        Entry {
+            swatch: Swatch::Marked(c, marker, dashed),
             label: label.into(),
         }
     }
@@ -1871,14 +3165,23 @@ fn draw_legend<DB: DrawingBackend>(
                     c.stroke_width(4),
                 ))?;
             }
-            Swatch::Dashed(c) => {
-                for k in 0..3 {
-                    let x0 = x + k * 15;
+            Swatch::Dashed(c) => draw_dashes(area, x, yc, c)?,
+            Swatch::Dot(c, outlined) => {
+                area.draw(&Circle::new((x + SWATCH_W / 2, yc), 9, c.filled()))?;
+                if outlined {
+                    area.draw(&Circle::new((x + SWATCH_W / 2, yc), 9, INK.stroke_width(2)))?;
+                }
+            }
+            Swatch::Marked(c, marker, dashed) => {
+                if dashed {
+                    draw_dashes(area, x, yc, c)?;
+                } else {
                     area.draw(&PathElement::new(
-                        vec![(x0, yc), (x0 + 9, yc)],
+                        vec![(x, yc), (x + SWATCH_W, yc)],
                         c.stroke_width(3),
                     ))?;
                 }
+                area.draw(&marker.element((x + SWATCH_W / 2, yc), c))?;
             }
             Swatch::None => tx = x,
         }
@@ -1891,6 +3194,23 @@ fn draw_legend<DB: DrawingBackend>(
     }
     let (_, rest) = area.split_vertically(nrows as i32 * LEGEND_ROW_H + 10);
     Ok(rest)
+}
+
+/// The dashed swatch: three dashes from `x`, centred on `yc`.
+fn draw_dashes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: i32,
+    yc: i32,
+    c: RGBColor,
+) -> Drawn {
+    for k in 0..3 {
+        let x0 = x + k * 15;
+        area.draw(&PathElement::new(
+            vec![(x0, yc), (x0 + 9, yc)],
+            c.stroke_width(3),
+        ))?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2693,6 +4013,312 @@ mod tests {
         r.duration = Time(1);
         r.interval = Time(1);
         assert_eq!(render(&r).expect("renders tiny values").len(), 8);
+    }
+
+    /// A deterministic jitter in [-1, 1) from two indices.
+    fn jitter(a: usize, b: usize) -> f64 {
+        let h = (a as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (b as u64 + 7).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        ((h >> 11) % 2000) as f64 / 1000.0 - 1.0
+    }
+
+    /// One run of variant `name` with the given whole-scenario figures.
+    fn variant_run(
+        name: &str,
+        rep: u32,
+        memory_mb: u32,
+        p99: f64,
+        mean: f64,
+        cost: f64,
+    ) -> RunReport {
+        let mut r = report(1, 10);
+        r.variant = name.to_string();
+        r.replication = rep;
+        r.functions[0].function = "api".to_string();
+        r.functions[0].memory_mb = memory_mb;
+        r.total.latency.p99_ms = p99;
+        r.total.latency.mean_ms = mean;
+        r.total.costs = Costs {
+            billed_gb_seconds: 0.0,
+            request: 0.002,
+            compute: cost - 0.002,
+            provisioned: 0.0,
+        };
+        r
+    }
+
+    /// A sweep of a CPU-bound function (single-threaded: no faster beyond one vCPU at
+    /// 1,769 MB, and slowed by memory pressure at the smallest sizes) over `memories` ×
+    /// `policies` (`fixed/…` keeps environments warm, `none` starts each request cold), with
+    /// `reps` replications each: latency falls with memory, cost is U-shaped.
+    fn sweep_runs(memories: &[u32], policies: &[&str], reps: u32) -> Vec<RunReport> {
+        let mut runs = Vec::new();
+        for (p, policy) in policies.iter().enumerate() {
+            for (k, &m) in memories.iter().enumerate() {
+                let name = if policy.is_empty() {
+                    format!("memory_mb={m}")
+                } else {
+                    format!("keep_alive={policy} memory_mb={m}")
+                };
+                let m_f = f64::from(m);
+                let cpu = 600.0 * 1769.0 / m_f.min(1769.0) * (1.0 + 64.0 / m_f);
+                let cold = match *policy {
+                    "none" => 380.0,
+                    "fixed/1m" => 40.0,
+                    _ => 6.0,
+                };
+                for rep in 0..reps {
+                    let noise = 1.0 + 0.03 * jitter(p * 100 + k, rep as usize);
+                    let mean = (cpu + 40.0 + cold) * noise;
+                    let p99 =
+                        (cpu * 1.5 + 40.0 + cold * 3.0) * (1.0 + 0.06 * jitter(rep as usize, k));
+                    let gb_s = 10_000.0 * m_f / 1024.0 * (cpu + 40.0 + cold * 0.8) / 1000.0;
+                    let cost = 0.002 + gb_s * 0.000_016_666_7 * noise;
+                    runs.push(variant_run(&name, rep, m, p99, mean, cost));
+                }
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn sweep_charts_need_several_variants() {
+        assert!(render_variants(&[]).expect("renders").is_empty());
+        assert!(
+            render_variants(&[report(2, 10)])
+                .expect("renders")
+                .is_empty()
+        );
+        // One variant, several replications: still nothing.
+        let runs = sweep_runs(&[512], &["fixed/1m"], 4);
+        assert!(render_variants(&runs).expect("renders").is_empty());
+        // Two variants: the variants chart.
+        let runs = sweep_runs(&[512], &["fixed/1m", "none"], 3);
+        let files = render_variants(&runs).expect("renders");
+        assert_eq!(names(&files), ["variants.svg", "variants.png"]);
+        assert!(files[1].1.starts_with(PNG_SIGNATURE));
+        let v = svg(&files, "variants.svg");
+        assert!(v.contains("burst-demo: cost vs p99 latency per variant"));
+        assert!(v.contains("p99 latency (ms)") && v.contains("cost (USD per run)"));
+        assert!(v.contains("2 variants × 3 replications") && v.contains("95 % confidence"));
+        assert!(v.contains("keep_alive=fixed/1m memory_mb=512"));
+        assert!(v.contains("keep_alive=none memory_mb=512"));
+        assert!(v.contains("Pareto-optimal"));
+    }
+
+    #[test]
+    fn memory_chart_only_when_memory_differs() {
+        let runs = sweep_runs(&[128, 512, 1024, 3008], &["fixed/10m", "none"], 5);
+        let files = render_variants(&runs).expect("renders");
+        assert_eq!(
+            names(&files),
+            ["variants.svg", "variants.png", "memory.svg", "memory.png"]
+        );
+        let m = svg(&files, "memory.svg");
+        assert!(m.contains("burst-demo: cost and latency by memory size"));
+        assert!(m.contains("memory of api (MB, log scale)") && m.contains("3,008"));
+        assert!(m.contains("cost (USD per run)") && m.contains("mean latency (ms"));
+        // A line per keep-alive policy, named without the memory size.
+        assert!(m.contains("\nkeep_alive=fixed/10m\n") && m.contains("\nkeep_alive=none\n"));
+        assert!(!m.contains("memory_mb="));
+        assert!(svg(&files, "variants.svg").contains("p99 latency (ms"));
+
+        // Memory alone: one line, no legend of lines.
+        let runs = sweep_runs(&[128, 256, 512], &[""], 2);
+        let files = render_variants(&runs).expect("renders");
+        assert_eq!(names(&files).len(), 4);
+        assert!(svg(&files, "memory.svg").contains("cost per run (left axis)"));
+
+        // Two functions, the second one's memory swept: it is on the x axis.
+        let mut runs = sweep_runs(&[256, 512], &["fixed/1m", "none"], 2);
+        for r in &mut runs {
+            let mut second = r.functions[0].clone();
+            second.function = "worker".to_string();
+            std::mem::swap(&mut second.memory_mb, &mut r.functions[0].memory_mb);
+            r.functions[0].memory_mb = 1024;
+            r.functions.push(second);
+        }
+        let m = svg(&render_variants(&runs).expect("renders"), "memory.svg").to_string();
+        assert!(m.contains("memory of worker (MB)") && m.contains("all functions"));
+    }
+
+    #[test]
+    fn sweep_charts_are_deterministic() {
+        let runs = sweep_runs(&[128, 256, 512, 1024, 2048], &["fixed/10m", "none"], 4);
+        assert_eq!(
+            render_variants(&runs).expect("renders"),
+            render_variants(&runs).expect("renders")
+        );
+    }
+
+    #[test]
+    fn pareto_front_keeps_the_undominated_variants() {
+        let v = |p99: f64, cost: f64| VariantStats {
+            name: String::new(),
+            replications: 1,
+            p99: Estimate {
+                mean: p99,
+                ci: f64::NAN,
+            },
+            latency: Estimate {
+                mean: p99,
+                ci: f64::NAN,
+            },
+            cost: Estimate {
+                mean: cost,
+                ci: f64::NAN,
+            },
+            memory: Vec::new(),
+        };
+        let vs = [
+            v(100.0, 5.0),    // fastest
+            v(200.0, 3.0),    // cheaper, slower
+            v(200.0, 4.0),    // dominated by the one above
+            v(300.0, 3.0),    // dominated: as cheap, slower
+            v(400.0, 1.0),    // cheapest
+            v(f64::NAN, 0.5), // no data
+            v(100.0, 5.0),    // a tie with the fastest: both optimal
+        ];
+        assert_eq!(
+            pareto_front(&vs),
+            [true, true, false, false, true, false, true]
+        );
+        assert_eq!(
+            without_word("a=1 memory_mb=512 b=2", "memory_mb=512"),
+            "a=1 b=2"
+        );
+    }
+
+    #[test]
+    fn value_axes_go_logarithmic_beyond_twenty_times() {
+        let e = |mean: f64| Estimate { mean, ci: f64::NAN };
+        // 10 to 500 ms: a log axis, labelled at 1-2-5 values.
+        let a = ValueAxis::fit(&[e(10.0), e(500.0)], true, 10);
+        assert!(a.log && a.value(a.lo) < 10.0 && a.value(a.hi) > 500.0);
+        assert!(a.bold.iter().any(|c| (a.value(*c) - 100.0).abs() < 1e-9));
+        // 100 to 1,000 ms: linear from 0; 900 to 1,000: linear around the data.
+        let a = ValueAxis::fit(&[e(100.0), e(1000.0)], true, 10);
+        assert!(!a.log && a.lo == 0.0 && a.hi > 1000.0);
+        let a = ValueAxis::fit(&[e(900.0), e(1000.0)], true, 10);
+        assert!(!a.log && a.lo > 800.0 && a.lo < 900.0);
+        // Nothing known, or one value.
+        let a = ValueAxis::fit(&[e(f64::NAN)], true, 10);
+        assert!(a.lo < a.hi);
+        let a = ValueAxis::fit(&[e(0.0), e(0.0)], true, 10);
+        assert!(a.lo < a.hi);
+        // Dollar labels keep cents.
+        let a = ValueAxis::linear(0.19, 0.26, 8);
+        let labels: Vec<String> = a.bold.iter().map(|c| a.usd_label(*c)).collect();
+        assert!(labels.contains(&"$0.20".to_string()), "{labels:?}");
+        // Memory sizes: log from 4×, ticks at the sizes.
+        let m = ValueAxis::memory(&[128, 512, 3008, 512]);
+        assert!(m.log && m.bold.len() == 3);
+        assert!(!ValueAxis::memory(&[1024, 2048]).log);
+        assert_eq!(without_word("memory_mb=512", "memory_mb=512"), "");
+    }
+
+    #[test]
+    fn sweep_charts_cope_with_missing_and_extreme_data() {
+        // One replication each (no intervals), NaN and infinite figures, zero costs.
+        let mut runs = sweep_runs(&[128, 256, 512, 1024], &["fixed/1m", "none"], 1);
+        runs[0].total.latency.p99_ms = f64::NAN;
+        runs[1].total.latency.mean_ms = f64::INFINITY;
+        runs[2].total.costs = Costs::default();
+        runs[3].total.latency.p99_ms = 0.0;
+        runs[4].total.costs.compute = f64::MAX;
+        let files = render_variants(&runs).expect("renders odd data");
+        assert_eq!(files.len(), 4);
+        assert!(svg(&files, "variants.svg").contains("no confidence intervals"));
+
+        // Nothing known at all.
+        for r in &mut runs {
+            r.total.latency.p99_ms = f64::NAN;
+            r.total.latency.mean_ms = f64::NAN;
+            r.total.costs.compute = f64::NAN;
+        }
+        let files = render_variants(&runs).expect("renders without data");
+        assert!(svg(&files, "variants.svg").contains("no variant had successful requests"));
+
+        // Many variants: only the Pareto-optimal ones are numbered.
+        let memories: Vec<u32> = (0..30).map(|k| 128 + 64 * k).collect();
+        let runs = sweep_runs(&memories, &["fixed/1m", "none"], 2);
+        let files = render_variants(&runs).expect("renders many variants");
+        assert!(svg(&files, "variants.svg").contains("Numbered: the Pareto-optimal variants"));
+        assert!(svg(&files, "memory.svg").contains("keep_alive=none"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Whatever the figures, the sweep charts render.
+        #[test]
+        fn any_sweep_renders(
+            values in proptest::collection::vec(proptest::num::f64::ANY, 48),
+            memories in proptest::collection::vec(proptest::prelude::any::<u32>(), 1..6),
+            reps in 1u32..4,
+        ) {
+            let mut runs = sweep_runs(&memories, &["fixed/1m", "none"], reps);
+            let mut v = values.iter().copied().cycle();
+            let mut next = || v.next().unwrap_or(0.0);
+            for r in &mut runs {
+                r.total.latency.p99_ms = next();
+                r.total.latency.mean_ms = next();
+                r.total.costs.compute = next();
+            }
+            proptest::prop_assert!(render_variants(&runs).is_ok());
+        }
+    }
+
+    /// Writes the PNGs of synthetic sweeps to /tmp/charts-preview/ to look at.
+    #[test]
+    #[ignore]
+    fn preview_sweeps() {
+        let dir = std::path::Path::new("/tmp/charts-preview");
+        std::fs::create_dir_all(dir).expect("preview dir");
+        let memories = [128, 256, 512, 1024, 1536, 2048, 3008];
+        let mut long_names = sweep_runs(&[256, 1024], &["fixed/10m", "none"], 3);
+        for r in &mut long_names {
+            r.variant = format!(
+                "{} batch_size=10 concurrency_limit=100 arrival=poisson/20",
+                r.variant
+            );
+        }
+        let cases = [
+            ("sweep", sweep_runs(&memories, &["fixed/10m", "none"], 5)),
+            ("sweep-memory-only", sweep_runs(&memories, &[""], 5)),
+            (
+                "sweep-one-rep",
+                sweep_runs(&memories, &["fixed/10m", "none"], 1),
+            ),
+            (
+                "sweep-keep-alive",
+                sweep_runs(&[1024], &["fixed/1m", "fixed/10m", "none"], 5),
+            ),
+            (
+                "sweep-policies",
+                sweep_runs(
+                    &[128, 512, 2048],
+                    &["fixed/1m", "fixed/10m", "fixed/30m", "none"],
+                    4,
+                ),
+            ),
+            (
+                "sweep-many",
+                sweep_runs(
+                    &(0..30).map(|k| 128 + 96 * k).collect::<Vec<_>>(),
+                    &["fixed/1m", "none"],
+                    3,
+                ),
+            ),
+            ("sweep-long-names", long_names),
+        ];
+        for (tag, runs) in cases {
+            for (name, bytes) in render_variants(&runs).expect("renders") {
+                if name.ends_with(".png") {
+                    std::fs::write(dir.join(format!("{tag}-{name}")), bytes).expect("write");
+                }
+            }
+        }
     }
 
     /// Writes the PNGs of the example scenarios to /tmp/charts-preview/ to look at.

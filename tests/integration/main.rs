@@ -7,8 +7,8 @@ mod closed_forms;
 mod lifecycle;
 mod poll;
 mod sweeps;
-mod traces;
 mod trace;
+mod traces;
 
 use lambdasim::metrics::RunReport;
 use lambdasim::model::{Scenario, simulate};
