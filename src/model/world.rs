@@ -189,6 +189,31 @@ struct Env {
     batch: u32,
 }
 
+impl Env {
+    /// A trace span of this environment's current attempt.
+    fn span(
+        &self,
+        kind: TraceKind,
+        start: Time,
+        end: Time,
+        outcome: Option<AttemptOutcome>,
+        note: &'static str,
+    ) -> TraceRecord {
+        TraceRecord {
+            kind,
+            function: self.func,
+            env: self.serial,
+            provisioned: self.provisioned,
+            request: self.request,
+            attempt: self.attempt,
+            start,
+            end,
+            outcome,
+            note,
+        }
+    }
+}
+
 /// A function's run-time state.
 struct Func {
     reserved: Option<u32>,
@@ -1096,18 +1121,7 @@ impl<'s> World<'s> {
             });
         }
         if let Some(t) = &mut self.trace {
-            let span = |kind, start, end, outcome| TraceRecord {
-                kind,
-                function: env.func,
-                env: env.serial,
-                provisioned: env.provisioned,
-                request: env.request,
-                attempt: env.attempt,
-                start,
-                end,
-                outcome,
-                note: "",
-            };
+            let span = |kind, start, end, outcome| env.span(kind, start, end, outcome, "");
             if env.cold {
                 t.push(span(TraceKind::Init, env.start, env.start + env.init, None));
             }
@@ -1169,17 +1183,8 @@ impl<'s> World<'s> {
                 if !running {
                     continue;
                 }
-                let span = |kind, start: Time, stop: Time| TraceRecord {
-                    kind,
-                    function: env.func,
-                    env: env.serial,
-                    provisioned: env.provisioned,
-                    request: env.request,
-                    attempt: env.attempt,
-                    start: start.min(end),
-                    end: stop.min(end),
-                    outcome: None,
-                    note: "unfinished",
+                let span = |kind, start: Time, stop: Time| {
+                    env.span(kind, start.min(end), stop.min(end), None, "unfinished")
                 };
                 let init_end = env.start + env.init;
                 if env.cold {

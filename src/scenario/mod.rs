@@ -12,17 +12,9 @@ pub use raw::parse_duration;
 use crate::model::Scenario;
 use std::path::Path;
 
-/// Reads and validates the scenario at `path`.
+/// Reads and validates the scenario at `path`. With a `[sweep]`, this is its first variant.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
-        file: file.clone(),
-        position: None,
-        key: None,
-        message: format!("cannot read the scenario: {e}"),
-        help: None,
-    })?;
-    parse(&text, path)
+    Ok(load_variants(path)?.swap_remove(0))
 }
 
 /// Validates scenario `text`, read from `path` (used for messages, the default name and
