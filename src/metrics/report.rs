@@ -302,3 +302,25 @@ pub struct SourceReport {
     /// Whether it is a poll source.
     pub poll: bool,
 }
+
+impl SourceReport {
+    /// The row of a source before anything is counted.
+    pub fn empty(source: String, service: &'static str, function: String, poll: bool) -> Self {
+        SourceReport {
+            source,
+            service,
+            function,
+            requests: 0,
+            batches: 0,
+            batched: 0,
+            dlq: 0,
+            expired: 0,
+            redelivered: 0,
+            max_pollers: 0,
+            oldest_age: None,
+            queue_depth_mean: 0.0,
+            queue_depth_max: 0,
+            poll,
+        }
+    }
+}

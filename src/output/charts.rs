@@ -3590,22 +3590,7 @@ mod tests {
 
     /// A source of `function`, polled or not.
     fn source(name: &str, service: &'static str, function: &str, poll: bool) -> SourceReport {
-        SourceReport {
-            source: name.to_string(),
-            service,
-            function: function.to_string(),
-            requests: 0,
-            batches: 0,
-            batched: 0,
-            dlq: 0,
-            expired: 0,
-            redelivered: 0,
-            max_pollers: 0,
-            oldest_age: None,
-            queue_depth_mean: 0.0,
-            queue_depth_max: 0,
-            poll,
-        }
+        SourceReport::empty(name.to_string(), service, function.to_string(), poll)
     }
 
     /// An SQS backlog: 20 messages/s, plus 200,000 arriving over 10 s from `burst_s`. Each

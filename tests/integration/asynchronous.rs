@@ -181,6 +181,14 @@ fn a_throttled_event_backs_off_exponentially_and_expires_at_its_maximum_age() {
     assert!((mean - 12.0).abs() < 0.2, "{mean}");
 }
 
+/// Whole seconds between the starts of consecutive attempts of `request`.
+fn start_gaps_s(r: &RunReport, request: u64) -> Vec<u64> {
+    by_request(r)[&request]
+        .windows(2)
+        .map(|w| (w[1].start - w[0].start).as_nanos() / S)
+        .collect()
+}
+
 #[test]
 fn the_throttle_backoff_doubles_up_to_five_minutes() {
     let r = run(&permanently_throttled(
@@ -189,11 +197,7 @@ fn the_throttle_backoff_doubles_up_to_five_minutes() {
         0.0005,
         "1h",
     ));
-    let attempts = &by_request(&r)[&1];
-    let gaps: Vec<u64> = attempts
-        .windows(2)
-        .map(|w| (w[1].start - w[0].start).as_nanos() / S)
-        .collect();
+    let gaps = start_gaps_s(&r, 1);
     assert_eq!(&gaps[..10], &[1, 2, 4, 8, 16, 32, 64, 128, 256, 300]);
     assert!(gaps[10..].iter().all(|&g| g == 300));
     // The backoff is a platform parameter.
@@ -203,11 +207,7 @@ fn the_throttle_backoff_doubles_up_to_five_minutes() {
         0.0005,
         "1h",
     ));
-    let attempts = &by_request(&r)[&1];
-    let gaps: Vec<u64> = attempts
-        .windows(2)
-        .map(|w| (w[1].start - w[0].start).as_nanos() / S)
-        .collect();
+    let gaps = start_gaps_s(&r, 1);
     assert_eq!(&gaps[..4], &[10, 20, 30, 30]);
 }
 

@@ -89,7 +89,7 @@ pub(super) struct BatchRt {
     n: u32,
 }
 
-impl World<'_> {
+impl<'s> World<'s> {
     /// Builds the mappings of the poll sources and schedules their first polls.
     pub(super) fn init_mappings(&mut self, rngs: &RngStreams, q: &mut EventQueue<Event>) {
         for (si, s) in self.sc.sources.iter().enumerate() {
@@ -159,9 +159,11 @@ impl World<'_> {
         }
     }
 
-    fn mapping_cfg(&self, m: usize) -> &Mapping {
+    /// The mapping's settings; borrowed from the scenario, not from the world.
+    fn mapping_cfg(&self, m: usize) -> &'s Mapping {
         let src = self.mappings[m].source as usize;
-        self.sc.sources[src]
+        let sc: &'s Scenario = self.sc;
+        sc.sources[src]
             .mapping
             .as_ref()
             .expect("poll sources have a mapping")
@@ -489,7 +491,7 @@ impl World<'_> {
                     ..
                 }
             );
-            (cfg.per_record.clone(), items)
+            (cfg.per_record.as_ref(), items)
         };
         let (oldest, poisoned) = {
             let (a, c) = self.batch_records(b);
@@ -674,11 +676,12 @@ impl World<'_> {
         let lane = &mut lanes[l];
         lane.in_flight = 0;
         if outcome == AttemptOutcome::Success {
-            let done: Vec<Msg> = lane.records.drain(..n as usize).collect();
             lane.failures = 0;
             lane.cap = batch_size;
-            for x in done {
-                self.succeed(now, f, x);
+            let fm = &mut self.funcs[f].m;
+            for x in lane.records.drain(..n as usize) {
+                fm.succeeded += 1;
+                fm.latency.record(now - x.arrival);
             }
             // A lane with records left is read again at once (if its batch is ready).
             self.stream_read(now, m, l, q);
@@ -812,20 +815,13 @@ impl World<'_> {
             .iter()
             .enumerate()
             .map(|(i, s)| SourceReport {
-                source: s.name.clone(),
-                service: s.service.name,
-                function: self.sc.functions[s.function].name.clone(),
                 requests: self.source_requests[i],
-                batches: 0,
-                batched: 0,
-                dlq: 0,
-                expired: 0,
-                redelivered: 0,
-                max_pollers: 0,
-                oldest_age: None,
-                queue_depth_mean: 0.0,
-                queue_depth_max: 0,
-                poll: s.mapping.is_some(),
+                ..SourceReport::empty(
+                    s.name.clone(),
+                    s.service.name,
+                    self.sc.functions[s.function].name.clone(),
+                    s.mapping.is_some(),
+                )
             })
             .collect();
         for mr in &mut self.mappings {
