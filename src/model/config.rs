@@ -144,6 +144,9 @@ pub struct Function {
     /// Factor applied to each drawn duration for this memory size (1 without
     /// `cpu_bound_fraction`), see `duration_scale`.
     pub duration_scale: f64,
+    /// `(cpu_bound_fraction, reference_memory_mb)`, if given: `duration_scale` follows
+    /// from them and `memory_mb`.
+    pub cpu_scaling: Option<(f64, u32)>,
 }
 
 /// MB of memory per vCPU on Lambda.

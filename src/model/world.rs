@@ -13,6 +13,7 @@ use crate::metrics::{
 };
 use crate::model::Dist;
 use crate::policies::{InstanceSelection, KeepAliveDecision, KeepAlivePolicy, SelectionSpec};
+use crate::sources::trace::{DRAW, SOURCE_FUNCTION};
 use crate::sources::{ArrivalStream, InvocationType};
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -95,10 +96,19 @@ struct Job {
     extra: Time,
     /// Fails whatever the draw (a batch holding a poison record).
     poisoned: bool,
+    /// Execution time from a trace, or `DRAW` to draw it from the function.
+    duration: Time,
 }
 
 impl Job {
-    fn request(request: u64, source: u32, arrival: Time, rec: u32, attempt: u32) -> Job {
+    fn request(
+        request: u64,
+        source: u32,
+        arrival: Time,
+        rec: u32,
+        attempt: u32,
+        duration: Time,
+    ) -> Job {
         Job {
             request,
             source,
@@ -108,6 +118,7 @@ impl Job {
             batch: NO_BATCH,
             extra: Time::ZERO,
             poisoned: false,
+            duration,
         }
     }
 }
@@ -153,6 +164,8 @@ struct Pending {
     /// When its pending `Redeliver` fires (`Time::MAX`: none); an event that does not match
     /// is stale and ignored.
     timer_at: Time,
+    /// Execution time from a trace, or `DRAW`.
+    duration: Time,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,6 +270,26 @@ struct Stream {
     func: u32,
     invocation: InvocationType,
     arrivals: ArrivalStream,
+    /// The function of the scheduled arrival (a trace may name one per arrival).
+    next_func: u32,
+    /// The execution time of the scheduled arrival from a trace, or `DRAW`.
+    next_duration: Time,
+}
+
+impl Stream {
+    /// Draws the next arrival and remembers what it carries.
+    #[inline]
+    fn advance(&mut self) -> Option<Time> {
+        let t = self.arrivals.next_arrival()?;
+        let (func, duration) = self.arrivals.payload();
+        self.next_func = if func == SOURCE_FUNCTION {
+            self.func
+        } else {
+            func
+        };
+        self.next_duration = duration;
+        Some(t)
+    }
 }
 
 /// Everything one run simulates.
@@ -353,6 +386,8 @@ impl<'s> World<'s> {
                     func: s.function as u32,
                     invocation: s.invocation,
                     arrivals: ArrivalStream::new(p, rng),
+                    next_func: s.function as u32,
+                    next_duration: DRAW,
                 });
             }
         }
@@ -392,7 +427,7 @@ impl<'s> World<'s> {
         }
         w.init_mappings(&rngs, queue);
         for i in 0..w.streams.len() {
-            if let Some(t) = w.streams[i].arrivals.next_arrival() {
+            if let Some(t) = w.streams[i].advance() {
                 if t < w.end {
                     queue.schedule(t, Event::Arrival { stream: i as u32 });
                 }
@@ -492,6 +527,7 @@ impl<'s> World<'s> {
         source: u32,
         f: usize,
         invocation: InvocationType,
+        duration: Time,
         q: &mut EventQueue<Event>,
     ) {
         let request = self.next_request;
@@ -507,7 +543,7 @@ impl<'s> World<'s> {
             }
             InvocationType::RequestResponse => match self.acquire(now, f) {
                 Some((env, cold)) => {
-                    let job = Job::request(request, source, now, NO_REC, 1);
+                    let job = Job::request(request, source, now, NO_REC, 1, duration);
                     self.start(now, env, cold, job, q);
                 }
                 None => {
@@ -515,6 +551,7 @@ impl<'s> World<'s> {
                     if self.sc.sources[source as usize].client_retries > 0 {
                         let rec = self.new_pending(request, source, f, now, false);
                         self.pending[rec as usize].attempts = 1;
+                        self.pending[rec as usize].duration = duration;
                         self.schedule_client_retry(now, rec, q);
                     } else {
                         self.funcs[f].m.failed += 1;
@@ -525,6 +562,7 @@ impl<'s> World<'s> {
                 let deadline = now.saturating_add(self.sc.functions[f].max_event_age);
                 let rec = self.new_pending(request, source, f, now, true);
                 self.pending[rec as usize].deadline = deadline;
+                self.pending[rec as usize].duration = duration;
                 if self.funcs[f].reserved == Some(0) {
                     // AWS sends every event of a function reserved at 0 straight to the DLQ.
                     self.pending[rec as usize].attempts = 1;
@@ -563,6 +601,7 @@ impl<'s> World<'s> {
             backing_off: false,
             generation: 0,
             timer_at: Time::MAX,
+            duration: DRAW,
         };
         if let Some(i) = self.free_pending.pop() {
             let generation = self.pending[i as usize].generation;
@@ -818,7 +857,8 @@ impl<'s> World<'s> {
                 pm.throttles = 0;
                 if !p.is_async {
                     self.free_pending(rec);
-                    let job = Job::request(p.request, p.source, p.arrival, NO_REC, attempt);
+                    let job =
+                        Job::request(p.request, p.source, p.arrival, NO_REC, attempt, p.duration);
                     self.start(now, env, cold, job, q);
                     return false;
                 }
@@ -835,7 +875,7 @@ impl<'s> World<'s> {
                 if !p.started {
                     m.queue_wait.record(now - p.arrival);
                 }
-                let job = Job::request(p.request, p.source, p.arrival, rec, attempt);
+                let job = Job::request(p.request, p.source, p.arrival, rec, attempt, p.duration);
                 self.start(now, env, cold, job, q);
                 false
             }
@@ -902,11 +942,16 @@ impl<'s> World<'s> {
             batch,
             extra,
             poisoned,
+            duration,
         } = job;
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
-        let mut drawn = spec.duration.sample(&mut func.rng);
+        let mut drawn = if duration == DRAW {
+            spec.duration.sample(&mut func.rng)
+        } else {
+            duration
+        };
         if spec.duration_scale != 1.0 {
             drawn = Time((drawn.as_nanos() as f64 * spec.duration_scale).round() as u64);
         }
@@ -1383,8 +1428,13 @@ impl Model for World<'_> {
         match event {
             Event::Arrival { stream } => {
                 let s = &mut self.streams[stream as usize];
-                let (source, func, invocation) = (s.source, s.func as usize, s.invocation);
-                if let Some(t) = s.arrivals.next_arrival() {
+                let (source, func, invocation, duration) = (
+                    s.source,
+                    s.next_func as usize,
+                    s.invocation,
+                    s.next_duration,
+                );
+                if let Some(t) = s.advance() {
                     if t < self.end {
                         q.schedule(t, Event::Arrival { stream });
                     }
@@ -1392,7 +1442,7 @@ impl Model for World<'_> {
                 let mapping = self.source_mapping[source as usize];
                 if mapping == NO_MAPPING {
                     self.source_requests[source as usize] += 1;
-                    self.on_request(now, source, func, invocation, q);
+                    self.on_request(now, source, func, invocation, duration, q);
                 } else {
                     self.on_message(now, mapping as usize, q);
                 }

@@ -43,6 +43,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "event_age_p50_ms",
     "event_age_p99_ms",
     "oldest_age_p99_ms",
+    "memory_mb",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -141,6 +142,11 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.event_age.p50_ms, 3),
         num(f.event_age.p99_ms, 3),
         num(f.oldest_age.p99_ms, 3),
+        if f.memory_mb == 0 {
+            String::new()
+        } else {
+            f.memory_mb.to_string()
+        },
     ]
 }
 

@@ -296,6 +296,9 @@ pub struct RawArrival {
     pub function: Option<String>,
     pub column: Option<String>,
     pub spread: Option<String>,
+    pub each_function: Option<bool>,
+    pub durations: Option<String>,
+    pub memory: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

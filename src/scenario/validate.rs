@@ -347,28 +347,6 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         }
         functions.push(func);
     }
-    // AWS: at least 100 of the account's concurrency stays unreserved.
-    let unreserved_min = 100.min(account.concurrency_limit);
-    let max_reservable = account.concurrency_limit - unreserved_min;
-    let mut claimed: u64 = 0;
-    for (i, f) in functions.iter().enumerate() {
-        claimed += u64::from(f.reserved_concurrency.unwrap_or(f.provisioned_concurrency));
-        if claimed > u64::from(max_reservable) {
-            let key = if f.reserved_concurrency.is_some() {
-                "reserved_concurrency"
-            } else {
-                "provisioned_concurrency"
-            };
-            return Err(ctx.err(
-                &format!("functions[{i}].{key}"),
-                format!(
-                    "reserved and provisioned concurrency add up to {claimed}, more than the {max_reservable} an account with concurrency_limit = {} may set aside (AWS keeps 100 unreserved)",
-                    account.concurrency_limit
-                ),
-            ));
-        }
-    }
-
     let mut sources = Vec::with_capacity(raw.sources.len());
     let mut source_names = HashSet::new();
     for (i, s) in raw.sources.iter().enumerate() {
@@ -386,6 +364,29 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
             ));
         }
         sources.push(src);
+    }
+    let origin = expand_trace_functions(&ctx, &mut functions, &mut sources)?;
+
+    // AWS: at least 100 of the account's concurrency stays unreserved.
+    let unreserved_min = 100.min(account.concurrency_limit);
+    let max_reservable = account.concurrency_limit - unreserved_min;
+    let mut claimed: u64 = 0;
+    for (f, &i) in functions.iter().zip(&origin) {
+        claimed += u64::from(f.reserved_concurrency.unwrap_or(f.provisioned_concurrency));
+        if claimed > u64::from(max_reservable) {
+            let key = if f.reserved_concurrency.is_some() {
+                "reserved_concurrency"
+            } else {
+                "provisioned_concurrency"
+            };
+            return Err(ctx.err(
+                &format!("functions[{i}].{key}"),
+                format!(
+                    "reserved and provisioned concurrency add up to {claimed}, more than the {max_reservable} an account with concurrency_limit = {} may set aside (AWS keeps 100 unreserved)",
+                    account.concurrency_limit
+                ),
+            ));
+        }
     }
 
     let offered: f64 = sources.iter().map(|s| s.expected_requests(duration)).sum();
@@ -611,8 +612,8 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
             format!("max_event_age must be between 60s and 6h (AWS's MaximumEventAgeInSeconds), got {max_event_age}"),
         ));
     }
-    let duration_scale = match (f.cpu_bound_fraction, f.reference_memory_mb) {
-        (None, None) => 1.0,
+    let cpu_scaling = match (f.cpu_bound_fraction, f.reference_memory_mb) {
+        (None, None) => None,
         (Some(c), Some(r)) => {
             if !(0.0..=1.0).contains(&c) {
                 return Err(ctx.err(
@@ -627,7 +628,7 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
                 10_240,
                 "reference_memory_mb (MB)",
             )?;
-            crate::model::config::duration_scale(c, r, memory_mb)
+            Some((c, r))
         }
         (Some(_), None) => {
             return Err(ctx.err(
@@ -642,6 +643,9 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
             ));
         }
     };
+    let duration_scale = cpu_scaling.map_or(1.0, |(c, r)| {
+        crate::model::config::duration_scale(c, r, memory_mb)
+    });
     let max_retry_attempts = match f.max_retry_attempts {
         Some(n) => ctx.int(&k("max_retry_attempts"), n, 0, 2, "max_retry_attempts")?,
         None => 2,
@@ -687,6 +691,7 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         max_retry_attempts,
         keep_alive,
         duration_scale,
+        cpu_scaling,
     })
 }
 
@@ -883,6 +888,142 @@ fn check_only(ctx: &Ctx, key: &str, kind: &str, t: &RawDistTable, allowed: &[&st
     Ok(())
 }
 
+/// The most functions a scenario may hold once its traces are expanded (each keeps its own
+/// metrics and time series).
+const MAX_FUNCTIONS: usize = 100_000;
+
+/// Replaces the template function of every `each_function` trace by one function per
+/// function of the trace, named `<template>-<id>` (an 8-hex-digit prefix of the trace's
+/// hash, longer if two would clash), with the trace's durations and memory where the
+/// trace gives them. A template that no other arrival process targets is dropped. Returns,
+/// for each resulting function, the index of the `[[functions]]` table it comes from.
+fn expand_trace_functions(
+    ctx: &Ctx,
+    functions: &mut Vec<Function>,
+    sources: &mut [Source],
+) -> R<Vec<usize>> {
+    let mut origin: Vec<usize> = (0..functions.len()).collect();
+    let mut used_directly = vec![false; functions.len()];
+    let mut expanded = false;
+    let mut names: HashSet<String> = functions.iter().map(|f| f.name.clone()).collect();
+    for src in sources.iter_mut() {
+        let template = src.function;
+        for p in src.arrival.iter_mut() {
+            let ArrivalProcess::Trace(t) = p else {
+                used_directly[template] = true;
+                continue;
+            };
+            let Some(each) = &mut t.each else {
+                used_directly[template] = true;
+                continue;
+            };
+            expanded = true;
+            let each = std::sync::Arc::make_mut(each);
+            let base = functions[template].clone();
+            each.targets.clear();
+            for tf in &each.functions {
+                let id = |n: usize| {
+                    let short = |h: &str| h.chars().take(n).collect::<String>();
+                    if tf.app.is_empty()
+                        || t.format == crate::sources::trace::TraceFormat::Azure2019
+                    {
+                        short(&tf.func)
+                    } else {
+                        format!("{}-{}", short(&tf.app), short(&tf.func))
+                    }
+                };
+                let mut name = format!("{}-{}", base.name, id(8));
+                if names.contains(&name) {
+                    name = format!("{}-{}", base.name, id(usize::MAX));
+                }
+                let mut k = 2;
+                let stem = name.clone();
+                while names.contains(&name) {
+                    name = format!("{stem}-{k}");
+                    k += 1;
+                }
+                names.insert(name.clone());
+                let mut f = Function {
+                    name,
+                    ..base.clone()
+                };
+                if let Some(d) = &tf.duration {
+                    f.duration = d.clone();
+                }
+                if let Some(mb) = tf.memory_mb {
+                    f.memory_mb = mb;
+                    f.duration_scale = f
+                        .cpu_scaling
+                        .map_or(1.0, |(c, r)| crate::model::config::duration_scale(c, r, mb));
+                }
+                each.targets.push(functions.len() as u32);
+                functions.push(f);
+                origin.push(template);
+            }
+        }
+    }
+    if !expanded {
+        return Ok(origin);
+    }
+    // Drop the templates nothing targets any more, and renumber.
+    let mut keep = vec![true; functions.len()];
+    for src in sources.iter() {
+        for p in &src.arrival {
+            if let ArrivalProcess::Trace(t) = p {
+                if t.each.is_some() && !used_directly[src.function] {
+                    keep[src.function] = false;
+                }
+            }
+        }
+    }
+    let mut renumber = vec![u32::MAX; functions.len()];
+    let mut next = 0u32;
+    for (i, k) in keep.iter().enumerate() {
+        if *k {
+            renumber[i] = next;
+            next += 1;
+        }
+    }
+    for src in sources.iter_mut() {
+        let mut first_target = None;
+        for p in &mut src.arrival {
+            if let ArrivalProcess::Trace(t) = p {
+                if let Some(each) = &mut t.each {
+                    let each = std::sync::Arc::make_mut(each);
+                    for x in &mut each.targets {
+                        *x = renumber[*x as usize];
+                    }
+                    first_target = first_target.or(each.targets.first().copied());
+                }
+            }
+        }
+        src.function = match renumber[src.function] {
+            u32::MAX => first_target.unwrap_or(0) as usize,
+            n => n as usize,
+        };
+    }
+    let mut i = 0;
+    functions.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    let mut i = 0;
+    origin.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    if functions.len() > MAX_FUNCTIONS {
+        return Err(ctx.err(
+            "sources",
+            format!(
+                "the traces expand to {} functions, more than the {MAX_FUNCTIONS} one scenario may hold",
+                functions.len()
+            ),
+        ));
+    }
+    Ok(origin)
+}
+
 fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -> R<Source> {
     let k = |key: &str| format!("sources[{i}].{key}");
     let service = match catalog::lookup(&s.service) {
@@ -1040,7 +1181,21 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         } else {
             format!("sources[{i}].arrival")
         };
-        processes.push(validate_arrival(ctx, &key, a)?);
+        let p = validate_arrival(ctx, &key, a)?;
+        if let ArrivalProcess::Trace(t) = &p {
+            if service.model == SourceModel::Poll && (t.each.is_some() || t.own_durations) {
+                let k = if t.each.is_some() {
+                    "each_function"
+                } else {
+                    "durations"
+                };
+                return Err(ctx.err(
+                    &format!("{key}.{k}"),
+                    format!("`{k}` applies to push sources: a poll source's trace gives the times at which messages or records arrive"),
+                ));
+            }
+        }
+        processes.push(p);
     }
     let mapping = if service.model == SourceModel::Poll {
         Some(validate_mapping(ctx, i, s, sqs, &functions[function])?)
@@ -1216,6 +1371,9 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         ("function", a.function.is_some()),
         ("column", a.column.is_some()),
         ("spread", a.spread.is_some()),
+        ("each_function", a.each_function.is_some()),
+        ("durations", a.durations.is_some()),
+        ("memory", a.memory.is_some()),
     ];
     let allowed: &[&str] = match kind {
         "poisson" | "constant" => &["rate"],
@@ -1223,7 +1381,16 @@ fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         "stages" => &["stages", "ramp", "start_rate"],
         "diurnal" => &["mean_rate", "amplitude", "period", "peak_at"],
         "mmpp" => &["rates", "mean_dwell"],
-        "trace" => &["path", "format", "function", "column", "spread"],
+        "trace" => &[
+            "path",
+            "format",
+            "function",
+            "column",
+            "spread",
+            "each_function",
+            "durations",
+            "memory",
+        ],
         _ => {
             return Err(ctx.not_yet(
                 &format!("{key}.process"),
@@ -1422,20 +1589,78 @@ fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
             }
         }
     };
+    let each = a.each_function.unwrap_or(false);
+    if each && matches!(format, TraceFormat::Timestamps { .. }) {
+        return Err(ctx.err(
+            &format!("{key}.each_function"),
+            "`each_function` replays every function of an azure2019 or azure2021 trace as its own function",
+        ));
+    }
+    let own_durations = match (&a.durations, &format) {
+        (None, _) => false,
+        (Some(d), TraceFormat::Azure2021) if d == "trace" => true,
+        (Some(_), TraceFormat::Azure2021) => {
+            return Err(ctx.err(
+                &format!("{key}.durations"),
+                "for azure2021, `durations = \"trace\"` runs each invocation for its own duration in the trace (the only value)",
+            ));
+        }
+        (Some(_), TraceFormat::Azure2019) if !each => {
+            return Err(ctx.err(
+                &format!("{key}.durations"),
+                "`durations` (a function_durations_percentiles file) gives each function of the trace its own durations: it needs `each_function = true`",
+            ));
+        }
+        (Some(_), TraceFormat::Azure2019) => false,
+        (Some(_), TraceFormat::Timestamps { .. }) => {
+            return Err(ctx.err(
+                &format!("{key}.durations"),
+                "`durations` applies to the azure2019 and azure2021 formats",
+            ));
+        }
+    };
+    if a.memory.is_some() && (format != TraceFormat::Azure2019 || !each) {
+        return Err(ctx.err(
+            &format!("{key}.memory"),
+            "`memory` (an app_memory_percentiles file) applies to an azure2019 trace with `each_function = true`",
+        ));
+    }
+    let at = |path: &Path, e: trace::TraceError| match e.line {
+        Some(l) => format!("{}:{l}: {}", path.display(), e.message),
+        None => format!("{}: {}", path.display(), e.message),
+    };
     let path = ctx.dir.join(rel);
-    let (count, last) = trace::check(&path, &format, a.function.as_deref()).map_err(|e| {
-        let at = match e.line {
-            Some(l) => format!("{}:{l}", path.display()),
-            None => path.display().to_string(),
-        };
-        ctx.err(&format!("{key}.path"), format!("{at}: {}", e.message))
-    })?;
+    let checked = trace::check(&path, &format, a.function.as_deref(), each)
+        .map_err(|e| ctx.err(&format!("{key}.path"), at(&path, e)))?;
+    let mut found = checked.each;
+    if let Some(fs) = &mut found {
+        if fs.functions.is_empty() {
+            return Err(ctx.err(
+                &format!("{key}.path"),
+                format!("{}: the trace has no rows to replay", path.display()),
+            ));
+        }
+        if format == TraceFormat::Azure2019 {
+            if let Some(d) = &a.durations {
+                let p = ctx.dir.join(d);
+                trace::load_durations(&p, fs)
+                    .map_err(|e| ctx.err(&format!("{key}.durations"), at(&p, e)))?;
+            }
+            if let Some(m) = &a.memory {
+                let p = ctx.dir.join(m);
+                trace::load_memory(&p, fs)
+                    .map_err(|e| ctx.err(&format!("{key}.memory"), at(&p, e)))?;
+            }
+        }
+    }
     Ok(ArrivalProcess::Trace(Trace {
         path,
         format,
         function: a.function.clone(),
         spread,
-        count,
-        last,
+        count: checked.count,
+        last: checked.last,
+        own_durations,
+        each: found.map(std::sync::Arc::new),
     }))
 }

@@ -233,7 +233,7 @@ enum Kind {
         until: Time,
         t: Time,
     },
-    Trace(super::trace::TraceStream),
+    Trace(Box<super::trace::TraceStream>),
     Silent,
 }
 
@@ -296,10 +296,20 @@ impl ArrivalStream {
                     t: Time::ZERO,
                 }
             }
-            ArrivalProcess::Trace(t) => Kind::Trace(super::trace::TraceStream::open(t)),
+            ArrivalProcess::Trace(t) => Kind::Trace(Box::new(super::trace::TraceStream::open(t))),
             _ => Kind::Silent,
         };
         ArrivalStream { kind, rng }
+    }
+
+    /// The function and duration that the arrival last returned by `next_arrival` carries
+    /// from a trace; `(SOURCE_FUNCTION, DRAW)` for every other process.
+    #[inline]
+    pub fn payload(&self) -> (u32, Time) {
+        match &self.kind {
+            Kind::Trace(t) => t.payload(),
+            _ => (super::trace::SOURCE_FUNCTION, super::trace::DRAW),
+        }
     }
 
     /// The time of the next event, or `None` when the process has no more.

@@ -11,14 +11,31 @@
 //!   `function` keeps one `HashFunction`, else every row is summed. The counts of a minute
 //!   are spread over it: `uniform` (independent uniform times, sorted) or `even`.
 //!
+//! `each_function` replays every function of an azure trace as its own scenario function
+//! (`EachFunction`): azure2021 by (app, func), azure2019 by row, with the row's durations
+//! and memory read from the trace's percentile files (`load_durations`, `load_memory`).
+//! With `durations = "trace"`, an azure2021 invocation runs for its own duration.
+//!
 //! The whole file is checked once at load (`check`), so a malformed row is an input error
-//! naming its line; the run then streams it again.
+//! naming its line; the run then streams it again. Memory stays flat in the number of
+//! invocations; an azure2019 trace replayed per function keeps its non-zero per-minute
+//! counts (a few bytes per active function-minute), as the file is stored function by
+//! function but replayed minute by minute.
 
 use crate::engine::{SimRng, Time};
+use crate::model::Dist;
 use rand::RngExt;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `TraceStream::payload` of an arrival that draws its duration from the function.
+pub const DRAW: Time = Time::MAX;
+
+/// `TraceStream::payload` of an arrival that goes to the source's own function.
+pub const SOURCE_FUNCTION: u32 = u32::MAX;
 
 /// The formats a trace may have.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +75,38 @@ pub struct Trace {
     pub count: u64,
     /// Time of the last arrival.
     pub last: Time,
+    /// Each invocation runs for its own duration in the trace (azure2021).
+    pub own_durations: bool,
+    /// Every function of the trace replayed as its own scenario function.
+    pub each: Option<Arc<EachFunction>>,
+}
+
+/// The functions of a trace replayed one scenario function each (`each_function`).
+#[derive(Clone, Debug, Default)]
+pub struct EachFunction {
+    /// The trace's functions: azure2021 in order of first appearance, azure2019 by row.
+    pub functions: Vec<TraceFunction>,
+    /// azure2019: for each minute, the (function, count) pairs with a count above 0.
+    pub by_minute: Vec<Vec<(u32, u32)>>,
+    /// The scenario function replaying each of `functions` (set when the scenario expands).
+    pub targets: Vec<u32>,
+}
+
+/// One function of a trace.
+#[derive(Clone, Debug, Default)]
+pub struct TraceFunction {
+    /// `HashOwner` (azure2019; empty when the file has no such column).
+    pub owner: String,
+    /// `HashApp` / `app`.
+    pub app: String,
+    /// `HashFunction` / `func`.
+    pub func: String,
+    /// Its invocations in the whole trace.
+    pub count: u64,
+    /// Its duration distribution, from the durations file (azure2019).
+    pub duration: Option<Dist>,
+    /// Its memory, from the memory file (azure2019), clamped to Lambda's 128–10,240 MB.
+    pub memory_mb: Option<u32>,
 }
 
 /// A malformed trace: the line (1-based) and what is wrong.
@@ -127,14 +176,28 @@ fn column(header: &csv::StringRecord, names: &[&str]) -> Option<usize> {
     header.iter().position(|h| names.contains(&h.trim()))
 }
 
-/// Checks a whole trace and counts its arrivals.
+/// What `check` found in a trace.
+#[derive(Debug)]
+pub struct Checked {
+    /// Arrivals it holds.
+    pub count: u64,
+    /// Time of the last arrival.
+    pub last: Time,
+    /// Its functions, when asked for (`each`).
+    pub each: Option<EachFunction>,
+}
+
+/// Checks a whole trace and counts its arrivals; with `each`, lists its functions (azure
+/// formats).
 pub fn check(
     path: &Path,
     format: &TraceFormat,
     function: Option<&str>,
-) -> Result<(u64, Time), TraceError> {
+    each: bool,
+) -> Result<Checked, TraceError> {
     let mut count = 0u64;
     let mut last = Time::ZERO;
+    let mut found: Option<EachFunction> = None;
     match format {
         TraceFormat::Timestamps { column: None } => {
             let file = File::open(path).map_err(|e| TraceError {
@@ -179,6 +242,9 @@ pub fn check(
         TraceFormat::Azure2021 => {
             let header = first_header(path)?;
             let cols = azure2021_columns(&header)?;
+            let mut fs = EachFunction::default();
+            let mut index: HashMap<String, u32> = HashMap::new();
+            let mut key = String::new();
             each_csv_row(path, |rec, line| {
                 if !azure2021_keep(rec, &cols, function) {
                     return Ok(());
@@ -192,13 +258,34 @@ pub fn check(
                 }
                 last = t;
                 count += 1;
+                if each {
+                    azure2021_key(rec, &cols, &mut key);
+                    let i = match index.get(key.as_str()) {
+                        Some(&i) => i,
+                        None => {
+                            let i = fs.functions.len() as u32;
+                            index.insert(key.clone(), i);
+                            fs.functions.push(TraceFunction {
+                                app: rec.get(cols.app).unwrap_or("").to_string(),
+                                func: rec.get(cols.func).unwrap_or("").to_string(),
+                                ..TraceFunction::default()
+                            });
+                            i
+                        }
+                    };
+                    fs.functions[i as usize].count += 1;
+                }
                 Ok(())
             })?;
+            if each {
+                found = Some(fs);
+            }
         }
         TraceFormat::Azure2019 => {
-            let minutes = azure2019_minutes(path, function)?;
+            let (minutes, fs) = azure2019_minutes(path, function, each)?;
             count = minutes.iter().sum();
             last = Time::from_secs(60 * minutes.len() as u64);
+            found = fs;
             if let Some(f) = function {
                 if count == 0 && !azure2019_has(path, f)? {
                     return Err(TraceError {
@@ -209,7 +296,11 @@ pub fn check(
             }
         }
     }
-    Ok((count, last))
+    Ok(Checked {
+        count,
+        last,
+        each: found,
+    })
 }
 
 fn first_header(path: &Path) -> Result<csv::StringRecord, TraceError> {
@@ -254,6 +345,14 @@ fn azure2021_keep(rec: &csv::StringRecord, c: &Cols2021, function: Option<&str>)
     }
 }
 
+/// `app/func` of a row, into `key` (reused: no allocation per row once it has grown).
+fn azure2021_key(rec: &csv::StringRecord, c: &Cols2021, key: &mut String) {
+    key.clear();
+    key.push_str(rec.get(c.app).unwrap_or(""));
+    key.push('/');
+    key.push_str(rec.get(c.func).unwrap_or(""));
+}
+
 fn azure2021_start(rec: &csv::StringRecord, c: &Cols2021, line: u64) -> Result<Time, TraceError> {
     let end = seconds(rec.get(c.end).unwrap_or(""), line, "end_timestamp")?;
     let d = seconds(rec.get(c.duration).unwrap_or(""), line, "duration")?;
@@ -261,11 +360,18 @@ fn azure2021_start(rec: &csv::StringRecord, c: &Cols2021, line: u64) -> Result<T
     Ok(end.saturating_sub(d))
 }
 
-/// Per-minute totals of the selected rows of an azure2019 counts file.
-fn azure2019_minutes(path: &Path, function: Option<&str>) -> Result<Vec<u64>, TraceError> {
+/// Per-minute totals of the selected rows of an azure2019 counts file; with `each`, also
+/// every selected row as a function, with its non-zero minutes.
+fn azure2019_minutes(
+    path: &Path,
+    function: Option<&str>,
+    each: bool,
+) -> Result<(Vec<u64>, Option<EachFunction>), TraceError> {
     let header = first_header(path)?;
     let hash = column(&header, &["HashFunction"])
         .ok_or_else(|| bad(1, "an azure2019 trace needs a HashFunction column"))?;
+    let app = column(&header, &["HashApp"]);
+    let owner = column(&header, &["HashOwner"]);
     // Minute columns: `1`..`1440` or `minute_1`..`minute_1440`, in order of the minute.
     let mut minute_cols: Vec<(u32, usize)> = header
         .iter()
@@ -293,10 +399,16 @@ fn azure2019_minutes(path: &Path, function: Option<&str>) -> Result<Vec<u64>, Tr
         }
     }
     let mut totals = vec![0u64; minute_cols.len()];
+    let mut fs = each.then(|| EachFunction {
+        by_minute: vec![Vec::new(); minute_cols.len()],
+        ..EachFunction::default()
+    });
     each_csv_row(path, |rec, line| {
         if function.is_some_and(|f| rec.get(hash) != Some(f)) {
             return Ok(());
         }
+        let row = fs.as_ref().map_or(0, |fs| fs.functions.len() as u32);
+        let mut row_total = 0u64;
         for (k, (_, i)) in minute_cols.iter().enumerate() {
             let field = rec.get(*i).unwrap_or("").trim();
             let n: u64 = if field.is_empty() {
@@ -307,10 +419,164 @@ fn azure2019_minutes(path: &Path, function: Option<&str>) -> Result<Vec<u64>, Tr
                     .map_err(|_| bad(line, format!("minute {}: `{field}` is not a count", k + 1)))?
             };
             totals[k] += n;
+            row_total += n;
+            if let (Some(fs), true) = (&mut fs, n > 0) {
+                let n = u32::try_from(n).map_err(|_| {
+                    bad(
+                        line,
+                        format!("minute {}: {n} invocations is too many", k + 1),
+                    )
+                })?;
+                fs.by_minute[k].push((row, n));
+            }
+        }
+        if let Some(fs) = &mut fs {
+            let field = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").to_string();
+            fs.functions.push(TraceFunction {
+                owner: field(owner),
+                app: field(app),
+                func: field(Some(hash)),
+                count: row_total,
+                ..TraceFunction::default()
+            });
         }
         Ok(())
     })?;
-    Ok(totals)
+    Ok((totals, fs))
+}
+
+/// Percentile columns of a file: (quantile in [0, 1], column), by quantile.
+fn percentile_columns(header: &csv::StringRecord, prefix: &str) -> Vec<(f64, usize)> {
+    let mut cols: Vec<(f64, usize)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let p: f64 = h.trim().strip_prefix(prefix)?.parse().ok()?;
+            (0.0..=100.0).contains(&p).then_some((p / 100.0, i))
+        })
+        .collect();
+    cols.sort_by(|a, b| a.0.total_cmp(&b.0));
+    cols
+}
+
+/// Index of `fs.functions` by the key columns that a companion file shares with the trace.
+fn function_index<'a>(
+    fs: &'a EachFunction,
+    key: impl Fn(&'a TraceFunction) -> String,
+) -> HashMap<String, Vec<usize>> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, f) in fs.functions.iter().enumerate() {
+        index.entry(key(f)).or_default().push(i);
+    }
+    index
+}
+
+/// Reads an azure2019 `function_durations_percentiles` file (`HashFunction`, optionally
+/// `HashOwner` and `HashApp`, and `percentile_Average_<p>` in ms, p0 and p100 among them)
+/// into the functions it names; returns how many functions got a duration.
+pub fn load_durations(path: &Path, fs: &mut EachFunction) -> Result<usize, TraceError> {
+    let header = first_header(path)?;
+    let hash = column(&header, &["HashFunction"])
+        .ok_or_else(|| bad(1, "a durations file needs a HashFunction column"))?;
+    let app = column(&header, &["HashApp"]);
+    let owner = column(&header, &["HashOwner"]);
+    let cols = percentile_columns(&header, "percentile_Average_");
+    if cols.first().map(|c| c.0) != Some(0.0) || cols.last().map(|c| c.0) != Some(1.0) {
+        return Err(bad(
+            1,
+            "a durations file needs percentile columns `percentile_Average_<p>` (ms) from p0 to p100",
+        ));
+    }
+    let key = |o: &str, a: &str, f: &str| {
+        format!(
+            "{}/{}/{f}",
+            if owner.is_some() { o } else { "" },
+            if app.is_some() { a } else { "" }
+        )
+    };
+    let index = function_index(fs, |f| key(&f.owner, &f.app, &f.func));
+    let mut matched = 0;
+    let mut points = Vec::with_capacity(cols.len());
+    each_csv_row(path, |rec, line| {
+        points.clear();
+        for &(q, i) in &cols {
+            let field = rec.get(i).unwrap_or("").trim();
+            let ms: f64 = field.parse().map_err(|_| {
+                bad(
+                    line,
+                    format!("p{}: `{field}` is not a number of ms", q * 100.0),
+                )
+            })?;
+            if !(0.0..=1e12).contains(&ms) {
+                return Err(bad(
+                    line,
+                    format!("p{}: {ms} ms is not a duration", q * 100.0),
+                ));
+            }
+            if points.last().is_some_and(|&(_, prev)| ms * 1e6 < prev) {
+                return Err(bad(
+                    line,
+                    format!("p{}: the percentiles must not decrease", q * 100.0),
+                ));
+            }
+            points.push((q, ms * 1e6));
+        }
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
+        let Some(rows) = index.get(&key(get(owner), get(app), get(Some(hash)))) else {
+            return Ok(());
+        };
+        for &r in rows {
+            if fs.functions[r].duration.is_none() {
+                matched += 1;
+            }
+            fs.functions[r].duration = Some(Dist::Empirical(points.clone()));
+        }
+        Ok(())
+    })?;
+    Ok(matched)
+}
+
+/// Reads an azure2019 `app_memory_percentiles` file (`HashApp`, optionally `HashOwner`,
+/// and `AverageAllocatedMb`) into the functions of the apps it names; returns how many
+/// functions got a memory size.
+pub fn load_memory(path: &Path, fs: &mut EachFunction) -> Result<usize, TraceError> {
+    let header = first_header(path)?;
+    let app = column(&header, &["HashApp"])
+        .ok_or_else(|| bad(1, "a memory file needs a HashApp column"))?;
+    let owner = column(&header, &["HashOwner"]);
+    let mb = column(&header, &["AverageAllocatedMb"])
+        .ok_or_else(|| bad(1, "a memory file needs an AverageAllocatedMb column"))?;
+    let key = |o: &str, a: &str| format!("{}/{a}", if owner.is_some() { o } else { "" });
+    let index = function_index(fs, |f| key(&f.owner, &f.app));
+    let mut matched = 0;
+    each_csv_row(path, |rec, line| {
+        let field = rec.get(mb).unwrap_or("").trim();
+        let v: f64 = field
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| {
+                bad(
+                    line,
+                    format!("AverageAllocatedMb `{field}` is not a size in MB"),
+                )
+            })?;
+        let v = (v.round().min(1e9) as u32).clamp(128, 10_240);
+        let Some(rows) = index.get(&key(
+            owner.and_then(|c| rec.get(c)).unwrap_or(""),
+            rec.get(app).unwrap_or(""),
+        )) else {
+            return Ok(());
+        };
+        for &r in rows {
+            if fs.functions[r].memory_mb.is_none() {
+                matched += 1;
+            }
+            fs.functions[r].memory_mb = Some(v);
+        }
+        Ok(())
+    })?;
+    Ok(matched)
 }
 
 fn azure2019_has(path: &Path, function: &str) -> Result<bool, TraceError> {
@@ -327,6 +593,10 @@ fn azure2019_has(path: &Path, function: &str) -> Result<bool, TraceError> {
 /// The run-time reader of a trace.
 pub struct TraceStream {
     inner: Inner,
+    /// The function of the arrival last returned (`SOURCE_FUNCTION`: the source's own).
+    func: u32,
+    /// Its duration from the trace, or `DRAW`.
+    duration: Time,
 }
 
 enum Inner {
@@ -341,15 +611,28 @@ enum Inner {
         rec: csv::StringRecord,
         cols: Cols2021,
         function: Option<String>,
+        own_durations: bool,
+        /// `app/func` → scenario function (`each_function`).
+        targets: Option<HashMap<String, u32>>,
+        /// Scratch key, reused for every row.
+        key: String,
     },
     Azure2019 {
-        minutes: Vec<u64>,
+        minutes: Minutes,
         minute: usize,
-        /// Times of the current minute still to hand out, latest first.
-        pending: Vec<Time>,
+        /// Arrivals of the current minute still to hand out, latest first.
+        pending: Vec<(Time, u32)>,
         spread: Spread,
     },
     Done,
+}
+
+/// The per-minute counts an azure2019 stream replays.
+enum Minutes {
+    /// Totals, all to the source's function.
+    Total(Vec<u64>),
+    /// Per function (`each_function`).
+    Each(Arc<EachFunction>),
 }
 
 impl TraceStream {
@@ -383,6 +666,15 @@ impl TraceStream {
                             rec: csv::StringRecord::new(),
                             cols,
                             function: trace.function.clone(),
+                            own_durations: trace.own_durations,
+                            targets: trace.each.as_ref().map(|e| {
+                                e.functions
+                                    .iter()
+                                    .zip(&e.targets)
+                                    .map(|(f, &t)| (format!("{}/{}", f.app, f.func), t))
+                                    .collect()
+                            }),
+                            key: String::new(),
                         },
                         None => Inner::Done,
                     }
@@ -390,7 +682,12 @@ impl TraceStream {
                 None => Inner::Done,
             },
             TraceFormat::Azure2019 => {
-                match azure2019_minutes(&trace.path, trace.function.as_deref()) {
+                let minutes = match &trace.each {
+                    Some(e) => Ok(Minutes::Each(Arc::clone(e))),
+                    None => azure2019_minutes(&trace.path, trace.function.as_deref(), false)
+                        .map(|(m, _)| Minutes::Total(m)),
+                };
+                match minutes {
                     Ok(minutes) => Inner::Azure2019 {
                         minutes,
                         minute: 0,
@@ -401,7 +698,18 @@ impl TraceStream {
                 }
             }
         };
-        TraceStream { inner }
+        TraceStream {
+            inner,
+            func: SOURCE_FUNCTION,
+            duration: DRAW,
+        }
+    }
+
+    /// The function (`SOURCE_FUNCTION`: the source's own) and duration (`DRAW`: drawn
+    /// from the function) of the arrival last returned by `next`.
+    #[inline]
+    pub fn payload(&self) -> (u32, Time) {
+        (self.func, self.duration)
     }
 
     /// The next arrival, or `None` at the end of the trace.
@@ -430,11 +738,23 @@ impl TraceStream {
                 rec,
                 cols,
                 function,
+                own_durations,
+                targets,
+                key,
             } => {
                 while rdr.read_record(rec).ok()? {
-                    if azure2021_keep(rec, cols, function.as_deref()) {
-                        return azure2021_start(rec, cols, 0).ok();
+                    if !azure2021_keep(rec, cols, function.as_deref()) {
+                        continue;
                     }
+                    if let Some(targets) = targets {
+                        azure2021_key(rec, cols, key);
+                        self.func = *targets.get(key.as_str())?;
+                    }
+                    if *own_durations {
+                        self.duration =
+                            seconds(rec.get(cols.duration).unwrap_or(""), 0, "").ok()?;
+                    }
+                    return azure2021_start(rec, cols, 0).ok();
                 }
                 None
             }
@@ -445,20 +765,31 @@ impl TraceStream {
                 spread,
             } => {
                 while pending.is_empty() {
-                    let n = *minutes.get(*minute)?;
                     let start = 60_000_000_000u64 * *minute as u64;
-                    *minute += 1;
-                    for i in 0..n {
-                        let off = match spread {
-                            Spread::Even => (60e9 * (i as f64 + 0.5) / n as f64) as u64,
-                            Spread::Uniform => (60e9 * rng.random::<f64>()) as u64,
-                        };
-                        pending.push(Time(start + off.min(59_999_999_999)));
+                    let mut place = |n: u64, func: u32| {
+                        for i in 0..n {
+                            let off = match spread {
+                                Spread::Even => (60e9 * (i as f64 + 0.5) / n as f64) as u64,
+                                Spread::Uniform => (60e9 * rng.random::<f64>()) as u64,
+                            };
+                            pending.push((Time(start + off.min(59_999_999_999)), func));
+                        }
+                    };
+                    match minutes {
+                        Minutes::Total(m) => place(*m.get(*minute)?, SOURCE_FUNCTION),
+                        Minutes::Each(e) => {
+                            for &(row, n) in e.by_minute.get(*minute)? {
+                                place(u64::from(n), e.targets[row as usize]);
+                            }
+                        }
                     }
+                    *minute += 1;
                     // Latest first, so that `pop` hands them out in order.
                     pending.sort_unstable_by(|a, b| b.cmp(a));
                 }
-                pending.pop()
+                let (t, func) = pending.pop()?;
+                self.func = func;
+                Some(t)
             }
             Inner::Done => None,
         }

@@ -177,3 +177,315 @@ fn timestamps_replay_lines_or_a_csv_column_and_refuse_bad_rows() {
     assert!(e.message.contains("cannot open"), "{e}");
     assert_eq!(e.key.as_deref(), Some("sources[0].arrival.path"));
 }
+
+/// Reads the rows of a CSV file as maps from column name to value.
+fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            header
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn each_2019(extra: &str) -> String {
+    let t = traces();
+    format!(
+        r#"
+duration = "24h"
+[[functions]]
+name = "az"
+memory_mb = 256
+duration = "50ms"
+init = "0s"
+timeout = "900s"
+[[sources]]
+service = "direct"
+function = "az"
+arrival = {{ process = "trace", format = "azure2019", path = "{}", each_function = true, spread = "even"{extra} }}
+[output]
+invocations = true
+timeseries_interval = "1m"
+"#,
+        t.join("10_inv.csv").display()
+    )
+}
+
+#[test]
+fn every_2019_row_becomes_a_function_with_its_counts_durations_and_memory() {
+    let t = traces();
+    let inv = rows(&t.join("10_inv.csv"));
+    let run_rows = rows(&t.join("10_run.csv"));
+    let mem = rows(&t.join("10_mem.csv"));
+    let r = run(&each_2019(&format!(
+        ", durations = \"{}\", memory = \"{}\"",
+        t.join("10_run.csv").display(),
+        t.join("10_mem.csv").display()
+    )));
+    assert_conserved(&r);
+    // The template is gone: one function per row, named after its hash, in row order.
+    assert_eq!(r.functions.len(), inv.len());
+    let sc = crate::scenario(&each_2019(&format!(
+        ", durations = \"{}\", memory = \"{}\"",
+        t.join("10_run.csv").display(),
+        t.join("10_mem.csv").display()
+    )));
+    for (i, row) in inv.iter().enumerate() {
+        let hash = &row["HashFunction"];
+        let f = &r.functions[i];
+        assert_eq!(f.function, format!("az-{}", &hash[..8]));
+        // Its per-minute counts, exactly.
+        let want: Vec<u64> = (1..=1440)
+            .map(|m| row[&format!("minute_{m}")].parse().unwrap())
+            .collect();
+        let got: Vec<u64> = r.series[i].iter().map(|b| b.arrivals).collect();
+        assert_eq!(got, want, "{hash}");
+        // Its app's memory, rounded.
+        let app = mem.iter().find(|m| m["HashApp"] == row["HashApp"]).unwrap();
+        let mb: f64 = app["AverageAllocatedMb"].parse().unwrap();
+        assert_eq!(f.memory_mb, (mb.round() as u32).clamp(128, 10_240));
+        // Its duration percentiles: every drawn duration lies within p0..=p100 (or is cut
+        // at the 900 s timeout), and the mean matches the piecewise-linear mean.
+        let d = run_rows
+            .iter()
+            .find(|d| &d["HashFunction"] == hash)
+            .unwrap();
+        let p = |q: &str| {
+            d[&format!("percentile_Average_{q}")]
+                .parse::<f64>()
+                .unwrap()
+        };
+        let durs: Vec<f64> = r
+            .attempts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|a| a.function == i as u32)
+            .map(|a| a.duration.as_millis_f64())
+            .collect();
+        assert_eq!(durs.len() as u64, f.requests);
+        for x in &durs {
+            assert!(
+                (*x >= p("0") - 1e-3 && *x <= p("100") + 1e-3) || *x == 900_000.0,
+                "{hash}: {x} outside [{}, {}]",
+                p("0"),
+                p("100")
+            );
+        }
+        assert!(matches!(
+            sc.functions[i].duration,
+            lambdasim::model::Dist::Empirical(ref pts) if pts.len() == 7
+                && (pts[3].1 / 1e6 - p("50")).abs() < 1e-9
+        ));
+    }
+    // Without the companion files, every function keeps the template's settings.
+    let r = run(&each_2019(""));
+    assert!(r.functions.iter().all(|f| f.memory_mb == 256));
+    assert!(
+        r.attempts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .all(|a| a.duration.as_millis_f64() == 50.0)
+    );
+    assert_eq!(r.total.requests, 28_432);
+}
+
+#[test]
+fn a_2019_row_replays_the_same_arrivals_alone_or_as_one_of_many() {
+    // With even spread, arrivals are deterministic: `each_function` must place each
+    // function's invocations where a source selecting that one function does.
+    let t = traces();
+    let inv = rows(&t.join("10_inv.csv"));
+    let all = run(&each_2019(""));
+    for (i, row) in inv.iter().enumerate().take(4) {
+        let one = run(&replay(
+            &format!(
+                "{{ process = \"trace\", format = \"azure2019\", path = \"{}\", function = \"{}\", spread = \"even\" }}",
+                t.join("10_inv.csv").display(),
+                row["HashFunction"]
+            ),
+            "24h",
+        ));
+        let mut a: Vec<u64> = one
+            .attempts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|a| a.arrival.as_nanos())
+            .collect();
+        let mut b: Vec<u64> = all
+            .attempts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|a| a.function == i as u32)
+            .map(|a| a.arrival.as_nanos())
+            .collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b, "row {i}");
+    }
+}
+
+fn each_2021(extra: &str, more: &str) -> String {
+    format!(
+        r#"
+duration = "1h"
+[[functions]]
+name = "platform"
+duration = "50ms"
+init = "0s"
+timeout = "900s"
+[[sources]]
+service = "direct"
+function = "platform"
+arrival = {{ process = "trace", format = "azure2021", path = "{}"{extra} }}
+{more}
+[output]
+invocations = true
+timeseries_interval = "1m"
+"#,
+        traces().join("Azure2021_200.csv").display()
+    )
+}
+
+#[test]
+fn the_2021_sample_splits_by_app_and_func_and_runs_its_own_durations() {
+    let trace = rows(&traces().join("Azure2021_200.csv"));
+    let r = run(&each_2021(
+        ", each_function = true, durations = \"trace\"",
+        "",
+    ));
+    assert_conserved(&r);
+    // 31 (app, func) pairs, each its own function with exactly its rows.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for row in &trace {
+        let p = (row["app"].clone(), row["func"].clone());
+        if !pairs.contains(&p) {
+            pairs.push(p);
+        }
+    }
+    assert_eq!(pairs.len(), 31);
+    assert_eq!(r.functions.len(), 31);
+    for (i, (app, func)) in pairs.iter().enumerate() {
+        let f = &r.functions[i];
+        assert_eq!(f.function, format!("platform-{}-{}", &app[..8], &func[..8]));
+        let want = trace
+            .iter()
+            .filter(|row| &row["app"] == app && &row["func"] == func)
+            .count() as u64;
+        assert_eq!(f.requests, want, "{app}/{func}");
+    }
+    // Request k (in start order) runs for the trace's duration of row k, to the ns.
+    let mut attempts: Vec<_> = r.attempts.as_ref().unwrap().iter().collect();
+    attempts.sort_by_key(|a| a.request);
+    assert_eq!(attempts.len(), 199);
+    for (a, row) in attempts.iter().zip(&trace) {
+        let d: f64 = row["duration"].parse().unwrap();
+        assert_eq!(a.duration.as_nanos(), (d * 1e9).round() as u64);
+        let (i, _) = pairs
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.0 == row["app"] && p.1 == row["func"])
+            .unwrap();
+        assert_eq!(a.function, i as u32);
+    }
+    // Own durations without splitting: one function, the trace's durations.
+    let r = run(&each_2021(", durations = \"trace\"", ""));
+    assert_eq!(r.functions.len(), 1);
+    let total: u64 = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.duration.as_nanos())
+        .sum();
+    let want: f64 = trace
+        .iter()
+        .map(|row| row["duration"].parse::<f64>().unwrap())
+        .sum();
+    assert!((total as f64 / 1e9 - want).abs() < 1e-6);
+}
+
+#[test]
+fn a_template_another_source_uses_is_kept() {
+    let r = run(&each_2021(
+        ", each_function = true",
+        "[[sources]]\nname = \"api\"\nservice = \"api_gateway\"\nfunction = \"platform\"\narrival = { process = \"constant\", rate = 1.0 }",
+    ));
+    assert_conserved(&r);
+    assert_eq!(r.functions.len(), 32);
+    assert_eq!(r.functions[0].function, "platform");
+    assert_eq!(r.functions[0].requests, 3600);
+    assert_eq!(
+        r.functions[1..].iter().map(|f| f.requests).sum::<u64>(),
+        199
+    );
+}
+
+#[test]
+fn per_function_trace_keys_are_checked() {
+    let parse = |text: &str| lambdasim::scenario::parse(text, Path::new("s.toml")).unwrap_err();
+    let t = traces();
+    // each_function needs an azure format; durations/memory their own formats.
+    let e = parse(&replay(
+        "{ process = \"trace\", path = \"x.txt\", each_function = true }",
+        "1h",
+    ));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.each_function"));
+    let e = parse(&each_2021(", durations = \"own\"", ""));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.durations"));
+    let e = parse(&each_2021(", memory = \"m.csv\", each_function = true", ""));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.memory"));
+    let e = parse(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2019\", path = \"{}\", durations = \"{}\" }}",
+            t.join("10_inv.csv").display(),
+            t.join("10_run.csv").display()
+        ),
+        "1h",
+    ));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.durations"));
+    assert!(e.message.contains("each_function"), "{e}");
+    // A malformed companion file names itself and the line.
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("run.csv");
+    let good = std::fs::read_to_string(t.join("10_run.csv")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
+    // Line 3: p50 below p25.
+    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    let n = cells.len();
+    cells[n - 4] = "0".into();
+    lines[2] = cells.join(",");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let e = parse(&each_2019(&format!(", durations = \"{}\"", bad.display())));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.durations"));
+    assert!(
+        e.message.contains("run.csv:3") && e.message.contains("decrease"),
+        "{e}"
+    );
+    std::fs::write(&bad, "HashApp,AverageAllocatedMb\nx,lots\n").unwrap();
+    let e = parse(&each_2019(&format!(", memory = \"{}\"", bad.display())));
+    assert!(e.message.contains("run.csv:2"), "{e}");
+    // Poll sources take arrival times only.
+    let e = parse(&format!(
+        r#"
+duration = "1h"
+[[functions]]
+name = "f"
+duration = "50ms"
+[[sources]]
+service = "sqs"
+arrival = {{ process = "trace", format = "azure2021", path = "{}", each_function = true }}
+"#,
+        t.join("Azure2021_200.csv").display()
+    ));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.each_function"));
+}

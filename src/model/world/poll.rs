@@ -537,6 +537,7 @@ impl<'s> World<'s> {
                     batch: b,
                     extra,
                     poisoned: poisoned && !report_items,
+                    duration: DRAW,
                 };
                 self.start(now, env, cold, job, q);
                 false
