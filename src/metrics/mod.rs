@@ -98,6 +98,10 @@ pub struct FuncMetrics {
     pub dry_runs: u64,
     /// Requests sent to the dead-letter queue / on-failure destination.
     pub dlq: u64,
+    /// Environments a keep-alive policy pre-warmed.
+    pub prewarms: u64,
+    /// Starts served warm by a pre-warmed environment (its first use).
+    pub prewarm_hits: u64,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -131,6 +135,8 @@ impl FuncMetrics {
             retries: 0,
             dry_runs: 0,
             dlq: 0,
+            prewarms: 0,
+            prewarm_hits: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

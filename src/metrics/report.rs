@@ -86,6 +86,13 @@ pub struct FunctionReport {
     pub dry_runs: u64,
     /// Requests sent to the dead-letter queue / on-failure destination.
     pub dlq: u64,
+    /// Environments a keep-alive policy pre-warmed.
+    pub prewarms: u64,
+    /// Starts served warm by a pre-warmed environment (its first use).
+    pub prewarm_hits: u64,
+    /// On `*`: the cold-start ratio of the function at the 75th percentile over the
+    /// functions that were invoked (Shahrad et al.'s headline metric); NaN on a function.
+    pub function_cold_start_p75: f64,
     /// Latency.
     pub latency: LatencyReport,
     /// Asynchronous events: arrival to the start of the first execution.
@@ -212,6 +219,8 @@ pub struct RunReport {
     pub trace: Option<super::Trace>,
     /// Events the engine handled.
     pub events: u64,
+    /// Each function's keep-alive policy (`KeepAliveSpec::label`), in function order.
+    pub keep_alive: Vec<String>,
 }
 
 /// How an attempt ended, in `invocations.csv`.

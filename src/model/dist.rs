@@ -6,7 +6,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, Gamma, LogNormal, Pareto, StandardNormal, Weibull};
 
 /// A distribution of non-negative durations. Parameters are in nanoseconds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
     /// Always the same value.
     Constant(Time),

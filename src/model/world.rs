@@ -12,7 +12,9 @@ use crate::metrics::{
     RunReport, Trace, TraceKind, TraceRecord,
 };
 use crate::model::Dist;
-use crate::policies::{InstanceSelection, KeepAliveDecision, KeepAlivePolicy, SelectionSpec};
+use crate::policies::{
+    InstanceSelection, KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec, SelectionSpec,
+};
 use crate::sources::trace::{DRAW, SOURCE_FUNCTION};
 use crate::sources::{ArrivalStream, InvocationType};
 use rand::RngExt;
@@ -62,6 +64,13 @@ pub enum Event {
     BatchWindow {
         /// Mapping index.
         mapping: u32,
+    },
+    /// A keep-alive policy's pre-warm of a function is due.
+    Prewarm {
+        /// Function index.
+        func: u32,
+        /// `Func::prewarm_token` when it was decided; a start since then cancels it.
+        token: u32,
     },
 }
 
@@ -173,7 +182,24 @@ enum EnvState {
     Initializing,
     Busy,
     Idle,
+    /// Loading ahead of demand for a keep-alive policy (no invocation; held memory).
+    Prewarming,
     Gone,
+}
+
+/// The cold-start ratio of the function at the 75th percentile (nearest rank) over the
+/// functions with at least one invocation; NaN without any.
+fn function_cold_start_p75(functions: &[FunctionReport]) -> f64 {
+    let mut r: Vec<f64> = functions
+        .iter()
+        .filter(|f| f.invocations > 0)
+        .map(FunctionReport::cold_start_ratio)
+        .collect();
+    if r.is_empty() {
+        return f64::NAN;
+    }
+    r.sort_by(f64::total_cmp);
+    r[(r.len() * 3).div_ceil(4) - 1]
 }
 
 /// An execution environment, and the invocation it is running.
@@ -200,6 +226,10 @@ struct Env {
     serial: u32,
     /// The poll-source batch this invocation runs, or `NO_BATCH`.
     batch: u32,
+    /// Retired at its first idle moment from then on (the keep-alive policy's lifetime).
+    expires: Time,
+    /// Pre-warmed and not used yet.
+    prewarmed: bool,
 }
 
 impl Env {
@@ -247,6 +277,13 @@ struct Func {
     /// Listed in `World::backlogged`.
     in_backlog: bool,
     keep_alive: Box<dyn KeepAlivePolicy>,
+    /// The policy gives every idle environment the same window.
+    constant_window: bool,
+    /// How long the next pre-warmed environment stays once loaded.
+    prewarm_keep: Time,
+    /// Bumped at each start and each pre-warm decision: a `Prewarm` event carrying an older
+    /// token is cancelled.
+    prewarm_token: u32,
     rng: SimRng,
     m: FuncMetrics,
 }
@@ -371,7 +408,15 @@ impl<'s> World<'s> {
                     waiting: VecDeque::new(),
                     backing_off: 0,
                     in_backlog: false,
-                    keep_alive: f.keep_alive.build(),
+                    keep_alive: f
+                        .keep_alive
+                        .build(rngs.stream(&format!("policy/keep_alive/{}", f.name))),
+                    constant_window: !matches!(
+                        f.keep_alive,
+                        KeepAliveSpec::Aws { .. } | KeepAliveSpec::HybridHistogram(_)
+                    ),
+                    prewarm_token: 0,
+                    prewarm_keep: Time::ZERO,
                     rng: rngs.stream(&format!("function/{}", f.name)),
                     m: FuncMetrics::new(sc.duration, interval),
                 }
@@ -454,6 +499,8 @@ impl<'s> World<'s> {
             attempt: 1,
             serial: self.next_serial,
             batch: NO_BATCH,
+            expires: Time::MAX,
+            prewarmed: false,
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         if let Some(i) = self.free_envs.pop() {
@@ -495,9 +542,18 @@ impl<'s> World<'s> {
                 func.idle.remove(i)
             };
             func.m.series.dec(now, Level::Idle);
-            (e.expect("index within the idle pool"), false)
+            let e = e.expect("index within the idle pool");
+            let env = &mut self.envs[e as usize];
+            if env.prewarmed {
+                env.prewarmed = false;
+                func.m.prewarm_hits += 1;
+            }
+            (e, false)
         } else if func.bucket.try_take(now) {
-            (self.alloc_env(f as u32, false), true)
+            let lifetime = func.keep_alive.lifetime();
+            let e = self.alloc_env(f as u32, false);
+            self.envs[e as usize].expires = now.saturating_add(lifetime);
+            (e, true)
         } else {
             return None;
         };
@@ -947,6 +1003,8 @@ impl<'s> World<'s> {
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
+        func.keep_alive.on_start(now);
+        func.prewarm_token = func.prewarm_token.wrapping_add(1);
         let mut drawn = if duration == DRAW {
             spec.duration.sample(&mut func.rng)
         } else {
@@ -1010,6 +1068,18 @@ impl<'s> World<'s> {
 
     fn on_init_done(&mut self, now: Time, e: u32, q: &mut EventQueue<Event>) {
         let env = &mut self.envs[e as usize];
+        if env.state == EnvState::Prewarming {
+            // Loaded ahead of demand: idle (it was counted idle while loading) for its window.
+            let f = env.func as usize;
+            let func = &mut self.funcs[f];
+            let deadline = now.saturating_add(func.prewarm_keep);
+            env.state = EnvState::Idle;
+            env.deadline = deadline;
+            env.prewarmed = true;
+            func.idle.push_back(e);
+            func.ensure_check(f, deadline, self.end, q);
+            return;
+        }
         env.state = EnvState::Busy;
         let run = env.run;
         let s = &mut self.funcs[env.func as usize].m.series;
@@ -1049,24 +1119,44 @@ impl<'s> World<'s> {
             func.pc_idle.push(e);
             m.series.inc(now, Level::Idle);
             self.envs[e as usize].state = EnvState::Idle;
-        } else if env.outcome == AttemptOutcome::Timeout {
-            // A timeout resets the environment: the next request starts cold.
-            self.envs[e as usize].state = EnvState::Gone;
-            self.free_envs.push(e);
         } else {
-            match func.keep_alive.on_idle(now) {
-                KeepAliveDecision::KeepFor(window) => {
-                    let deadline = now.saturating_add(window);
-                    func.idle.push_back(e);
-                    m.series.inc(now, Level::Idle);
-                    let env = &mut self.envs[e as usize];
-                    env.state = EnvState::Idle;
-                    env.deadline = deadline;
-                    func.ensure_check(f, deadline, self.end, q);
-                }
-                KeepAliveDecision::TerminateNow => {
-                    self.envs[e as usize].state = EnvState::Gone;
-                    self.free_envs.push(e);
+            let decision = func.keep_alive.on_idle(now);
+            if env.outcome == AttemptOutcome::Timeout || now >= env.expires {
+                // A timeout resets the environment, and one past its lifetime is recycled:
+                // the next request starts cold.
+                self.envs[e as usize].state = EnvState::Gone;
+                self.free_envs.push(e);
+            } else {
+                match decision {
+                    KeepAliveDecision::KeepFor(window) => {
+                        let deadline = now.saturating_add(window).min(env.expires);
+                        func.idle.push_back(e);
+                        m.series.inc(now, Level::Idle);
+                        let env = &mut self.envs[e as usize];
+                        env.state = EnvState::Idle;
+                        env.deadline = deadline;
+                        func.ensure_check(f, deadline, self.end, q);
+                    }
+                    KeepAliveDecision::TerminateNow => {
+                        self.envs[e as usize].state = EnvState::Gone;
+                        self.free_envs.push(e);
+                    }
+                    KeepAliveDecision::Prewarm { after, keep } => {
+                        self.envs[e as usize].state = EnvState::Gone;
+                        self.free_envs.push(e);
+                        func.prewarm_token = func.prewarm_token.wrapping_add(1);
+                        let at = now.saturating_add(after);
+                        if at < self.end {
+                            q.schedule(
+                                at,
+                                Event::Prewarm {
+                                    func: f as u32,
+                                    token: func.prewarm_token,
+                                },
+                            );
+                        }
+                        func.prewarm_keep = keep;
+                    }
                 }
             }
         }
@@ -1182,21 +1272,68 @@ impl<'s> World<'s> {
     fn on_keep_alive_check(&mut self, now: Time, f: usize, q: &mut EventQueue<Event>) {
         let func = &mut self.funcs[f];
         func.m.series.advance(now);
-        if func.check_at == Some(now) {
-            func.check_at = None;
+        if func.check_at != Some(now) {
+            // Superseded by an earlier check, which rescheduled what was left.
+            return;
         }
-        while let Some(&e) = func.idle.front() {
-            if self.envs[e as usize].deadline > now {
-                break;
+        func.check_at = None;
+        if func.constant_window {
+            // Deadlines follow the order of the pool: retire from the oldest end.
+            while let Some(&e) = func.idle.front() {
+                if self.envs[e as usize].deadline > now {
+                    break;
+                }
+                func.idle.pop_front();
+                func.m.series.dec(now, Level::Idle);
+                self.envs[e as usize].state = EnvState::Gone;
+                self.free_envs.push(e);
             }
-            func.idle.pop_front();
-            func.m.series.dec(now, Level::Idle);
-            self.envs[e as usize].state = EnvState::Gone;
-            self.free_envs.push(e);
+            if let Some(&e) = func.idle.front() {
+                func.ensure_check(f, self.envs[e as usize].deadline, self.end, q);
+            }
+        } else {
+            // Windows differ: look at every idle environment.
+            let envs = &mut self.envs;
+            let free = &mut self.free_envs;
+            let mut next = Time::MAX;
+            let mut retired = 0;
+            func.idle.retain(|&e| {
+                let env = &mut envs[e as usize];
+                if env.deadline > now {
+                    next = next.min(env.deadline);
+                    return true;
+                }
+                env.state = EnvState::Gone;
+                free.push(e);
+                retired += 1;
+                false
+            });
+            for _ in 0..retired {
+                func.m.series.dec(now, Level::Idle);
+            }
+            if next != Time::MAX {
+                func.ensure_check(f, next, self.end, q);
+            }
         }
-        if let Some(&e) = func.idle.front() {
-            func.ensure_check(f, self.envs[e as usize].deadline, self.end, q);
+    }
+
+    /// A keep-alive policy's pre-warm: unless the function started since the decision or
+    /// has an idle environment, load a fresh one (INIT, held memory, not billed).
+    fn on_prewarm(&mut self, now: Time, f: usize, token: u32, q: &mut EventQueue<Event>) {
+        let func = &mut self.funcs[f];
+        if token != func.prewarm_token || !func.idle.is_empty() || !func.pc_idle.is_empty() {
+            return;
         }
+        func.m.series.advance(now);
+        func.m.series.inc(now, Level::Idle);
+        func.m.prewarms += 1;
+        let init = self.sc.functions[f].init.sample(&mut func.rng);
+        let e = self.alloc_env(f as u32, false);
+        let env = &mut self.envs[e as usize];
+        env.state = EnvState::Prewarming;
+        env.start = now;
+        env.init = init;
+        q.schedule(now + init, Event::InitDone { env: e });
     }
 
     /// Closes the books at the end of the run and builds the report.
@@ -1288,6 +1425,9 @@ impl<'s> World<'s> {
             retries: 0,
             dry_runs: 0,
             dlq: 0,
+            prewarms: 0,
+            prewarm_hits: 0,
+            function_cold_start_p75: f64::NAN,
             latency: Recorder::default().report(),
             queue_wait: Recorder::default().report(),
             event_age: Recorder::default().report(),
@@ -1362,6 +1502,9 @@ impl<'s> World<'s> {
                 retries: m.retries,
                 dry_runs: m.dry_runs,
                 dlq: m.dlq,
+                prewarms: m.prewarms,
+                prewarm_hits: m.prewarm_hits,
+                function_cold_start_p75: f64::NAN,
                 latency: m.latency.report(),
                 queue_wait: m.queue_wait.report(),
                 event_age: m.event_age.report(),
@@ -1386,11 +1529,14 @@ impl<'s> World<'s> {
             total.retries += r.retries;
             total.dry_runs += r.dry_runs;
             total.dlq += r.dlq;
+            total.prewarms += r.prewarms;
+            total.prewarm_hits += r.prewarm_hits;
             total.mean_concurrency += r.mean_concurrency;
             total.mean_instances += r.mean_instances;
             total.idle_gb_seconds += r.idle_gb_seconds;
             functions.push(r);
         }
+        total.function_cold_start_p75 = function_cold_start_p75(&functions);
         total.latency = total_latency.report();
         total.queue_wait = total_queue_wait.report();
         total.event_age = total_event_age.report();
@@ -1416,6 +1562,7 @@ impl<'s> World<'s> {
             attempts: self.attempts,
             trace: self.trace,
             events,
+            keep_alive: sc.functions.iter().map(|f| f.keep_alive.label()).collect(),
         }
     }
 }
@@ -1453,6 +1600,7 @@ impl Model for World<'_> {
             Event::Redeliver { rec } => self.on_redeliver(now, rec, q),
             Event::Poll { mapping } => self.on_poll(now, mapping as usize, q),
             Event::BatchWindow { mapping } => self.on_batch_window(now, mapping as usize, q),
+            Event::Prewarm { func, token } => self.on_prewarm(now, func as usize, token, q),
         }
     }
 }

@@ -77,6 +77,12 @@ pub fn render_variants(runs: &[RunReport]) -> Result<Vec<(String, Vec<u8>)>, Cha
             sweep: &sweep,
         });
     }
+    if sweep.policies {
+        figures.push(SweepFigure {
+            chart: SweepChart::Policies,
+            sweep: &sweep,
+        });
+    }
     render_all(&figures)
 }
 
@@ -1720,12 +1726,38 @@ struct VariantStats {
     cost: Estimate,
     /// The memory size of each function (in its first replication), in file order.
     memory: Vec<(String, u32)>,
+    /// Cold-start % of the function at the 75th percentile.
+    cold_p75: Estimate,
+    /// Idle memory time: GB-s, or relative to the fixed 10-minute keep-alive variant.
+    wasted: Estimate,
+    /// Each function's keep-alive policy (in its first replication).
+    keep_alive: Vec<String>,
 }
 
+/// The two metrics of a trade-off chart, both better when lower.
+#[derive(Clone, Copy)]
+struct Plane {
+    x: fn(&VariantStats) -> Estimate,
+    y: fn(&VariantStats) -> Estimate,
+}
+
+/// Cost against p99 latency (the `variants` chart).
+const COST_P99: Plane = Plane {
+    x: |v| v.p99,
+    y: |v| v.cost,
+};
+
+/// Cold-start % of the 75th-percentile function against wasted memory (the `policies`
+/// chart).
+const COLD_WASTE: Plane = Plane {
+    x: |v| v.wasted,
+    y: |v| v.cold_p75,
+};
+
 impl VariantStats {
-    /// Whether it has a point in the variants chart.
-    fn plotted(&self) -> bool {
-        self.p99.known() && self.cost.known()
+    /// Whether it has a point in a chart of `plane`.
+    fn plotted(&self, plane: Plane) -> bool {
+        (plane.x)(self).known() && (plane.y)(self).known()
     }
 }
 
@@ -1740,6 +1772,10 @@ struct Sweep {
     variants: Vec<VariantStats>,
     /// Set when the variants differ in a function's memory size.
     memory: Option<MemorySweep>,
+    /// The variants differ in keep-alive policy.
+    policies: bool,
+    /// `wasted` is relative to this variant (a fixed 10-minute keep-alive everywhere).
+    baseline: Option<usize>,
 }
 
 /// The variants laid out by the memory size of one function.
@@ -1769,6 +1805,14 @@ impl Sweep {
             });
             groups[i].push(r);
         }
+        let baseline = crate::output::csv::fixed_10m_baseline(&groups);
+        let idle_mean = |reps: &[&RunReport]| {
+            reps.iter().map(|r| r.total.idle_gb_seconds).sum::<f64>() / reps.len() as f64
+        };
+        // Normalised only to a baseline that kept something idle.
+        let base_idle = baseline.map(|b| idle_mean(&groups[b])).filter(|m| *m > 0.0);
+        let baseline = baseline.filter(|_| base_idle.is_some());
+        let scale = base_idle.unwrap_or(1.0);
         let variants: Vec<VariantStats> = groups
             .iter()
             .map(|reps| VariantStats {
@@ -1782,8 +1826,16 @@ impl Sweep {
                     .iter()
                     .map(|f| (f.function.clone(), f.memory_mb))
                     .collect(),
+                cold_p75: Estimate::of(
+                    reps.iter().map(|r| r.total.function_cold_start_p75 * 100.0),
+                ),
+                wasted: Estimate::of(reps.iter().map(|r| r.total.idle_gb_seconds / scale)),
+                keep_alive: reps[0].keep_alive.clone(),
             })
             .collect();
+        let policies = variants
+            .iter()
+            .any(|v| v.keep_alive != variants[0].keep_alive);
         let first = runs.first();
         Sweep {
             scenario: first.map(|r| r.scenario.clone()).unwrap_or_default(),
@@ -1791,6 +1843,8 @@ impl Sweep {
             duration_s: first.map_or(0.0, |r| nonneg(r.duration.as_secs_f64())),
             functions: first.map_or(0, |r| r.functions.len()),
             memory: memory_sweep(&variants),
+            policies,
+            baseline,
             variants,
         }
     }
@@ -1899,11 +1953,11 @@ fn without_word(name: &str, word: &str) -> String {
 
 /// Whether each variant is Pareto-optimal: plotted, and no other variant is at least as
 /// cheap and as fast and better in one of the two.
-fn pareto_front(variants: &[VariantStats]) -> Vec<bool> {
+fn pareto_front(variants: &[VariantStats], plane: Plane) -> Vec<bool> {
     let mut order: Vec<usize> = (0..variants.len())
-        .filter(|&i| variants[i].plotted())
+        .filter(|&i| variants[i].plotted(plane))
         .collect();
-    let key = |i: usize| (variants[i].p99.mean, variants[i].cost.mean);
+    let key = |i: usize| ((plane.x)(&variants[i]).mean, (plane.y)(&variants[i]).mean);
     order.sort_by(|&a, &b| {
         let (pa, ca) = key(a);
         let (pb, cb) = key(b);
@@ -1981,8 +2035,8 @@ fn list_height(names: &[&str], variants: usize) -> i32 {
 }
 
 /// The numbered variants' names.
-fn numbered_names(sweep: &Sweep) -> Vec<&str> {
-    let front = pareto_front(&sweep.variants);
+fn numbered_names(sweep: &Sweep, plane: Plane) -> Vec<&str> {
+    let front = pareto_front(&sweep.variants, plane);
     numbered_variants(&sweep.variants, &front)
         .into_iter()
         .map(|i| sweep.variants[i].name.as_str())
@@ -2013,6 +2067,7 @@ fn legend_rows(labels: &[String]) -> u32 {
 enum SweepChart {
     Variants,
     Memory,
+    Policies,
 }
 
 /// A chart of a sweep.
@@ -2026,6 +2081,7 @@ impl Figure for SweepFigure<'_> {
         match self.chart {
             SweepChart::Variants => "variants",
             SweepChart::Memory => "memory",
+            SweepChart::Policies => "policies",
         }
     }
 
@@ -2033,7 +2089,17 @@ impl Figure for SweepFigure<'_> {
         match self.chart {
             SweepChart::Variants => (
                 WIDTH,
-                1000 + list_height(&numbered_names(self.sweep), self.sweep.variants.len()) as u32,
+                1000 + list_height(
+                    &numbered_names(self.sweep, COST_P99),
+                    self.sweep.variants.len(),
+                ) as u32,
+            ),
+            SweepChart::Policies => (
+                WIDTH,
+                1000 + list_height(
+                    &numbered_names(self.sweep, COLD_WASTE),
+                    self.sweep.variants.len(),
+                ) as u32,
             ),
             SweepChart::Memory => {
                 let labels = self
@@ -2054,8 +2120,9 @@ impl Figure for SweepFigure<'_> {
         root.fill(&WHITE)?;
         let root = root.margin(16, 24, 16, 24);
         match self.chart {
-            SweepChart::Variants => draw_variants(&root, self.sweep),
+            SweepChart::Variants => draw_variants(&root, self.sweep, COST_P99),
             SweepChart::Memory => draw_memory(&root, self.sweep),
+            SweepChart::Policies => draw_variants(&root, self.sweep, COLD_WASTE),
         }
     }
 }
@@ -2384,13 +2451,27 @@ fn place_label(
     best.1
 }
 
-fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Sweep) -> Drawn {
+fn draw_variants<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    sweep: &Sweep,
+    plane: Plane,
+) -> Drawn {
     let vs = &sweep.variants;
-    let front = pareto_front(vs);
+    let front = pareto_front(vs, plane);
     let numbered = numbered_variants(vs, &front);
-    let plotted: Vec<usize> = (0..vs.len()).filter(|&i| vs[i].plotted()).collect();
+    let plotted: Vec<usize> = (0..vs.len()).filter(|&i| vs[i].plotted(plane)).collect();
+    let policies = std::ptr::fn_addr_eq(plane.y, COLD_WASTE.y);
+    let px = |i: usize| (plane.x)(&vs[i]);
+    let py = |i: usize| (plane.y)(&vs[i]);
 
-    let title = format!("{}: cost vs p99 latency per variant", sweep.scenario);
+    let title = if policies {
+        format!(
+            "{}: cold starts vs wasted memory per keep-alive policy",
+            sweep.scenario
+        )
+    } else {
+        format!("{}: cost vs p99 latency per variant", sweep.scenario)
+    };
     let mut sub = sweep.subtitle();
     sub.push(if sweep.any_ci() {
         "error bars: 95 % confidence intervals".to_string()
@@ -2402,7 +2483,11 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
         Entry::dot(
             PARETO,
             true,
-            "Pareto-optimal: no other variant is both cheaper and faster",
+            if policies {
+                "Pareto-optimal: no other variant has both fewer cold starts and less idle memory"
+            } else {
+                "Pareto-optimal: no other variant is both cheaper and faster"
+            },
         ),
         Entry::dot(DOMINATED, false, "other variants"),
     ];
@@ -2413,17 +2498,43 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
     let (plot_area, list_area) = body.split_vertically(h as i32 - list_height(&names, vs.len()));
 
     let x = ValueAxis::fit(
-        &plotted.iter().map(|&i| vs[i].p99).collect::<Vec<_>>(),
+        &plotted.iter().map(|&i| px(i)).collect::<Vec<_>>(),
         true,
         10,
     );
     let y = ValueAxis::fit(
-        &plotted.iter().map(|&i| vs[i].cost).collect::<Vec<_>>(),
-        true,
+        &plotted.iter().map(|&i| py(i)).collect::<Vec<_>>(),
+        !policies,
         8,
     );
     let x_fmt = |c: &f64| fmt_tick(x.value(*c));
-    let y_fmt = |c: &f64| y.usd_label(*c);
+    let y_fmt = |c: &f64| {
+        if policies {
+            fmt_tick(y.value(*c))
+        } else {
+            y.usd_label(*c)
+        }
+    };
+    let (x_desc, y_desc) = if policies {
+        (
+            match sweep.baseline {
+                Some(_) => format!(
+                    "wasted memory: idle GB-s relative to a fixed 10-minute keep-alive {}",
+                    x.unit("×")
+                ),
+                None => format!("wasted memory: idle environments {}", x.unit("GB-s")),
+            },
+            format!(
+                "cold starts of the 75th-percentile function {}",
+                y.unit("%")
+            ),
+        )
+    } else {
+        (
+            format!("p99 latency {}", x.unit("ms")),
+            format!("cost {}", y.unit("USD per run")),
+        )
+    };
     let y_area = label_area_for(&plot_area, y.bold.iter().map(y_fmt))?;
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_right(40)
@@ -2433,8 +2544,8 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
         .build_cartesian_2d(x.clone(), y.clone())?;
     chart
         .configure_mesh()
-        .x_desc(format!("p99 latency {}", x.unit("ms")))
-        .y_desc(format!("cost {}", y.unit("USD per run")))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .label_style(font(TICK_SIZE))
         .axis_desc_style(font(DESC_SIZE))
         .bold_line_style(GRID_BOLD)
@@ -2443,9 +2554,16 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .draw()?;
-    draw_numbered_list(&list_area, &numbered, vs, &front)?;
+    draw_numbered_list(&list_area, &numbered, vs, &front, plane)?;
     if plotted.is_empty() {
-        return note_in_plot(chart.plotting_area(), "no variant had successful requests");
+        return note_in_plot(
+            chart.plotting_area(),
+            if policies {
+                "no variant had invocations"
+            } else {
+                "no variant had successful requests"
+            },
+        );
     }
 
     // Pixel sizes in coordinates, for caps and label placement.
@@ -2454,7 +2572,7 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
         (x.hi - x.lo) / f64::from(px_x.end - px_x.start).max(1.0),
         (y.hi - y.lo) / f64::from(px_y.end - px_y.start).max(1.0),
     );
-    let at = |i: usize| (x.coord(vs[i].p99.mean), y.coord(vs[i].cost.mean));
+    let at = |i: usize| (x.coord(px(i).mean), y.coord(py(i).mean));
 
     // The front, fastest first.
     let mut on_front: Vec<usize> = plotted.iter().copied().filter(|&i| front[i]).collect();
@@ -2475,14 +2593,14 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
         let color = if front[i] { PARETO } else { DOMINATED };
         let (cx, cy) = at(i);
         let mut paths = Vec::new();
-        if let Some((lo, hi)) = v.p99.bar() {
+        if let Some((lo, hi)) = (plane.x)(v).bar() {
             paths.extend(error_bar(
                 (x.coord(lo), cy),
                 (x.coord(hi), cy),
                 (0.0, CAP_PX * per_px.1),
             ));
         }
-        if let Some((lo, hi)) = v.cost.bar() {
+        if let Some((lo, hi)) = (plane.y)(v).bar() {
             paths.extend(error_bar(
                 (cx, y.coord(lo)),
                 (cx, y.coord(hi)),
@@ -2536,7 +2654,7 @@ fn draw_variants<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Swee
     let mut order: Vec<usize> = numbered
         .iter()
         .copied()
-        .filter(|&i| vs[i].plotted())
+        .filter(|&i| vs[i].plotted(plane))
         .collect();
     order.sort_by_key(|&i| !front[i]);
     let mut taken: Vec<PxBox> = Vec::new();
@@ -2572,6 +2690,7 @@ fn draw_numbered_list<DB: DrawingBackend>(
     numbered: &[usize],
     vs: &[VariantStats],
     front: &[bool],
+    plane: Plane,
 ) -> Drawn {
     let (w, _) = area.dim_in_pixel();
     let area = if numbered.len() < vs.len() {
@@ -2608,7 +2727,7 @@ fn draw_numbered_list<DB: DrawingBackend>(
         let (col, row) = (k / rows, k % rows);
         let x = x0 + col as i32 * col_w;
         let yc = 20 + row as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
-        let color = if !vs[i].plotted() {
+        let color = if !vs[i].plotted(plane) {
             MUTED
         } else if front[i] {
             PARETO
@@ -2625,7 +2744,7 @@ fn draw_numbered_list<DB: DrawingBackend>(
             style.pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
         let mut name = truncate(&vs[i].name, chars);
-        if !vs[i].plotted() {
+        if !vs[i].plotted(plane) {
             name.push_str(" (no data)");
         }
         area.draw(&Text::new(
@@ -3442,6 +3561,9 @@ mod tests {
             retries: 0,
             dry_runs: 0,
             dlq: 0,
+            prewarms: 0,
+            prewarm_hits: 0,
+            function_cold_start_p75: f64::NAN,
             queue_wait: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
             event_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
             oldest_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
@@ -3552,6 +3674,7 @@ mod tests {
             asynchronous: false,
             poll: false,
             events: 0,
+            keep_alive: vec!["fixed 6m".to_string(); nfuncs],
         }
     }
 
@@ -4154,6 +4277,15 @@ mod tests {
                 ci: f64::NAN,
             },
             memory: Vec::new(),
+            cold_p75: Estimate {
+                mean: f64::NAN,
+                ci: f64::NAN,
+            },
+            wasted: Estimate {
+                mean: f64::NAN,
+                ci: f64::NAN,
+            },
+            keep_alive: Vec::new(),
         };
         let vs = [
             v(100.0, 5.0),    // fastest
@@ -4165,7 +4297,7 @@ mod tests {
             v(100.0, 5.0),    // a tie with the fastest: both optimal
         ];
         assert_eq!(
-            pareto_front(&vs),
+            pareto_front(&vs, COST_P99),
             [true, true, false, false, true, false, true]
         );
         assert_eq!(

@@ -44,6 +44,9 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "event_age_p99_ms",
     "oldest_age_p99_ms",
     "memory_mb",
+    "prewarms",
+    "prewarm_hits",
+    "function_cold_start_p75",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -147,6 +150,9 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         } else {
             f.memory_mb.to_string()
         },
+        f.prewarms.to_string(),
+        f.prewarm_hits.to_string(),
+        num(f.function_cold_start_p75, 6),
     ]
 }
 
@@ -304,6 +310,7 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
     ("requests", |f| f.requests as f64),
     ("failed", |f| f.failed as f64),
     ("cold_start_ratio", |f| f.cold_start_ratio()),
+    ("function_cold_start_p75", |f| f.function_cold_start_p75),
     ("throttles", |f| f.throttles as f64),
     ("dlq", |f| f.dlq as f64),
     ("latency_mean_ms", |f| f.latency.mean_ms),
@@ -313,6 +320,7 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
     ("mean_instances", |f| f.mean_instances),
     ("billed_gb_seconds", |f| f.costs.billed_gb_seconds),
     ("idle_gb_seconds", |f| f.idle_gb_seconds),
+    ("prewarm_hits", |f| f.prewarm_hits as f64),
     ("total_cost_usd", |f| f.costs.total()),
 ];
 
@@ -327,7 +335,20 @@ fn variant_header() -> Vec<String> {
         h.push(format!("{m}_mean"));
         h.push(format!("{m}_ci95"));
     }
+    h.push("idle_gb_seconds_vs_fixed_10m".to_string());
     h
+}
+
+/// The keep-alive label of the baseline that wasted memory is normalised to.
+pub const BASELINE_KEEP_ALIVE: &str = "fixed 10m";
+
+/// The index in `groups` of the first variant whose functions all keep environments for a
+/// fixed 10 minutes (the baseline of Shahrad et al.'s comparisons), if any.
+pub fn fixed_10m_baseline(groups: &[Vec<&RunReport>]) -> Option<usize> {
+    groups.iter().position(|reps| {
+        !reps[0].keep_alive.is_empty()
+            && reps[0].keep_alive.iter().all(|k| k == BASELINE_KEEP_ALIVE)
+    })
 }
 
 /// One row per variant of `runs` (in order of first appearance): the mean of each key
@@ -339,10 +360,18 @@ fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
             order.push(&r.variant);
         }
     }
+    let groups: Vec<Vec<&RunReport>> = order
+        .iter()
+        .map(|v| runs.iter().filter(|r| r.variant == *v).collect())
+        .collect();
+    let idle_mean = |reps: &[&RunReport]| {
+        reps.iter().map(|r| r.total.idle_gb_seconds).sum::<f64>() / reps.len() as f64
+    };
+    let baseline = fixed_10m_baseline(&groups).map(|b| idle_mean(&groups[b]));
     order
         .iter()
-        .map(|v| {
-            let reps: Vec<&RunReport> = runs.iter().filter(|r| r.variant == *v).collect();
+        .zip(&groups)
+        .map(|(v, reps)| {
             let mut row = vec![
                 reps[0].scenario.clone(),
                 v.to_string(),
@@ -354,6 +383,10 @@ fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
                 row.push(num(mean, 6));
                 row.push(num(ci, 6));
             }
+            row.push(match baseline {
+                Some(b) if b > 0.0 => num(idle_mean(reps) / b, 6),
+                _ => String::new(),
+            });
             row
         })
         .collect()

@@ -140,7 +140,7 @@ pub struct RawPlatform {
     pub host_cores: Option<toml::Value>,
     pub placement: Option<toml::Value>,
     pub eviction: Option<toml::Value>,
-    pub keep_alive: Option<toml::Value>,
+    pub keep_alive: Option<RawKeepAlive>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,7 +169,17 @@ pub struct RawFunction {
 #[serde(deny_unknown_fields)]
 pub struct RawKeepAlive {
     pub policy: String,
-    pub idle: Option<RawDuration>,
+    pub idle: Option<RawDist>,
+    pub lifetime: Option<RawDist>,
+    pub range: Option<RawDuration>,
+    pub bin: Option<RawDuration>,
+    pub head: Option<f64>,
+    pub tail: Option<f64>,
+    pub margin: Option<f64>,
+    pub min_samples: Option<i64>,
+    pub cv_min: Option<f64>,
+    pub max_out_of_range: Option<f64>,
+    pub fallback: Option<RawDuration>,
 }
 
 /// A distribution: a bare duration string (a constant) or a table with `dist`.

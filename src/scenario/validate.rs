@@ -3,7 +3,8 @@
 
 use super::error::{InputError, line_col, locate, suggest};
 use super::raw::{
-    RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawScenario, RawSource,
+    RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawKeepAlive, RawScenario,
+    RawSource,
 };
 use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
@@ -12,6 +13,7 @@ use crate::model::config::{
     Account, DEFAULT_TRACE_LIMIT, Function, Mapping, MappingKind, Output, Platform, Scenario,
     Source, default_interval,
 };
+use crate::policies::keepalive::HybridParams;
 use crate::policies::{KeepAliveSpec, SelectionSpec};
 use crate::sources::catalog::{self, InvocationType, SourceModel};
 use crate::sources::{ArrivalProcess, Ramp, Stage};
@@ -220,7 +222,6 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
             ("host_cores", &p.host_cores),
             ("placement", &p.placement),
             ("eviction", &p.eviction),
-            ("keep_alive", &p.keep_alive),
         ] {
             if v.is_some() {
                 return Err(ctx.not_yet(
@@ -329,6 +330,13 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
 
     let pricing = validate_pricing(&ctx, &raw)?;
 
+    // Functions without their own keep_alive take the platform's, else AWS-like fixed.
+    let default_keep_alive = match raw.platform.as_ref().and_then(|p| p.keep_alive.as_ref()) {
+        Some(ka) => validate_keep_alive(&ctx, "platform.keep_alive", ka)?,
+        None => KeepAliveSpec::Fixed {
+            idle: DEFAULT_KEEP_ALIVE,
+        },
+    };
     if raw.functions.is_empty() {
         return Err(ctx.err(
             "functions",
@@ -338,7 +346,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let mut functions = Vec::with_capacity(raw.functions.len());
     let mut names = HashSet::new();
     for (i, f) in raw.functions.iter().enumerate() {
-        let func = validate_function(&ctx, i, f, &pricing)?;
+        let func = validate_function(&ctx, i, f, &pricing, &default_keep_alive)?;
         if !names.insert(func.name.clone()) {
             return Err(ctx.err(
                 &format!("functions[{i}].name"),
@@ -517,7 +525,13 @@ fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
     Ok(pricing)
 }
 
-fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) -> R<Function> {
+fn validate_function(
+    ctx: &Ctx,
+    i: usize,
+    f: &RawFunction,
+    pricing: &Pricing,
+    default_keep_alive: &KeepAliveSpec,
+) -> R<Function> {
     let k = |key: &str| format!("functions[{i}].{key}");
     let name = f.name.clone().unwrap_or_else(|| format!("function{i}"));
     check_name(ctx, &k("name"), &name, "the function name")?;
@@ -651,30 +665,8 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         None => 2,
     };
     let keep_alive = match &f.keep_alive {
-        None => KeepAliveSpec::Fixed {
-            idle: DEFAULT_KEEP_ALIVE,
-        },
-        Some(ka) if matches!(ka.policy.as_str(), "aws" | "hybrid_histogram") => {
-            return Err(ctx.not_yet(
-                &k("keep_alive.policy"),
-                &format!("the `{}` keep-alive policy", ka.policy),
-            ));
-        }
-        Some(ka) => match ctx.choice(
-            &k("keep_alive.policy"),
-            &ka.policy,
-            &["fixed", "none"],
-            "keep-alive policy",
-        )? {
-            "none" => KeepAliveSpec::None,
-            _ => match ka.idle {
-                Some(RawDuration(idle)) => KeepAliveSpec::Fixed { idle },
-                None => return Err(ctx.err(
-                    &k("keep_alive"),
-                    "a fixed keep-alive needs `idle`, e.g. { policy = \"fixed\", idle = \"10m\" }",
-                )),
-            },
-        },
+        None => default_keep_alive.clone(),
+        Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
     };
     Ok(Function {
         name,
@@ -692,6 +684,169 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         keep_alive,
         duration_scale,
         cpu_scaling,
+    })
+}
+
+/// A `keep_alive` table (of a function, or the platform's default).
+fn validate_keep_alive(ctx: &Ctx, key: &str, ka: &RawKeepAlive) -> R<KeepAliveSpec> {
+    let policy = ctx.choice(
+        &format!("{key}.policy"),
+        &ka.policy,
+        &["fixed", "none", "aws", "hybrid_histogram"],
+        "keep-alive policy",
+    )?;
+    let hybrid = [
+        ("range", ka.range.is_some()),
+        ("bin", ka.bin.is_some()),
+        ("head", ka.head.is_some()),
+        ("tail", ka.tail.is_some()),
+        ("margin", ka.margin.is_some()),
+        ("min_samples", ka.min_samples.is_some()),
+        ("cv_min", ka.cv_min.is_some()),
+        ("max_out_of_range", ka.max_out_of_range.is_some()),
+        ("fallback", ka.fallback.is_some()),
+    ];
+    let allowed: &[&str] = match policy {
+        "fixed" => &["idle"],
+        "none" => &[],
+        "aws" => &["idle", "lifetime"],
+        _ => &[
+            "range",
+            "bin",
+            "head",
+            "tail",
+            "margin",
+            "min_samples",
+            "cv_min",
+            "max_out_of_range",
+            "fallback",
+        ],
+    };
+    let present = [
+        ("idle", ka.idle.is_some()),
+        ("lifetime", ka.lifetime.is_some()),
+    ];
+    for (name, is) in present.iter().chain(&hybrid) {
+        if *is && !allowed.contains(name) {
+            return Err(ctx.err(
+                &format!("{key}.{name}"),
+                format!(
+                    "`{name}` is not a parameter of the `{policy}` keep-alive policy{}",
+                    if allowed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (expected {})", allowed.join(", "))
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(match policy {
+        "none" => KeepAliveSpec::None,
+        "fixed" => match &ka.idle {
+            None => {
+                return Err(ctx.err(
+                    key,
+                    "a fixed keep-alive needs `idle`, e.g. { policy = \"fixed\", idle = \"10m\" }",
+                ));
+            }
+            Some(d) => match validate_dist(ctx, &format!("{key}.idle"), d)? {
+                Dist::Constant(idle) => KeepAliveSpec::Fixed { idle },
+                _ => {
+                    return Err(ctx.err(
+                        &format!("{key}.idle"),
+                        "a fixed keep-alive takes one duration; for a random idle lifetime use { policy = \"aws\", idle = { dist = … } }",
+                    ));
+                }
+            },
+        },
+        "aws" => {
+            let idle = match &ka.idle {
+                Some(d) => validate_dist(ctx, &format!("{key}.idle"), d)?,
+                None => Dist::Uniform {
+                    min: 300e9,
+                    max: 420e9,
+                },
+            };
+            let lifetime = match &ka.lifetime {
+                Some(d) => validate_dist(ctx, &format!("{key}.lifetime"), d)?,
+                None => Dist::Uniform {
+                    min: 7200e9,
+                    max: 14400e9,
+                },
+            };
+            KeepAliveSpec::Aws { idle, lifetime }
+        }
+        _ => {
+            let mut p = HybridParams::default();
+            let positive = |name: &str, v: Option<RawDuration>, slot: &mut Time| -> R<()> {
+                if let Some(RawDuration(t)) = v {
+                    if t == Time::ZERO {
+                        return Err(ctx.err(
+                            &format!("{key}.{name}"),
+                            format!("`{name}` must be greater than 0"),
+                        ));
+                    }
+                    *slot = t;
+                }
+                Ok(())
+            };
+            positive("range", ka.range, &mut p.range)?;
+            positive("bin", ka.bin, &mut p.bin)?;
+            if let Some(RawDuration(t)) = ka.fallback {
+                p.fallback = t;
+            } else {
+                p.fallback = p.range;
+            }
+            if p.bin > p.range || p.range.as_nanos() / p.bin.as_nanos() > 1_000_000 {
+                return Err(ctx.err(
+                    &format!("{key}.bin"),
+                    format!(
+                        "the histogram needs 1 to 1,000,000 bins: `bin` ({}) must divide `range` ({}) into at most a million",
+                        p.bin, p.range
+                    ),
+                ));
+            }
+            for (name, v, slot, lo, hi) in [
+                ("head", ka.head, &mut p.head, 0.0, 1.0),
+                ("tail", ka.tail, &mut p.tail, 0.0, 1.0),
+                ("margin", ka.margin, &mut p.margin, 0.0, 1.0),
+                ("cv_min", ka.cv_min, &mut p.cv_min, 0.0, 1e6),
+                (
+                    "max_out_of_range",
+                    ka.max_out_of_range,
+                    &mut p.max_out_of_range,
+                    0.0,
+                    1.0,
+                ),
+            ] {
+                if let Some(x) = v {
+                    if !(lo..=hi).contains(&x) {
+                        return Err(ctx.err(
+                            &format!("{key}.{name}"),
+                            format!("`{name}` must be between {lo} and {hi}, got {x}"),
+                        ));
+                    }
+                    *slot = x;
+                }
+            }
+            if p.head > p.tail {
+                return Err(ctx.err(
+                    &format!("{key}.head"),
+                    format!("`head` ({}) must not exceed `tail` ({})", p.head, p.tail),
+                ));
+            }
+            if let Some(n) = ka.min_samples {
+                p.min_samples = ctx.int(
+                    &format!("{key}.min_samples"),
+                    n,
+                    1,
+                    1_000_000_000,
+                    "min_samples",
+                )?;
+            }
+            KeepAliveSpec::HybridHistogram(p)
+        }
     })
 }
 
