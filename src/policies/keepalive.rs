@@ -367,9 +367,9 @@ mod tests {
         let mut t = Time::from_secs(1000);
         let mut d = h.on_idle(t);
         for &m in idle_minutes {
-            t = t + Time::from_secs(m * MIN);
+            t += Time::from_secs(m * MIN);
             h.on_start(t);
-            t = t + Time::from_secs(1);
+            t += Time::from_secs(1);
             d = h.on_idle(t);
         }
         d
@@ -426,7 +426,7 @@ mod tests {
         let mut t = Time::ZERO;
         let mut d = h.on_idle(t);
         for _ in 0..50 {
-            t = t + Time::from_secs(5);
+            t += Time::from_secs(5);
             h.on_start(t);
             d = h.on_idle(t);
         }

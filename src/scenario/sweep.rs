@@ -58,6 +58,26 @@ pub fn expand(mut doc: Table, text: &str, file: &str) -> Result<Vec<Variant>, In
         if values.is_empty() {
             return Err(err(&key, format!("`{path}` lists no values"), None));
         }
+        if path == "name" {
+            return Err(err(
+                &key,
+                "the scenario `name` names the output folder of every variant: it cannot be swept"
+                    .into(),
+                Some("run several scenario files instead".into()),
+            ));
+        }
+        for (i, v) in values.iter().enumerate() {
+            if values[..i].contains(v) {
+                return Err(err(
+                    &key,
+                    format!(
+                        "`{path}` lists {} twice: each value makes one variant",
+                        show(v)
+                    ),
+                    Some("use `replications` for more runs of one variant".into()),
+                ));
+            }
+        }
         // Check that the path resolves in the base document.
         let mut probe = doc.clone();
         set(&mut probe, &path, values[0].clone()).map_err(|(msg, help)| err(&key, msg, help))?;
@@ -74,6 +94,7 @@ pub fn expand(mut doc: Table, text: &str, file: &str) -> Result<Vec<Variant>, In
         ));
     }
     let mut out = Vec::with_capacity(count);
+    let mut seen = std::collections::HashSet::with_capacity(count);
     for i in 0..count {
         let mut d = doc.clone();
         let mut names = Vec::with_capacity(axes.len());
@@ -90,10 +111,17 @@ pub fn expand(mut doc: Table, text: &str, file: &str) -> Result<Vec<Variant>, In
             set(&mut d, path, v)
                 .map_err(|(msg, help)| err(&format!("sweep.{}", quote(path)), msg, help))?;
         }
-        out.push(Variant {
-            name: names.join(" "),
-            doc: d,
-        });
+        let name = names.join(" ");
+        if !seen.insert(name.clone()) {
+            return Err(err(
+                "sweep",
+                format!("two variants would both be named `{name}`"),
+                Some(
+                    "sweep keys whose last segments differ, or values that read differently".into(),
+                ),
+            ));
+        }
+        out.push(Variant { name, doc: d });
     }
     Ok(out)
 }

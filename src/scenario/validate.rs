@@ -1045,7 +1045,7 @@ fn check_only(ctx: &Ctx, key: &str, kind: &str, t: &RawDistTable, allowed: &[&st
 
 /// The most functions a scenario may hold once its traces are expanded (each keeps its own
 /// metrics and time series).
-const MAX_FUNCTIONS: usize = 100_000;
+const MAX_FUNCTIONS: usize = 10_000;
 
 /// Replaces the template function of every `each_function` trace by one function per
 /// function of the trace, named `<template>-<id>` (an 8-hex-digit prefix of the trace's
@@ -1078,7 +1078,21 @@ fn expand_trace_functions(
             each.targets.clear();
             for tf in &each.functions {
                 let id = |n: usize| {
-                    let short = |h: &str| h.chars().take(n).collect::<String>();
+                    // Trace ids are hex hashes; anything else becomes a valid name.
+                    let short = |h: &str| {
+                        let id: String = h
+                            .chars()
+                            .take(n)
+                            .map(|c| {
+                                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                                    c
+                                } else {
+                                    '_'
+                                }
+                            })
+                            .collect();
+                        if id.is_empty() { "_".to_string() } else { id }
+                    };
                     if tf.app.is_empty()
                         || t.format == crate::sources::trace::TraceFormat::Azure2019
                     {
@@ -1785,8 +1799,10 @@ fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
         None => format!("{}: {}", path.display(), e.message),
     };
     let path = ctx.dir.join(rel);
-    let checked = trace::check(&path, &format, a.function.as_deref(), each)
-        .map_err(|e| ctx.err(&format!("{key}.path"), at(&path, e)))?;
+    let checked = trace::check(&path, &format, a.function.as_deref(), each).map_err(|e| {
+        let k = if e.on_function { "function" } else { "path" };
+        ctx.err(&format!("{key}.{k}"), at(&path, e))
+    })?;
     let mut found = checked.each;
     if let Some(fs) = &mut found {
         if fs.functions.is_empty() {

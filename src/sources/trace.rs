@@ -116,12 +116,15 @@ pub struct TraceError {
     pub line: Option<u64>,
     /// What is wrong.
     pub message: String,
+    /// The problem is the `function` selector, not the file.
+    pub on_function: bool,
 }
 
 fn bad(line: u64, message: impl Into<String>) -> TraceError {
     TraceError {
         line: Some(line),
         message: message.into(),
+        on_function: false,
     }
 }
 
@@ -133,7 +136,7 @@ fn seconds(field: &str, line: u64, what: &str) -> Result<Time, TraceError> {
     if !(0.0..=1.8e10).contains(&x) {
         return Err(bad(
             line,
-            format!("{what} {x} must be a finite number of seconds ≥ 0"),
+            format!("{what} {x} must be a number of seconds from 0 to 1.8e10 (about 570 years)"),
         ));
     }
     Ok(Time((x * 1e9).round() as u64))
@@ -147,6 +150,7 @@ fn each_csv_row(
     let file = File::open(path).map_err(|e| TraceError {
         line: None,
         message: format!("cannot open the trace {}: {e}", path.display()),
+        on_function: false,
     })?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
@@ -203,14 +207,16 @@ pub fn check(
             let file = File::open(path).map_err(|e| TraceError {
                 line: None,
                 message: format!("cannot open the trace {}: {e}", path.display()),
+                on_function: false,
             })?;
             for (i, l) in BufReader::new(file).lines().enumerate() {
                 let line = i as u64 + 1;
                 let l = l.map_err(|e| bad(line, format!("cannot read: {e}")))?;
+                let l = l.trim_start_matches('\u{feff}');
                 if l.trim().is_empty() || l.trim_start().starts_with('#') {
                     continue;
                 }
-                let t = seconds(&l, line, "offset")?;
+                let t = seconds(l, line, "offset")?;
                 if t < last {
                     return Err(bad(line, "offsets must not decrease"));
                 }
@@ -277,13 +283,27 @@ pub fn check(
                 }
                 Ok(())
             })?;
+            if let (Some(f), 0) = (function, count) {
+                return Err(TraceError {
+                    line: None,
+                    message: format!("no row has func `{f}` (or app/func, with a `/`)"),
+                    on_function: true,
+                });
+            }
             if each {
                 found = Some(fs);
             }
         }
         TraceFormat::Azure2019 => {
             let (minutes, fs) = azure2019_minutes(path, function, each)?;
-            count = minutes.iter().sum();
+            count = minutes
+                .iter()
+                .try_fold(0u64, |a, &n| a.checked_add(n))
+                .ok_or_else(|| TraceError {
+                    line: None,
+                    message: "the counts add up to too many invocations".into(),
+                    on_function: false,
+                })?;
             last = Time::from_secs(60 * minutes.len() as u64);
             found = fs;
             if let Some(f) = function {
@@ -291,6 +311,7 @@ pub fn check(
                     return Err(TraceError {
                         line: None,
                         message: format!("no row has HashFunction `{f}`"),
+                        on_function: true,
                     });
                 }
             }
@@ -307,6 +328,7 @@ fn first_header(path: &Path) -> Result<csv::StringRecord, TraceError> {
     let file = File::open(path).map_err(|e| TraceError {
         line: None,
         message: format!("cannot open the trace {}: {e}", path.display()),
+        on_function: false,
     })?;
     let mut rdr = csv::Reader::from_reader(BufReader::new(file));
     rdr.headers()
@@ -356,7 +378,13 @@ fn azure2021_key(rec: &csv::StringRecord, c: &Cols2021, key: &mut String) {
 fn azure2021_start(rec: &csv::StringRecord, c: &Cols2021, line: u64) -> Result<Time, TraceError> {
     let end = seconds(rec.get(c.end).unwrap_or(""), line, "end_timestamp")?;
     let d = seconds(rec.get(c.duration).unwrap_or(""), line, "duration")?;
-    // A start a hair before 0 (rounding in the trace) is clamped to 0.
+    // A start up to 1 ms before 0 (rounding in the trace) is clamped to 0.
+    if d > end + Time::from_millis(1) {
+        return Err(bad(
+            line,
+            format!("the invocation starts before 0: duration {d} exceeds end_timestamp {end}"),
+        ));
+    }
     Ok(end.saturating_sub(d))
 }
 
@@ -418,8 +446,17 @@ fn azure2019_minutes(
                     .parse()
                     .map_err(|_| bad(line, format!("minute {}: `{field}` is not a count", k + 1)))?
             };
-            totals[k] += n;
-            row_total += n;
+            let too_many = || {
+                bad(
+                    line,
+                    format!(
+                        "minute {}: the counts add up to too many invocations",
+                        k + 1
+                    ),
+                )
+            };
+            totals[k] = totals[k].checked_add(n).ok_or_else(too_many)?;
+            row_total = row_total.checked_add(n).ok_or_else(too_many)?;
             if let (Some(fs), true) = (&mut fs, n > 0) {
                 let n = u32::try_from(n).map_err(|_| {
                     bad(
@@ -620,11 +657,77 @@ enum Inner {
     Azure2019 {
         minutes: Minutes,
         minute: usize,
-        /// Arrivals of the current minute still to hand out, latest first.
-        pending: Vec<(Time, u32)>,
+        /// One generator per function with arrivals left in the current minute, the next
+        /// arrival first: memory grows with the functions of a minute, not its count.
+        pending: std::collections::BinaryHeap<std::cmp::Reverse<MinuteArrivals>>,
         spread: Spread,
     },
     Done,
+}
+
+/// The arrivals of one function within one minute, drawn in order one at a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct MinuteArrivals {
+    /// The next arrival.
+    next: Time,
+    func: u32,
+    /// Arrivals handed out so far, and in all.
+    i: u64,
+    n: u64,
+    /// Position of the last one in the minute, in [0, 1) (uniform spread).
+    x: f64,
+    /// Start of the minute.
+    start: Time,
+}
+
+impl Eq for MinuteArrivals {}
+
+impl PartialOrd for MinuteArrivals {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MinuteArrivals {
+    /// By time, then function: a deterministic order.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.next, self.func).cmp(&(other.next, other.func))
+    }
+}
+
+impl MinuteArrivals {
+    const MINUTE_NS: f64 = 60e9;
+
+    /// The first of `n` > 0 arrivals of `func` in the minute from `start`.
+    fn new(start: Time, func: u32, n: u64, spread: Spread, rng: &mut SimRng) -> Self {
+        let mut a = MinuteArrivals {
+            next: start,
+            func,
+            i: 0,
+            n,
+            x: 0.0,
+            start,
+        };
+        a.draw(spread, rng);
+        a
+    }
+
+    /// Sets `next` to arrival `i`: evenly spaced, or the next of `n` sorted uniform times
+    /// (the k-th order statistic from the previous one: x' = 1 − (1 − x)·V^(1/(n − k))).
+    fn draw(&mut self, spread: Spread, rng: &mut SimRng) {
+        let frac = match spread {
+            Spread::Even => (self.i as f64 + 0.5) / self.n as f64,
+            Spread::Uniform => {
+                let left = (self.n - self.i) as f64;
+                let v: f64 = rng.random::<f64>();
+                self.x = 1.0 - (1.0 - self.x) * v.powf(1.0 / left);
+                self.x
+            }
+        };
+        let off = ((Self::MINUTE_NS * frac) as u64).min(59_999_999_999);
+        // Never before the previous one (rounding).
+        self.next = (self.start + Time(off)).max(self.next);
+    }
 }
 
 /// The per-minute counts an azure2019 stream replays.
@@ -691,7 +794,7 @@ impl TraceStream {
                     Ok(minutes) => Inner::Azure2019 {
                         minutes,
                         minute: 0,
-                        pending: Vec::new(),
+                        pending: std::collections::BinaryHeap::new(),
                         spread: trace.spread,
                     },
                     Err(_) => Inner::Done,
@@ -718,7 +821,7 @@ impl TraceStream {
             Inner::Lines(lines) => {
                 for l in lines.by_ref() {
                     let l = l.ok()?;
-                    let t = l.trim();
+                    let t = l.trim_start_matches('\u{feff}').trim();
                     if t.is_empty() || t.starts_with('#') {
                         continue;
                     }
@@ -765,29 +868,36 @@ impl TraceStream {
                 spread,
             } => {
                 while pending.is_empty() {
-                    let start = 60_000_000_000u64 * *minute as u64;
-                    let mut place = |n: u64, func: u32| {
-                        for i in 0..n {
-                            let off = match spread {
-                                Spread::Even => (60e9 * (i as f64 + 0.5) / n as f64) as u64,
-                                Spread::Uniform => (60e9 * rng.random::<f64>()) as u64,
-                            };
-                            pending.push((Time(start + off.min(59_999_999_999)), func));
-                        }
-                    };
+                    let start = Time(60_000_000_000u64 * *minute as u64);
                     match minutes {
-                        Minutes::Total(m) => place(*m.get(*minute)?, SOURCE_FUNCTION),
+                        Minutes::Total(m) => {
+                            let n = *m.get(*minute)?;
+                            if n > 0 {
+                                let a =
+                                    MinuteArrivals::new(start, SOURCE_FUNCTION, n, *spread, rng);
+                                pending.push(std::cmp::Reverse(a));
+                            }
+                        }
                         Minutes::Each(e) => {
                             for &(row, n) in e.by_minute.get(*minute)? {
-                                place(u64::from(n), e.targets[row as usize]);
+                                let func = e.targets[row as usize];
+                                let a =
+                                    MinuteArrivals::new(start, func, u64::from(n), *spread, rng);
+                                pending.push(std::cmp::Reverse(a));
                             }
                         }
                     }
                     *minute += 1;
-                    // Latest first, so that `pop` hands them out in order.
-                    pending.sort_unstable_by(|a, b| b.cmp(a));
                 }
-                let (t, func) = pending.pop()?;
+                let mut top = pending.peek_mut()?;
+                let a = &mut top.0;
+                let (t, func) = (a.next, a.func);
+                a.i += 1;
+                if a.i == a.n {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                } else {
+                    a.draw(*spread, rng);
+                }
                 self.func = func;
                 Some(t)
             }

@@ -146,3 +146,22 @@ fn a_bad_sweep_value_is_an_input_error_naming_the_variant() {
     );
     assert!(e.message.contains("between 128 and 10240"), "{e}");
 }
+
+#[test]
+fn duplicate_sweep_values_and_a_swept_name_are_refused() {
+    let err = |sweep: &str| {
+        let text = SWEPT.split("[sweep]").next().unwrap().to_string() + "[sweep]\n" + sweep;
+        match lambdasim::scenario::parse_variants(&text, Path::new("s.toml")) {
+            Err(e) => e,
+            Ok(_) => panic!("accepted: {sweep}"),
+        }
+    };
+    let e = err("\"functions.api.memory_mb\" = [128, 256, 128]\n");
+    assert!(e.message.contains("twice"), "{e}");
+    assert_eq!(e.key.as_deref(), Some("sweep.\"functions.api.memory_mb\""));
+    let e = err("name = [\"a\", \"b\"]\n");
+    assert!(e.message.contains("cannot be swept"), "{e}");
+    // Values that differ but read alike would make two variants of one name.
+    let e = err("\"functions.api.error_rate\" = [0.5, \"0.5\"]\n");
+    assert!(e.message.contains("both be named"), "{e}");
+}

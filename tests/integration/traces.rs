@@ -489,3 +489,115 @@ arrival = {{ process = "trace", format = "azure2021", path = "{}", each_function
     ));
     assert_eq!(e.key.as_deref(), Some("sources[0].arrival.each_function"));
 }
+
+#[test]
+fn a_crowded_minute_streams_sorted_uniform_arrivals() {
+    // 200,000 invocations in minute 2: drawn in order one by one (memory does not grow
+    // with the count), all within the minute, spread uniformly.
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("inv.csv");
+    std::fs::write(&path, "HashFunction,1,2,3\nf,0,200000,0\n").unwrap();
+    let r = run(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2019\", path = \"{}\" }}",
+            path.display()
+        ),
+        "3m",
+    )
+    .replace("invocations = true", "invocations = true\ncharts = false"));
+    assert_conserved(&r);
+    assert_eq!(r.total.requests, 200_000);
+    let at: Vec<u64> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.arrival.as_nanos())
+        .collect();
+    let mut sorted = at.clone();
+    sorted.sort_unstable();
+    assert!(
+        at.iter()
+            .all(|&t| (60_000_000_000..120_000_000_000).contains(&t)),
+        "outside the minute"
+    );
+    // Deciles of a uniform minute: 20,000 each, within 4 standard deviations.
+    let mut deciles = [0u64; 10];
+    for t in &sorted {
+        deciles[((t - 60_000_000_000) / 6_000_000_000) as usize] += 1;
+    }
+    for (i, n) in deciles.iter().enumerate() {
+        assert!(
+            (*n as f64 - 20_000.0).abs() < 4.0 * 134.2,
+            "decile {i}: {n}"
+        );
+    }
+}
+
+#[test]
+fn trace_edge_cases_are_input_errors() {
+    let parse = |text: &str| lambdasim::scenario::parse(text, Path::new("s.toml")).unwrap_err();
+    let d = tempfile::tempdir().unwrap();
+    // Counts that would overflow.
+    let p = d.path().join("big.csv");
+    std::fs::write(
+        &p,
+        "HashFunction,1\nf1,9223372036854775808\nf2,9223372036854775808\n",
+    )
+    .unwrap();
+    let e = parse(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2019\", path = \"{}\" }}",
+            p.display()
+        ),
+        "1m",
+    ));
+    assert!(e.message.contains("too many"), "{e}");
+    // A misspelt azure2021 selector, like an azure2019 one, names `function`.
+    let e = parse(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2021\", path = \"{}\", function = \"nope\" }}",
+            traces().join("Azure2021_200.csv").display()
+        ),
+        "1h",
+    ));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.function"));
+    let e = parse(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2019\", path = \"{}\", function = \"nope\" }}",
+            traces().join("10_inv.csv").display()
+        ),
+        "1h",
+    ));
+    assert_eq!(e.key.as_deref(), Some("sources[0].arrival.function"));
+    // An invocation that would start well before 0.
+    let p = d.path().join("early.csv");
+    std::fs::write(&p, "app,func,end_timestamp,duration\na,f,1.0,2000\n").unwrap();
+    let e = parse(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2021\", path = \"{}\" }}",
+            p.display()
+        ),
+        "1h",
+    ));
+    assert!(
+        e.message.contains("early.csv:2") && e.message.contains("before 0"),
+        "{e}"
+    );
+    // Ids that are not hashes still give valid function names.
+    std::fs::write(
+        &p,
+        "app,func,end_timestamp,duration\na b,../x,1.0,0.5\n,,2.0,0.5\n",
+    )
+    .unwrap();
+    let r = run(&each_2021_at(&p));
+    let names: Vec<&str> = r.functions.iter().map(|f| f.function.as_str()).collect();
+    assert_eq!(names, ["platform-a_b-___x", "platform-_"]);
+}
+
+fn each_2021_at(path: &Path) -> String {
+    each_2021(", each_function = true", "").replace(
+        &traces().join("Azure2021_200.csv").display().to_string(),
+        &path.display().to_string(),
+    )
+}
