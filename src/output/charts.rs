@@ -3512,6 +3512,7 @@ mod tests {
                     },
                     instances_initializing: if i == bins * 4 / 10 { 3.0 * scale } else { 0.0 },
                     queue_depth: 0.0,
+                    provisioned: 0.0,
                     dlq: 0,
                     pollers: 0.0,
                     oldest_age_s: 0.0,
