@@ -1480,7 +1480,11 @@ impl<'s> World<'s> {
             func.m.series.advance(end);
         }
         // Provisioned environments still allocated are billed up to the end of the run.
-        for env in self.envs.iter().filter(|e| e.provisioned && e.state != EnvState::Gone) {
+        for env in self
+            .envs
+            .iter()
+            .filter(|e| e.provisioned && e.state != EnvState::Gone)
+        {
             let lifetime = billing::provisioned_period(end.saturating_sub(env.born));
             self.funcs[env.func as usize].pc.billed_ns += u128::from(lifetime.as_nanos());
         }

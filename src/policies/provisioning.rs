@@ -278,7 +278,9 @@ mod tests {
         let mut out = Vec::new();
         let mut now = Time::ZERO;
         for &u in points {
-            now = p.next_decision(now).expect("target tracking always decides");
+            now = p
+                .next_decision(now)
+                .expect("target tracking always decides");
             if let Some(n) = p.decide(
                 now,
                 Observation {
@@ -307,7 +309,14 @@ mod tests {
         // Two high points, a normal one, then three high: out at the 6th minute.
         let d = feed(
             &s,
-            &[Some(0.8), Some(0.8), Some(0.5), Some(0.8), Some(0.8), Some(0.8)],
+            &[
+                Some(0.8),
+                Some(0.8),
+                Some(0.5),
+                Some(0.8),
+                Some(0.8),
+                Some(0.8),
+            ],
         );
         assert_eq!(d, [(6, 16)]);
         // ⌈10 × 0.8 / 0.5⌉ = 16; no decision with only two high points.
@@ -410,7 +419,10 @@ mod tests {
             allocation_delay: Time::ZERO,
         };
         assert_eq!(at0.initial(), 4);
-        assert_eq!(at0.build().next_decision(Time::ZERO), Some(Time::from_secs(60)));
+        assert_eq!(
+            at0.build().next_decision(Time::ZERO),
+            Some(Time::from_secs(60))
+        );
     }
 
     #[test]

@@ -592,7 +592,9 @@ fn validate_function(ctx: &Ctx, i: usize, f: &RawFunction, pricing: &Pricing) ->
         if max > r {
             return Err(ctx.err(
                 &k("provisioned_concurrency"),
-                format!("provisioned concurrency (up to {max}) cannot exceed reserved concurrency ({r})"),
+                format!(
+                    "provisioned concurrency (up to {max}) cannot exceed reserved concurrency ({r})"
+                ),
             ));
         }
     }
@@ -771,11 +773,21 @@ fn pc_schedule(ctx: &Ctx, key: &str, a: &[toml::Value]) -> R<Vec<(Time, u32)>> {
         only_keys(ctx, &sk, t, &["at", "value"], "a schedule step")?;
         let at = match t.get("at") {
             Some(v) => table_duration(ctx, &format!("{sk}.at"), v)?,
-            None => return Err(ctx.err(&sk, "a schedule step needs `at`, the time it takes effect (e.g. at = \"2h\")")),
+            None => {
+                return Err(ctx.err(
+                    &sk,
+                    "a schedule step needs `at`, the time it takes effect (e.g. at = \"2h\")",
+                ));
+            }
         };
         let value = match t.get("value") {
             Some(v) => table_int(ctx, &format!("{sk}.value"), v, 0, MAX_PROVISIONED, "value")?,
-            None => return Err(ctx.err(&sk, "a schedule step needs `value`, the provisioned concurrency from `at` on")),
+            None => {
+                return Err(ctx.err(
+                    &sk,
+                    "a schedule step needs `value`, the provisioned concurrency from `at` on",
+                ));
+            }
         };
         if let Some(&(prev, _)) = steps.last() {
             if at <= prev {
@@ -817,13 +829,21 @@ fn pc_table(ctx: &Ctx, key: &str, t: &toml::Table) -> R<ProvisioningSpec> {
         None => DEFAULT_ALLOCATION_DELAY,
     };
     if policy == "schedule" {
-        only_keys(ctx, key, t, &["policy", "steps", "allocation_delay"], "a schedule")?;
+        only_keys(
+            ctx,
+            key,
+            t,
+            &["policy", "steps", "allocation_delay"],
+            "a schedule",
+        )?;
         let steps = match t.get("steps") {
             Some(toml::Value::Array(a)) => pc_schedule(ctx, &format!("{key}.steps"), a)?,
             Some(other) => {
                 return Err(ctx.err(
                     &format!("{key}.steps"),
-                    format!("`steps` is an array like [{{ at = \"0s\", value = 10 }}], got {other}"),
+                    format!(
+                        "`steps` is an array like [{{ at = \"0s\", value = 10 }}], got {other}"
+                    ),
                 ));
             }
             None => {
@@ -900,9 +920,8 @@ fn pc_table(ctx: &Ctx, key: &str, t: &toml::Table) -> R<ProvisioningSpec> {
             .map_or(Ok(Time::ZERO), |v| table_duration(ctx, &tk(name), v))
     };
     let points = |name: &str, default: u32| -> R<u32> {
-        t.get(name).map_or(Ok(default), |v| {
-            table_int(ctx, &tk(name), v, 1, 1440, name)
-        })
+        t.get(name)
+            .map_or(Ok(default), |v| table_int(ctx, &tk(name), v, 1, 1440, name))
     };
     Ok(ProvisioningSpec::TargetTracking {
         params: TargetTracking {

@@ -139,7 +139,11 @@ fn a_busy_provisioned_environment_is_retired_when_it_finishes() {
     close(pc[9], 0.0, "retired at 90 s");
     close(idle(&r)[9], 0.0, "not returned to the idle pool");
     // Each lived 90 s, billed as one 5-minute block.
-    close(f.costs.provisioned, 2.0 * 300.0 * PC_RATE, "provisioned cost");
+    close(
+        f.costs.provisioned,
+        2.0 * 300.0 * PC_RATE,
+        "provisioned cost",
+    );
 }
 
 /// Target tracking at 0.6 between 10 and 100, the default 2-minute allocation delay: 2
@@ -285,12 +289,7 @@ fn invalid_provisioned_concurrency_is_refused_with_its_key() {
             format!("{k}[1].at"),
             "strictly increasing",
         ),
-        (
-            r#"[{ at = "1h" }]"#,
-            "",
-            format!("{k}[0]"),
-            "needs `value`",
-        ),
+        (r#"[{ at = "1h" }]"#, "", format!("{k}[0]"), "needs `value`"),
         (
             r#"[{ at = "1h", value = 5, vlaue = 2 }]"#,
             "",
@@ -399,10 +398,8 @@ fn invalid_provisioned_concurrency_is_refused_with_its_key() {
 fn data_points_during_an_allocation_do_not_trigger_another_scale_out() {
     // With a 5-minute allocation delay the minutes 13–18 still see 10 ready environments
     // at 0.8; they are skipped, so the PC stays at 14 instead of growing again at 16 min.
-    let text = tracking(&steady(10, 20, 6), "30m").replace(
-        "max = 100 }",
-        "max = 100, allocation_delay = \"5m\" }",
-    );
+    let text = tracking(&steady(10, 20, 6), "30m")
+        .replace("max = 100 }", "max = 100, allocation_delay = \"5m\" }");
     let r = run(&text);
     let pc = provisioned(&r);
     let idle = idle(&r);
