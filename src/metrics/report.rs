@@ -153,6 +153,8 @@ pub struct BinReport {
     pub instances_initializing: f64,
     /// Time-average queued events.
     pub queue_depth: f64,
+    /// Time-average provisioned environments allocated.
+    pub provisioned: f64,
     /// Requests sent to the dead-letter queue.
     pub dlq: u64,
     /// Time-average concurrent batches allowed by poll-source mappings.

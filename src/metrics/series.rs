@@ -16,6 +16,8 @@ pub struct Levels {
     pub queued: u32,
     /// Concurrent batches the poll sources' mappings allow.
     pub pollers: u32,
+    /// Provisioned environments allocated (being allocated, idle or busy).
+    pub provisioned: u32,
 }
 
 impl Levels {
@@ -52,6 +54,8 @@ pub struct Bin {
     pub queue_area: u128,
     /// ∫ pollers dt.
     pub pollers_area: u128,
+    /// ∫ provisioned environments allocated dt.
+    pub provisioned_area: u128,
     /// Highest age of the oldest unprocessed message or record sampled in the interval, ns.
     pub age_max_ns: u64,
     /// Highest concurrency seen in the interval.
@@ -77,6 +81,8 @@ pub enum Level {
     Queued,
     /// Poll-source batch slots.
     Pollers,
+    /// Provisioned environments allocated.
+    Provisioned,
 }
 
 /// The series of one function.
@@ -124,6 +130,7 @@ impl Series {
             b.init_area = u128::from(l.init) * len;
             b.queue_area = u128::from(l.queued) * len;
             b.pollers_area = u128::from(l.pollers) * len;
+            b.provisioned_area = u128::from(l.provisioned) * len;
             // A new interval starts at the current concurrency.
             b.max_concurrency = l.executing();
         }
@@ -139,6 +146,7 @@ impl Series {
             Level::Init => (&mut self.levels.init, &mut b.init_area, rest),
             Level::Queued => (&mut self.levels.queued, &mut b.queue_area, rest),
             Level::Pollers => (&mut self.levels.pollers, &mut b.pollers_area, rest),
+            Level::Provisioned => (&mut self.levels.provisioned, &mut b.provisioned_area, rest),
         }
     }
 

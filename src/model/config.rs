@@ -4,7 +4,7 @@
 use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
 use crate::model::Dist;
-use crate::policies::{KeepAliveSpec, SelectionSpec};
+use crate::policies::{KeepAliveSpec, ProvisioningSpec, SelectionSpec};
 use crate::sources::{ArrivalProcess, InvocationType, Service};
 use std::path::PathBuf;
 
@@ -131,8 +131,8 @@ pub struct Function {
     pub efs_mount: Option<Dist>,
     /// Reserved concurrency (cap and floor).
     pub reserved_concurrency: Option<u32>,
-    /// Environments initialised at t = 0 that never expire.
-    pub provisioned_concurrency: u32,
+    /// Provisioned concurrency: fixed, scheduled or target tracking.
+    pub provisioned_concurrency: ProvisioningSpec,
     /// Probability that an invocation fails.
     pub error_rate: f64,
     /// Oldest age at which an asynchronous event is still dispatched (60 s – 6 h).

@@ -13,7 +13,8 @@ use crate::metrics::{
 };
 use crate::model::Dist;
 use crate::policies::{
-    InstanceSelection, KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec, SelectionSpec,
+    InstanceSelection, KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec, Observation,
+    ProvisioningPolicy, SelectionSpec,
 };
 use crate::sources::trace::{DRAW, SOURCE_FUNCTION};
 use crate::sources::{ArrivalStream, InvocationType};
@@ -71,6 +72,19 @@ pub enum Event {
         func: u32,
         /// `Func::prewarm_token` when it was decided; a start since then cancels it.
         token: u32,
+    },
+    /// A function's provisioned-concurrency policy decides (at its next decision time:
+    /// each minute for target tracking, each step of a schedule).
+    PcDecide {
+        /// Function index.
+        func: u32,
+    },
+    /// A provisioned environment finished its allocation delay and INIT: it is ready.
+    PcReady {
+        /// Environment slot.
+        env: u32,
+        /// Its serial: a slot reused since (the allocation was cancelled) does not match.
+        serial: u32,
     },
 }
 
@@ -179,6 +193,8 @@ struct Pending {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EnvState {
+    /// A provisioned environment being allocated (delay, then INIT): not yet usable.
+    Provisioning,
     Initializing,
     Busy,
     Idle,
@@ -230,6 +246,8 @@ struct Env {
     expires: Time,
     /// Pre-warmed and not used yet.
     prewarmed: bool,
+    /// A provisioned environment: when its allocation started (it is billed from then).
+    born: Time,
 }
 
 impl Env {
@@ -260,13 +278,12 @@ impl Env {
 /// A function's run-time state.
 struct Func {
     reserved: Option<u32>,
-    provisioned: u32,
     executing: u32,
     bucket: TokenBucket,
     /// On-demand idle environments, least recently freed first.
     idle: VecDeque<u32>,
-    /// Idle provisioned environments (used first, never retired).
-    pc_idle: Vec<u32>,
+    /// Provisioned concurrency: the environments and the policy that sizes them.
+    pc: Pc,
     /// The earliest pending keep-alive check.
     check_at: Option<Time>,
     /// Throttled asynchronous events, oldest first, as (pending slot, generation); entries whose
@@ -286,6 +303,48 @@ struct Func {
     prewarm_token: u32,
     rng: SimRng,
     m: FuncMetrics,
+}
+
+/// A function's provisioned concurrency at run time.
+struct Pc {
+    /// The desired PC in force (the policy's last decision).
+    desired: u32,
+    /// Provisioned environments that exist: being allocated, idle or busy. They hold
+    /// their claim on the concurrency pool and are billed.
+    allocated: u32,
+    /// Idle provisioned environments (used first; never expire).
+    idle: Vec<u32>,
+    /// Provisioned environments running an invocation.
+    busy: u32,
+    /// Provisioned environments being allocated.
+    provisioning: Vec<u32>,
+    policy: Box<dyn ProvisioningPolicy>,
+    allocation_delay: Time,
+    /// INIT draws of provisioned environments (a stream of their own, so PC changes do
+    /// not shift the function's duration draws).
+    rng: SimRng,
+    /// ∫ busy dt and ∫ ready (idle + busy) dt since the last decision, up to `area_at`.
+    busy_area: u128,
+    ready_area: u128,
+    area_at: Time,
+    /// An allocation was in progress at some time since the last decision.
+    unsettled: bool,
+    /// Billed environment-nanoseconds of retired environments (each rounded up to whole
+    /// 5-minute blocks).
+    billed_ns: u128,
+}
+
+impl Pc {
+    /// Brings the utilisation areas up to `now`; call before `busy` or `idle` changes.
+    #[inline]
+    fn account(&mut self, now: Time) {
+        let dt = u128::from(now.saturating_sub(self.area_at).as_nanos());
+        if dt > 0 {
+            self.busy_area += u128::from(self.busy) * dt;
+            self.ready_area += u128::from(self.busy + self.idle.len() as u32) * dt;
+            self.area_at = now;
+        }
+    }
 }
 
 impl Func {
@@ -394,16 +453,30 @@ impl<'s> World<'s> {
             .functions
             .iter()
             .map(|f| {
+                let initial = f.provisioned_concurrency.initial();
                 if f.reserved_concurrency.is_none() {
-                    pool.used += f.provisioned_concurrency;
+                    pool.used += initial;
                 }
                 Func {
                     reserved: f.reserved_concurrency,
-                    provisioned: f.provisioned_concurrency,
                     executing: 0,
                     bucket: TokenBucket::new(sc.account.scaling_rate, sc.account.scaling_interval),
                     idle: VecDeque::new(),
-                    pc_idle: Vec::with_capacity(f.provisioned_concurrency as usize),
+                    pc: Pc {
+                        desired: initial,
+                        allocated: initial,
+                        idle: Vec::with_capacity(initial as usize),
+                        busy: 0,
+                        provisioning: Vec::new(),
+                        policy: f.provisioned_concurrency.build(),
+                        allocation_delay: f.provisioned_concurrency.allocation_delay(),
+                        rng: rngs.stream(&format!("function/{}/provisioned", f.name)),
+                        busy_area: 0,
+                        ready_area: 0,
+                        area_at: Time::ZERO,
+                        unsettled: false,
+                        billed_ns: 0,
+                    },
                     check_at: None,
                     waiting: VecDeque::new(),
                     backing_off: 0,
@@ -463,11 +536,20 @@ impl<'s> World<'s> {
             trace: sc.output.trace.then(|| Trace::new(sc.output.trace_limit)),
         };
         for f in 0..w.funcs.len() {
-            for _ in 0..w.funcs[f].provisioned {
+            // The PC in force at t = 0 is ready when the run starts.
+            for _ in 0..w.funcs[f].pc.allocated {
                 let e = w.alloc_env(f as u32, true);
                 w.envs[e as usize].state = EnvState::Idle;
-                w.funcs[f].pc_idle.push(e);
-                w.funcs[f].m.series.inc(Time::ZERO, Level::Idle);
+                w.funcs[f].pc.idle.push(e);
+            }
+            let func = &mut w.funcs[f];
+            let n = func.pc.allocated;
+            func.m.series.inc_by(Time::ZERO, Level::Idle, n);
+            func.m.series.inc_by(Time::ZERO, Level::Provisioned, n);
+            if let Some(t) = func.pc.policy.next_decision(Time::ZERO) {
+                if t < w.end {
+                    queue.schedule(t, Event::PcDecide { func: f as u32 });
+                }
             }
         }
         w.init_mappings(&rngs, queue);
@@ -501,6 +583,7 @@ impl<'s> World<'s> {
             batch: NO_BATCH,
             expires: Time::MAX,
             prewarmed: false,
+            born: Time::ZERO,
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         if let Some(i) = self.free_envs.pop() {
@@ -518,7 +601,7 @@ impl<'s> World<'s> {
         let func = &self.funcs[f];
         match func.reserved {
             Some(r) => func.executing < r,
-            None => func.executing < func.provisioned || self.pool.used < self.pool.capacity,
+            None => func.executing < func.pc.allocated || self.pool.used < self.pool.capacity,
         }
     }
 
@@ -530,7 +613,10 @@ impl<'s> World<'s> {
             return None;
         }
         let func = &mut self.funcs[f];
-        let (env, cold) = if let Some(e) = func.pc_idle.pop() {
+        let (env, cold) = if let Some(&e) = func.pc.idle.last() {
+            func.pc.account(now);
+            func.pc.idle.pop();
+            func.pc.busy += 1;
             func.m.series.dec(now, Level::Idle);
             (e, false)
         } else if !func.idle.is_empty() {
@@ -558,7 +644,7 @@ impl<'s> World<'s> {
             return None;
         };
         let func = &mut self.funcs[f];
-        if func.reserved.is_none() && func.executing >= func.provisioned {
+        if func.reserved.is_none() && func.executing >= func.pc.allocated {
             self.pool.used += 1;
         }
         func.executing += 1;
@@ -571,7 +657,7 @@ impl<'s> World<'s> {
     fn release(&mut self, f: usize) {
         let func = &mut self.funcs[f];
         func.executing -= 1;
-        if func.reserved.is_none() && func.executing >= func.provisioned {
+        if func.reserved.is_none() && func.executing >= func.pc.allocated {
             self.pool.used -= 1;
         }
         self.executing -= 1;
@@ -792,7 +878,7 @@ impl<'s> World<'s> {
     fn can_start(&self, now: Time, f: usize) -> bool {
         let func = &self.funcs[f];
         self.concurrency_allows(f)
-            && (!func.pc_idle.is_empty() || !func.idle.is_empty() || func.bucket.has_token(now))
+            && (!func.pc.idle.is_empty() || !func.idle.is_empty() || func.bucket.has_token(now))
     }
 
     /// The oldest live entry of `f`'s waiting deque (stale entries in front are dropped):
@@ -1115,10 +1201,18 @@ impl<'s> World<'s> {
             ms
         };
         // What becomes of the environment.
+        let mut pc_retired = false;
         if env.provisioned {
-            func.pc_idle.push(e);
-            m.series.inc(now, Level::Idle);
-            self.envs[e as usize].state = EnvState::Idle;
+            func.pc.account(now);
+            func.pc.busy -= 1;
+            if func.pc.allocated > func.pc.desired {
+                // The PC was lowered while this environment was busy.
+                pc_retired = true;
+            } else {
+                func.pc.idle.push(e);
+                m.series.inc(now, Level::Idle);
+                self.envs[e as usize].state = EnvState::Idle;
+            }
         } else {
             let decision = func.keep_alive.on_idle(now);
             if env.outcome == AttemptOutcome::Timeout || now >= env.expires {
@@ -1159,6 +1253,9 @@ impl<'s> World<'s> {
                     }
                 }
             }
+        }
+        if pc_retired {
+            self.retire_pc(now, f, e);
         }
         // What becomes of the request.
         let m = &mut self.funcs[f].m;
@@ -1321,7 +1418,7 @@ impl<'s> World<'s> {
     /// has an idle environment, load a fresh one (INIT, held memory, not billed).
     fn on_prewarm(&mut self, now: Time, f: usize, token: u32, q: &mut EventQueue<Event>) {
         let func = &mut self.funcs[f];
-        if token != func.prewarm_token || !func.idle.is_empty() || !func.pc_idle.is_empty() {
+        if token != func.prewarm_token || !func.idle.is_empty() || !func.pc.idle.is_empty() {
             return;
         }
         func.m.series.advance(now);
@@ -1334,6 +1431,143 @@ impl<'s> World<'s> {
         env.start = now;
         env.init = init;
         q.schedule(now + init, Event::InitDone { env: e });
+    }
+
+    /// Sets function `f`'s claim on the unreserved pool for `allocated` provisioned
+    /// environments: its claim is `max(executing, allocated)`.
+    fn set_pc_allocated(&mut self, f: usize, allocated: u32) {
+        let func = &mut self.funcs[f];
+        if func.reserved.is_none() {
+            let before = func.executing.max(func.pc.allocated);
+            let after = func.executing.max(allocated);
+            // A claim that grows may take the pool past its capacity for a while (the
+            // configuration was checked against the account limit, not the load):
+            // unreserved functions then wait for executions to end.
+            self.pool.used = (self.pool.used + after).saturating_sub(before);
+        }
+        func.pc.allocated = allocated;
+    }
+
+    /// Retires provisioned environment `e` of `f` (idle, busy that just finished, or being
+    /// allocated): it is billed for its lifetime, rounded up to whole 5-minute blocks.
+    fn retire_pc(&mut self, now: Time, f: usize, e: u32) {
+        let env = &mut self.envs[e as usize];
+        env.state = EnvState::Gone;
+        let lifetime = billing::provisioned_period(now.saturating_sub(env.born));
+        self.free_envs.push(e);
+        let func = &mut self.funcs[f];
+        func.pc.billed_ns += u128::from(lifetime.as_nanos());
+        func.m.series.dec(now, Level::Provisioned);
+        let allocated = func.pc.allocated - 1;
+        self.set_pc_allocated(f, allocated);
+    }
+
+    /// A `PcDecide` event: the policy sees the utilisation since its last decision and
+    /// may set a new desired PC, which is carried out at once.
+    fn on_pc_decide(&mut self, now: Time, f: usize, q: &mut EventQueue<Event>) {
+        let func = &mut self.funcs[f];
+        func.m.series.advance(now);
+        let pc = &mut func.pc;
+        pc.account(now);
+        let utilisation = (!pc.unsettled && pc.ready_area > 0)
+            .then(|| pc.busy_area as f64 / pc.ready_area as f64);
+        pc.busy_area = 0;
+        pc.ready_area = 0;
+        pc.unsettled = !pc.provisioning.is_empty();
+        let obs = Observation {
+            current: pc.desired,
+            utilisation,
+        };
+        let decision = pc.policy.decide(now, obs);
+        if let Some(t) = pc.policy.next_decision(now) {
+            if t < self.end {
+                q.schedule(t, Event::PcDecide { func: f as u32 });
+            }
+        }
+        if let Some(n) = decision {
+            self.set_pc_desired(now, f, n, q);
+        }
+    }
+
+    /// Carries out a new desired PC: an increase allocates environments that become ready
+    /// after the allocation delay and their INIT; a decrease cancels allocations in
+    /// progress, then retires idle environments, and busy ones as they finish.
+    fn set_pc_desired(&mut self, now: Time, f: usize, n: u32, q: &mut EventQueue<Event>) {
+        self.funcs[f].pc.desired = n;
+        let allocated = self.funcs[f].pc.allocated;
+        if n > allocated {
+            let spec = &self.sc.functions[f];
+            for _ in allocated..n {
+                let e = self.alloc_env(f as u32, true);
+                let func = &mut self.funcs[f];
+                let mount = spec
+                    .efs_mount
+                    .as_ref()
+                    .map_or(Time::ZERO, |d| d.sample(&mut func.pc.rng));
+                let init = spec.init.sample(&mut func.pc.rng) + mount;
+                let ready = now
+                    .saturating_add(func.pc.allocation_delay)
+                    .saturating_add(init);
+                let env = &mut self.envs[e as usize];
+                env.state = EnvState::Provisioning;
+                env.born = now;
+                func.pc.provisioning.push(e);
+                if ready < self.end {
+                    let serial = env.serial;
+                    q.schedule(ready, Event::PcReady { env: e, serial });
+                }
+            }
+            let func = &mut self.funcs[f];
+            func.pc.unsettled = true;
+            func.m.series.inc_by(now, Level::Provisioned, n - allocated);
+            self.set_pc_allocated(f, n);
+        } else {
+            let mut excess = allocated - n;
+            while excess > 0 {
+                let Some(e) = self.funcs[f].pc.provisioning.pop() else {
+                    break;
+                };
+                self.retire_pc(now, f, e);
+                excess -= 1;
+            }
+            while excess > 0 {
+                let func = &mut self.funcs[f];
+                func.pc.account(now);
+                let Some(e) = func.pc.idle.pop() else { break };
+                func.m.series.dec(now, Level::Idle);
+                self.retire_pc(now, f, e);
+                excess -= 1;
+            }
+            // Busy ones are retired by `on_complete`. A smaller claim frees pool capacity
+            // that throttled events of other functions may take.
+            if self.funcs[f].reserved.is_none() && !self.backlogged.is_empty() {
+                self.pull_waiting(now, f, q);
+            }
+        }
+    }
+
+    /// A `PcReady` event: the environment joins the idle provisioned environments, unless
+    /// its allocation was cancelled.
+    fn on_pc_ready(&mut self, now: Time, e: u32, serial: u32, q: &mut EventQueue<Event>) {
+        let env = &mut self.envs[e as usize];
+        if env.state != EnvState::Provisioning || env.serial != serial {
+            return;
+        }
+        env.state = EnvState::Idle;
+        let f = env.func as usize;
+        let func = &mut self.funcs[f];
+        func.m.series.advance(now);
+        if let Some(i) = func.pc.provisioning.iter().position(|&x| x == e) {
+            func.pc.provisioning.swap_remove(i);
+        }
+        func.pc.account(now);
+        func.pc.idle.push(e);
+        func.m.series.inc(now, Level::Idle);
+        // A throttled event may start on it.
+        let pool_backlog = func.reserved.is_none() && !self.backlogged.is_empty();
+        if pool_backlog || !self.funcs[f].waiting.is_empty() {
+            self.pull_waiting(now, f, q);
+        }
     }
 
     /// Closes the books at the end of the run and builds the report.
@@ -1380,7 +1614,15 @@ impl<'s> World<'s> {
         for func in &mut self.funcs {
             func.m.series.advance(end);
         }
-        let pc_period = billing::provisioned_period(end);
+        // Provisioned environments still allocated are billed up to the end of the run.
+        for env in self
+            .envs
+            .iter()
+            .filter(|e| e.provisioned && e.state != EnvState::Gone)
+        {
+            let lifetime = billing::provisioned_period(end.saturating_sub(env.born));
+            self.funcs[env.func as usize].pc.billed_ns += u128::from(lifetime.as_nanos());
+        }
         let pool_capacity = self.pool.capacity;
         let usage: Vec<(Sizing, Usage)> = sc
             .functions
@@ -1395,8 +1637,7 @@ impl<'s> World<'s> {
                     requests: func.m.invocations,
                     ondemand_ms: func.m.ondemand_ms,
                     provisioned_exec_ms: func.m.provisioned_exec_ms,
-                    provisioned_env_ns: u128::from(func.provisioned)
-                        * u128::from(pc_period.as_nanos()),
+                    provisioned_env_ns: func.pc.billed_ns,
                 };
                 (sizing, usage)
             })
@@ -1455,9 +1696,8 @@ impl<'s> World<'s> {
                 .enumerate()
                 .map(|(k, b)| {
                     let len = m.series.bin_len(k).as_nanos() as f64;
-                    let pc_cost = f64::from(func.provisioned) * len / 1e9
-                        * gb
-                        * rates.provisioned_per_gb_second;
+                    let pc_cost =
+                        b.provisioned_area as f64 / 1e9 * gb * rates.provisioned_per_gb_second;
                     BinReport {
                         time_s: (m.series.interval().as_nanos() as f64 * k as f64) / 1e9,
                         arrivals: b.arrivals,
@@ -1469,6 +1709,7 @@ impl<'s> World<'s> {
                         instances_busy: b.busy_area as f64 / len,
                         instances_idle: b.idle_area as f64 / len,
                         instances_initializing: b.init_area as f64 / len,
+                        provisioned: b.provisioned_area as f64 / len,
                         queue_depth: b.queue_area as f64 / len,
                         dlq: b.dlq,
                         pollers: b.pollers_area as f64 / len,
@@ -1601,6 +1842,8 @@ impl Model for World<'_> {
             Event::Poll { mapping } => self.on_poll(now, mapping as usize, q),
             Event::BatchWindow { mapping } => self.on_batch_window(now, mapping as usize, q),
             Event::Prewarm { func, token } => self.on_prewarm(now, func as usize, token, q),
+            Event::PcDecide { func } => self.on_pc_decide(now, func as usize, q),
+            Event::PcReady { env, serial } => self.on_pc_ready(now, env, serial, q),
         }
     }
 }

@@ -344,6 +344,8 @@ struct ConcurrencyPanel {
     init: Vec<f64>,
     idle: Vec<f64>,
     peak: Vec<f64>,
+    /// Provisioned environments allocated.
+    provisioned: Vec<f64>,
     /// The concurrency limit and what to call it.
     limit: u32,
     limit_name: &'static str,
@@ -365,6 +367,7 @@ impl ConcurrencyPanel {
                 .collect(),
             idle: bins.iter().map(|b| nonneg(b.instances_idle)).collect(),
             peak: bins.iter().map(|b| f64::from(b.concurrency_max)).collect(),
+            provisioned: bins.iter().map(|b| nonneg(b.provisioned)).collect(),
             limit,
             limit_name,
         }
@@ -373,7 +376,15 @@ impl ConcurrencyPanel {
     /// The highest value plotted (ignoring the limit).
     fn data_max(&self) -> f64 {
         let stacked = (0..self.busy.len()).map(|i| self.busy[i] + self.init[i] + self.idle[i]);
-        stacked.chain(self.peak.iter().copied()).fold(0.0, f64::max)
+        stacked
+            .chain(self.peak.iter().copied())
+            .chain(self.provisioned.iter().copied())
+            .fold(0.0, f64::max)
+    }
+
+    /// Whether the panel has provisioned concurrency to draw.
+    fn has_provisioned(&self) -> bool {
+        self.provisioned.iter().any(|v| *v > 0.0)
     }
 
     /// Whether the limit line fits without flattening the data.
@@ -456,6 +467,9 @@ fn draw_concurrency<DB: DrawingBackend>(
             },
         ),
     ];
+    if panels.iter().any(ConcurrencyPanel::has_provisioned) {
+        legend.push(Entry::line(PROVISIONED_COST, "provisioned (allocated)"));
+    }
     if panels.len() == 1 {
         // The lone panel's limit goes in the legend, dashed when drawn.
         let p = &panels[0];
@@ -561,6 +575,12 @@ fn draw_concurrency_panel<DB: DrawingBackend>(
         grid.steps(&panel.peak),
         PEAK.stroke_width(2),
     ))?;
+    if panel.has_provisioned() {
+        chart.draw_series(LineSeries::new(
+            grid.steps(&panel.provisioned),
+            PROVISIONED_COST.stroke_width(3),
+        ))?;
+    }
     if grid.len == 0 {
         note_in_plot(chart.plotting_area(), "no time series")?;
     }
@@ -3053,6 +3073,7 @@ impl TimeGrid {
                 acc.instances_idle += nonneg(b.instances_idle);
                 acc.instances_initializing += nonneg(b.instances_initializing);
                 acc.queue_depth += nonneg(b.queue_depth);
+                acc.provisioned += nonneg(b.provisioned);
                 acc.dlq = acc.dlq.saturating_add(b.dlq);
                 acc.pollers += nonneg(b.pollers);
                 acc.oldest_age_s = acc.oldest_age_s.max(nonneg(b.oldest_age_s));
@@ -3084,6 +3105,7 @@ impl TimeGrid {
                     instances_idle: mean(|b| b.instances_idle),
                     instances_initializing: mean(|b| b.instances_initializing),
                     queue_depth: mean(|b| b.queue_depth),
+                    provisioned: mean(|b| b.provisioned),
                     dlq: sum(|b| b.dlq),
                     pollers: mean(|b| b.pollers),
                     oldest_age_s: chunk
@@ -3612,6 +3634,7 @@ mod tests {
                     },
                     instances_initializing: if i == bins * 4 / 10 { 3.0 * scale } else { 0.0 },
                     queue_depth: 0.0,
+                    provisioned: 0.0,
                     dlq: 0,
                     pollers: 0.0,
                     oldest_age_s: 0.0,

@@ -71,6 +71,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "dlq",
     "pollers",
     "oldest_age_s",
+    "provisioned",
 ];
 
 /// Columns of `invocations.csv`.
@@ -196,6 +197,7 @@ pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                     &b.dlq.to_string(),
                     &num(b.pollers, 4),
                     &num(b.oldest_age_s, 3),
+                    &num(b.provisioned, 4),
                 ])?;
             }
         }

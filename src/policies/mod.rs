@@ -2,7 +2,9 @@
 //! (src/model) carries them out. A policy never reaches into the world.
 
 pub mod keepalive;
+pub mod provisioning;
 pub mod selection;
 
 pub use keepalive::{KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec};
+pub use provisioning::{Observation, ProvisioningPolicy, ProvisioningSpec, TargetTracking};
 pub use selection::{InstanceSelection, SelectionSpec};

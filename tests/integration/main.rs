@@ -6,6 +6,7 @@ mod cli;
 mod closed_forms;
 mod lifecycle;
 mod poll;
+mod provisioning;
 mod sweeps;
 mod trace;
 mod traces;
