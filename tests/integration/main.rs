@@ -5,6 +5,7 @@ mod billing;
 mod cli;
 mod closed_forms;
 mod lifecycle;
+mod policies;
 mod poll;
 mod provisioning;
 mod sweeps;
