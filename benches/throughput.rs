@@ -62,6 +62,27 @@ fn bench(c: &mut Criterion) {
     g.bench_function("high_rate_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&high, 1, 0)))
     });
+    // Keep-alive policies whose windows differ (the idle pool is scanned at each check).
+    for (name, policy) in [
+        ("aws_keepalive_1000_per_s", "{ policy = \"aws\" }"),
+        (
+            "hybrid_histogram_1000_per_s",
+            "{ policy = \"hybrid_histogram\" }",
+        ),
+    ] {
+        let mut sc = scenario(1000.0, 1, 10_000);
+        sc.functions[0].keep_alive = lambdasim::scenario::parse(
+            &format!(
+                "duration = \"1s\"\n[[functions]]\nname = \"f\"\nduration = \"1ms\"\nkeep_alive = {policy}\n[[sources]]\nservice = \"direct\"\narrival = {{ process = \"poisson\", rate = 1.0 }}\n"
+            ),
+            Path::new("bench.toml"),
+        )
+        .expect("valid keep-alive")
+        .functions[0]
+            .keep_alive
+            .clone();
+        g.bench_function(name, |b| b.iter(|| black_box(simulate(&sc, 1, 0))));
+    }
     let event = with(1000.0, 1, 10_000, "s3", "", "");
     g.bench_function("async_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&event, 1, 0)))
