@@ -1994,8 +1994,14 @@ fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
                     "`spread` applies to the per-minute counts of `azure2019`",
                 ));
             }
-            match ctx.choice(&format!("{key}.spread"), sp, &["uniform", "even"], "spread")? {
+            match ctx.choice(
+                &format!("{key}.spread"),
+                sp,
+                &["uniform", "even", "poisson"],
+                "spread",
+            )? {
                 "even" => Spread::Even,
+                "poisson" => Spread::Poisson,
                 _ => Spread::Uniform,
             }
         }

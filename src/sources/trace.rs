@@ -58,6 +58,9 @@ pub enum Spread {
     Uniform,
     /// Evenly spaced: the i-th of n at (i + 0.5)/n of the minute.
     Even,
+    /// A Poisson process at the minute's rate: the count is drawn from a Poisson
+    /// distribution of mean n (so it is reproduced only on average), at uniform times.
+    Poisson,
 }
 
 /// A validated trace: where, what format, which rows, and how many arrivals it holds.
@@ -698,8 +701,19 @@ impl Ord for MinuteArrivals {
 impl MinuteArrivals {
     const MINUTE_NS: f64 = 60e9;
 
-    /// The first of `n` > 0 arrivals of `func` in the minute from `start`.
-    fn new(start: Time, func: u32, n: u64, spread: Spread, rng: &mut SimRng) -> Self {
+    /// The first of the arrivals of `func` in the minute from `start` that counts `n` > 0,
+    /// or `None` when a Poisson spread draws none.
+    fn new(start: Time, func: u32, n: u64, spread: Spread, rng: &mut SimRng) -> Option<Self> {
+        let n = if spread == Spread::Poisson {
+            let draw: f64 = rand_distr::Poisson::new(n as f64)
+                .map_or(n as f64, |p| rand_distr::Distribution::sample(&p, rng));
+            draw as u64
+        } else {
+            n
+        };
+        if n == 0 {
+            return None;
+        }
         let mut a = MinuteArrivals {
             next: start,
             func,
@@ -709,7 +723,7 @@ impl MinuteArrivals {
             start,
         };
         a.draw(spread, rng);
-        a
+        Some(a)
     }
 
     /// Sets `next` to arrival `i`: evenly spaced, or the next of `n` sorted uniform times
@@ -717,7 +731,7 @@ impl MinuteArrivals {
     fn draw(&mut self, spread: Spread, rng: &mut SimRng) {
         let frac = match spread {
             Spread::Even => (self.i as f64 + 0.5) / self.n as f64,
-            Spread::Uniform => {
+            Spread::Uniform | Spread::Poisson => {
                 let left = (self.n - self.i) as f64;
                 let v: f64 = rng.random::<f64>();
                 self.x = 1.0 - (1.0 - self.x) * v.powf(1.0 / left);
@@ -873,17 +887,21 @@ impl TraceStream {
                         Minutes::Total(m) => {
                             let n = *m.get(*minute)?;
                             if n > 0 {
-                                let a =
-                                    MinuteArrivals::new(start, SOURCE_FUNCTION, n, *spread, rng);
-                                pending.push(std::cmp::Reverse(a));
+                                if let Some(a) =
+                                    MinuteArrivals::new(start, SOURCE_FUNCTION, n, *spread, rng)
+                                {
+                                    pending.push(std::cmp::Reverse(a));
+                                }
                             }
                         }
                         Minutes::Each(e) => {
                             for &(row, n) in e.by_minute.get(*minute)? {
                                 let func = e.targets[row as usize];
-                                let a =
-                                    MinuteArrivals::new(start, func, u64::from(n), *spread, rng);
-                                pending.push(std::cmp::Reverse(a));
+                                if let Some(a) =
+                                    MinuteArrivals::new(start, func, u64::from(n), *spread, rng)
+                                {
+                                    pending.push(std::cmp::Reverse(a));
+                                }
                             }
                         }
                     }

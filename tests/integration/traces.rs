@@ -601,3 +601,24 @@ fn each_2021_at(path: &Path) -> String {
         &path.display().to_string(),
     )
 }
+
+#[test]
+fn a_poisson_spread_reproduces_the_counts_on_average() {
+    let path = traces().join("10_inv.csv");
+    let r = run(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"azure2019\", path = \"{}\", spread = \"poisson\" }}",
+            path.display()
+        ),
+        "24h",
+    ));
+    assert_conserved(&r);
+    // Poisson(28,432): sd 169.
+    let n = r.total.requests as f64;
+    assert!((n - 28_432.0).abs() < 4.0 * 169.0, "{n}");
+    assert_ne!(r.total.requests, 28_432);
+    // Minutes differ from the trace's counts, but not on average.
+    let got: Vec<u64> = r.series[0].iter().map(|b| b.arrivals).collect();
+    let differ = got.iter().filter(|&&c| c != got[0]).count();
+    assert!(differ > 0);
+}
