@@ -348,6 +348,31 @@ impl Pc {
 }
 
 impl Func {
+    /// Asks for a pre-warm `after` from `now`, kept `keep` from its start; any earlier
+    /// pending pre-warm is superseded.
+    fn schedule_prewarm(
+        &mut self,
+        f: usize,
+        now: Time,
+        after: Time,
+        keep: Time,
+        end: Time,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.prewarm_token = self.prewarm_token.wrapping_add(1);
+        self.prewarm_keep = keep;
+        let at = now.saturating_add(after);
+        if at < end {
+            q.schedule(
+                at,
+                Event::Prewarm {
+                    func: f as u32,
+                    token: self.prewarm_token,
+                },
+            );
+        }
+    }
+
     /// Makes sure a keep-alive check of function `f` is pending at or before `deadline`
     /// (none is scheduled at or after the end of the run).
     fn ensure_check(&mut self, f: usize, deadline: Time, end: Time, q: &mut EventQueue<Event>) {
@@ -601,7 +626,13 @@ impl<'s> World<'s> {
         let func = &self.funcs[f];
         match func.reserved {
             Some(r) => func.executing < r,
-            None => func.executing < func.pc.allocated || self.pool.used < self.pool.capacity,
+            // Within its provisioned claim a function needs no more of the pool, unless a
+            // PC increase has claimed more than the pool holds: then nothing starts until
+            // executions end, so the account's executions never exceed its limit.
+            None => {
+                self.pool.used < self.pool.capacity
+                    || (func.executing < func.pc.allocated && self.pool.used <= self.pool.capacity)
+            }
         }
     }
 
@@ -1155,10 +1186,11 @@ impl<'s> World<'s> {
     fn on_init_done(&mut self, now: Time, e: u32, q: &mut EventQueue<Event>) {
         let env = &mut self.envs[e as usize];
         if env.state == EnvState::Prewarming {
-            // Loaded ahead of demand: idle (it was counted idle while loading) for its window.
+            // Loaded ahead of demand: idle (it was counted idle while loading) until its
+            // keep-alive window, counted from the start of the pre-warm, ends.
             let f = env.func as usize;
             let func = &mut self.funcs[f];
-            let deadline = now.saturating_add(func.prewarm_keep);
+            let deadline = env.start.saturating_add(func.prewarm_keep).max(now);
             env.state = EnvState::Idle;
             env.deadline = deadline;
             env.prewarmed = true;
@@ -1214,12 +1246,21 @@ impl<'s> World<'s> {
                 self.envs[e as usize].state = EnvState::Idle;
             }
         } else {
-            let decision = func.keep_alive.on_idle(now);
+            let mut decision = func.keep_alive.on_idle(now);
+            if let KeepAliveDecision::Prewarm { after, keep } = decision {
+                if !func.waiting.is_empty() {
+                    // Work is already queued for the function: keep the environment for it.
+                    decision = KeepAliveDecision::KeepFor(after.saturating_add(keep));
+                }
+            }
             if env.outcome == AttemptOutcome::Timeout || now >= env.expires {
                 // A timeout resets the environment, and one past its lifetime is recycled:
-                // the next request starts cold.
+                // the next request starts cold (a pre-warm the policy asked for still comes).
                 self.envs[e as usize].state = EnvState::Gone;
                 self.free_envs.push(e);
+                if let KeepAliveDecision::Prewarm { after, keep } = decision {
+                    func.schedule_prewarm(f, now, after, keep, self.end, q);
+                }
             } else {
                 match decision {
                     KeepAliveDecision::KeepFor(window) => {
@@ -1238,18 +1279,7 @@ impl<'s> World<'s> {
                     KeepAliveDecision::Prewarm { after, keep } => {
                         self.envs[e as usize].state = EnvState::Gone;
                         self.free_envs.push(e);
-                        func.prewarm_token = func.prewarm_token.wrapping_add(1);
-                        let at = now.saturating_add(after);
-                        if at < self.end {
-                            q.schedule(
-                                at,
-                                Event::Prewarm {
-                                    func: f as u32,
-                                    token: func.prewarm_token,
-                                },
-                            );
-                        }
-                        func.prewarm_keep = keep;
+                        func.schedule_prewarm(f, now, after, keep, self.end, q);
                     }
                 }
             }
@@ -1424,7 +1454,12 @@ impl<'s> World<'s> {
         func.m.series.advance(now);
         func.m.series.inc(now, Level::Idle);
         func.m.prewarms += 1;
-        let init = self.sc.functions[f].init.sample(&mut func.rng);
+        let spec = &self.sc.functions[f];
+        let mount = spec
+            .efs_mount
+            .as_ref()
+            .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
+        let init = spec.init.sample(&mut func.rng) + mount;
         let e = self.alloc_env(f as u32, false);
         let env = &mut self.envs[e as usize];
         env.state = EnvState::Prewarming;

@@ -798,11 +798,11 @@ fn validate_keep_alive(ctx: &Ctx, key: &str, ka: &RawKeepAlive) -> R<KeepAliveSp
             } else {
                 p.fallback = p.range;
             }
-            if p.bin > p.range || p.range.as_nanos() / p.bin.as_nanos() > 1_000_000 {
+            if p.bin > p.range || p.range.as_nanos() / p.bin.as_nanos() > 10_000 {
                 return Err(ctx.err(
                     &format!("{key}.bin"),
                     format!(
-                        "the histogram needs 1 to 1,000,000 bins: `bin` ({}) must divide `range` ({}) into at most a million",
+                        "the histogram needs 1 to 10,000 bins (its percentiles are recomputed at each start): `bin` ({}) must divide `range` ({}) into at most 10,000",
                         p.bin, p.range
                     ),
                 ));

@@ -260,3 +260,66 @@ fn bad_keep_alive_tables_are_input_errors() {
     let e = lambdasim::scenario::parse(text, Path::new("s.toml")).unwrap_err();
     assert_eq!(e.key.as_deref(), Some("platform.keep_alive.policy"));
 }
+
+#[test]
+fn hybrid_keeps_an_environment_that_queued_events_wait_for() {
+    // A function called every 10 minutes learns to pre-warm; then a burst of 50 events
+    // into a reservation of 1 queues behind one environment. The environment must not be
+    // unloaded while events wait for it (review regression: each event started cold).
+    let d = tempfile::tempdir().unwrap();
+    let times: Vec<f64> = (0..144).map(|k| k as f64 * 600.0).collect();
+    let text = periodic(
+        d.path(),
+        &times,
+        "26h",
+        "{ policy = \"hybrid_histogram\" }",
+        "",
+    )
+    .replace(
+        "duration = \"100ms\"",
+        "duration = \"10s\"\ntimeout = \"60s\"\nreserved_concurrency = 1",
+    )
+    .replace("init = \"0s\"", "init = \"2s\"")
+        + "[[sources]]\nname = \"burst\"\nservice = \"s3\"\nfunction = \"f\"\narrival = { process = \"burst\", at = \"25h\", count = 50 }\n";
+    let r = run(&text);
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.requests, 194);
+    // The first call, and the first event of the burst (the pre-warmed environment is
+    // unloaded 9 minutes after the last call; the burst comes later).
+    assert_eq!(f.cold_starts, 2);
+}
+
+#[test]
+fn a_prewarm_counts_its_window_from_its_start_and_survives_a_timeout() {
+    // Every call times out (a reset): the environment is gone, but the pre-warms the
+    // policy asks for still come, one per call once the histogram is representative.
+    let d = tempfile::tempdir().unwrap();
+    let times: Vec<f64> = (0..72).map(|k| k as f64 * 1200.0).collect();
+    let text = periodic(
+        d.path(),
+        &times,
+        "24h",
+        "{ policy = \"hybrid_histogram\" }",
+        "",
+    )
+    .replace(
+        "duration = \"100ms\"",
+        "duration = \"5s\"\ntimeout = \"1s\"",
+    );
+    let r = run(&text);
+    let f = &r.functions[0];
+    assert_eq!(f.timeouts, 72);
+    // Idle times of 1199 s from the 2nd call on: the histogram decides after the 11th
+    // call; 62 pre-warms (the last one unused), 61 of them used.
+    assert_eq!(f.prewarms, 62);
+    assert_eq!(f.prewarm_hits, 61);
+    // Pre-warmed at 1 s + 17.1 min after each call, idle until the next: 1200 − 1 − 1026
+    // s each, and the environment dies at every timeout, so nothing else is idle.
+    let want = 62.0 * 173.0;
+    assert!(
+        (f.idle_gb_seconds - want).abs() < 1e-6,
+        "{}",
+        f.idle_gb_seconds
+    );
+}

@@ -410,3 +410,40 @@ fn data_points_during_an_allocation_do_not_trigger_another_scale_out() {
         close(v, 14.0, &format!("provisioned in minute {m}"));
     }
 }
+
+#[test]
+fn a_pc_increase_never_takes_the_account_past_its_limit() {
+    // g fills the account (200) with on-demand executions; f's PC goes to 100 at 5 min,
+    // before its environments are ready, and a burst of f arrives. Executions in
+    // progress across the account never exceed 200: until g's executions end, nothing
+    // starts (review regression: f used to run 100 cold executions on top of g's 200).
+    let r = crate::run(
+        r#"
+duration = "20m"
+[account]
+concurrency_limit = 200
+[[functions]]
+name = "f"
+duration = "60s"
+timeout = "120s"
+provisioned_concurrency = [{ at = "0s", value = 0 }, { at = "5m", value = 100 }]
+[[functions]]
+name = "g"
+duration = "60s"
+timeout = "120s"
+[[sources]]
+name = "sf"
+service = "direct"
+function = "f"
+arrival = { process = "burst", at = "300500ms", count = 150 }
+[[sources]]
+name = "sg"
+service = "direct"
+function = "g"
+arrival = { process = "constant", rate = 5.0 }
+"#,
+    );
+    crate::assert_conserved(&r);
+    assert_eq!(r.total.max_concurrency, 200);
+    assert_eq!(r.functions[1].max_concurrency, 200);
+}
