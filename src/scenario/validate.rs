@@ -368,7 +368,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let origin = expand_trace_functions(&ctx, &mut functions, &mut sources)?;
 
     if let Some(c) = &platform.cluster {
-        if let Some(f) = functions.iter().max_by_key(|f| f.memory_mb) {
+        if let Some(f) = functions.iter().rev().max_by_key(|f| f.memory_mb) {
             if f.memory_mb > c.host_memory_mb {
                 return Err(ctx.err_help(
                     "platform.host_memory_mb",
