@@ -1165,7 +1165,11 @@ impl<'s> World<'s> {
                 .efs_mount
                 .as_ref()
                 .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
-            spec.init.sample(&mut func.rng) + mount
+            let init = spec.init.sample(&mut func.rng) + mount;
+            if let Some(c) = &mut self.cluster {
+                c.note_init(f, init);
+            }
+            init
         } else {
             Time::ZERO
         };
@@ -1216,9 +1220,7 @@ impl<'s> World<'s> {
             env.prewarmed = true;
             env.idle_since = now;
             if let Some(c) = &self.cluster {
-                env.priority = c
-                    .eviction
-                    .priority(func.m.invocations, c.cost_s[f], c.mem[f]);
+                env.priority = c.priority(f, func.m.invocations);
             }
             func.idle.push_back(e);
             func.ensure_check(f, deadline, self.end, q);
@@ -1288,8 +1290,7 @@ impl<'s> World<'s> {
                         env.deadline = deadline;
                         env.idle_since = now;
                         if let Some(c) = &self.cluster {
-                            env.priority =
-                                c.eviction.priority(m.invocations, c.cost_s[f], c.mem[f]);
+                            env.priority = c.priority(f, m.invocations);
                         }
                         func.ensure_check(f, deadline, self.end, q);
                     }
@@ -1499,6 +1500,9 @@ impl<'s> World<'s> {
         func.m.series.inc(now, Level::Idle);
         func.m.prewarms += 1;
         let init = self.sc.functions[f].init.sample(&mut func.rng);
+        if let Some(c) = &mut self.cluster {
+            c.note_init(f, init);
+        }
         let e = self.alloc_env(f as u32, false, host);
         let env = &mut self.envs[e as usize];
         env.state = EnvState::Prewarming;

@@ -22,13 +22,14 @@ pub(super) struct Cluster {
     placement: PlacementSpec,
     /// The placement random stream (`policy/placement`).
     rng: SimRng,
-    pub(super) eviction: Box<dyn Eviction>,
+    eviction: Box<dyn Eviction>,
     /// Memory of an environment of each function, MB.
     pub(super) mem: Vec<u32>,
     /// Home host of each function (`hash` placement).
     home: Vec<u32>,
-    /// Mean INIT time of each function, s (greedy_dual's cold-start cost).
-    pub(super) cost_s: Vec<f64>,
+    /// Sum (ns) and number of the INIT times drawn so far for each function: their mean
+    /// is greedy_dual's cold-start cost.
+    init_sum: Vec<(u128, u64)>,
     /// Reused buffers of the eviction path.
     candidates: Vec<Candidate>,
     victims: Vec<u32>,
@@ -52,17 +53,34 @@ impl Cluster {
                 .iter()
                 .map(|f| home_host(&f.name, hosts) as u32)
                 .collect(),
-            cost_s: sc
-                .functions
-                .iter()
-                .map(|f| f.init.mean_ns() / 1e9)
-                .collect(),
+            init_sum: vec![(0, 0); sc.functions.len()],
             candidates: Vec::new(),
             victims: Vec::new(),
             peak_used: 0,
             evictions: 0,
             failures: 0,
         }
+    }
+
+    /// Records an INIT time of function `f`.
+    #[inline]
+    pub(super) fn note_init(&mut self, f: usize, init: Time) {
+        let s = &mut self.init_sum[f];
+        s.0 += u128::from(init.as_nanos());
+        s.1 += 1;
+    }
+
+    /// The eviction priority of an environment of function `f` that becomes idle now,
+    /// after `invocations` invocations of `f`: its cold-start cost is the mean INIT time
+    /// drawn so far for `f`, in seconds.
+    pub(super) fn priority(&self, f: usize, invocations: u64) -> f64 {
+        let (sum, n) = self.init_sum[f];
+        let cost = if n == 0 {
+            0.0
+        } else {
+            sum as f64 / n as f64 / 1e9
+        };
+        self.eviction.priority(invocations, cost, self.mem[f])
     }
 
     /// Gives back the memory of an environment of function `f` on `host`.
