@@ -329,8 +329,8 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
     ("billed_gb_seconds", |f| f.costs.billed_gb_seconds),
     ("idle_gb_seconds", |f| f.idle_gb_seconds),
     ("prewarm_hits", |f| f.prewarm_hits as f64),
-    ("evictions", |f| f.evictions as f64),
     ("total_cost_usd", |f| f.costs.total()),
+    ("evictions", |f| f.evictions as f64),
 ];
 
 /// The header of `variants.csv` and `comparison.csv`.
