@@ -930,7 +930,9 @@ impl<'s> World<'s> {
     fn can_start(&self, now: Time, f: usize) -> bool {
         let func = &self.funcs[f];
         self.concurrency_allows(f)
-            && (!func.pc.idle.is_empty() || !func.idle.is_empty() || func.bucket.has_token(now))
+            && (!func.pc.idle.is_empty()
+                || !func.idle.is_empty()
+                || (func.bucket.has_token(now) && self.may_place(f)))
     }
 
     /// The oldest live entry of `f`'s waiting deque (stale entries in front are dropped):

@@ -176,6 +176,17 @@ impl World<'_> {
         Some(h as u32)
     }
 
+    /// Whether a new environment of `f` may find room: always with unbounded capacity; on
+    /// a cluster, if a host has room or some idle environment could be evicted (a freed
+    /// slot then hands itself to a throttled event; placement may still fail).
+    pub(super) fn may_place(&self, f: usize) -> bool {
+        let Some(c) = &self.cluster else {
+            return true;
+        };
+        let need = c.mem[f];
+        c.free.iter().any(|&m| m >= need) || self.funcs.iter().any(|g| !g.idle.is_empty())
+    }
+
     /// Unloads idle environment `e` to make room.
     fn evict(&mut self, now: Time, e: u32) {
         let g = self.envs[e as usize].func as usize;
