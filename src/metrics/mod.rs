@@ -7,8 +7,8 @@ pub mod stats;
 mod trace;
 
 pub use report::{
-    AttemptOutcome, AttemptRecord, BinReport, FunctionReport, LatencyReport, RunReport,
-    SourceReport,
+    AttemptOutcome, AttemptRecord, BinReport, ClusterReport, FunctionReport, LatencyReport,
+    RunReport, SourceReport,
 };
 pub use series::{Bin, Level, Levels, Series};
 pub use trace::{NO_ENV, Trace, TraceKind, TraceRecord};
@@ -102,6 +102,8 @@ pub struct FuncMetrics {
     pub prewarms: u64,
     /// Starts served warm by a pre-warmed environment (its first use).
     pub prewarm_hits: u64,
+    /// Idle environments of this function evicted to make room on a host.
+    pub evictions: u64,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -137,6 +139,7 @@ impl FuncMetrics {
             dlq: 0,
             prewarms: 0,
             prewarm_hits: 0,
+            evictions: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

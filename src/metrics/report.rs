@@ -90,6 +90,8 @@ pub struct FunctionReport {
     pub prewarms: u64,
     /// Starts served warm by a pre-warmed environment (its first use).
     pub prewarm_hits: u64,
+    /// Idle environments evicted to make room on a host (finite clusters).
+    pub evictions: u64,
     /// On `*`: the cold-start ratio of the function at the 75th percentile over the
     /// functions that were invoked (Shahrad et al.'s headline metric); NaN on a function.
     pub function_cold_start_p75: f64,
@@ -163,6 +165,11 @@ pub struct BinReport {
     pub oldest_age_s: f64,
     /// List-price cost accrued in the interval (no free tier), USD.
     pub cost_usd: f64,
+    /// Idle environments evicted to make room on a host.
+    pub evictions: u64,
+    /// Time-average host memory held by the function's environments, MB (finite clusters;
+    /// `None` with unbounded capacity).
+    pub host_memory_mb: Option<f64>,
 }
 
 impl RunReport {
@@ -223,6 +230,24 @@ pub struct RunReport {
     pub events: u64,
     /// Each function's keep-alive policy (`KeepAliveSpec::label`), in function order.
     pub keep_alive: Vec<String>,
+    /// The finite cluster, if the scenario has one.
+    pub cluster: Option<ClusterReport>,
+}
+
+/// A finite cluster's size and how full it got.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClusterReport {
+    /// Number of hosts.
+    pub hosts: u32,
+    /// Memory of each host, MB.
+    pub host_memory_mb: u32,
+    /// The most memory any one host held at any time, MB (never above `host_memory_mb`).
+    pub peak_host_used_mb: u32,
+    /// Idle environments evicted.
+    pub evictions: u64,
+    /// Placements that found no room even after eviction (each a throttle, a pre-warm
+    /// skipped or a provisioned environment not allocated).
+    pub placement_failures: u64,
 }
 
 /// How an attempt ended, in `invocations.csv`.

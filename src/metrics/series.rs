@@ -18,6 +18,8 @@ pub struct Levels {
     pub pollers: u32,
     /// Provisioned environments allocated (being allocated, idle or busy).
     pub provisioned: u32,
+    /// Environments holding memory on a host of a finite cluster (every live one).
+    pub held: u32,
 }
 
 impl Levels {
@@ -56,6 +58,10 @@ pub struct Bin {
     pub pollers_area: u128,
     /// ∫ provisioned environments allocated dt.
     pub provisioned_area: u128,
+    /// ∫ environments holding host memory dt (finite clusters only).
+    pub held_area: u128,
+    /// Idle environments evicted to make room on a host.
+    pub evictions: u64,
     /// Highest age of the oldest unprocessed message or record sampled in the interval, ns.
     pub age_max_ns: u64,
     /// Highest concurrency seen in the interval.
@@ -83,6 +89,8 @@ pub enum Level {
     Pollers,
     /// Provisioned environments allocated.
     Provisioned,
+    /// Environments holding memory on a host (finite clusters only).
+    Held,
 }
 
 /// The series of one function.
@@ -131,6 +139,7 @@ impl Series {
             b.queue_area = u128::from(l.queued) * len;
             b.pollers_area = u128::from(l.pollers) * len;
             b.provisioned_area = u128::from(l.provisioned) * len;
+            b.held_area = u128::from(l.held) * len;
             // A new interval starts at the current concurrency.
             b.max_concurrency = l.executing();
         }
@@ -147,6 +156,7 @@ impl Series {
             Level::Queued => (&mut self.levels.queued, &mut b.queue_area, rest),
             Level::Pollers => (&mut self.levels.pollers, &mut b.pollers_area, rest),
             Level::Provisioned => (&mut self.levels.provisioned, &mut b.provisioned_area, rest),
+            Level::Held => (&mut self.levels.held, &mut b.held_area, rest),
         }
     }
 

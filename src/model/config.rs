@@ -4,7 +4,9 @@
 use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
 use crate::model::Dist;
-use crate::policies::{KeepAliveSpec, ProvisioningSpec, SelectionSpec};
+use crate::policies::{
+    EvictionSpec, KeepAliveSpec, PlacementSpec, ProvisioningSpec, SelectionSpec,
+};
 use crate::sources::{ArrivalProcess, InvocationType, Service};
 use std::path::PathBuf;
 
@@ -82,6 +84,21 @@ pub struct Platform {
     pub poll_interval: Time,
     /// After a throttle, an SQS mapping does not scale up for this long.
     pub sqs_throttle_hold: Time,
+    /// A finite cluster (`hosts`); `None`: unbounded capacity, the default.
+    pub cluster: Option<ClusterSpec>,
+}
+
+/// A finite cluster of identical hosts (the operator's view, MODEL.md §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterSpec {
+    /// Number of hosts.
+    pub hosts: u32,
+    /// Memory of each host, MB.
+    pub host_memory_mb: u32,
+    /// Which host receives a new environment.
+    pub placement: PlacementSpec,
+    /// Which idle environments go when no host has room.
+    pub eviction: EvictionSpec,
 }
 
 impl Default for Platform {
@@ -97,6 +114,7 @@ impl Default for Platform {
             sqs_pollers_max: 1250,
             poll_interval: Time::from_secs(1),
             sqs_throttle_hold: Time::from_secs(60),
+            cluster: None,
         }
     }
 }

@@ -21,7 +21,9 @@ use crate::sources::{ArrivalStream, InvocationType};
 use rand::RngExt;
 use std::collections::VecDeque;
 
+mod cluster;
 mod poll;
+use cluster::Cluster;
 use poll::{BatchRt, MappingRt};
 
 /// `World::source_mapping` of a push source.
@@ -248,6 +250,12 @@ struct Env {
     prewarmed: bool,
     /// A provisioned environment: when its allocation started (it is billed from then).
     born: Time,
+    /// Its host in a finite cluster, or `NO_HOST`.
+    host: u32,
+    /// When it last became idle (eviction order).
+    idle_since: Time,
+    /// Its eviction priority, set when it last became idle (finite clusters).
+    priority: f64,
 }
 
 impl Env {
@@ -446,6 +454,8 @@ pub struct World<'s> {
     next_batch_id: u64,
     attempts: Option<Vec<AttemptRecord>>,
     trace: Option<Trace>,
+    /// The hosts of a finite cluster; `None`: unbounded capacity (the default).
+    cluster: Option<Cluster>,
 }
 
 /// Runs `scenario` with `seed` as replication `replication` and reports the results.
@@ -559,13 +569,30 @@ impl<'s> World<'s> {
             next_batch_id: 0,
             attempts: sc.output.invocations.then(Vec::new),
             trace: sc.output.trace.then(|| Trace::new(sc.output.trace_limit)),
+            cluster: sc
+                .platform
+                .cluster
+                .map(|c| Cluster::new(&c, sc, rngs.stream("policy/placement"))),
         };
         for f in 0..w.funcs.len() {
-            // The PC in force at t = 0 is ready when the run starts.
-            for _ in 0..w.funcs[f].pc.allocated {
-                let e = w.alloc_env(f as u32, true);
+            // The PC in force at t = 0 is ready when the run starts (on a finite cluster,
+            // as much of it as the hosts hold).
+            let initial = w.funcs[f].pc.allocated;
+            let mut placed = 0;
+            while placed < initial {
+                let Some(host) = w.place(Time::ZERO, f, true) else {
+                    break;
+                };
+                let e = w.alloc_env(f as u32, true, host);
                 w.envs[e as usize].state = EnvState::Idle;
                 w.funcs[f].pc.idle.push(e);
+                placed += 1;
+            }
+            if placed < initial {
+                if w.funcs[f].reserved.is_none() {
+                    w.pool.used -= initial - placed;
+                }
+                w.funcs[f].pc.allocated = placed;
             }
             let func = &mut w.funcs[f];
             let n = func.pc.allocated;
@@ -588,7 +615,8 @@ impl<'s> World<'s> {
         w
     }
 
-    fn alloc_env(&mut self, func: u32, provisioned: bool) -> u32 {
+    /// A new environment of `func` on `host` (taken by `place`).
+    fn alloc_env(&mut self, func: u32, provisioned: bool, host: u32) -> u32 {
         let env = Env {
             func,
             state: EnvState::Initializing,
@@ -609,6 +637,9 @@ impl<'s> World<'s> {
             expires: Time::MAX,
             prewarmed: false,
             born: Time::ZERO,
+            host,
+            idle_since: Time::ZERO,
+            priority: 0.0,
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         if let Some(i) = self.free_envs.pop() {
@@ -617,6 +648,22 @@ impl<'s> World<'s> {
         } else {
             self.envs.push(env);
             (self.envs.len() - 1) as u32
+        }
+    }
+
+    /// Retires environment `e`: it is gone, its slot is free and, on a finite cluster, its
+    /// memory goes back to its host.
+    #[inline]
+    fn retire_env(&mut self, now: Time, e: u32) {
+        let env = &mut self.envs[e as usize];
+        env.state = EnvState::Gone;
+        self.free_envs.push(e);
+        if let Some(c) = &mut self.cluster {
+            let f = env.func as usize;
+            c.release(env.host, f);
+            let s = &mut self.funcs[f].m.series;
+            s.advance(now);
+            s.dec(now, Level::Held);
         }
     }
 
@@ -666,9 +713,14 @@ impl<'s> World<'s> {
                 func.m.prewarm_hits += 1;
             }
             (e, false)
-        } else if func.bucket.try_take(now) {
+        } else if func.bucket.has_token(now) {
+            // On a finite cluster, no room even after eviction is a throttle.
+            let host = self.place(now, f, true)?;
+            let func = &mut self.funcs[f];
+            let took = func.bucket.try_take(now);
+            debug_assert!(took);
             let lifetime = func.keep_alive.lifetime();
-            let e = self.alloc_env(f as u32, false);
+            let e = self.alloc_env(f as u32, false, host);
             self.envs[e as usize].expires = now.saturating_add(lifetime);
             (e, true)
         } else {
@@ -909,7 +961,9 @@ impl<'s> World<'s> {
     fn can_start(&self, now: Time, f: usize) -> bool {
         let func = &self.funcs[f];
         self.concurrency_allows(f)
-            && (!func.pc.idle.is_empty() || !func.idle.is_empty() || func.bucket.has_token(now))
+            && (!func.pc.idle.is_empty()
+                || !func.idle.is_empty()
+                || (func.bucket.has_token(now) && self.may_place(f)))
     }
 
     /// The oldest live entry of `f`'s waiting deque (stale entries in front are dropped):
@@ -1144,7 +1198,11 @@ impl<'s> World<'s> {
                 .efs_mount
                 .as_ref()
                 .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
-            spec.init.sample(&mut func.rng) + mount
+            let init = spec.init.sample(&mut func.rng) + mount;
+            if let Some(c) = &mut self.cluster {
+                c.note_init(f, init);
+            }
+            init
         } else {
             Time::ZERO
         };
@@ -1194,6 +1252,10 @@ impl<'s> World<'s> {
             env.state = EnvState::Idle;
             env.deadline = deadline;
             env.prewarmed = true;
+            env.idle_since = now;
+            if let Some(c) = &self.cluster {
+                env.priority = c.priority(f, func.m.invocations);
+            }
             func.idle.push_back(e);
             func.ensure_check(f, deadline, self.end, q);
             return;
@@ -1256,10 +1318,9 @@ impl<'s> World<'s> {
             if env.outcome == AttemptOutcome::Timeout || now >= env.expires {
                 // A timeout resets the environment, and one past its lifetime is recycled:
                 // the next request starts cold (a pre-warm the policy asked for still comes).
-                self.envs[e as usize].state = EnvState::Gone;
-                self.free_envs.push(e);
+                self.retire_env(now, e);
                 if let KeepAliveDecision::Prewarm { after, keep } = decision {
-                    func.schedule_prewarm(f, now, after, keep, self.end, q);
+                    self.funcs[f].schedule_prewarm(f, now, after, keep, self.end, q);
                 }
             } else {
                 match decision {
@@ -1270,16 +1331,16 @@ impl<'s> World<'s> {
                         let env = &mut self.envs[e as usize];
                         env.state = EnvState::Idle;
                         env.deadline = deadline;
+                        env.idle_since = now;
+                        if let Some(c) = &self.cluster {
+                            env.priority = c.priority(f, m.invocations);
+                        }
                         func.ensure_check(f, deadline, self.end, q);
                     }
-                    KeepAliveDecision::TerminateNow => {
-                        self.envs[e as usize].state = EnvState::Gone;
-                        self.free_envs.push(e);
-                    }
+                    KeepAliveDecision::TerminateNow => self.retire_env(now, e),
                     KeepAliveDecision::Prewarm { after, keep } => {
-                        self.envs[e as usize].state = EnvState::Gone;
-                        self.free_envs.push(e);
-                        func.schedule_prewarm(f, now, after, keep, self.end, q);
+                        self.retire_env(now, e);
+                        self.funcs[f].schedule_prewarm(f, now, after, keep, self.end, q);
                     }
                 }
             }
@@ -1412,8 +1473,13 @@ impl<'s> World<'s> {
                 }
                 func.idle.pop_front();
                 func.m.series.dec(now, Level::Idle);
-                self.envs[e as usize].state = EnvState::Gone;
+                let env = &mut self.envs[e as usize];
+                env.state = EnvState::Gone;
                 self.free_envs.push(e);
+                if let Some(c) = &mut self.cluster {
+                    c.release(env.host, f);
+                    func.m.series.dec(now, Level::Held);
+                }
             }
             if let Some(&e) = func.idle.front() {
                 func.ensure_check(f, self.envs[e as usize].deadline, self.end, q);
@@ -1422,6 +1488,7 @@ impl<'s> World<'s> {
             // Windows differ: look at every idle environment.
             let envs = &mut self.envs;
             let free = &mut self.free_envs;
+            let cluster = &mut self.cluster;
             let mut next = Time::MAX;
             let mut retired = 0;
             func.idle.retain(|&e| {
@@ -1432,11 +1499,15 @@ impl<'s> World<'s> {
                 }
                 env.state = EnvState::Gone;
                 free.push(e);
+                if let Some(c) = cluster.as_mut() {
+                    c.release(env.host, f);
+                }
                 retired += 1;
                 false
             });
-            for _ in 0..retired {
-                func.m.series.dec(now, Level::Idle);
+            func.m.series.dec_by(now, Level::Idle, retired);
+            if self.cluster.is_some() {
+                func.m.series.dec_by(now, Level::Held, retired);
             }
             if next != Time::MAX {
                 func.ensure_check(f, next, self.end, q);
@@ -1451,6 +1522,11 @@ impl<'s> World<'s> {
         if token != func.prewarm_token || !func.idle.is_empty() || !func.pc.idle.is_empty() {
             return;
         }
+        // A pre-warm is speculative: it takes free memory but evicts nothing.
+        let Some(host) = self.place(now, f, false) else {
+            return;
+        };
+        let func = &mut self.funcs[f];
         func.m.series.advance(now);
         func.m.series.inc(now, Level::Idle);
         func.m.prewarms += 1;
@@ -1460,7 +1536,10 @@ impl<'s> World<'s> {
             .as_ref()
             .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
         let init = spec.init.sample(&mut func.rng) + mount;
-        let e = self.alloc_env(f as u32, false);
+        if let Some(c) = &mut self.cluster {
+            c.note_init(f, init);
+        }
+        let e = self.alloc_env(f as u32, false, host);
         let env = &mut self.envs[e as usize];
         env.state = EnvState::Prewarming;
         env.start = now;
@@ -1486,10 +1565,8 @@ impl<'s> World<'s> {
     /// Retires provisioned environment `e` of `f` (idle, busy that just finished, or being
     /// allocated): it is billed for its lifetime, rounded up to whole 5-minute blocks.
     fn retire_pc(&mut self, now: Time, f: usize, e: u32) {
-        let env = &mut self.envs[e as usize];
-        env.state = EnvState::Gone;
-        let lifetime = billing::provisioned_period(now.saturating_sub(env.born));
-        self.free_envs.push(e);
+        let lifetime = billing::provisioned_period(now.saturating_sub(self.envs[e as usize].born));
+        self.retire_env(now, e);
         let func = &mut self.funcs[f];
         func.pc.billed_ns += u128::from(lifetime.as_nanos());
         func.m.series.dec(now, Level::Provisioned);
@@ -1532,8 +1609,14 @@ impl<'s> World<'s> {
         let allocated = self.funcs[f].pc.allocated;
         if n > allocated {
             let spec = &self.sc.functions[f];
-            for _ in allocated..n {
-                let e = self.alloc_env(f as u32, true);
+            let mut placed = allocated;
+            while placed < n {
+                // On a finite cluster, as many as the hosts hold (after eviction).
+                let Some(host) = self.place(now, f, true) else {
+                    break;
+                };
+                placed += 1;
+                let e = self.alloc_env(f as u32, true, host);
                 let func = &mut self.funcs[f];
                 let mount = spec
                     .efs_mount
@@ -1554,8 +1637,10 @@ impl<'s> World<'s> {
             }
             let func = &mut self.funcs[f];
             func.pc.unsettled = true;
-            func.m.series.inc_by(now, Level::Provisioned, n - allocated);
-            self.set_pc_allocated(f, n);
+            func.m
+                .series
+                .inc_by(now, Level::Provisioned, placed - allocated);
+            self.set_pc_allocated(f, placed);
         } else {
             let mut excess = allocated - n;
             while excess > 0 {
@@ -1649,6 +1734,12 @@ impl<'s> World<'s> {
         for func in &mut self.funcs {
             func.m.series.advance(end);
         }
+        if let Some(c) = &self.cluster {
+            if cfg!(debug_assertions) {
+                c.check(&self.envs);
+            }
+        }
+        let cluster = self.cluster.as_ref().map(Cluster::report);
         // Provisioned environments still allocated are billed up to the end of the run.
         for env in self
             .envs
@@ -1703,6 +1794,7 @@ impl<'s> World<'s> {
             dlq: 0,
             prewarms: 0,
             prewarm_hits: 0,
+            evictions: 0,
             function_cold_start_p75: f64::NAN,
             latency: Recorder::default().report(),
             queue_wait: Recorder::default().report(),
@@ -1755,6 +1847,10 @@ impl<'s> World<'s> {
                             + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
                                 * rates.provisioned_duration_per_gb_second
                             + pc_cost,
+                        evictions: b.evictions,
+                        host_memory_mb: cluster
+                            .is_some()
+                            .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
                     }
                 })
                 .collect();
@@ -1780,6 +1876,7 @@ impl<'s> World<'s> {
                 dlq: m.dlq,
                 prewarms: m.prewarms,
                 prewarm_hits: m.prewarm_hits,
+                evictions: m.evictions,
                 function_cold_start_p75: f64::NAN,
                 latency: m.latency.report(),
                 queue_wait: m.queue_wait.report(),
@@ -1807,6 +1904,7 @@ impl<'s> World<'s> {
             total.dlq += r.dlq;
             total.prewarms += r.prewarms;
             total.prewarm_hits += r.prewarm_hits;
+            total.evictions += r.evictions;
             total.mean_concurrency += r.mean_concurrency;
             total.mean_instances += r.mean_instances;
             total.idle_gb_seconds += r.idle_gb_seconds;
@@ -1839,6 +1937,7 @@ impl<'s> World<'s> {
             trace: self.trace,
             events,
             keep_alive: sc.functions.iter().map(|f| f.keep_alive.label()).collect(),
+            cluster,
         }
     }
 }

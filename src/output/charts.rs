@@ -3113,6 +3113,10 @@ impl TimeGrid {
                         .map(|b| nonneg(b.oldest_age_s))
                         .fold(0.0, f64::max),
                     cost_usd: chunk.iter().map(|b| nonneg(b.cost_usd)).sum(),
+                    evictions: sum(|b| b.evictions),
+                    host_memory_mb: chunk[0]
+                        .host_memory_mb
+                        .map(|_| mean(|b| b.host_memory_mb.unwrap_or(0.0))),
                 }
             })
             .collect()
@@ -3585,6 +3589,7 @@ mod tests {
             dlq: 0,
             prewarms: 0,
             prewarm_hits: 0,
+            evictions: 0,
             function_cold_start_p75: f64::NAN,
             queue_wait: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
             event_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
@@ -3636,6 +3641,8 @@ mod tests {
                     queue_depth: 0.0,
                     provisioned: 0.0,
                     dlq: 0,
+                    evictions: 0,
+                    host_memory_mb: None,
                     pollers: 0.0,
                     oldest_age_s: 0.0,
                     cost_usd: busy * 1e-4,
@@ -3698,6 +3705,7 @@ mod tests {
             poll: false,
             events: 0,
             keep_alive: vec!["fixed 6m".to_string(); nfuncs],
+            cluster: None,
         }
     }
 

@@ -47,6 +47,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "prewarms",
     "prewarm_hits",
     "function_cold_start_p75",
+    "evictions",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -72,6 +73,8 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "pollers",
     "oldest_age_s",
     "provisioned",
+    "evictions",
+    "host_memory_mb",
 ];
 
 /// Columns of `invocations.csv`.
@@ -154,6 +157,7 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         f.prewarms.to_string(),
         f.prewarm_hits.to_string(),
         num(f.function_cold_start_p75, 6),
+        f.evictions.to_string(),
     ]
 }
 
@@ -198,6 +202,8 @@ pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                     &num(b.pollers, 4),
                     &num(b.oldest_age_s, 3),
                     &num(b.provisioned, 4),
+                    &b.evictions.to_string(),
+                    &b.host_memory_mb.map_or(String::new(), |m| num(m, 1)),
                 ])?;
             }
         }
@@ -324,6 +330,7 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
     ("idle_gb_seconds", |f| f.idle_gb_seconds),
     ("prewarm_hits", |f| f.prewarm_hits as f64),
     ("total_cost_usd", |f| f.costs.total()),
+    ("evictions", |f| f.evictions as f64),
 ];
 
 /// The header of `variants.csv` and `comparison.csv`.

@@ -135,11 +135,11 @@ pub struct RawPlatform {
     pub sqs_pollers_max: Option<i64>,
     pub poll_interval: Option<RawDuration>,
     pub sqs_throttle_hold: Option<RawDuration>,
-    pub hosts: Option<toml::Value>,
-    pub host_memory_mb: Option<toml::Value>,
+    pub hosts: Option<i64>,
+    pub host_memory_mb: Option<i64>,
     pub host_cores: Option<toml::Value>,
-    pub placement: Option<toml::Value>,
-    pub eviction: Option<toml::Value>,
+    pub placement: Option<String>,
+    pub eviction: Option<String>,
     pub keep_alive: Option<RawKeepAlive>,
 }
 

@@ -3,21 +3,23 @@
 
 use super::error::{InputError, line_col, locate, suggest};
 use super::raw::{
-    RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawKeepAlive, RawScenario,
-    RawSource,
+    RawArrival, RawDist, RawDistTable, RawDuration, RawFunction, RawKeepAlive, RawPlatform,
+    RawScenario, RawSource,
 };
 use crate::billing::{Architecture, Pricing};
 use crate::engine::Time;
 use crate::model::Dist;
 use crate::model::config::{
-    Account, DEFAULT_TRACE_LIMIT, Function, Mapping, MappingKind, Output, Platform, Scenario,
-    Source, default_interval,
+    Account, ClusterSpec, DEFAULT_TRACE_LIMIT, Function, Mapping, MappingKind, Output, Platform,
+    Scenario, Source, default_interval,
 };
 use crate::policies::keepalive::HybridParams;
 use crate::policies::provisioning::{
     DEFAULT_ALLOCATION_DELAY, DEFAULT_SCALE_IN_POINTS, DEFAULT_SCALE_OUT_POINTS,
 };
-use crate::policies::{KeepAliveSpec, ProvisioningSpec, SelectionSpec, TargetTracking};
+use crate::policies::{
+    EvictionSpec, KeepAliveSpec, PlacementSpec, ProvisioningSpec, SelectionSpec, TargetTracking,
+};
 use crate::sources::catalog::{self, InvocationType, SourceModel};
 use crate::sources::{ArrivalProcess, Ramp, Stage};
 use rand_distr::{Gamma, LogNormal, Pareto, Weibull};
@@ -219,20 +221,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
 
     let mut platform = Platform::default();
     if let Some(p) = &raw.platform {
-        for (key, v) in [
-            ("hosts", &p.hosts),
-            ("host_memory_mb", &p.host_memory_mb),
-            ("host_cores", &p.host_cores),
-            ("placement", &p.placement),
-            ("eviction", &p.eviction),
-        ] {
-            if v.is_some() {
-                return Err(ctx.not_yet(
-                    &format!("platform.{key}"),
-                    &format!("`platform.{key}` (finite clusters and platform-wide policies)"),
-                ));
-            }
-        }
+        platform.cluster = validate_cluster(&ctx, p)?;
         if let Some(s) = &p.instance_selection {
             platform.instance_selection = match ctx.choice(
                 "platform.instance_selection",
@@ -378,6 +367,21 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     }
     let origin = expand_trace_functions(&ctx, &mut functions, &mut sources)?;
 
+    if let Some(c) = &platform.cluster {
+        if let Some(f) = functions.iter().rev().max_by_key(|f| f.memory_mb) {
+            if f.memory_mb > c.host_memory_mb {
+                return Err(ctx.err_help(
+                    "platform.host_memory_mb",
+                    format!(
+                        "host_memory_mb = {} is smaller than function `{}`'s memory_mb = {}: its environments fit on no host",
+                        c.host_memory_mb, f.name, f.memory_mb
+                    ),
+                    Some(format!("set host_memory_mb to at least {}", f.memory_mb)),
+                ));
+            }
+        }
+    }
+
     // AWS: at least 100 of the account's concurrency stays unreserved.
     let unreserved_min = 100.min(account.concurrency_limit);
     let max_reservable = account.concurrency_limit - unreserved_min;
@@ -484,6 +488,69 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         sources,
         output,
     })
+}
+
+/// `[platform] hosts`, `host_memory_mb`, `placement`, `eviction`: a finite cluster, or
+/// `None` (unbounded capacity) without `hosts`.
+fn validate_cluster(ctx: &Ctx, p: &RawPlatform) -> R<Option<ClusterSpec>> {
+    let Some(hosts) = p.hosts else {
+        for (key, set) in [
+            ("host_memory_mb", p.host_memory_mb.is_some()),
+            ("host_cores", p.host_cores.is_some()),
+            ("placement", p.placement.is_some()),
+            ("eviction", p.eviction.is_some()),
+        ] {
+            if set {
+                return Err(ctx.err_help(
+                    &format!("platform.{key}"),
+                    format!("`{key}` applies only to a finite cluster, and `hosts` is not set"),
+                    Some("add `hosts = <number of hosts>` and `host_memory_mb` to [platform], or remove this key (capacity is unbounded by default)".into()),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let hosts = ctx.int("platform.hosts", hosts, 1, 1_000_000, "the number of hosts")?;
+    let Some(memory) = p.host_memory_mb else {
+        return Err(ctx.err_help(
+            "platform.hosts",
+            "`hosts` needs `host_memory_mb`, the memory of each host",
+            Some("add e.g. `host_memory_mb = 65536` to [platform]".into()),
+        ));
+    };
+    let host_memory_mb = ctx.int(
+        "platform.host_memory_mb",
+        memory,
+        128,
+        16_777_216,
+        "host_memory_mb",
+    )?;
+    if p.host_cores.is_some() {
+        return Err(ctx.not_yet(
+            "platform.host_cores",
+            "`platform.host_cores` (hosts limited by vCPUs as well as memory)",
+        ));
+    }
+    let placement = match &p.placement {
+        Some(s) => {
+            let name = ctx.choice("platform.placement", s, PlacementSpec::NAMES, "placement")?;
+            PlacementSpec::from_name(name).expect("a listed name")
+        }
+        None => PlacementSpec::default(),
+    };
+    let eviction = match &p.eviction {
+        Some(s) => {
+            let name = ctx.choice("platform.eviction", s, EvictionSpec::NAMES, "eviction")?;
+            EvictionSpec::from_name(name).expect("a listed name")
+        }
+        None => EvictionSpec::default(),
+    };
+    Ok(Some(ClusterSpec {
+        hosts,
+        host_memory_mb,
+        placement,
+        eviction,
+    }))
 }
 
 fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {

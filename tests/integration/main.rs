@@ -4,6 +4,7 @@ mod asynchronous;
 mod billing;
 mod cli;
 mod closed_forms;
+mod cluster;
 mod lifecycle;
 mod policies;
 mod poll;
