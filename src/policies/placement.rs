@@ -247,7 +247,8 @@ mod tests {
     fn cpu_shares_are_exact() {
         assert_eq!(cpu_share(1769), CPU_UNITS_PER_VCPU);
         assert_eq!(cpu_share(884) * 2 + 1, host_cpu(1.0));
-        assert_eq!(cpu_share(10_240), 6 * 1769, "at most 6 vCPUs");
+        assert_eq!(cpu_share(10_240), 10_240, "10,240 MB: 5.79 vCPUs");
+        assert_eq!(cpu_share(20_000), 6 * 1769, "at most 6 vCPUs");
         assert_eq!(host_cpu(0.5), 884);
         assert_eq!(host_cpu(96.0), 96 * 1769);
     }

@@ -350,8 +350,7 @@ fn cluster_keys_are_checked() {
         ),
         std::path::Path::new("c.toml"),
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert!(
         format!("{err}").contains("set host_cores to at least 0.29"),
         "{err}"
