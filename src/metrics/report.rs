@@ -243,6 +243,11 @@ pub struct ClusterReport {
     pub host_memory_mb: u32,
     /// The most memory any one host held at any time, MB (never above `host_memory_mb`).
     pub peak_host_used_mb: u32,
+    /// CPU of each host in 1/1,769 vCPU (`host_cores` × 1,769, rounded down); 0 when hosts
+    /// are limited by memory only.
+    pub host_cpu: u32,
+    /// The most CPU any one host held at any time, 1/1,769 vCPU (never above `host_cpu`).
+    pub peak_host_used_cpu: u32,
     /// Idle environments evicted.
     pub evictions: u64,
     /// Placements that found no room even after eviction (each a throttle, a pre-warm

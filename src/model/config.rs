@@ -95,6 +95,9 @@ pub struct ClusterSpec {
     pub hosts: u32,
     /// Memory of each host, MB.
     pub host_memory_mb: u32,
+    /// CPU of each host (`host_cores`), in 1/1,769 vCPU (`policies::placement::host_cpu`);
+    /// `None`: hosts are limited by memory only.
+    pub host_cpu: Option<u32>,
     /// Which host receives a new environment.
     pub placement: PlacementSpec,
     /// Which idle environments go when no host has room.

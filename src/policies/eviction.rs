@@ -3,12 +3,13 @@
 //! When placement finds no host with room, the model lists the evictable environments
 //! (idle on-demand ones, pre-warmed included; never busy, initialising or provisioned
 //! ones) and the policy returns a host and the environments to evict on it. The policy
-//! walks the candidates from the lowest priority up, adding the memory each would free to
-//! its host, and stops at the first host that would then have room: the victims are the
-//! candidates on that host seen so far. So the lowest-priority environments of the cluster
+//! walks the candidates from the lowest priority up, adding the memory and CPU each would
+//! free to its host, and stops at the first host where the new environment would then fit
+//! (both its memory and its CPU): the victims are the candidates on that host seen so far. So the lowest-priority environments of the cluster
 //! go first, and only as many as one host needs.
 
 use crate::engine::Time;
+use crate::policies::placement::Room;
 use std::collections::HashMap;
 
 /// Eviction policy, as chosen in a scenario (`[platform] eviction`).
@@ -52,6 +53,8 @@ pub struct Candidate {
     pub host: u32,
     /// Memory it frees, MB.
     pub memory_mb: u32,
+    /// CPU it frees, 1/1,769 vCPU (0 when hosts are limited by memory only).
+    pub cpu: u32,
     /// When it became idle.
     pub idle_since: Time,
     /// Its priority from `Eviction::priority` when it became idle.
@@ -65,33 +68,38 @@ pub trait Eviction: Send {
     /// mean INIT time in seconds, `memory_mb` its size.
     fn priority(&self, frequency: u64, cold_start_cost: f64, memory_mb: u32) -> f64;
 
-    /// The host that gets `need` MB by evicting, given each host's free memory and the
-    /// evictable candidates (which it may reorder); the environments to evict are written
-    /// to `victims`. `None` (and `victims` empty) if no host can get room.
+    /// The host where `need` fits (memory and CPU) after evicting, given each host's free
+    /// room and the evictable candidates (which it may reorder); the environments to evict
+    /// are written to `victims`. `None` (and `victims` empty) if no host can get room.
     fn choose(
         &mut self,
-        need: u32,
-        free: &[u32],
+        need: Room,
+        free: &[Room],
         candidates: &mut [Candidate],
         victims: &mut Vec<u32>,
     ) -> Option<usize>;
 }
 
-/// Walks `candidates` in their order; returns the first host whose free memory plus the
-/// memory of its candidates so far reaches `need`, with those candidates in `victims`.
+/// Walks `candidates` in their order; returns the first host whose free room plus that of
+/// its candidates so far fits `need` — both memory and CPU — with those candidates in
+/// `victims`.
 fn first_host_with_room(
-    need: u32,
-    free: &[u32],
+    need: Room,
+    free: &[Room],
     candidates: &[Candidate],
-    freed: &mut HashMap<u32, u64>,
+    freed: &mut HashMap<u32, (u64, u64)>,
     victims: &mut Vec<u32>,
 ) -> Option<(usize, usize)> {
     freed.clear();
     victims.clear();
     for (i, c) in candidates.iter().enumerate() {
-        let sum = freed.entry(c.host).or_insert(0);
-        *sum += u64::from(c.memory_mb);
-        if u64::from(free[c.host as usize]) + *sum >= u64::from(need) {
+        let (memory, cpu) = freed.entry(c.host).or_insert((0, 0));
+        *memory += u64::from(c.memory_mb);
+        *cpu += u64::from(c.cpu);
+        let room = free[c.host as usize];
+        if u64::from(room.memory_mb) + *memory >= u64::from(need.memory_mb)
+            && u64::from(room.cpu) + *cpu >= u64::from(need.cpu)
+        {
             let host = c.host;
             victims.extend(
                 candidates[..=i]
@@ -108,7 +116,7 @@ fn first_host_with_room(
 /// `lru`: the environment idle the longest goes first (ties: lowest slot).
 #[derive(Default)]
 pub struct Lru {
-    freed: HashMap<u32, u64>,
+    freed: HashMap<u32, (u64, u64)>,
 }
 
 impl Eviction for Lru {
@@ -118,8 +126,8 @@ impl Eviction for Lru {
 
     fn choose(
         &mut self,
-        need: u32,
-        free: &[u32],
+        need: Room,
+        free: &[Room],
         candidates: &mut [Candidate],
         victims: &mut Vec<u32>,
     ) -> Option<usize> {
@@ -136,7 +144,7 @@ impl Eviction for Lru {
 pub struct GreedyDual {
     /// The priority of the last evicted environment.
     pub clock: f64,
-    freed: HashMap<u32, u64>,
+    freed: HashMap<u32, (u64, u64)>,
 }
 
 impl Eviction for GreedyDual {
@@ -146,8 +154,8 @@ impl Eviction for GreedyDual {
 
     fn choose(
         &mut self,
-        need: u32,
-        free: &[u32],
+        need: Room,
+        free: &[Room],
         candidates: &mut [Candidate],
         victims: &mut Vec<u32>,
     ) -> Option<usize> {
@@ -173,9 +181,20 @@ mod tests {
             env,
             host,
             memory_mb,
+            cpu: 0,
             idle_since: Time::from_secs(idle_s),
             priority,
         }
+    }
+
+    /// `memory_mb` MB, no CPU limit.
+    fn m(memory_mb: u32) -> Room {
+        Room { memory_mb, cpu: 0 }
+    }
+
+    /// Hosts limited by memory only.
+    fn hosts(free: &[u32]) -> Vec<Room> {
+        free.iter().map(|&f| m(f)).collect()
     }
 
     #[test]
@@ -190,15 +209,18 @@ mod tests {
             c(3, 0, 256, 10, 0.0),
         ];
         // Oldest first: env 3 (host 0, 256 MB: not enough), env 2 (host 1: enough).
-        assert_eq!(p.choose(512, &free, &mut cands, &mut v), Some(1));
+        assert_eq!(p.choose(m(512), &hosts(&free), &mut cands, &mut v), Some(1));
         assert_eq!(v, [2]);
         // 768 needed with 512 free on host 0: env 3 frees 256 there.
         let mut cands = [c(1, 0, 256, 30, 0.0), c(3, 0, 256, 10, 0.0)];
-        assert_eq!(p.choose(768, &[512, 0], &mut cands, &mut v), Some(0));
+        assert_eq!(
+            p.choose(m(768), &hosts(&[512, 0]), &mut cands, &mut v),
+            Some(0)
+        );
         assert_eq!(v, [3]);
         // Nothing frees enough.
         let mut cands = [c(1, 0, 256, 30, 0.0)];
-        assert_eq!(p.choose(1024, &[0, 0], &mut cands, &mut v), None);
+        assert_eq!(p.choose(m(1024), &hosts(&[0, 0]), &mut cands, &mut v), None);
         assert!(v.is_empty());
     }
 
@@ -213,11 +235,48 @@ mod tests {
         let mut v = Vec::new();
         // The hot environment became idle first: lru would take it, greedy_dual does not.
         let mut cands = [c(7, 0, 256, 1, hot), c(8, 1, 2048, 5, cold)];
-        assert_eq!(gd.choose(1024, &[0, 0], &mut cands, &mut v), Some(1));
+        assert_eq!(
+            gd.choose(m(1024), &hosts(&[0, 0]), &mut cands, &mut v),
+            Some(1)
+        );
         assert_eq!(v, [8]);
         assert_eq!(gd.clock, cold);
         // New priorities start from the clock.
         assert_eq!(gd.priority(0, 1.0, 128), cold);
+    }
+
+    #[test]
+    fn eviction_frees_cpu_as_well_as_memory() {
+        let mut p = EvictionSpec::Lru.build();
+        let mut v = Vec::new();
+        // Host 0 has memory to spare but its one vCPU is taken by two idle environments;
+        // host 1 has neither. A 1769 MB environment needs a whole vCPU: the oldest
+        // environment on host 0 frees only half of it, the next one the rest.
+        let cpu = |env, host, memory_mb, idle_s| Candidate {
+            cpu: memory_mb,
+            ..c(env, host, memory_mb, idle_s, 0.0)
+        };
+        let free = [
+            Room {
+                memory_mb: 8192,
+                cpu: 1,
+            },
+            Room {
+                memory_mb: 0,
+                cpu: 0,
+            },
+        ];
+        let need = Room {
+            memory_mb: 1769,
+            cpu: 1769,
+        };
+        let mut cands = [cpu(1, 0, 884, 10), cpu(2, 1, 884, 20), cpu(3, 0, 884, 30)];
+        assert_eq!(p.choose(need, &free, &mut cands, &mut v), Some(0));
+        assert_eq!(v, [1, 3]);
+        // Memory alone would not do: a candidate freeing memory but no CPU is not enough.
+        let mut cands = [c(4, 0, 4096, 1, 0.0)];
+        assert_eq!(p.choose(need, &free, &mut cands, &mut v), None);
+        assert!(v.is_empty());
     }
 
     #[test]
@@ -230,7 +289,10 @@ mod tests {
             c(3, 1, 512, 1, 0.2),
             c(4, 0, 512, 1, 0.4),
         ];
-        assert_eq!(gd.choose(1024, &[0, 0], &mut cands, &mut v), Some(1));
+        assert_eq!(
+            gd.choose(m(1024), &hosts(&[0, 0]), &mut cands, &mut v),
+            Some(1)
+        );
         assert_eq!(v, [2, 3]);
         assert_eq!(gd.clock, 0.2);
     }

@@ -9,6 +9,6 @@ pub mod selection;
 
 pub use eviction::{Candidate, Eviction, EvictionSpec};
 pub use keepalive::{KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec};
-pub use placement::{Placement, PlacementSpec, home_host};
+pub use placement::{Placement, PlacementSpec, Room, cpu_share, home_host, host_cpu};
 pub use provisioning::{Observation, ProvisioningPolicy, ProvisioningSpec, TargetTracking};
 pub use selection::{InstanceSelection, SelectionSpec};

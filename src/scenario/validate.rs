@@ -19,6 +19,7 @@ use crate::policies::provisioning::{
 };
 use crate::policies::{
     EvictionSpec, KeepAliveSpec, PlacementSpec, ProvisioningSpec, SelectionSpec, TargetTracking,
+    cpu_share, host_cpu,
 };
 use crate::sources::catalog::{self, InvocationType, SourceModel};
 use crate::sources::{ArrivalProcess, Ramp, Stage};
@@ -379,6 +380,29 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
                     Some(format!("set host_memory_mb to at least {}", f.memory_mb)),
                 ));
             }
+            let share = cpu_share(f.memory_mb);
+            if let Some(cpu) = c.host_cpu.filter(|&cpu| cpu < share) {
+                let cores = raw
+                    .platform
+                    .as_ref()
+                    .and_then(|p| p.host_cores.as_ref())
+                    .map_or_else(|| format!("{cpu}/1769"), ToString::to_string);
+                // The fewest cores, in thousandths rounded up, that hold the share.
+                let milli = (u64::from(share) * 1000).div_ceil(1769);
+                return Err(ctx.err_help(
+                    "platform.host_cores",
+                    format!(
+                        "host_cores = {cores} is smaller than function `{}`'s vCPU share, {:.3} vCPU (memory_mb = {} / 1769, at most 6): its environments fit on no host",
+                        f.name,
+                        f64::from(share) / 1769.0,
+                        f.memory_mb
+                    ),
+                    Some(format!(
+                        "set host_cores to at least {}",
+                        milli as f64 / 1000.0
+                    )),
+                ));
+            }
         }
     }
 
@@ -525,12 +549,28 @@ fn validate_cluster(ctx: &Ctx, p: &RawPlatform) -> R<Option<ClusterSpec>> {
         16_777_216,
         "host_memory_mb",
     )?;
-    if p.host_cores.is_some() {
-        return Err(ctx.not_yet(
-            "platform.host_cores",
-            "`platform.host_cores` (hosts limited by vCPUs as well as memory)",
-        ));
-    }
+    let host_cpu = match &p.host_cores {
+        None => None,
+        Some(v) => {
+            let cores = match v {
+                toml::Value::Integer(n) => Some(*n as f64),
+                toml::Value::Float(x) => Some(*x),
+                _ => None,
+            };
+            match cores {
+                Some(c) if c.is_finite() && c > 0.0 && c <= 1_000_000.0 => Some(host_cpu(c)),
+                _ => {
+                    return Err(ctx.err_help(
+                        "platform.host_cores",
+                        format!(
+                            "host_cores must be a number of vCPUs > 0 and at most 1000000, got {v}"
+                        ),
+                        Some("e.g. `host_cores = 96`".into()),
+                    ));
+                }
+            }
+        }
+    };
     let placement = match &p.placement {
         Some(s) => {
             let name = ctx.choice("platform.placement", s, PlacementSpec::NAMES, "placement")?;
@@ -548,6 +588,7 @@ fn validate_cluster(ctx: &Ctx, p: &RawPlatform) -> R<Option<ClusterSpec>> {
     Ok(Some(ClusterSpec {
         hosts,
         host_memory_mb,
+        host_cpu,
         placement,
         eviction,
     }))

@@ -1,5 +1,6 @@
-//! Finite clusters: placement never overfills a host, idle environments are evicted under
-//! memory pressure, and a request finds no room only when every byte is busy.
+//! Finite clusters: placement never overfills a host (memory or cores), idle environments
+//! are evicted under memory or CPU pressure, and a request finds no room only when every
+//! byte is busy.
 
 use crate::{assert_conserved, run, scenario};
 use lambdasim::metrics::RunReport;
@@ -7,12 +8,17 @@ use lambdasim::metrics::RunReport;
 /// Functions `a`, `b`, `c` of 512 MB (100 ms, INIT 100 ms, kept for an hour), each invoked
 /// once at each of the given seconds, on `platform`.
 fn three_functions(platform: &str, a: &[u32], b: &[u32], c: &[u32]) -> String {
+    three_functions_of(512, platform, a, b, c)
+}
+
+/// `three_functions` with `memory_mb` MB each.
+fn three_functions_of(memory_mb: u32, platform: &str, a: &[u32], b: &[u32], c: &[u32]) -> String {
     let mut t = format!(
         "duration = \"1m\"\nseed = 1\n[platform]\n{platform}\n[account]\nconcurrency_limit = 1000\n"
     );
     for name in ["a", "b", "c"] {
         t += &format!(
-            "[[functions]]\nname = \"{name}\"\nmemory_mb = 512\nduration = \"100ms\"\ninit = \"100ms\"\nkeep_alive = {{ policy = \"fixed\", idle = \"1h\" }}\n"
+            "[[functions]]\nname = \"{name}\"\nmemory_mb = {memory_mb}\nduration = \"100ms\"\ninit = \"100ms\"\nkeep_alive = {{ policy = \"fixed\", idle = \"1h\" }}\n"
         );
     }
     for (name, times) in [("a", a), ("b", b), ("c", c)] {
@@ -54,6 +60,71 @@ fn a_third_function_evicts_the_least_recently_idle_environment() {
     let free = run(&three_functions("", &[1, 4], &[2, 5], &[3]));
     assert_eq!((free.total.cold_starts, free.total.evictions), (3, 0));
     assert!(free.cluster.is_none());
+}
+
+#[test]
+fn a_one_core_host_holds_one_vcpu_of_environments() {
+    // Ample memory, one vCPU (1769 units of 1/1769 vCPU). A 1769 MB environment takes the
+    // whole core: each request evicts the previous function's idle environment — 5 cold
+    // starts, 4 evictions (a at 2 s and 5 s, b at 3 s, c at 4 s).
+    let platform = "hosts = 1\nhost_memory_mb = 65536\nhost_cores = 1\neviction = \"lru\"";
+    let whole = run(&three_functions_of(1769, platform, &[1, 4], &[2, 5], &[3]));
+    assert_conserved(&whole);
+    assert_eq!(whole.total.succeeded, 5);
+    assert_eq!((whole.total.cold_starts, whole.total.throttles), (5, 0));
+    assert_eq!(evictions(&whole), [2, 1, 1]);
+    let c = whole.cluster.expect("a cluster");
+    assert_eq!((c.host_cpu, c.peak_host_used_cpu), (1769, 1769));
+    assert_eq!((c.evictions, c.peak_host_used_mb), (4, 1769));
+    // Two 884 MB environments (2 × 884 = 1768 ≤ 1769) share the core: as with two 512 MB
+    // environments on a 1024 MB host, c evicts a, a evicts b, b evicts c.
+    let halves = run(&three_functions_of(884, platform, &[1, 4], &[2, 5], &[3]));
+    assert_conserved(&halves);
+    assert_eq!((halves.total.cold_starts, halves.total.throttles), (5, 0));
+    assert_eq!(evictions(&halves), [1, 1, 1]);
+    let c = halves.cluster.expect("a cluster");
+    assert_eq!((c.peak_host_used_cpu, c.peak_host_used_mb), (1768, 1768));
+    // Without host_cores the host holds all three: cold only the first time.
+    let memory_only = run(&three_functions_of(
+        1769,
+        &platform.replace("host_cores = 1\n", ""),
+        &[1, 4],
+        &[2, 5],
+        &[3],
+    ));
+    assert_eq!(
+        (memory_only.total.cold_starts, memory_only.total.evictions),
+        (3, 0)
+    );
+    assert_eq!(memory_only.cluster.expect("a cluster").host_cpu, 0);
+}
+
+#[test]
+fn a_busy_core_throttles() {
+    // Two 10 s requests of a 1769 MB function on one host of one core and ample memory:
+    // the second finds no core (nothing idle to evict) and is throttled.
+    let text = r#"
+duration = "1m"
+[platform]
+hosts = 1
+host_memory_mb = 65536
+host_cores = 1
+[[functions]]
+name = "f"
+memory_mb = 1769
+duration = "10s"
+timeout = "30s"
+init = "0s"
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "1s", count = 2 }
+"#;
+    let r = run(text);
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.succeeded, f.throttles, f.cold_starts), (1, 1, 1));
+    let two = run(&text.replace("host_cores = 1", "host_cores = 2"));
+    assert_eq!(two.functions[0].throttles, 0);
 }
 
 #[test]
@@ -154,12 +225,32 @@ fn crowded(placement: &str, eviction: &str) -> String {
 #[test]
 fn no_host_is_ever_over_capacity_whatever_the_policies() {
     for placement in ["first_fit", "best_fit", "worst_fit", "random", "hash"] {
-        for eviction in ["lru", "greedy_dual"] {
-            // The model also checks every host's books at the end (debug assertions).
-            let r = run(&crowded(placement, eviction));
+        for (eviction, cores) in [
+            ("lru", ""),
+            ("greedy_dual", ""),
+            ("lru", "host_cores = 2\n"),
+            ("greedy_dual", "host_cores = 2\n"),
+        ] {
+            // The model also checks every host's books — memory and cores — at the end
+            // (debug assertions). Two cores (3538/1769 vCPU) bind before 4096 MB.
+            let r = run(&crowded(placement, eviction).replacen(
+                "host_memory_mb = 4096\n",
+                &format!("host_memory_mb = 4096\n{cores}"),
+                1,
+            ));
             assert_conserved(&r);
             let c = r.cluster.expect("a cluster");
             assert!(c.peak_host_used_mb <= 4096, "{placement}/{eviction}: {c:?}");
+            if cores.is_empty() {
+                assert_eq!(c.host_cpu, 0);
+            } else {
+                assert_eq!(c.host_cpu, 2 * 1769);
+                assert!(
+                    c.peak_host_used_cpu <= 2 * 1769,
+                    "{placement}/{eviction}: {c:?}"
+                );
+                assert!(c.peak_host_used_mb <= 2 * 1769, "CPU binds first: {c:?}");
+            }
             assert!(
                 c.evictions > 0,
                 "{placement}/{eviction}: memory pressure evicts"
@@ -222,9 +313,18 @@ fn cluster_keys_are_checked() {
             "hosts = 2\nhost_memory_mb = 1024\neviction = \"greedy\"",
             "did you mean `greedy_dual`?",
         ),
+        ("host_cores = 8", "`hosts` is not set"),
         (
-            "hosts = 2\nhost_memory_mb = 1024\nhost_cores = 8",
-            "not supported yet",
+            "hosts = 2\nhost_memory_mb = 1024\nhost_cores = 0",
+            "host_cores must be a number of vCPUs > 0",
+        ),
+        (
+            "hosts = 2\nhost_memory_mb = 1024\nhost_cores = \"many\"",
+            "host_cores must be a number of vCPUs > 0",
+        ),
+        (
+            "hosts = 2\nhost_memory_mb = 1024\nhost_cores = 0.25",
+            "host_cores = 0.25 is smaller than function `a`'s vCPU share, 0.289 vCPU",
         ),
     ] {
         let text = base.replace("PLATFORM", platform);
@@ -236,5 +336,23 @@ fn cluster_keys_are_checked() {
         assert!(msg.contains("platform."), "{platform}: {msg}");
     }
     let ok = scenario(&base.replace("PLATFORM", "hosts = 2\nhost_memory_mb = 512"));
-    assert!(ok.platform.cluster.is_some());
+    assert_eq!(ok.platform.cluster.expect("a cluster").host_cpu, None);
+    // 0.29 vCPU = 513.01/1769: rounded down to 513 units, enough for 512 MB (512 units).
+    let ok = scenario(&base.replace(
+        "PLATFORM",
+        "hosts = 2\nhost_memory_mb = 512\nhost_cores = 0.29",
+    ));
+    assert_eq!(ok.platform.cluster.expect("a cluster").host_cpu, Some(513));
+    let err = lambdasim::scenario::parse(
+        &base.replace(
+            "PLATFORM",
+            "hosts = 2\nhost_memory_mb = 1024\nhost_cores = 0.25",
+        ),
+        std::path::Path::new("c.toml"),
+    )
+    .expect_err("refused");
+    assert!(
+        format!("{err}").contains("set host_cores to at least 0.29"),
+        "{err}"
+    );
 }

@@ -1,5 +1,6 @@
-//! A finite cluster (`[platform] hosts`): every environment holds its function's memory on
-//! one host from its allocation until it is gone. A new environment is placed by the
+//! A finite cluster (`[platform] hosts`): every environment holds its function's memory —
+//! and, with `host_cores`, its vCPU share (MODEL.md §2, counted exactly in 1/1,769 vCPU:
+//! see `policies::placement`) — on one host from its allocation until it is gone. A new environment is placed by the
 //! placement policy; when no host has room, the eviction policy picks idle environments to
 //! unload, and if even that cannot make room the caller gives up (a throttle, a skipped
 //! pre-warm, a provisioned environment not allocated). Without `hosts` the world has no
@@ -9,7 +10,7 @@ use super::{EnvState, World};
 use crate::engine::{SimRng, Time};
 use crate::metrics::{ClusterReport, Level};
 use crate::model::config::{ClusterSpec, Scenario};
-use crate::policies::{Candidate, Eviction, Placement, PlacementSpec, home_host};
+use crate::policies::{Candidate, Eviction, Placement, PlacementSpec, Room, cpu_share, home_host};
 
 /// `Env::host` of an environment with unbounded capacity.
 pub(super) const NO_HOST: u32 = u32::MAX;
@@ -17,14 +18,17 @@ pub(super) const NO_HOST: u32 = u32::MAX;
 /// The hosts and the policies that fill them.
 pub(super) struct Cluster {
     host_memory: u32,
-    /// Free memory of each host, MB.
-    free: Vec<u32>,
+    /// CPU of each host, 1/1,769 vCPU; 0 without `host_cores` (memory only).
+    host_cpu: u32,
+    /// Free room of each host: memory (MB) and CPU.
+    free: Vec<Room>,
     placement: PlacementSpec,
     /// The placement random stream (`policy/placement`).
     rng: SimRng,
     eviction: Box<dyn Eviction>,
-    /// Memory of an environment of each function, MB.
-    pub(super) mem: Vec<u32>,
+    /// Room an environment of each function takes: its memory and, with `host_cores`, its
+    /// CPU share (0 without).
+    need: Vec<Room>,
     /// Home host of each function (`hash` placement).
     home: Vec<u32>,
     /// Sum (ns) and number of the INIT times drawn so far for each function: their mean
@@ -34,6 +38,7 @@ pub(super) struct Cluster {
     candidates: Vec<Candidate>,
     victims: Vec<u32>,
     peak_used: u32,
+    peak_cpu: u32,
     evictions: u64,
     failures: u64,
 }
@@ -41,13 +46,32 @@ pub(super) struct Cluster {
 impl Cluster {
     pub(super) fn new(spec: &ClusterSpec, sc: &Scenario, rng: SimRng) -> Self {
         let hosts = spec.hosts as usize;
+        let host_cpu = spec.host_cpu.unwrap_or(0);
         Cluster {
             host_memory: spec.host_memory_mb,
-            free: vec![spec.host_memory_mb; hosts],
+            host_cpu,
+            free: vec![
+                Room {
+                    memory_mb: spec.host_memory_mb,
+                    cpu: host_cpu,
+                };
+                hosts
+            ],
             placement: spec.placement,
             rng,
             eviction: spec.eviction.build(),
-            mem: sc.functions.iter().map(|f| f.memory_mb).collect(),
+            need: sc
+                .functions
+                .iter()
+                .map(|f| Room {
+                    memory_mb: f.memory_mb,
+                    cpu: if spec.host_cpu.is_some() {
+                        cpu_share(f.memory_mb)
+                    } else {
+                        0
+                    },
+                })
+                .collect(),
             home: sc
                 .functions
                 .iter()
@@ -57,6 +81,7 @@ impl Cluster {
             candidates: Vec::new(),
             victims: Vec::new(),
             peak_used: 0,
+            peak_cpu: 0,
             evictions: 0,
             failures: 0,
         }
@@ -80,26 +105,34 @@ impl Cluster {
         } else {
             sum as f64 / n as f64 / 1e9
         };
-        self.eviction.priority(invocations, cost, self.mem[f])
+        self.eviction
+            .priority(invocations, cost, self.need[f].memory_mb)
     }
 
-    /// Gives back the memory of an environment of function `f` on `host`.
+    /// Gives back the memory and CPU of an environment of function `f` on `host`.
     #[inline]
     pub(super) fn release(&mut self, host: u32, f: usize) {
         let free = &mut self.free[host as usize];
-        *free += self.mem[f];
+        free.memory_mb += self.need[f].memory_mb;
+        free.cpu += self.need[f].cpu;
         debug_assert!(
-            *free <= self.host_memory,
+            free.memory_mb <= self.host_memory && free.cpu <= self.host_cpu,
             "host {host} freed more than it holds"
         );
     }
 
-    /// Takes the memory of an environment of function `f` on host `h`.
+    /// Takes the memory and CPU of an environment of function `f` on host `h`.
     fn take(&mut self, h: usize, f: usize) {
-        self.free[h] = self.free[h]
-            .checked_sub(self.mem[f])
-            .expect("placement and eviction choose a host with room");
-        self.peak_used = self.peak_used.max(self.host_memory - self.free[h]);
+        let need = self.need[f];
+        let free = &mut self.free[h];
+        assert!(
+            free.fits(need),
+            "placement and eviction choose a host with room"
+        );
+        free.memory_mb -= need.memory_mb;
+        free.cpu -= need.cpu;
+        self.peak_used = self.peak_used.max(self.host_memory - free.memory_mb);
+        self.peak_cpu = self.peak_cpu.max(self.host_cpu - free.cpu);
     }
 
     pub(super) fn report(&self) -> ClusterReport {
@@ -107,34 +140,49 @@ impl Cluster {
             hosts: self.free.len() as u32,
             host_memory_mb: self.host_memory,
             peak_host_used_mb: self.peak_used,
+            host_cpu: self.host_cpu,
+            peak_host_used_cpu: self.peak_cpu,
             evictions: self.evictions,
             placement_failures: self.failures,
         }
     }
 
-    /// Checks that the memory each host holds is exactly that of its live environments
-    /// (debug builds, at the end of a run).
+    /// Checks that the memory and CPU each host holds are exactly those of its live
+    /// environments (debug builds, at the end of a run).
     pub(super) fn check(&self, envs: &[super::Env]) {
-        let mut used = vec![0u64; self.free.len()];
+        let mut used = vec![(0u64, 0u64); self.free.len()];
         for e in envs.iter().filter(|e| e.state != EnvState::Gone) {
-            used[e.host as usize] += u64::from(self.mem[e.func as usize]);
+            let need = self.need[e.func as usize];
+            let u = &mut used[e.host as usize];
+            u.0 += u64::from(need.memory_mb);
+            u.1 += u64::from(need.cpu);
         }
-        for (h, (&u, &free)) in used.iter().zip(&self.free).enumerate() {
-            assert!(u <= u64::from(self.host_memory), "host {h} over capacity");
-            assert_eq!(u + u64::from(free), u64::from(self.host_memory), "host {h}");
+        for (h, (&(m, cpu), free)) in used.iter().zip(&self.free).enumerate() {
+            assert!(m <= u64::from(self.host_memory), "host {h} over memory");
+            assert!(cpu <= u64::from(self.host_cpu), "host {h} over cores");
+            assert_eq!(
+                m + u64::from(free.memory_mb),
+                u64::from(self.host_memory),
+                "host {h}"
+            );
+            assert_eq!(
+                cpu + u64::from(free.cpu),
+                u64::from(self.host_cpu),
+                "host {h}"
+            );
         }
     }
 }
 
 impl World<'_> {
     /// Places a new environment of function `f`: returns its host (`NO_HOST` without a
-    /// cluster) with the memory taken, or `None` if no host has room — after evicting idle
+    /// cluster) with the memory and CPU taken, or `None` if no host has room — after evicting idle
     /// environments when `evict` allows and the eviction policy finds a host.
     pub(super) fn place(&mut self, now: Time, f: usize, evict: bool) -> Option<u32> {
         let Some(c) = &mut self.cluster else {
             return Some(NO_HOST);
         };
-        let need = c.mem[f];
+        let need = c.need[f];
         let mut host = c
             .placement
             .place(need, c.home[f] as usize, &c.free, &mut c.rng);
@@ -145,10 +193,12 @@ impl World<'_> {
             for func in &self.funcs {
                 for &e in &func.idle {
                     let env = &self.envs[e as usize];
+                    let frees = c.need[env.func as usize];
                     candidates.push(Candidate {
                         env: e,
                         host: env.host,
-                        memory_mb: c.mem[env.func as usize],
+                        memory_mb: frees.memory_mb,
+                        cpu: frees.cpu,
                         idle_since: env.idle_since,
                         priority: env.priority,
                     });
@@ -183,8 +233,8 @@ impl World<'_> {
         let Some(c) = &self.cluster else {
             return true;
         };
-        let need = c.mem[f];
-        c.free.iter().any(|&m| m >= need) || self.funcs.iter().any(|g| !g.idle.is_empty())
+        let need = c.need[f];
+        c.free.iter().any(|r| r.fits(need)) || self.funcs.iter().any(|g| !g.idle.is_empty())
     }
 
     /// Unloads idle environment `e` to make room.
