@@ -185,6 +185,15 @@ pub fn duration_scale(cpu_bound: f64, reference_mb: u32, memory_mb: u32) -> f64 
 }
 
 impl Function {
+    /// Draws the INIT time of a cold start: `init`, plus the mount time with `efs = true`.
+    pub fn draw_init(&self, rng: &mut crate::engine::SimRng) -> Time {
+        let mount = self
+            .efs_mount
+            .as_ref()
+            .map_or(Time::ZERO, |d| d.sample(rng));
+        self.init.sample(rng) + mount
+    }
+
     /// Memory in GB, as AWS prices it (MB / 1024).
     pub fn memory_gb(&self) -> f64 {
         f64::from(self.memory_mb) / 1024.0

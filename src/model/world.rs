@@ -1194,11 +1194,7 @@ impl<'s> World<'s> {
             (drawn, AttemptOutcome::Success)
         };
         let init = if cold {
-            let mount = spec
-                .efs_mount
-                .as_ref()
-                .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
-            let init = spec.init.sample(&mut func.rng) + mount;
+            let init = spec.draw_init(&mut func.rng);
             if let Some(c) = &mut self.cluster {
                 c.note_init(f, init);
             }
@@ -1530,12 +1526,7 @@ impl<'s> World<'s> {
         func.m.series.advance(now);
         func.m.series.inc(now, Level::Idle);
         func.m.prewarms += 1;
-        let spec = &self.sc.functions[f];
-        let mount = spec
-            .efs_mount
-            .as_ref()
-            .map_or(Time::ZERO, |d| d.sample(&mut func.rng));
-        let init = spec.init.sample(&mut func.rng) + mount;
+        let init = self.sc.functions[f].draw_init(&mut func.rng);
         if let Some(c) = &mut self.cluster {
             c.note_init(f, init);
         }
@@ -1618,11 +1609,7 @@ impl<'s> World<'s> {
                 placed += 1;
                 let e = self.alloc_env(f as u32, true, host);
                 let func = &mut self.funcs[f];
-                let mount = spec
-                    .efs_mount
-                    .as_ref()
-                    .map_or(Time::ZERO, |d| d.sample(&mut func.pc.rng));
-                let init = spec.init.sample(&mut func.pc.rng) + mount;
+                let init = spec.draw_init(&mut func.pc.rng);
                 let ready = now
                     .saturating_add(func.pc.allocation_delay)
                     .saturating_add(init);
