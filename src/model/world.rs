@@ -13,8 +13,8 @@ use crate::metrics::{
 };
 use crate::model::Dist;
 use crate::policies::{
-    InstanceSelection, KeepAliveDecision, KeepAlivePolicy, KeepAliveSpec, Observation,
-    ProvisioningPolicy, SelectionSpec,
+    InstanceSelection, KeepAliveDecision, KeepAlivePolicy, Observation, ProvisioningPolicy,
+    SelectionSpec,
 };
 use crate::sources::trace::{DRAW, SOURCE_FUNCTION};
 use crate::sources::{ArrivalStream, InvocationType};
@@ -492,6 +492,9 @@ impl<'s> World<'s> {
                 if f.reserved_concurrency.is_none() {
                     pool.used += initial;
                 }
+                let keep_alive = f
+                    .keep_alive
+                    .build(rngs.stream(&format!("policy/keep_alive/{}", f.name)));
                 Func {
                     reserved: f.reserved_concurrency,
                     executing: 0,
@@ -516,13 +519,8 @@ impl<'s> World<'s> {
                     waiting: VecDeque::new(),
                     backing_off: 0,
                     in_backlog: false,
-                    keep_alive: f
-                        .keep_alive
-                        .build(rngs.stream(&format!("policy/keep_alive/{}", f.name))),
-                    constant_window: !matches!(
-                        f.keep_alive,
-                        KeepAliveSpec::Aws { .. } | KeepAliveSpec::HybridHistogram(_)
-                    ),
+                    constant_window: keep_alive.constant_window(),
+                    keep_alive,
                     prewarm_token: 0,
                     prewarm_keep: Time::ZERO,
                     rng: rngs.stream(&format!("function/{}", f.name)),

@@ -1759,12 +1759,15 @@ struct VariantStats {
 struct Plane {
     x: fn(&VariantStats) -> Estimate,
     y: fn(&VariantStats) -> Estimate,
+    /// Keep-alive policies (cold starts against wasted memory), else cost against p99.
+    policies: bool,
 }
 
 /// Cost against p99 latency (the `variants` chart).
 const COST_P99: Plane = Plane {
     x: |v| v.p99,
     y: |v| v.cost,
+    policies: false,
 };
 
 /// Cold-start % of the 75th-percentile function against wasted memory (the `policies`
@@ -1772,6 +1775,7 @@ const COST_P99: Plane = Plane {
 const COLD_WASTE: Plane = Plane {
     x: |v| v.wasted,
     y: |v| v.cold_p75,
+    policies: true,
 };
 
 impl VariantStats {
@@ -1794,8 +1798,8 @@ struct Sweep {
     memory: Option<MemorySweep>,
     /// The variants differ in keep-alive policy.
     policies: bool,
-    /// `wasted` is relative to this variant (a fixed 10-minute keep-alive everywhere).
-    baseline: Option<usize>,
+    /// `wasted` is relative to a variant with a fixed 10-minute keep-alive everywhere.
+    normalised: bool,
 }
 
 /// The variants laid out by the memory size of one function.
@@ -1825,13 +1829,7 @@ impl Sweep {
             });
             groups[i].push(r);
         }
-        let baseline = crate::output::csv::fixed_10m_baseline(&groups);
-        let idle_mean = |reps: &[&RunReport]| {
-            reps.iter().map(|r| r.total.idle_gb_seconds).sum::<f64>() / reps.len() as f64
-        };
-        // Normalised only to a baseline that kept something idle.
-        let base_idle = baseline.map(|b| idle_mean(&groups[b])).filter(|m| *m > 0.0);
-        let baseline = baseline.filter(|_| base_idle.is_some());
+        let base_idle = crate::output::csv::idle_baseline(&groups);
         let scale = base_idle.unwrap_or(1.0);
         let variants: Vec<VariantStats> = groups
             .iter()
@@ -1864,7 +1862,7 @@ impl Sweep {
             functions: first.map_or(0, |r| r.functions.len()),
             memory: memory_sweep(&variants),
             policies,
-            baseline,
+            normalised: base_idle.is_some(),
             variants,
         }
     }
@@ -1886,6 +1884,17 @@ impl Sweep {
             format!("{} simulated", fmt_span(self.duration_s)),
             format!("seed {}", self.seed),
         ]
+    }
+
+    /// The subtitle and what the error bars show, joined.
+    fn subtitle_with_ci(&self) -> String {
+        let mut sub = self.subtitle();
+        sub.push(if self.any_ci() {
+            "error bars: 95 % confidence intervals".to_string()
+        } else {
+            "one replication: no confidence intervals".to_string()
+        });
+        sub.join(SEP)
     }
 
     /// Whether any point has an error bar.
@@ -2480,7 +2489,7 @@ fn draw_variants<DB: DrawingBackend>(
     let front = pareto_front(vs, plane);
     let numbered = numbered_variants(vs, &front);
     let plotted: Vec<usize> = (0..vs.len()).filter(|&i| vs[i].plotted(plane)).collect();
-    let policies = std::ptr::fn_addr_eq(plane.y, COLD_WASTE.y);
+    let policies = plane.policies;
     let px = |i: usize| (plane.x)(&vs[i]);
     let py = |i: usize| (plane.y)(&vs[i]);
 
@@ -2492,13 +2501,7 @@ fn draw_variants<DB: DrawingBackend>(
     } else {
         format!("{}: cost vs p99 latency per variant", sweep.scenario)
     };
-    let mut sub = sweep.subtitle();
-    sub.push(if sweep.any_ci() {
-        "error bars: 95 % confidence intervals".to_string()
-    } else {
-        "one replication: no confidence intervals".to_string()
-    });
-    let body = title_block(root, &title, &sub.join(SEP))?;
+    let body = title_block(root, &title, &sweep.subtitle_with_ci())?;
     let legend = [
         Entry::dot(
             PARETO,
@@ -2537,12 +2540,13 @@ fn draw_variants<DB: DrawingBackend>(
     };
     let (x_desc, y_desc) = if policies {
         (
-            match sweep.baseline {
-                Some(_) => format!(
+            if sweep.normalised {
+                format!(
                     "wasted memory: idle GB-s relative to a fixed 10-minute keep-alive {}",
                     x.unit("×")
-                ),
-                None => format!("wasted memory: idle environments {}", x.unit("GB-s")),
+                )
+            } else {
+                format!("wasted memory: idle environments {}", x.unit("GB-s"))
             },
             format!(
                 "cold starts of the 75th-percentile function {}",
@@ -2803,13 +2807,7 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, sweep: &Sweep)
     let vs = &sweep.variants;
     let function = truncate(&mem.function, 40);
     let title = format!("{}: cost and latency by memory size", sweep.scenario);
-    let mut sub = sweep.subtitle();
-    sub.push(if sweep.any_ci() {
-        "error bars: 95 % confidence intervals".to_string()
-    } else {
-        "one replication: no confidence intervals".to_string()
-    });
-    let body = title_block(root, &title, &sub.join(SEP))?;
+    let body = title_block(root, &title, &sweep.subtitle_with_ci())?;
 
     let single = mem.lines.len() == 1;
     let many = mem.lines.len() > MAX_LABELLED_CURVES;

@@ -351,13 +351,23 @@ fn variant_header() -> Vec<String> {
 /// The keep-alive label of the baseline that wasted memory is normalised to.
 pub const BASELINE_KEEP_ALIVE: &str = "fixed 10m";
 
-/// The index in `groups` of the first variant whose functions all keep environments for a
-/// fixed 10 minutes (the baseline of Shahrad et al.'s comparisons), if any.
-pub fn fixed_10m_baseline(groups: &[Vec<&RunReport>]) -> Option<usize> {
-    groups.iter().position(|reps| {
-        !reps[0].keep_alive.is_empty()
-            && reps[0].keep_alive.iter().all(|k| k == BASELINE_KEEP_ALIVE)
-    })
+/// The mean `idle_gb_seconds` of a variant's replications.
+pub fn mean_idle(reps: &[&RunReport]) -> f64 {
+    reps.iter().map(|r| r.total.idle_gb_seconds).sum::<f64>() / reps.len() as f64
+}
+
+/// The mean idle GB-s of the first variant in `groups` whose functions all keep
+/// environments for a fixed 10 minutes (the baseline of Shahrad et al.'s comparisons), if
+/// there is one and it kept anything idle: what wasted memory is normalised to.
+pub fn idle_baseline(groups: &[Vec<&RunReport>]) -> Option<f64> {
+    groups
+        .iter()
+        .find(|reps| {
+            !reps[0].keep_alive.is_empty()
+                && reps[0].keep_alive.iter().all(|k| k == BASELINE_KEEP_ALIVE)
+        })
+        .map(|reps| mean_idle(reps))
+        .filter(|m| *m > 0.0)
 }
 
 /// One row per variant of `runs` (in order of first appearance): the mean of each key
@@ -373,10 +383,7 @@ fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
         .iter()
         .map(|v| runs.iter().filter(|r| r.variant == *v).collect())
         .collect();
-    let idle_mean = |reps: &[&RunReport]| {
-        reps.iter().map(|r| r.total.idle_gb_seconds).sum::<f64>() / reps.len() as f64
-    };
-    let baseline = fixed_10m_baseline(&groups).map(|b| idle_mean(&groups[b]));
+    let baseline = idle_baseline(&groups);
     order
         .iter()
         .zip(&groups)
@@ -392,10 +399,7 @@ fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
                 row.push(num(mean, 6));
                 row.push(num(ci, 6));
             }
-            row.push(match baseline {
-                Some(b) if b > 0.0 => num(idle_mean(reps) / b, 6),
-                _ => String::new(),
-            });
+            row.push(baseline.map_or(String::new(), |b| num(mean_idle(reps) / b, 6)));
             row
         })
         .collect()
