@@ -22,7 +22,7 @@ case "$mode" in record | compare) ;; *) usage ;; esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --release --quiet
-bin="$repo/target/release/lambdasim"
+bin="${CARGO_TARGET_DIR:-$repo/target}/release/lambdasim"
 
 # snapshot DEST: every output of every scenario, and a manifest of their SHA-256 sums.
 snapshot() {

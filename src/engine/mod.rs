@@ -1,10 +1,13 @@
-//! The discrete-event engine: integer time, a deterministic event queue, the run loop and
-//! named random streams. It knows nothing about Lambda (see ARCHITECTURE.md).
+//! The discrete-event engine: integer time, a deterministic event queue, the run loop,
+//! named random streams and the distributions drawn from them. It knows nothing about
+//! Lambda (see ARCHITECTURE.md).
 
+mod dist;
 mod queue;
 mod rng;
 mod time;
 
+pub use dist::Dist;
 pub use queue::EventQueue;
 pub use rng::{RngStreams, SimRng, derive_seed};
 pub use time::Time;

@@ -2,8 +2,8 @@
 //! `scenario::load`; nothing here knows about TOML or serde.
 
 use crate::billing::{Architecture, Pricing};
+use crate::engine::Dist;
 use crate::engine::Time;
-use crate::model::Dist;
 use crate::policies::{
     EvictionSpec, KeepAliveSpec, PlacementSpec, ProvisioningSpec, SelectionSpec,
 };

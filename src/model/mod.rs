@@ -3,10 +3,8 @@
 
 mod admission;
 pub mod config;
-mod dist;
 mod world;
 
 pub use admission::{Pool, TokenBucket};
 pub use config::{Account, Function, Output, Platform, Scenario, Source};
-pub use dist::Dist;
 pub use world::{Event, World, simulate};

@@ -4,6 +4,7 @@
 use super::admission::{Pool, TokenBucket};
 use super::config::Scenario;
 use crate::billing::{self, Sizing, Usage};
+use crate::engine::Dist;
 use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
 use crate::metrics::Level;
 use crate::metrics::SourceReport;
@@ -11,7 +12,6 @@ use crate::metrics::{
     AttemptOutcome, AttemptRecord, BinReport, FuncMetrics, FunctionReport, NO_ENV, Recorder,
     RunReport, Trace, TraceKind, TraceRecord,
 };
-use crate::model::Dist;
 use crate::policies::{
     InstanceSelection, KeepAliveDecision, KeepAlivePolicy, Observation, ProvisioningPolicy,
     SelectionSpec,

@@ -4,8 +4,8 @@
 //! A policy returns decisions; the model carries them out (src/model/world.rs). One policy
 //! object exists per function and run, with its own random stream.
 
+use crate::engine::Dist;
 use crate::engine::{SimRng, Time};
-use crate::model::Dist;
 
 /// What to do with an environment that has just become idle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

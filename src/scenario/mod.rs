@@ -230,7 +230,7 @@ arrival = { process = "poisson", rate = 5.0 }
             Path::new("t.toml"),
         )
         .unwrap();
-        let crate::model::Dist::Empirical(points) = &s.functions[0].duration else {
+        let crate::engine::Dist::Empirical(points) = &s.functions[0].duration else {
             panic!("empirical");
         };
         assert_eq!(points.len(), 3);

@@ -7,8 +7,8 @@ use super::raw::{
     RawScenario, RawSource,
 };
 use crate::billing::{Architecture, Pricing};
+use crate::engine::Dist;
 use crate::engine::Time;
-use crate::model::Dist;
 use crate::model::config::{
     Account, ClusterSpec, DEFAULT_TRACE_LIMIT, Function, Mapping, MappingKind, Output, Platform,
     Scenario, Source, default_interval,

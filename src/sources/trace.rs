@@ -22,8 +22,8 @@
 //! counts (a few bytes per active function-minute), as the file is stored function by
 //! function but replayed minute by minute.
 
+use crate::engine::Dist;
 use crate::engine::{SimRng, Time};
-use crate::model::Dist;
 use rand::RngExt;
 use std::collections::HashMap;
 use std::fs::File;

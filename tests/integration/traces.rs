@@ -280,7 +280,7 @@ fn every_2019_row_becomes_a_function_with_its_counts_durations_and_memory() {
         }
         assert!(matches!(
             sc.functions[i].duration,
-            lambdasim::model::Dist::Empirical(ref pts) if pts.len() == 7
+            lambdasim::engine::Dist::Empirical(ref pts) if pts.len() == 7
                 && (pts[3].1 / 1e6 - p("50")).abs() < 1e-9
         ));
     }

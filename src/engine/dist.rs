@@ -1,7 +1,7 @@
-//! Validated probability distributions of durations (execution, INIT, backoff), sampled in
-//! integer nanoseconds.
+//! Validated probability distributions of non-negative durations, sampled from a random
+//! stream in integer nanoseconds.
 
-use crate::engine::{SimRng, Time};
+use super::{SimRng, Time};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, Gamma, LogNormal, Pareto, StandardNormal, Weibull};
 
