@@ -1,4 +1,4 @@
-//! Event source mappings (MODEL.md §4, "Poll (pull) model"): Lambda polls an SQS queue or
+//! Event source mappings (docs/model.md, "Poll sources"): Lambda polls an SQS queue or
 //! a Kinesis / DynamoDB stream and invokes the function synchronously with batches.
 //!
 //! - SQS: messages wait in the queue; the mapping runs up to `pollers` batches at once
@@ -11,8 +11,19 @@
 //!   batch blocks its lane and is retried at the next poll until it succeeds, runs out of
 //!   retries, or its records pass the retention.
 
-use super::*;
+use super::{Event, Job, NO_REC, World};
+use crate::engine::Dist;
+use crate::engine::{EventQueue, RngStreams, SimRng, Time};
+use crate::metrics::{AttemptOutcome, Level, Recorder, SourceReport};
+use crate::model::config::Scenario;
+use crate::sources::trace::DRAW;
+use rand::RngExt;
+use std::collections::VecDeque;
+
+mod sqs;
+mod stream;
 use crate::model::config::{Mapping, MappingKind};
+use sqs::sqs_cap;
 
 /// A message or record.
 #[derive(Clone, Copy, Debug)]
@@ -287,156 +298,6 @@ impl<'s> World<'s> {
         }
     }
 
-    fn set_pollers(&mut self, now: Time, m: usize, new: u32) {
-        let f = self.mappings[m].func as usize;
-        let mr = &mut self.mappings[m];
-        let KindRt::Sqs { pollers, .. } = &mut mr.kind else {
-            return;
-        };
-        let old = *pollers;
-        *pollers = new;
-        mr.max_pollers = mr.max_pollers.max(new);
-        let s = &mut self.funcs[f].m.series;
-        if new > old {
-            s.inc_by(now, Level::Pollers, new - old);
-        } else if old > new {
-            s.dec_by(now, Level::Pollers, old - new);
-        }
-    }
-
-    /// SQS scaling: up by `sqs_pollers_per_minute` while messages wait with every poller
-    /// busy, down by as much when the queue is empty (never below the initial count), and
-    /// never above the cap.
-    fn sqs_scale(&mut self, now: Time, m: usize, interval: Time) {
-        let (floor, cap) = self.sqs_bounds(m);
-        let per_minute = u128::from(self.sc.platform.sqs_pollers_per_minute);
-        let KindRt::Sqs {
-            visible,
-            returning,
-            pollers,
-            in_flight,
-            credit,
-            hold_until,
-            ..
-        } = &mut self.mappings[m].kind
-        else {
-            return;
-        };
-        *credit += per_minute * u128::from(interval.as_nanos());
-        let step = (*credit / 60_000_000_000) as u32;
-        *credit %= 60_000_000_000;
-        let visible_now = !visible.is_empty() || returning.front().is_some_and(|r| r.0 <= now);
-        let new = if !visible_now {
-            if *pollers > floor {
-                pollers.saturating_sub(step).max(floor)
-            } else if now >= *hold_until {
-                floor
-            } else {
-                // Backed down after a throttle: stays down for the hold.
-                *pollers
-            }
-        } else if *in_flight >= *pollers && now >= *hold_until {
-            pollers.saturating_add(step).min(cap)
-        } else {
-            // Free pollers are gathering a batch or backing off: no need for more.
-            *pollers
-        };
-        self.set_pollers(now, m, new);
-    }
-
-    /// (the fewest, the most) concurrent batches of SQS mapping `m`.
-    fn sqs_bounds(&self, m: usize) -> (u32, u32) {
-        let MappingKind::Sqs {
-            max_concurrency, ..
-        } = self.mapping_cfg(m).kind
-        else {
-            unreachable!("an SQS mapping");
-        };
-        let cap = sqs_cap(max_concurrency, &self.sc.platform);
-        (self.sc.platform.sqs_pollers_initial.min(cap), cap)
-    }
-
-    /// The batching window of mapping `m` may have ended: start what was gathered.
-    pub(super) fn on_batch_window(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
-        let f = self.mappings[m].func as usize;
-        self.funcs[f].m.series.advance(now);
-        self.sqs_pump(now, m, q);
-    }
-
-    /// Starts SQS batches while pollers are free and messages are visible.
-    pub(super) fn sqs_pump(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
-        let (batch_size, window) = {
-            let cfg = self.mapping_cfg(m);
-            (cfg.batch_size as usize, cfg.batching_window)
-        };
-        let f = self.mappings[m].func as usize;
-        loop {
-            let KindRt::Sqs {
-                visible,
-                returning,
-                pollers,
-                in_flight,
-                gathering,
-                paused_until,
-                ..
-            } = &mut self.mappings[m].kind
-            else {
-                return;
-            };
-            if now < *paused_until {
-                return;
-            }
-            // Messages whose visibility timeout has ended are received first.
-            while let Some(&(t, msg)) = returning.front() {
-                if t > now {
-                    break;
-                }
-                returning.pop_front();
-                visible.push_front(msg);
-            }
-            if visible.is_empty() {
-                *gathering = None;
-                return;
-            }
-            if *in_flight >= *pollers {
-                return;
-            }
-            let n = visible.len().min(batch_size);
-            if n < batch_size && window > Time::ZERO {
-                match *gathering {
-                    Some(t) if now >= t => *gathering = None,
-                    Some(_) => return,
-                    None => {
-                        let t = now.saturating_add(window);
-                        *gathering = Some(t);
-                        if t < self.end {
-                            q.schedule(t, Event::BatchWindow { mapping: m as u32 });
-                        }
-                        return;
-                    }
-                }
-            }
-            let b = self.alloc_batch(m as u32, 0);
-            let KindRt::Sqs { visible, .. } = &mut self.mappings[m].kind else {
-                return;
-            };
-            let batch = &mut self.batches[b as usize];
-            let mut again = 0u64;
-            batch.msgs.extend(visible.drain(..n).map(|mut x| {
-                x.receives += 1;
-                again += u64::from(x.receives > 1);
-                x
-            }));
-            batch.n = n as u32;
-            self.mappings[m].redelivered += again;
-            self.funcs[f].m.series.dec_by(now, Level::Queued, n as u32);
-            if self.invoke_batch(now, m, b, q) {
-                // Throttled: the mapping backs off until its next poll.
-                return;
-            }
-        }
-    }
-
     fn alloc_batch(&mut self, mapping: u32, lane: u32) -> u32 {
         if let Some(b) = self.free_batches.pop() {
             let batch = &mut self.batches[b as usize];
@@ -577,40 +438,6 @@ impl<'s> World<'s> {
         }
     }
 
-    /// Every message of SQS batch `b` fails: back to the queue after its visibility
-    /// timeout, or to the DLQ once received `max_receive_count` times.
-    fn sqs_return_all(&mut self, now: Time, m: usize, b: u32) {
-        let msgs = std::mem::take(&mut self.batches[b as usize].msgs);
-        for &x in &msgs {
-            self.sqs_fail(now, m, x);
-        }
-        self.batches[b as usize].msgs = msgs;
-    }
-
-    fn sqs_fail(&mut self, now: Time, m: usize, x: Msg) {
-        let MappingKind::Sqs {
-            visibility_timeout,
-            max_receive_count,
-            ..
-        } = self.mapping_cfg(m).kind
-        else {
-            unreachable!("an SQS mapping");
-        };
-        let f = self.mappings[m].func as usize;
-        let fm = &mut self.funcs[f].m;
-        if max_receive_count.is_some_and(|c| x.receives >= c) {
-            fm.failed += 1;
-            fm.dlq += 1;
-            fm.series.current().dlq += 1;
-            self.mappings[m].dlq += 1;
-            return;
-        }
-        fm.series.inc(now, Level::Queued);
-        if let KindRt::Sqs { returning, .. } = &mut self.mappings[m].kind {
-            returning.push_back((now.saturating_add(visibility_timeout), x));
-        }
-    }
-
     fn succeed(&mut self, now: Time, f: usize, x: Msg) {
         let fm = &mut self.funcs[f].m;
         fm.succeeded += 1;
@@ -709,87 +536,6 @@ impl<'s> World<'s> {
         }
     }
 
-    /// A stream poll: drop records past the retention, then read every idle lane.
-    fn stream_poll(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
-        let MappingKind::Stream { retention, .. } = self.mapping_cfg(m).kind else {
-            unreachable!("a stream mapping");
-        };
-        let f = self.mappings[m].func as usize;
-        let KindRt::Stream { lanes, active } = &mut self.mappings[m].kind else {
-            unreachable!("a stream mapping");
-        };
-        let mut expired = 0u32;
-        let mut i = 0;
-        while i < active.len() {
-            let lane = &mut lanes[active[i] as usize];
-            if lane.in_flight == 0 {
-                while let Some(x) = lane.records.front() {
-                    if x.arrival.saturating_add(retention) > now {
-                        break;
-                    }
-                    lane.records.pop_front();
-                    lane.failures = 0;
-                    expired += 1;
-                }
-                if lane.records.is_empty() {
-                    lane.listed = false;
-                    active.swap_remove(i);
-                    continue;
-                }
-            }
-            i += 1;
-        }
-        if expired > 0 {
-            let fm = &mut self.funcs[f].m;
-            fm.series.dec_by(now, Level::Queued, expired);
-            fm.failed += u64::from(expired);
-            self.mappings[m].expired += u64::from(expired);
-        }
-        let mut i = 0;
-        loop {
-            let l = match &self.mappings[m].kind {
-                KindRt::Stream { active, .. } if i < active.len() => active[i] as usize,
-                _ => break,
-            };
-            self.stream_read(now, m, l, q);
-            i += 1;
-        }
-    }
-
-    /// Reads lane `l` if it is idle and has a batch ready (full, or the window passed).
-    fn stream_read(&mut self, now: Time, m: usize, l: usize, q: &mut EventQueue<Event>) {
-        let window = self.mapping_cfg(m).batching_window;
-        let f = self.mappings[m].func as usize;
-        let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
-            return;
-        };
-        let lane = &mut lanes[l];
-        if lane.in_flight > 0 {
-            return;
-        }
-        let Some(front) = lane.records.front() else {
-            return;
-        };
-        let n = lane.records.len().min(lane.cap as usize) as u32;
-        let ready =
-            window == Time::ZERO || n >= lane.cap || now.saturating_sub(front.arrival) >= window;
-        if !ready {
-            return;
-        }
-        lane.in_flight = n;
-        self.funcs[f].m.series.dec_by(now, Level::Queued, n);
-        let b = self.alloc_batch(m as u32, l as u32);
-        self.batches[b as usize].n = n;
-        if self.invoke_batch(now, m, b, q) {
-            // A throttled batch leaves the lane idle, its records unread.
-            let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
-                return;
-            };
-            lanes[l].in_flight = 0;
-            self.funcs[f].m.series.inc_by(now, Level::Queued, n);
-        }
-    }
-
     /// Messages and records not yet processed, per function (for `unfinished`).
     pub(super) fn mapping_unfinished(&self, unfinished: &mut [u64]) {
         for mr in &self.mappings {
@@ -844,11 +590,4 @@ impl<'s> World<'s> {
         }
         out
     }
-}
-
-/// The most concurrent batches of an SQS mapping.
-fn sqs_cap(max_concurrency: Option<u32>, platform: &crate::model::config::Platform) -> u32 {
-    max_concurrency.map_or(platform.sqs_pollers_max, |c| {
-        c.min(platform.sqs_pollers_max)
-    })
 }
