@@ -1,5 +1,6 @@
 //! The scenario file format: serde types that mirror the TOML exactly. Validation into the
-//! model's types happens in `validate.rs`; nothing outside `scenario/` sees these.
+//! model's types happens in `validate/` (one file per section); nothing outside `scenario/`
+//! sees these.
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de::value::MapAccessDeserializer};

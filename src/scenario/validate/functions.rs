@@ -1,0 +1,249 @@
+//! `[[functions]]`: each function's memory, timeout, durations, concurrency, retries and
+//! keep-alive, and what the functions' reserved concurrency adds up to in the account.
+
+use super::dist::validate_dist;
+use super::keep_alive::validate_keep_alive;
+use super::provisioned::validate_provisioned;
+use super::{Ctx, R, check_name};
+use crate::billing::{Architecture, Pricing};
+use crate::engine::{Dist, Time};
+use crate::model::config::{Account, Function};
+use crate::policies::{KeepAliveSpec, ProvisioningSpec};
+use crate::scenario::raw::{RawFunction, RawScenario};
+use rand_distr::LogNormal;
+use std::collections::HashSet;
+
+/// AWS's defaults where a key is absent.
+const DEFAULT_MEMORY_MB: i64 = 128;
+const DEFAULT_TIMEOUT: Time = Time::from_secs(3);
+const DEFAULT_KEEP_ALIVE: Time = Time::from_secs(360);
+const MAX_TIMEOUT: Time = Time::from_secs(900);
+/// AWS's bounds on MaximumEventAgeInSeconds; the upper one is the default.
+const MIN_EVENT_AGE: Time = Time::from_secs(60);
+const MAX_EVENT_AGE: Time = Time::from_secs(6 * 3600);
+
+/// Every `[[functions]]` table, in order, with the platform's default keep-alive; names
+/// must be unique.
+pub(super) fn validate_functions(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    pricing: &Pricing,
+) -> R<Vec<Function>> {
+    // Functions without their own keep_alive take the platform's, else AWS-like fixed.
+    let default_keep_alive = match raw.platform.as_ref().and_then(|p| p.keep_alive.as_ref()) {
+        Some(ka) => validate_keep_alive(ctx, "platform.keep_alive", ka)?,
+        None => KeepAliveSpec::Fixed {
+            idle: DEFAULT_KEEP_ALIVE,
+        },
+    };
+    if raw.functions.is_empty() {
+        return Err(ctx.err(
+            "functions",
+            "a scenario needs at least one [[functions]] table",
+        ));
+    }
+    let mut functions = Vec::with_capacity(raw.functions.len());
+    let mut names = HashSet::new();
+    for (i, f) in raw.functions.iter().enumerate() {
+        let func = validate_function(ctx, i, f, pricing, &default_keep_alive)?;
+        if !names.insert(func.name.clone()) {
+            return Err(ctx.err(
+                &format!("functions[{i}].name"),
+                format!("a function named `{}` already exists", func.name),
+            ));
+        }
+        functions.push(func);
+    }
+    Ok(functions)
+}
+
+fn validate_function(
+    ctx: &Ctx,
+    i: usize,
+    f: &RawFunction,
+    pricing: &Pricing,
+    default_keep_alive: &KeepAliveSpec,
+) -> R<Function> {
+    let k = |key: &str| format!("functions[{i}].{key}");
+    let name = f.name.clone().unwrap_or_else(|| format!("function{i}"));
+    check_name(ctx, &k("name"), &name, "the function name")?;
+    let memory_mb = ctx.int(
+        &k("memory_mb"),
+        f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
+        128,
+        10_240,
+        "memory_mb (MB)",
+    )?;
+    let architecture = match &f.architecture {
+        None => pricing.default_architecture,
+        Some(a) => match ctx.choice(&k("architecture"), a, &["x86_64", "arm64"], "architecture")? {
+            "arm64" => Architecture::Arm64,
+            _ => Architecture::X86_64,
+        },
+    };
+    let timeout = f.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
+    if timeout == Time::ZERO || timeout > MAX_TIMEOUT {
+        return Err(ctx.err(
+            &k("timeout"),
+            format!("the timeout must be greater than 0 and at most 900s, got {timeout}"),
+        ));
+    }
+    let Some(duration) = &f.duration else {
+        return Err(ctx.err(&format!("functions[{i}]"), format!("function `{name}` needs a `duration` (its execution time, e.g. duration = \"120ms\")")));
+    };
+    let duration = validate_dist(ctx, &k("duration"), duration)?;
+    let init = match &f.init {
+        Some(d) => validate_dist(ctx, &k("init"), d)?,
+        // A typical managed-runtime cold start (reference/aws-lambda.md).
+        None => Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants")),
+    };
+    let efs_mount = match (f.efs.unwrap_or(false), &f.efs_mount) {
+        (true, Some(d)) => Some(validate_dist(ctx, &k("efs_mount"), d)?),
+        (true, None) => {
+            return Err(ctx.err(
+                &k("efs"),
+                "`efs = true` needs `efs_mount`, the time to mount the file system on each INIT (e.g. efs_mount = \"60ms\")",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(ctx.err(
+                &k("efs_mount"),
+                "`efs_mount` applies only with `efs = true`",
+            ));
+        }
+        (false, None) => None,
+    };
+    let reserved_concurrency = match f.reserved_concurrency {
+        Some(r) => Some(ctx.int(
+            &k("reserved_concurrency"),
+            r,
+            0,
+            10_000_000,
+            "reserved_concurrency",
+        )?),
+        None => None,
+    };
+    let provisioned_concurrency = match &f.provisioned_concurrency {
+        None => ProvisioningSpec::Fixed(0),
+        Some(v) => validate_provisioned(ctx, &k("provisioned_concurrency"), v)?,
+    };
+    if let Some(r) = reserved_concurrency {
+        let max = provisioned_concurrency.max();
+        if max > r {
+            return Err(ctx.err(
+                &k("provisioned_concurrency"),
+                format!(
+                    "provisioned concurrency (up to {max}) cannot exceed reserved concurrency ({r})"
+                ),
+            ));
+        }
+    }
+    let error_rate = f.error_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&error_rate) {
+        return Err(ctx.err(
+            &k("error_rate"),
+            format!("error_rate is a probability between 0 and 1, got {error_rate}"),
+        ));
+    }
+    let max_event_age = f.max_event_age.map_or(MAX_EVENT_AGE, |d| d.0);
+    if !(MIN_EVENT_AGE..=MAX_EVENT_AGE).contains(&max_event_age) {
+        return Err(ctx.err(
+            &k("max_event_age"),
+            format!("max_event_age must be between 60s and 6h (AWS's MaximumEventAgeInSeconds), got {max_event_age}"),
+        ));
+    }
+    let cpu_scaling = match (f.cpu_bound_fraction, f.reference_memory_mb) {
+        (None, None) => None,
+        (Some(c), Some(r)) => {
+            if !(0.0..=1.0).contains(&c) {
+                return Err(ctx.err(
+                    &k("cpu_bound_fraction"),
+                    format!("cpu_bound_fraction is the CPU-bound share of the duration, between 0 and 1, got {c}"),
+                ));
+            }
+            let r = ctx.int(
+                &k("reference_memory_mb"),
+                r,
+                128,
+                10_240,
+                "reference_memory_mb (MB)",
+            )?;
+            Some((c, r))
+        }
+        (Some(_), None) => {
+            return Err(ctx.err(
+                &k("cpu_bound_fraction"),
+                "`cpu_bound_fraction` needs `reference_memory_mb`: the memory size at which `duration` was measured",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ctx.err(
+                &k("reference_memory_mb"),
+                "`reference_memory_mb` needs `cpu_bound_fraction`: the share of the duration that scales with CPU",
+            ));
+        }
+    };
+    let duration_scale = cpu_scaling.map_or(1.0, |(c, r)| {
+        crate::model::config::duration_scale(c, r, memory_mb)
+    });
+    let max_retry_attempts = match f.max_retry_attempts {
+        Some(n) => ctx.int(&k("max_retry_attempts"), n, 0, 2, "max_retry_attempts")?,
+        None => 2,
+    };
+    let keep_alive = match &f.keep_alive {
+        None => default_keep_alive.clone(),
+        Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
+    };
+    Ok(Function {
+        name,
+        memory_mb,
+        architecture,
+        timeout,
+        duration,
+        init,
+        efs_mount,
+        reserved_concurrency,
+        provisioned_concurrency,
+        error_rate,
+        max_event_age,
+        max_retry_attempts,
+        keep_alive,
+        duration_scale,
+        cpu_scaling,
+    })
+}
+
+/// The reserved (else provisioned) concurrency of all functions must leave the account's
+/// unreserved minimum; `origin` names the `[[functions]]` table of each function.
+pub(super) fn check_reserved(
+    ctx: &Ctx,
+    account: &Account,
+    functions: &[Function],
+    origin: &[usize],
+) -> R<()> {
+    // AWS: at least 100 of the account's concurrency stays unreserved.
+    let unreserved_min = 100.min(account.concurrency_limit);
+    let max_reservable = account.concurrency_limit - unreserved_min;
+    let mut claimed: u64 = 0;
+    for (f, &i) in functions.iter().zip(origin) {
+        claimed += u64::from(
+            f.reserved_concurrency
+                .unwrap_or(f.provisioned_concurrency.max()),
+        );
+        if claimed > u64::from(max_reservable) {
+            let key = if f.reserved_concurrency.is_some() {
+                "reserved_concurrency"
+            } else {
+                "provisioned_concurrency"
+            };
+            return Err(ctx.err(
+                &format!("functions[{i}].{key}"),
+                format!(
+                    "reserved and provisioned concurrency add up to {claimed}, more than the {max_reservable} an account with concurrency_limit = {} may set aside (AWS keeps 100 unreserved)",
+                    account.concurrency_limit
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `[pricing]`: a price preset and the prices that override it.
+
+use super::{Ctx, R};
+use crate::billing::Pricing;
+use crate::scenario::raw::RawScenario;
+
+pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
+    let Some(p) = &raw.pricing else {
+        return Ok(Pricing::preset("aws-x86-2025").expect("built-in preset"));
+    };
+    let preset = match &p.preset {
+        Some(name) => ctx.choice(
+            "pricing.preset",
+            name,
+            crate::billing::PRESETS,
+            "pricing preset",
+        )?,
+        None => "aws-x86-2025",
+    };
+    let mut pricing = Pricing::preset(preset).expect("built-in preset");
+    if let Some(v) = ctx.price("pricing.per_gb_second", p.per_gb_second)? {
+        // An override is one flat rate for every function, whatever its architecture.
+        pricing.x86.tiers = vec![(f64::INFINITY, v)];
+        pricing.arm64.tiers = vec![(f64::INFINITY, v)];
+    }
+    if let Some(v) = ctx.price("pricing.per_million_requests", p.per_million_requests)? {
+        pricing.per_million_requests = v;
+    }
+    if let Some(v) = ctx.price(
+        "pricing.provisioned_per_gb_second",
+        p.provisioned_per_gb_second,
+    )? {
+        pricing.x86.provisioned_per_gb_second = v;
+        pricing.arm64.provisioned_per_gb_second = v;
+    }
+    if let Some(v) = ctx.price(
+        "pricing.provisioned_duration_per_gb_second",
+        p.provisioned_duration_per_gb_second,
+    )? {
+        pricing.x86.provisioned_duration_per_gb_second = v;
+        pricing.arm64.provisioned_duration_per_gb_second = v;
+    }
+    if let Some(v) = p.bill_init {
+        pricing.bill_init = v;
+    }
+    if let Some(v) = p.free_tier {
+        pricing.free_tier = v;
+    }
+    Ok(pricing)
+}

@@ -1,0 +1,256 @@
+//! `[[sources]]`: each source's service, target function, invocation type, client retries
+//! and arrival processes, and the requests all sources offer in one run.
+
+use super::arrivals::validate_arrival;
+use super::dist::validate_dist;
+use super::mapping::validate_mapping;
+use super::{Ctx, R, check_name, did_you_mean};
+use crate::engine::{Dist, Time};
+use crate::model::config::{Function, Source};
+use crate::scenario::raw::{RawScenario, RawSource};
+use crate::sources::ArrivalProcess;
+use crate::sources::catalog::{self, InvocationType, SourceModel};
+use std::collections::HashSet;
+
+/// Client retries beyond this are a configuration mistake (SDKs default to 2–3).
+const MAX_CLIENT_RETRIES: i64 = 100;
+/// The base delay of the AWS SDKs' standard retry mode.
+const DEFAULT_CLIENT_BACKOFF: Time = Time::from_millis(100);
+/// The most requests one run may offer (about 20 minutes of simulation on one core).
+const MAX_REQUESTS_PER_RUN: f64 = 1e10;
+
+/// Every `[[sources]]` table, in order; names must be unique.
+pub(super) fn validate_sources(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    functions: &[Function],
+) -> R<Vec<Source>> {
+    let mut sources = Vec::with_capacity(raw.sources.len());
+    let mut source_names = HashSet::new();
+    for (i, s) in raw.sources.iter().enumerate() {
+        let src = validate_source(ctx, i, s, functions)?;
+        if !source_names.insert(src.name.clone()) {
+            let key = if s.name.is_some() {
+                format!("sources[{i}].name")
+            } else {
+                format!("sources[{i}]")
+            };
+            return Err(ctx.err_help(
+                &key,
+                format!("a source named `{}` already exists", src.name),
+                Some("give each source a unique `name`".into()),
+            ));
+        }
+        sources.push(src);
+    }
+    Ok(sources)
+}
+
+fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -> R<Source> {
+    let k = |key: &str| format!("sources[{i}].{key}");
+    let service = match catalog::lookup(&s.service) {
+        Some(svc) => svc,
+        None => {
+            let help = did_you_mean(&s.service, catalog::all_names(), "services");
+            return Err(ctx.err_help(
+                &k("service"),
+                format!("unknown service `{}`", s.service),
+                Some(help),
+            ));
+        }
+    };
+    let sqs = service.name == "sqs";
+    let poll_keys = [
+        ("batch_size", s.batch_size.is_some(), "poll"),
+        ("batching_window", s.batching_window.is_some(), "poll"),
+        ("per_record", s.per_record.is_some(), "poll"),
+        ("record_error_rate", s.record_error_rate.is_some(), "poll"),
+        ("max_concurrency", s.max_concurrency.is_some(), "sqs"),
+        ("visibility_timeout", s.visibility_timeout.is_some(), "sqs"),
+        ("max_receive_count", s.max_receive_count.is_some(), "sqs"),
+        (
+            "report_batch_item_failures",
+            s.report_batch_item_failures.is_some(),
+            "sqs",
+        ),
+        ("shards", s.shards.is_some(), "stream"),
+        (
+            "parallelization_factor",
+            s.parallelization_factor.is_some(),
+            "stream",
+        ),
+        (
+            "max_retry_attempts",
+            s.max_retry_attempts.is_some(),
+            "stream",
+        ),
+        ("retention", s.retention.is_some(), "stream"),
+        ("bisect_on_error", s.bisect_on_error.is_some(), "stream"),
+    ];
+    for (key, present, scope) in poll_keys {
+        let fits = match scope {
+            "poll" => service.model == SourceModel::Poll,
+            "sqs" => sqs,
+            _ => service.model == SourceModel::Poll && !sqs,
+        };
+        if present && !fits {
+            let applies = match scope {
+                "poll" => "poll sources (sqs, kinesis, dynamodb_streams)",
+                "sqs" => "`sqs` sources",
+                _ => "stream sources (kinesis, dynamodb_streams)",
+            };
+            return Err(ctx.err(
+                &k(key),
+                format!(
+                    "`{key}` applies only to {applies}, not to `{}`",
+                    service.name
+                ),
+            ));
+        }
+    }
+    if service.model == SourceModel::Poll && s.client_retries.is_some() {
+        return Err(ctx.err(
+            &k("client_retries"),
+            "a poll source is invoked by its event source mapping, which retries on its own (visibility timeout or stream retries); `client_retries` applies to synchronous push sources",
+        ));
+    }
+    let name = s.name.clone().unwrap_or_else(|| service.name.to_string());
+    check_name(ctx, &k("name"), &name, "the source name")?;
+    let function = match &s.function {
+        Some(f) => match functions.iter().position(|x| &x.name == f) {
+            Some(p) => p,
+            None => {
+                let help = did_you_mean(f, functions.iter().map(|x| x.name.as_str()), "functions");
+                return Err(ctx.err_help(
+                    &k("function"),
+                    format!("no function named `{f}`"),
+                    Some(help),
+                ));
+            }
+        },
+        None if functions.len() == 1 => 0,
+        None => {
+            return Err(ctx.err(
+                &format!("sources[{i}]"),
+                "this source needs `function`: the scenario has several functions",
+            ));
+        }
+    };
+    let invocation = match &s.invocation {
+        None => service.allowed[0],
+        Some(name) => {
+            let all = ["RequestResponse", "Event", "DryRun"];
+            let t = match ctx.choice(&k("invocation"), name, &all, "invocation type")? {
+                "Event" => InvocationType::Event,
+                "DryRun" => InvocationType::DryRun,
+                _ => InvocationType::RequestResponse,
+            };
+            if !service.allowed.contains(&t) {
+                let allowed: Vec<&str> = service.allowed.iter().map(|a| a.as_str()).collect();
+                return Err(ctx.err(
+                    &k("invocation"),
+                    format!(
+                        "`{}` cannot invoke with `{name}`; allowed: {}",
+                        service.name,
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            t
+        }
+    };
+    let client_retries = match s.client_retries {
+        None => 0,
+        Some(n) => {
+            if invocation != InvocationType::RequestResponse {
+                return Err(ctx.err(
+                    &k("client_retries"),
+                    format!("client retries resubmit throttled synchronous requests; this source invokes with `{}`, which the caller never sees throttled", invocation.as_str()),
+                ));
+            }
+            ctx.int(
+                &k("client_retries"),
+                n,
+                0,
+                MAX_CLIENT_RETRIES,
+                "client_retries",
+            )?
+        }
+    };
+    let client_backoff = match &s.client_backoff {
+        None => Dist::Constant(DEFAULT_CLIENT_BACKOFF),
+        Some(d) => {
+            if client_retries == 0 {
+                return Err(ctx.err(
+                    &k("client_backoff"),
+                    "`client_backoff` applies only with `client_retries` ≥ 1",
+                ));
+            }
+            validate_dist(ctx, &k("client_backoff"), d)?
+        }
+    };
+    let Some(arrival) = &s.arrival else {
+        return Err(ctx.err(
+            &format!("sources[{i}]"),
+            "a source needs `arrival`, e.g. arrival = { process = \"poisson\", rate = 10.0 }",
+        ));
+    };
+    let many = arrival.0.len() > 1;
+    let mut processes = Vec::with_capacity(arrival.0.len());
+    for (j, a) in arrival.0.iter().enumerate() {
+        let key = if many {
+            format!("sources[{i}].arrival[{j}]")
+        } else {
+            format!("sources[{i}].arrival")
+        };
+        let p = validate_arrival(ctx, &key, a)?;
+        if let ArrivalProcess::Trace(t) = &p {
+            if service.model == SourceModel::Poll && (t.each.is_some() || t.own_durations) {
+                let k = if t.each.is_some() {
+                    "each_function"
+                } else {
+                    "durations"
+                };
+                return Err(ctx.err(
+                    &format!("{key}.{k}"),
+                    format!("`{k}` applies to push sources: a poll source's trace gives the times at which messages or records arrive"),
+                ));
+            }
+        }
+        processes.push(p);
+    }
+    let mapping = if service.model == SourceModel::Poll {
+        Some(validate_mapping(ctx, i, s, sqs, &functions[function])?)
+    } else {
+        None
+    };
+    Ok(Source {
+        name,
+        service,
+        function,
+        invocation,
+        arrival: processes,
+        client_retries,
+        client_backoff,
+        mapping,
+    })
+}
+
+/// What all sources offer in one run must stay within what one run may simulate.
+pub(super) fn check_offered(ctx: &Ctx, sources: &[Source], duration: Time) -> R<()> {
+    let offered: f64 = sources.iter().map(|s| s.expected_requests(duration)).sum();
+    if offered > MAX_REQUESTS_PER_RUN {
+        let (i, _) = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, s.expected_requests(duration)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        return Err(ctx.err_help(
+            &format!("sources[{i}].arrival"),
+            format!("the sources offer about {offered:.3e} requests per run, more than the {MAX_REQUESTS_PER_RUN:e} one run may simulate"),
+            Some("shorten `duration`, lower the rates, or split the scenario into replications".into()),
+        ));
+    }
+    Ok(())
+}
