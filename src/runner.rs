@@ -122,10 +122,10 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
         put("invocations.csv", &output::csv::invocations(runs)?)?;
     }
     // Only replication 0 is traced: one run's timeline is what a trace viewer shows.
-    if sc.output.trace {
-        if let Some(bytes) = runs.first().and_then(output::trace::render) {
-            put("trace.json", &bytes)?;
-        }
+    if sc.output.trace
+        && let Some(bytes) = runs.first().and_then(output::trace::render)
+    {
+        put("trace.json", &bytes)?;
     }
     if opts.charts && sc.output.charts {
         if let Some(first) = runs.first() {

@@ -340,11 +340,11 @@ impl World<'_> {
             }
         } else {
             let mut decision = func.keep_alive.on_idle(now);
-            if let KeepAliveDecision::Prewarm { after, keep } = decision {
-                if !func.waiting.is_empty() {
-                    // Work is already queued for the function: keep the environment for it.
-                    decision = KeepAliveDecision::KeepFor(after.saturating_add(keep));
-                }
+            if let KeepAliveDecision::Prewarm { after, keep } = decision
+                && !func.waiting.is_empty()
+            {
+                // Work is already queued for the function: keep the environment for it.
+                decision = KeepAliveDecision::KeepFor(after.saturating_add(keep));
             }
             if env.outcome == AttemptOutcome::Timeout || now >= env.expires {
                 // A timeout resets the environment, and one past its lifetime is recycled:

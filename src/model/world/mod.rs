@@ -326,18 +326,18 @@ impl<'s> World<'s> {
             let n = func.pc.allocated;
             func.m.series.inc_by(Time::ZERO, Level::Idle, n);
             func.m.series.inc_by(Time::ZERO, Level::Provisioned, n);
-            if let Some(t) = func.pc.policy.next_decision(Time::ZERO) {
-                if t < w.end {
-                    queue.schedule(t, Event::PcDecide { func: f as u32 });
-                }
+            if let Some(t) = func.pc.policy.next_decision(Time::ZERO)
+                && t < w.end
+            {
+                queue.schedule(t, Event::PcDecide { func: f as u32 });
             }
         }
         w.init_mappings(&rngs, queue);
         for i in 0..w.streams.len() {
-            if let Some(t) = w.streams[i].advance() {
-                if t < w.end {
-                    queue.schedule(t, Event::Arrival { stream: i as u32 });
-                }
+            if let Some(t) = w.streams[i].advance()
+                && t < w.end
+            {
+                queue.schedule(t, Event::Arrival { stream: i as u32 });
             }
         }
         w
@@ -358,10 +358,10 @@ impl Model for World<'_> {
                     s.invocation,
                     s.next_duration,
                 );
-                if let Some(t) = s.advance() {
-                    if t < self.end {
-                        q.schedule(t, Event::Arrival { stream });
-                    }
+                if let Some(t) = s.advance()
+                    && t < self.end
+                {
+                    q.schedule(t, Event::Arrival { stream });
                 }
                 let mapping = self.source_mapping[source as usize];
                 if mapping == NO_MAPPING {

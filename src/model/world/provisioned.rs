@@ -95,10 +95,10 @@ impl World<'_> {
             utilisation,
         };
         let decision = pc.policy.decide(now, obs);
-        if let Some(t) = pc.policy.next_decision(now) {
-            if t < self.end {
-                q.schedule(t, Event::PcDecide { func: f as u32 });
-            }
+        if let Some(t) = pc.policy.next_decision(now)
+            && t < self.end
+        {
+            q.schedule(t, Event::PcDecide { func: f as u32 });
         }
         if let Some(n) = decision {
             self.set_pc_desired(now, f, n, q);

@@ -67,10 +67,10 @@ impl World<'_> {
         for func in &mut self.funcs {
             func.m.series.advance(end);
         }
-        if let Some(c) = &self.cluster {
-            if cfg!(debug_assertions) {
-                c.check(&self.envs);
-            }
+        if let Some(c) = &self.cluster
+            && cfg!(debug_assertions)
+        {
+            c.check(&self.envs);
         }
         let cluster = self.cluster.as_ref().map(Cluster::report);
         // Provisioned environments still allocated are billed up to the end of the run.

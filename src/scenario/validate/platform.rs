@@ -230,10 +230,11 @@ pub(super) fn check_hosts_fit(
     platform: &Platform,
     functions: &[Function],
 ) -> R<()> {
-    if let Some(c) = &platform.cluster {
-        if let Some(f) = functions.iter().rev().max_by_key(|f| f.memory_mb) {
-            if f.memory_mb > c.host_memory_mb {
-                return Err(ctx.err_help(
+    if let Some(c) = &platform.cluster
+        && let Some(f) = functions.iter().rev().max_by_key(|f| f.memory_mb)
+    {
+        if f.memory_mb > c.host_memory_mb {
+            return Err(ctx.err_help(
                     "platform.host_memory_mb",
                     format!(
                         "host_memory_mb = {} is smaller than function `{}`'s memory_mb = {}: its environments fit on no host",
@@ -241,17 +242,17 @@ pub(super) fn check_hosts_fit(
                     ),
                     Some(format!("set host_memory_mb to at least {}", f.memory_mb)),
                 ));
-            }
-            let share = cpu_share(f.memory_mb);
-            if let Some(cpu) = c.host_cpu.filter(|&cpu| cpu < share) {
-                let cores = raw
-                    .platform
-                    .as_ref()
-                    .and_then(|p| p.host_cores.as_ref())
-                    .map_or_else(|| format!("{cpu}/1769"), ToString::to_string);
-                // The fewest cores, in thousandths rounded up, that hold the share.
-                let milli = (u64::from(share) * 1000).div_ceil(1769);
-                return Err(ctx.err_help(
+        }
+        let share = cpu_share(f.memory_mb);
+        if let Some(cpu) = c.host_cpu.filter(|&cpu| cpu < share) {
+            let cores = raw
+                .platform
+                .as_ref()
+                .and_then(|p| p.host_cores.as_ref())
+                .map_or_else(|| format!("{cpu}/1769"), ToString::to_string);
+            // The fewest cores, in thousandths rounded up, that hold the share.
+            let milli = (u64::from(share) * 1000).div_ceil(1769);
+            return Err(ctx.err_help(
                     "platform.host_cores",
                     format!(
                         "host_cores = {cores} is smaller than function `{}`'s vCPU share, {:.3} vCPU (memory_mb = {} / 1769, at most 6): its environments fit on no host",
@@ -264,7 +265,6 @@ pub(super) fn check_hosts_fit(
                         milli as f64 / 1000.0
                     )),
                 ));
-            }
         }
     }
     Ok(())

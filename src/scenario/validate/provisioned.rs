@@ -103,13 +103,13 @@ fn pc_schedule(ctx: &Ctx, key: &str, a: &[toml::Value]) -> R<Vec<(Time, u32)>> {
                 ));
             }
         };
-        if let Some(&(prev, _)) = steps.last() {
-            if at <= prev {
-                return Err(ctx.err(
+        if let Some(&(prev, _)) = steps.last()
+            && at <= prev
+        {
+            return Err(ctx.err(
                     &format!("{sk}.at"),
                     format!("schedule steps must be in strictly increasing `at` order: {at} comes after {prev}"),
                 ));
-            }
         }
         steps.push((at, value));
     }

@@ -204,18 +204,19 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
             format!("sources[{i}].arrival")
         };
         let p = validate_arrival(ctx, &key, a)?;
-        if let ArrivalProcess::Trace(t) = &p {
-            if service.model == SourceModel::Poll && (t.each.is_some() || t.own_durations) {
-                let k = if t.each.is_some() {
-                    "each_function"
-                } else {
-                    "durations"
-                };
-                return Err(ctx.err(
+        if let ArrivalProcess::Trace(t) = &p
+            && service.model == SourceModel::Poll
+            && (t.each.is_some() || t.own_durations)
+        {
+            let k = if t.each.is_some() {
+                "each_function"
+            } else {
+                "durations"
+            };
+            return Err(ctx.err(
                     &format!("{key}.{k}"),
                     format!("`{k}` applies to push sources: a poll source's trace gives the times at which messages or records arrive"),
                 ));
-            }
         }
         processes.push(p);
     }

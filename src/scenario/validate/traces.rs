@@ -236,10 +236,11 @@ pub(super) fn expand_trace_functions(
     let mut keep = vec![true; functions.len()];
     for src in sources.iter() {
         for p in &src.arrival {
-            if let ArrivalProcess::Trace(t) = p {
-                if t.each.is_some() && !used_directly[src.function] {
-                    keep[src.function] = false;
-                }
+            if let ArrivalProcess::Trace(t) = p
+                && t.each.is_some()
+                && !used_directly[src.function]
+            {
+                keep[src.function] = false;
             }
         }
     }
@@ -254,14 +255,14 @@ pub(super) fn expand_trace_functions(
     for src in sources.iter_mut() {
         let mut first_target = None;
         for p in &mut src.arrival {
-            if let ArrivalProcess::Trace(t) = p {
-                if let Some(each) = &mut t.each {
-                    let each = std::sync::Arc::make_mut(each);
-                    for x in &mut each.targets {
-                        *x = renumber[*x as usize];
-                    }
-                    first_target = first_target.or(each.targets.first().copied());
+            if let ArrivalProcess::Trace(t) = p
+                && let Some(each) = &mut t.each
+            {
+                let each = std::sync::Arc::make_mut(each);
+                for x in &mut each.targets {
+                    *x = renumber[*x as usize];
                 }
+                first_target = first_target.or(each.targets.first().copied());
             }
         }
         src.function = match renumber[src.function] {

@@ -323,14 +323,15 @@ pub fn check(
                 })?;
             last = Time::from_secs(60 * minutes.len() as u64);
             found = fs;
-            if let Some(f) = function {
-                if count == 0 && !azure2019_has(path, f)? {
-                    return Err(TraceError {
-                        line: None,
-                        message: format!("no row has HashFunction `{f}`"),
-                        on_function: true,
-                    });
-                }
+            if let Some(f) = function
+                && count == 0
+                && !azure2019_has(path, f)?
+            {
+                return Err(TraceError {
+                    line: None,
+                    message: format!("no row has HashFunction `{f}`"),
+                    on_function: true,
+                });
             }
         }
     }

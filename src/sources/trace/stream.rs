@@ -193,12 +193,11 @@ impl TraceStream {
                     match minutes {
                         Minutes::Total(m) => {
                             let n = *m.get(*minute)?;
-                            if n > 0 {
-                                if let Some(a) =
+                            if n > 0
+                                && let Some(a) =
                                     MinuteArrivals::new(start, SOURCE_FUNCTION, n, *spread, rng)
-                                {
-                                    pending.push(std::cmp::Reverse(a));
-                                }
+                            {
+                                pending.push(std::cmp::Reverse(a));
                             }
                         }
                         Minutes::Each(e) => {
