@@ -1,0 +1,254 @@
+//! The cost chart: horizontal bars of request, compute and provisioned cost per function
+//! and in total.
+
+use super::backend::Drawn;
+use super::format::{fmt_usd, fmt_usd_tick, truncate};
+use super::header::header;
+use super::legend::{Entry, draw_legend};
+use super::scale::nonneg;
+use super::style::{
+    COMPUTE_COST, DESC_SIZE, GRID_BOLD, GRID_LIGHT, MUTED, PANEL_TITLE_SIZE, PROVISIONED_COST,
+    REQUEST_COST, SUBTITLE_SIZE, TICK_SIZE, font,
+};
+use crate::metrics::{FunctionReport, RunReport};
+use plotters::coord::Shift;
+use plotters::prelude::{
+    BindKeyPoints, ChartBuilder, Color, DrawingArea, DrawingBackend, EmptyElement, PathElement,
+    Rectangle, Text,
+};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// One bar of the cost chart: label, request, compute, provisioned (USD).
+struct CostRow {
+    label: String,
+    parts: [f64; 3],
+}
+
+impl CostRow {
+    fn total(&self) -> f64 {
+        self.parts.iter().sum()
+    }
+}
+
+/// Most bars of functions in the cost chart; beyond, the cheapest are summed in one bar.
+const MAX_COST_BARS: usize = 40;
+
+/// The bars, top to bottom: each function (the most expensive ones and the sum of the others
+/// when there are very many), then the total (when there are several functions).
+fn cost_rows(report: &RunReport) -> Vec<CostRow> {
+    let row = |label: String, f: &FunctionReport| CostRow {
+        label,
+        parts: [
+            nonneg(f.costs.request),
+            nonneg(f.costs.compute),
+            nonneg(f.costs.provisioned),
+        ],
+    };
+    let mut rows: Vec<CostRow> = report
+        .functions
+        .iter()
+        .map(|f| row(truncate(&f.function, 32), f))
+        .collect();
+    if rows.len() > MAX_COST_BARS {
+        // Keep the most expensive functions, in file order, and sum the others.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| rows[b].total().total_cmp(&rows[a].total()));
+        let mut keep = vec![false; rows.len()];
+        for &i in &order[..MAX_COST_BARS - 1] {
+            keep[i] = true;
+        }
+        let mut others = CostRow {
+            label: format!("{} other functions", rows.len() - (MAX_COST_BARS - 1)),
+            parts: [0.0; 3],
+        };
+        let mut kept = Vec::with_capacity(MAX_COST_BARS);
+        for (row, keep) in rows.into_iter().zip(keep) {
+            if keep {
+                kept.push(row);
+            } else {
+                for (sum, part) in others.parts.iter_mut().zip(row.parts) {
+                    *sum += part;
+                }
+            }
+        }
+        kept.push(others);
+        rows = kept;
+    }
+    if report.functions.len() != 1 {
+        rows.push(row("total".to_string(), &report.total));
+    }
+    rows
+}
+
+/// Whether the total bar would dwarf the functions' bars, so it gets its own scale.
+fn cost_total_apart(rows: &[CostRow]) -> bool {
+    match rows.split_last() {
+        Some((total, functions)) if functions.len() > 1 => {
+            let max = functions.iter().map(CostRow::total).fold(0.0, f64::max);
+            max > 0.0 && total.total() > 2.5 * max
+        }
+        _ => false,
+    }
+}
+
+/// Height of one bar's row, px.
+const COST_ROW_PX: u32 = 52;
+/// Extra height of the separate total panel (caption and its own axis), px.
+const COST_TOTAL_PANEL_PX: i32 = 130;
+
+pub(super) fn cost_chart_height(report: &RunReport) -> u32 {
+    let rows = cost_rows(report);
+    let apart = if cost_total_apart(&rows) {
+        COST_TOTAL_PANEL_PX as u32
+    } else {
+        0
+    };
+    (330 + COST_ROW_PX * rows.len() as u32 + apart).max(700)
+}
+
+pub(super) fn draw_cost<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+) -> Drawn {
+    let rows = cost_rows(report);
+    let total = &report.total.costs;
+    let note = format!("total {}", fmt_usd(nonneg(total.total())));
+    let body = header(root, "Cost breakdown", report, &note)?;
+    let legend = [
+        Entry::area(
+            REQUEST_COST,
+            format!("requests {}", fmt_usd(nonneg(total.request))),
+        ),
+        Entry::area(
+            COMPUTE_COST,
+            format!("compute {}", fmt_usd(nonneg(total.compute))),
+        ),
+        Entry::area(
+            PROVISIONED_COST,
+            format!(
+                "provisioned concurrency {}",
+                fmt_usd(nonneg(total.provisioned))
+            ),
+        ),
+    ];
+    let body = draw_legend(&body, &legend)?;
+
+    let label_w = rows
+        .iter()
+        .map(|r| {
+            body.estimate_text_size(&r.label, &font(TICK_SIZE))
+                .map(|(w, _)| w)
+        })
+        .try_fold(0u32, |acc, w| w.map(|w| acc.max(w)))?;
+    let label_area = label_w.clamp(60, 560) + 24;
+
+    match rows.split_last() {
+        Some((total_row, functions)) if cost_total_apart(&rows) => {
+            let (_, h) = body.dim_in_pixel();
+            let (top, bottom) =
+                body.split_vertically(h as i32 - COST_ROW_PX as i32 - COST_TOTAL_PANEL_PX);
+            draw_cost_bars(&top, functions, label_area, false, false)?;
+            let caption_h = PANEL_TITLE_SIZE as i32 + 16;
+            let (caption, bottom) = bottom.split_vertically(caption_h);
+            caption.draw(&Text::new(
+                "all functions, on its own scale",
+                (label_area as i32, caption_h / 2 + 4),
+                font(SUBTITLE_SIZE)
+                    .color(&MUTED)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+            draw_cost_bars(
+                &bottom,
+                std::slice::from_ref(total_row),
+                label_area,
+                true,
+                false,
+            )
+        }
+        _ => draw_cost_bars(&body, &rows, label_area, true, report.functions.len() > 1),
+    }
+}
+
+/// Horizontal stacked bars (request, compute, provisioned), one row each from the top, with
+/// their totals written at their ends; a rule above the last row when it is the total.
+fn draw_cost_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[CostRow],
+    label_area: u32,
+    x_desc: bool,
+    ends_with_total: bool,
+) -> Drawn {
+    // Each row is ROW units of an integer axis, bar i centred at y_of(i), so the row names
+    // can be pinned to the bars.
+    const ROW: i32 = 100;
+    const HALF_BAR: i32 = 32;
+    let n = rows.len() as i32;
+    let y_of = |i: usize| (n - 1 - i as i32) * ROW + ROW / 2;
+    let max = rows.iter().map(CostRow::total).fold(0.0, f64::max);
+    // Leave room right of the longest bar for its label.
+    let x_max = if max > 0.0 {
+        (max * 1.18).max(1e-6)
+    } else {
+        0.01
+    };
+    let names: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    let keys: Vec<i32> = (0..rows.len()).map(y_of).collect();
+
+    let mut chart = ChartBuilder::on(area)
+        .margin_right(30)
+        .margin_top(12)
+        .x_label_area_size(if x_desc { 80 } else { 44 })
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(0.0..x_max, (0..n.max(1) * ROW).with_key_points(keys))?;
+    let name_of = |y: &i32| {
+        let i = n - 1 - y.div_euclid(ROW);
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| names.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(if x_desc { "cost (USD)" } else { "" })
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(8)
+        .x_label_formatter(&|v| fmt_usd_tick(*v))
+        .y_label_formatter(&name_of)
+        .draw()?;
+
+    let colors = [REQUEST_COST, COMPUTE_COST, PROVISIONED_COST];
+    for (i, row) in rows.iter().enumerate() {
+        let y = y_of(i);
+        let mut x0 = 0.0;
+        for (part, color) in row.parts.iter().zip(colors) {
+            if *part > 0.0 {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y - HALF_BAR), (x0 + part, y + HALF_BAR)],
+                    color.filled(),
+                )))?;
+            }
+            x0 += part;
+        }
+        let label = EmptyElement::at((row.total(), y))
+            + Text::new(
+                fmt_usd(row.total()),
+                (10, 0),
+                font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
+            );
+        chart.draw_series(std::iter::once(label))?;
+    }
+    if ends_with_total {
+        // A rule between the functions and the total.
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, ROW), (x_max, ROW)],
+            MUTED.stroke_width(1),
+        )))?;
+    }
+    Ok(())
+}
