@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// lambdasim — simulate AWS Lambda workloads: latency, cold starts, throttling and cost.
 ///
 /// Runs each scenario file (and every replication inside it) in parallel and writes CSV
-/// results and charts under <out>/<scenario name>/.
+/// results and charts under `<out>/<scenario name>/`.
 #[derive(Debug, Parser)]
 #[command(name = "lambdasim", version, about, long_about = None)]
 pub struct Cli {

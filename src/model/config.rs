@@ -88,7 +88,7 @@ pub struct Platform {
     pub cluster: Option<ClusterSpec>,
 }
 
-/// A finite cluster of identical hosts (the operator's view, MODEL.md §5).
+/// A finite cluster of identical hosts (the operator's view, docs/model.md "Policies").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClusterSpec {
     /// Number of hosts.
@@ -173,7 +173,7 @@ pub struct Function {
 /// MB of memory per vCPU on Lambda.
 pub const MB_PER_VCPU: f64 = 1769.0;
 
-/// vCPUs at `memory_mb` (MODEL.md §2): memory / 1,769 MB, at most 6.
+/// vCPUs at `memory_mb` (docs/model.md, "Execution environments"): memory / 1,769 MB, at most 6.
 pub fn vcpus(memory_mb: u32) -> f64 {
     (f64::from(memory_mb) / MB_PER_VCPU).min(6.0)
 }

@@ -3,7 +3,7 @@
 use crate::engine::Time;
 use crate::metrics::{FunctionReport, RunReport};
 
-/// Columns of `summary.csv`: SPEC.md's required columns in order, then ours.
+/// Columns of `summary.csv`: the columns every version keeps in this order, then the lambdasim extensions (docs/scenarios.md).
 pub const SUMMARY_COLUMNS: &[&str] = &[
     "scenario",
     "variant",

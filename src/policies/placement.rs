@@ -5,7 +5,7 @@
 //! eviction). It never changes the hosts itself.
 //!
 //! CPU is counted exactly, in integer "MB-of-CPU": an environment of `memory_mb` MB takes
-//! vCPU(m) = m / 1,769 vCPUs, at most 6 (MODEL.md §2), i.e. `min(m, 6 × 1,769)` units of
+//! vCPU(m) = m / 1,769 vCPUs, at most 6 (as on Lambda), i.e. `min(m, 6 × 1,769)` units of
 //! 1/1,769 vCPU, and a host of `host_cores` vCPUs has ⌊host_cores × 1,769⌋ units. No
 //! fractional vCPU is ever summed in floating point, so shares never drift.
 
@@ -59,7 +59,7 @@ pub fn home_host(name: &str, hosts: usize) -> usize {
 /// MB of memory per vCPU: the unit of CPU in `Room::cpu` is 1/`MB_PER_VCPU` vCPU.
 pub const CPU_UNITS_PER_VCPU: u32 = 1769;
 
-/// The most vCPUs an environment gets (MODEL.md §2).
+/// The most vCPUs an environment gets (docs/model.md, "Execution environments").
 pub const MAX_VCPUS: u32 = 6;
 
 /// The CPU share of an environment of `memory_mb`, in 1/1,769 vCPU: vCPU(m) = m / 1,769,

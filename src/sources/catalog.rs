@@ -34,7 +34,7 @@ pub enum SourceModel {
     Poll,
 }
 
-/// A service from the catalog (SPEC.md §3).
+/// A service from the catalog (docs/scenarios.md, "Service catalog").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Service {
     /// Canonical name, as written in scenario files.
@@ -62,7 +62,7 @@ macro_rules! svc {
     };
 }
 
-/// Every service, in the order of SPEC.md §3.
+/// Every service, in the order of the service catalog in docs/scenarios.md.
 pub const CATALOG: &[Service] = &[
     svc!("api_gateway", SyncPush, SYNC_OR_EVENT),
     svc!("alb", SyncPush, SYNC),

@@ -1,8 +1,8 @@
 //! A finite cluster (`[platform] hosts`): every environment holds its function's memory —
-//! and, with `host_cores`, its vCPU share (MODEL.md §2, counted exactly in 1/1,769 vCPU:
-//! see `policies::placement`) — on one host from its allocation until it is gone. A new environment is placed by the
-//! placement policy; when no host has room, the eviction policy picks idle environments to
-//! unload, and if even that cannot make room the caller gives up (a throttle, a skipped
+//! and, with `host_cores`, its vCPU share (docs/model.md, counted exactly in 1/1,769 vCPU:
+//! see `policies::placement`) — on one host from its allocation until it is gone. A new
+//! environment is placed by the placement policy; when no host has room, the eviction
+//! policy picks idle environments to unload, and if even that cannot make room the caller gives up (a throttle, a skipped
 //! pre-warm, a provisioned environment not allocated). Without `hosts` the world has no
 //! `Cluster` and none of this runs.
 

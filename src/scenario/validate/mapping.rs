@@ -12,7 +12,7 @@ const MAX_BATCHING_WINDOW: Time = Time::from_secs(300);
 const MAX_VISIBILITY_TIMEOUT: Time = Time::from_secs(12 * 3600);
 const MAX_RETENTION: Time = Time::from_secs(365 * 86_400);
 
-/// The event source mapping of a poll source (SPEC.md §2, "Poll sources").
+/// The event source mapping of a poll source (docs/scenarios.md, "Poll sources").
 pub(super) fn validate_mapping(
     ctx: &Ctx,
     i: usize,
