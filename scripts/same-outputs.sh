@@ -7,7 +7,10 @@
 # It builds the release binary, runs every file in scenarios/ in one command (so the
 # cross-file comparison.csv is covered too), and keeps every file written (CSV, SVG,
 # PNG, JSON), the table printed on stdout, and the `--check` listing of each scenario.
-# `compare` exits 1 and names the files that differ; 0 when all are identical.
+# Then it writes about 200 broken scenarios (scripts/bad-inputs.py, from the shipped
+# ones) and keeps what `--check` says of each, and its exit status: error messages are
+# part of what a user sees. `compare` exits 1 and names the files that differ; 0 when all
+# are identical.
 set -euo pipefail
 
 usage() {
@@ -16,10 +19,16 @@ usage() {
 }
 [ $# -eq 2 ] || usage
 mode=$1
-dir=$2
 case "$mode" in record | compare) ;; *) usage ;; esac
+# Resolved before the cd below, against the caller's folder.
+dir=$(realpath -m "$2")
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+case "$repo/" in "$dir"/*) echo "$dir holds the repository: choose another folder" >&2; exit 2 ;; esac
+if [ "$mode" = record ] && [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ] && [ ! -f "$dir/manifest.sha256" ]; then
+    echo "$dir exists and is not a snapshot: choose a new folder" >&2
+    exit 2
+fi
 cd "$repo"
 cargo build --release --quiet
 bin="${CARGO_TARGET_DIR:-$repo/target}/release/lambdasim"
@@ -31,17 +40,27 @@ snapshot() {
     mkdir -p "$dest/out"
     # The output root appears in the "wrote …" lines; replace it so snapshots taken in
     # different folders compare equal.
-    "$bin" -j 2 -o "$dest/out" scenarios/*.toml 2>/dev/null | sed "s|$dest/out|<out>|g" >"$dest/stdout.txt"
+    "$bin" -j 2 -o "$dest/out" scenarios/*.toml | sed "s|$dest/out|<out>|g" >"$dest/stdout.txt"
     for f in scenarios/*.toml; do
         echo "== $f"
         "$bin" --check "$f"
     done >"$dest/check.txt" 2>&1
-    (cd "$dest" && find out stdout.txt check.txt -type f -print0 | sort -z | xargs -0 sha256sum) >"$dest/manifest.sha256"
+    python3 scripts/bad-inputs.py scenarios "$dest/bad"
+    mkdir -p "$dest/errors"
+    (
+        cd "$dest/bad"
+        for f in *.toml; do
+            rc=0
+            "$bin" --check "$f" >"$dest/errors/${f%.toml}.txt" 2>&1 || rc=$?
+            echo "exit $rc" >>"$dest/errors/${f%.toml}.txt"
+        done
+    )
+    (cd "$dest" && find out errors stdout.txt check.txt -type f -print0 | sort -z | xargs -0 sha256sum) >"$dest/manifest.sha256"
     echo "$(wc -l <"$dest/manifest.sha256") files in $dest"
 }
 
 if [ "$mode" = record ]; then
-    snapshot "$(realpath -m "$dir")"
+    snapshot "$dir"
     exit 0
 fi
 

@@ -105,7 +105,7 @@ pub struct ClusterSpec {
 }
 
 impl Default for Platform {
-    /// AWS's documented behaviour (reference/aws-lambda.md, "Invocation types").
+    /// AWS's documented behaviour (docs/model.md, "Invocation types").
     fn default() -> Self {
         Platform {
             instance_selection: SelectionSpec::default(),
@@ -142,7 +142,7 @@ pub struct Function {
     pub memory_mb: u32,
     /// Price list.
     pub architecture: Architecture,
-    /// Longest execution; longer ones end at the timeout as errors.
+    /// Longest execution; longer ones end at the timeout, as timeouts.
     pub timeout: Time,
     /// Execution time.
     pub duration: Dist,
@@ -324,7 +324,7 @@ mod tests {
         // Six vCPUs at most: 10,240 MB gives 5.79, not more.
         close(duration_scale(1.0, 1024, 10240), 0.1);
         close(vcpus(20_000), 6.0);
-        // reference/aws-lambda.md: 376 ms at 128 MB → about 45 ms at 1,024 MB.
+        // AWS's measurement: 376 ms at 128 MB → about 45 ms at 1,024 MB.
         close(376.0 * duration_scale(1.0, 128, 1024), 47.0);
     }
 

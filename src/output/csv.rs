@@ -1,4 +1,5 @@
-//! CSV exporters: `summary.csv`, `timeseries.csv`, `invocations.csv`. Each returns bytes.
+//! CSV exporters: `summary.csv`, `timeseries.csv`, `invocations.csv`, `sources.csv`,
+//! `variants.csv` and `comparison.csv`. Each returns bytes.
 
 use crate::engine::Time;
 use crate::metrics::{FunctionReport, RunReport};

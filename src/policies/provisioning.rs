@@ -11,7 +11,7 @@ use crate::engine::Time;
 pub const DATA_POINT_PERIOD: Time = Time::from_secs(60);
 
 /// Default delay between a PC increase and the start of the new environments' INIT
-/// (reference/aws-lambda.md: allocation starts after 1–2 minutes).
+/// (AWS: allocation starts after 1–2 minutes).
 pub const DEFAULT_ALLOCATION_DELAY: Time = Time::from_secs(120);
 
 /// AWS's scale-in alarm fires below this fraction of the target.

@@ -157,7 +157,6 @@ pub struct RawFunction {
     pub provisioned_concurrency: Option<toml::Value>,
     pub error_rate: Option<f64>,
     pub keep_alive: Option<RawKeepAlive>,
-    // Accepted by the format, refused until their features land.
     pub efs: Option<bool>,
     pub efs_mount: Option<RawDist>,
     pub max_event_age: Option<RawDuration>,
@@ -281,8 +280,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     }
 }
 
-// The fields of processes that are not supported yet are read only so that the error names
-// the process rather than an unknown key.
+// Every field of every process: each process refuses the fields of the others by name, so
+// the error names the process rather than an unknown key.
 #[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,7 +294,6 @@ pub struct RawArrival {
     pub stages: Option<Vec<RawStage>>,
     pub ramp: Option<String>,
     pub start_rate: Option<f64>,
-    // Accepted by the format, refused until their processes land.
     pub mean_rate: Option<f64>,
     pub amplitude: Option<f64>,
     pub period: Option<RawDuration>,

@@ -2,9 +2,10 @@
 //! per-function figures, time series and totals.
 
 use super::{Cluster, EnvState, NO_BATCH, World, queue_wait_span};
-use crate::billing::{self, Sizing, Usage};
+use crate::billing::{self, Costs, Sizing, Usage};
 use crate::engine::Time;
-use crate::metrics::{BinReport, FunctionReport, Recorder, RunReport, TraceKind};
+use crate::metrics::{BinReport, FuncMetrics, FunctionReport, Recorder, RunReport, TraceKind};
+use crate::model::config::{Function, Scenario};
 use crate::sources::InvocationType;
 
 /// The cold-start ratio of the function at the 75th percentile (nearest rank) over the
@@ -28,42 +29,8 @@ impl World<'_> {
         let sc = self.sc;
         let end = self.end;
         let duration_ns = end.as_nanos() as f64;
-        let mut unfinished = vec![0u64; self.funcs.len()];
-        for env in &self.envs {
-            let running = matches!(env.state, EnvState::Initializing | EnvState::Busy);
-            if running && env.batch == NO_BATCH {
-                unfinished[env.func as usize] += 1;
-            }
-        }
-        self.mapping_unfinished(&mut unfinished);
-        // Requests waiting for another attempt (an executing one is counted above).
-        for p in &self.pending {
-            if p.live && !p.executing {
-                unfinished[p.func as usize] += 1;
-            }
-        }
-        // The trace shows what is still open at the end, cut at the end.
-        if let Some(t) = &mut self.trace {
-            for p in self.pending.iter().filter(|p| p.live && p.queued) {
-                t.push(queue_wait_span(p, end));
-            }
-            for env in &self.envs {
-                let running = matches!(env.state, EnvState::Initializing | EnvState::Busy);
-                if !running {
-                    continue;
-                }
-                let span = |kind, start: Time, stop: Time| {
-                    env.span(kind, start.min(end), stop.min(end), None, "unfinished")
-                };
-                let init_end = env.start + env.init;
-                if env.cold {
-                    t.push(span(TraceKind::Init, env.start, init_end));
-                }
-                if init_end < end {
-                    t.push(span(TraceKind::Invoke, init_end, end));
-                }
-            }
-        }
+        let unfinished = self.unfinished();
+        self.cut_trace_at_end();
         for func in &mut self.funcs {
             func.m.series.advance(end);
         }
@@ -73,35 +40,9 @@ impl World<'_> {
             c.check(&self.envs);
         }
         let cluster = self.cluster.as_ref().map(Cluster::report);
-        // Provisioned environments still allocated are billed up to the end of the run.
-        for env in self
-            .envs
-            .iter()
-            .filter(|e| e.provisioned && e.state != EnvState::Gone)
-        {
-            let lifetime = billing::provisioned_period(end.saturating_sub(env.born));
-            self.funcs[env.func as usize].pc.billed_ns += u128::from(lifetime.as_nanos());
-        }
+        let (costs, total_costs) = self.bill();
         let pool_capacity = self.pool.capacity;
-        let usage: Vec<(Sizing, Usage)> = sc
-            .functions
-            .iter()
-            .zip(&self.funcs)
-            .map(|(spec, func)| {
-                let sizing = Sizing {
-                    memory_mb: spec.memory_mb,
-                    architecture: spec.architecture,
-                };
-                let usage = Usage {
-                    requests: func.m.invocations,
-                    ondemand_ms: func.m.ondemand_ms,
-                    provisioned_exec_ms: func.m.provisioned_exec_ms,
-                    provisioned_env_ns: func.pc.billed_ns,
-                };
-                (sizing, usage)
-            })
-            .collect();
-        let (costs, total_costs) = billing::bill(&sc.pricing, &usage);
+        let source_reports = self.source_reports();
 
         let mut functions = Vec::with_capacity(self.funcs.len());
         let mut series = Vec::with_capacity(self.funcs.len());
@@ -109,138 +50,22 @@ impl World<'_> {
         let mut total_queue_wait = Recorder::default();
         let mut total_event_age = Recorder::default();
         let mut total_oldest_age = Recorder::default();
-        let source_reports = self.source_reports();
-        let mut total = FunctionReport {
-            function: "*".to_string(),
-            memory_mb: 0,
-            requests: 0,
-            succeeded: 0,
-            failed: 0,
-            unfinished: 0,
-            invocations: 0,
-            cold_starts: 0,
-            throttles: 0,
-            errors: 0,
-            timeouts: 0,
-            retries: 0,
-            dry_runs: 0,
-            dlq: 0,
-            prewarms: 0,
-            prewarm_hits: 0,
-            evictions: 0,
-            function_cold_start_p75: f64::NAN,
-            latency: Recorder::default().report(),
-            queue_wait: Recorder::default().report(),
-            event_age: Recorder::default().report(),
-            oldest_age: Recorder::default().report(),
-            max_concurrency: self.max_executing,
-            mean_concurrency: 0.0,
-            mean_instances: 0.0,
-            idle_gb_seconds: 0.0,
-            costs: total_costs,
-            limit: sc.account.concurrency_limit,
-        };
+        let mut total = empty_total(
+            self.max_executing,
+            total_costs,
+            sc.account.concurrency_limit,
+        );
         for (i, (spec, func)) in sc.functions.iter().zip(self.funcs).enumerate() {
             let m = func.m;
-            let bins = m.series.bins();
-            let (mut busy, mut idle, mut init) = (0u128, 0u128, 0u128);
-            for b in bins {
-                busy += b.busy_area;
-                idle += b.idle_area;
-                init += b.init_area;
-            }
-            let rates = sc.pricing.rates(spec.architecture);
-            let gb = spec.memory_gb();
-            let rows: Vec<BinReport> = bins
-                .iter()
-                .enumerate()
-                .map(|(k, b)| {
-                    let len = m.series.bin_len(k).as_nanos() as f64;
-                    let pc_cost =
-                        b.provisioned_area as f64 / 1e9 * gb * rates.provisioned_per_gb_second;
-                    BinReport {
-                        time_s: (m.series.interval().as_nanos() as f64 * k as f64) / 1e9,
-                        arrivals: b.arrivals,
-                        invocations: b.invocations,
-                        cold_starts: b.cold_starts,
-                        throttles: b.throttles,
-                        concurrency: (b.busy_area + b.init_area) as f64 / len,
-                        concurrency_max: b.max_concurrency,
-                        instances_busy: b.busy_area as f64 / len,
-                        instances_idle: b.idle_area as f64 / len,
-                        instances_initializing: b.init_area as f64 / len,
-                        provisioned: b.provisioned_area as f64 / len,
-                        queue_depth: b.queue_area as f64 / len,
-                        dlq: b.dlq,
-                        pollers: b.pollers_area as f64 / len,
-                        oldest_age_s: b.age_max_ns as f64 / 1e9,
-                        cost_usd: b.invocations as f64 * sc.pricing.per_request()
-                            + billing::gb_seconds(b.ondemand_ms, spec.memory_mb)
-                                * rates.per_gb_second()
-                            + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
-                                * rates.provisioned_duration_per_gb_second
-                            + pc_cost,
-                        evictions: b.evictions,
-                        host_memory_mb: cluster
-                            .is_some()
-                            .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
-                    }
-                })
-                .collect();
-            series.push(rows);
+            series.push(bin_rows(sc, spec, &m, cluster.is_some()));
             total_latency.merge(&m.latency);
             total_queue_wait.merge(&m.queue_wait);
             total_event_age.merge(&m.event_age);
             total_oldest_age.merge(&m.oldest_age);
-            let r = FunctionReport {
-                function: spec.name.clone(),
-                memory_mb: spec.memory_mb,
-                requests: m.requests,
-                succeeded: m.succeeded,
-                failed: m.failed,
-                unfinished: unfinished[i],
-                invocations: m.invocations,
-                cold_starts: m.cold_starts,
-                throttles: m.throttles,
-                errors: m.errors,
-                timeouts: m.timeouts,
-                retries: m.retries,
-                dry_runs: m.dry_runs,
-                dlq: m.dlq,
-                prewarms: m.prewarms,
-                prewarm_hits: m.prewarm_hits,
-                evictions: m.evictions,
-                function_cold_start_p75: f64::NAN,
-                latency: m.latency.report(),
-                queue_wait: m.queue_wait.report(),
-                event_age: m.event_age.report(),
-                oldest_age: m.oldest_age.report(),
-                max_concurrency: m.max_concurrency,
-                mean_concurrency: (busy + init) as f64 / duration_ns,
-                mean_instances: (busy + idle + init) as f64 / duration_ns,
-                idle_gb_seconds: idle as f64 / 1e9 * gb,
-                costs: costs[i],
-                // Without a reservation, the pool the unreserved functions share.
-                limit: spec.reserved_concurrency.unwrap_or(pool_capacity),
-            };
-            total.requests += r.requests;
-            total.succeeded += r.succeeded;
-            total.failed += r.failed;
-            total.unfinished += r.unfinished;
-            total.invocations += r.invocations;
-            total.cold_starts += r.cold_starts;
-            total.throttles += r.throttles;
-            total.errors += r.errors;
-            total.timeouts += r.timeouts;
-            total.retries += r.retries;
-            total.dry_runs += r.dry_runs;
-            total.dlq += r.dlq;
-            total.prewarms += r.prewarms;
-            total.prewarm_hits += r.prewarm_hits;
-            total.evictions += r.evictions;
-            total.mean_concurrency += r.mean_concurrency;
-            total.mean_instances += r.mean_instances;
-            total.idle_gb_seconds += r.idle_gb_seconds;
+            // Without a reservation, the limit is the pool the unreserved functions share.
+            let limit = spec.reserved_concurrency.unwrap_or(pool_capacity);
+            let r = function_report(spec, m, unfinished[i], costs[i], limit, duration_ns);
+            add_to_total(&mut total, &r);
             functions.push(r);
         }
         total.function_cold_start_p75 = function_cold_start_p75(&functions);
@@ -273,4 +98,229 @@ impl World<'_> {
             cluster,
         }
     }
+
+    /// Requests of each function still open at the end: initialising or running, waiting
+    /// for another attempt, or (poll sources) not yet processed by their mapping.
+    fn unfinished(&self) -> Vec<u64> {
+        let mut unfinished = vec![0u64; self.funcs.len()];
+        for env in &self.envs {
+            let running = matches!(env.state, EnvState::Initializing | EnvState::Busy);
+            if running && env.batch == NO_BATCH {
+                unfinished[env.func as usize] += 1;
+            }
+        }
+        self.mapping_unfinished(&mut unfinished);
+        // Requests waiting for another attempt (an executing one is counted above).
+        for p in &self.pending {
+            if p.live && !p.executing {
+                unfinished[p.func as usize] += 1;
+            }
+        }
+        unfinished
+    }
+
+    /// The trace shows what is still open at the end, cut at the end.
+    fn cut_trace_at_end(&mut self) {
+        let end = self.end;
+        let Some(t) = &mut self.trace else { return };
+        for p in self.pending.iter().filter(|p| p.live && p.queued) {
+            t.push(queue_wait_span(p, end));
+        }
+        for env in &self.envs {
+            let running = matches!(env.state, EnvState::Initializing | EnvState::Busy);
+            if !running {
+                continue;
+            }
+            let span = |kind, start: Time, stop: Time| {
+                env.span(kind, start.min(end), stop.min(end), None, "unfinished")
+            };
+            let init_end = env.start + env.init;
+            if env.cold {
+                t.push(span(TraceKind::Init, env.start, init_end));
+            }
+            if init_end < end {
+                t.push(span(TraceKind::Invoke, init_end, end));
+            }
+        }
+    }
+
+    /// The bill of each function and of the run. Provisioned environments still
+    /// allocated are billed up to the end of the run.
+    fn bill(&mut self) -> (Vec<Costs>, Costs) {
+        let end = self.end;
+        for env in self
+            .envs
+            .iter()
+            .filter(|e| e.provisioned && e.state != EnvState::Gone)
+        {
+            let lifetime = billing::provisioned_period(end.saturating_sub(env.born));
+            self.funcs[env.func as usize].pc.billed_ns += u128::from(lifetime.as_nanos());
+        }
+        let usage: Vec<(Sizing, Usage)> = self
+            .sc
+            .functions
+            .iter()
+            .zip(&self.funcs)
+            .map(|(spec, func)| {
+                let sizing = Sizing {
+                    memory_mb: spec.memory_mb,
+                    architecture: spec.architecture,
+                };
+                let usage = Usage {
+                    requests: func.m.invocations,
+                    ondemand_ms: func.m.ondemand_ms,
+                    provisioned_exec_ms: func.m.provisioned_exec_ms,
+                    provisioned_env_ns: func.pc.billed_ns,
+                };
+                (sizing, usage)
+            })
+            .collect();
+        billing::bill(&self.sc.pricing, &usage)
+    }
+}
+
+/// The `timeseries.csv` rows of one function: each bin's counts, its time averages of
+/// the levels, and its cost.
+fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> Vec<BinReport> {
+    let rates = sc.pricing.rates(spec.architecture);
+    let gb = spec.memory_gb();
+    m.series
+        .bins()
+        .iter()
+        .enumerate()
+        .map(|(k, b)| {
+            let len = m.series.bin_len(k).as_nanos() as f64;
+            let pc_cost = b.provisioned_area as f64 / 1e9 * gb * rates.provisioned_per_gb_second;
+            BinReport {
+                time_s: (m.series.interval().as_nanos() as f64 * k as f64) / 1e9,
+                arrivals: b.arrivals,
+                invocations: b.invocations,
+                cold_starts: b.cold_starts,
+                throttles: b.throttles,
+                concurrency: (b.busy_area + b.init_area) as f64 / len,
+                concurrency_max: b.max_concurrency,
+                instances_busy: b.busy_area as f64 / len,
+                instances_idle: b.idle_area as f64 / len,
+                instances_initializing: b.init_area as f64 / len,
+                provisioned: b.provisioned_area as f64 / len,
+                queue_depth: b.queue_area as f64 / len,
+                dlq: b.dlq,
+                pollers: b.pollers_area as f64 / len,
+                oldest_age_s: b.age_max_ns as f64 / 1e9,
+                cost_usd: b.invocations as f64 * sc.pricing.per_request()
+                    + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * rates.per_gb_second()
+                    + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
+                        * rates.provisioned_duration_per_gb_second
+                    + pc_cost,
+                evictions: b.evictions,
+                host_memory_mb: cluster
+                    .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
+            }
+        })
+        .collect()
+}
+
+/// The `summary.csv` row of one function.
+fn function_report(
+    spec: &Function,
+    m: FuncMetrics,
+    unfinished: u64,
+    costs: Costs,
+    limit: u32,
+    duration_ns: f64,
+) -> FunctionReport {
+    let (mut busy, mut idle, mut init) = (0u128, 0u128, 0u128);
+    for b in m.series.bins() {
+        busy += b.busy_area;
+        idle += b.idle_area;
+        init += b.init_area;
+    }
+    FunctionReport {
+        function: spec.name.clone(),
+        memory_mb: spec.memory_mb,
+        requests: m.requests,
+        succeeded: m.succeeded,
+        failed: m.failed,
+        unfinished,
+        invocations: m.invocations,
+        cold_starts: m.cold_starts,
+        throttles: m.throttles,
+        errors: m.errors,
+        timeouts: m.timeouts,
+        retries: m.retries,
+        dry_runs: m.dry_runs,
+        dlq: m.dlq,
+        prewarms: m.prewarms,
+        prewarm_hits: m.prewarm_hits,
+        evictions: m.evictions,
+        function_cold_start_p75: f64::NAN,
+        latency: m.latency.report(),
+        queue_wait: m.queue_wait.report(),
+        event_age: m.event_age.report(),
+        oldest_age: m.oldest_age.report(),
+        max_concurrency: m.max_concurrency,
+        mean_concurrency: (busy + init) as f64 / duration_ns,
+        mean_instances: (busy + idle + init) as f64 / duration_ns,
+        idle_gb_seconds: idle as f64 / 1e9 * spec.memory_gb(),
+        costs,
+        limit,
+    }
+}
+
+/// The `*` row before any function is added: the run's peak concurrency, its bill and
+/// the account limit.
+fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport {
+    FunctionReport {
+        function: "*".to_string(),
+        memory_mb: 0,
+        requests: 0,
+        succeeded: 0,
+        failed: 0,
+        unfinished: 0,
+        invocations: 0,
+        cold_starts: 0,
+        throttles: 0,
+        errors: 0,
+        timeouts: 0,
+        retries: 0,
+        dry_runs: 0,
+        dlq: 0,
+        prewarms: 0,
+        prewarm_hits: 0,
+        evictions: 0,
+        function_cold_start_p75: f64::NAN,
+        latency: Recorder::default().report(),
+        queue_wait: Recorder::default().report(),
+        event_age: Recorder::default().report(),
+        oldest_age: Recorder::default().report(),
+        max_concurrency,
+        mean_concurrency: 0.0,
+        mean_instances: 0.0,
+        idle_gb_seconds: 0.0,
+        costs,
+        limit,
+    }
+}
+
+/// Adds a function's counts and time averages to the `*` row (its latencies, peak and
+/// costs are set apart).
+fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
+    total.requests += r.requests;
+    total.succeeded += r.succeeded;
+    total.failed += r.failed;
+    total.unfinished += r.unfinished;
+    total.invocations += r.invocations;
+    total.cold_starts += r.cold_starts;
+    total.throttles += r.throttles;
+    total.errors += r.errors;
+    total.timeouts += r.timeouts;
+    total.retries += r.retries;
+    total.dry_runs += r.dry_runs;
+    total.dlq += r.dlq;
+    total.prewarms += r.prewarms;
+    total.prewarm_hits += r.prewarm_hits;
+    total.evictions += r.evictions;
+    total.mean_concurrency += r.mean_concurrency;
+    total.mean_instances += r.mean_instances;
+    total.idle_gb_seconds += r.idle_gb_seconds;
 }

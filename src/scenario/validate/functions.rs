@@ -94,7 +94,7 @@ fn validate_function(
     let duration = validate_dist(ctx, &k("duration"), duration)?;
     let init = match &f.init {
         Some(d) => validate_dist(ctx, &k("init"), d)?,
-        // A typical managed-runtime cold start (reference/aws-lambda.md).
+        // A typical managed-runtime cold start (AWS's published measurements).
         None => Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants")),
     };
     let efs_mount = match (f.efs.unwrap_or(false), &f.efs_mount) {

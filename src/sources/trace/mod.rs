@@ -9,7 +9,8 @@
 //!   (`HashFunction,HashApp,HashOwner,<minute columns>`; columns found by header name, so
 //!   both the original `1..1440` and the sample's `minute_1..minute_1440` work).
 //!   `function` keeps one `HashFunction`, else every row is summed. The counts of a minute
-//!   are spread over it: `uniform` (independent uniform times, sorted) or `even`.
+//!   are spread over it: `uniform` (independent uniform times, sorted), `even`, or
+//!   `poisson` (the minute's count as the mean of a Poisson process).
 //!
 //! `each_function` replays every function of an azure trace as its own scenario function
 //! (`EachFunction`): azure2021 by (app, func), azure2019 by row, with the row's durations
