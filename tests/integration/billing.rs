@@ -135,3 +135,142 @@ arrival = { process = "constant", rate = 1.0 }
         t.costs.compute
     );
 }
+
+/// `count` cold starts of `init` + `duration` at 1,024 MB, one every 10 s (keep-alive
+/// `none`: each one cold), with `pricing` added to `[pricing]`.
+fn cold_starts(count: u32, init: &str, duration: &str, pricing: &str) -> String {
+    format!(
+        r#"
+duration = "{secs}s"
+[pricing]
+{pricing}
+[[functions]]
+name = "f"
+memory_mb = 1024
+duration = "{duration}"
+init = "{init}"
+keep_alive = {{ policy = "none" }}
+[[sources]]
+service = "direct"
+arrival = {{ process = "constant", rate = 0.1 }}
+"#,
+        secs = count * 10
+    )
+}
+
+#[test]
+fn init_and_execution_are_rounded_up_as_one_sum_not_each() {
+    // 0.4 ms INIT + 100.4 ms run = 100.8 ms → 101 ms billed (rounding each: 1 + 101 = 102).
+    let r = run(&cold_starts(100, "400us", "100400us", ""));
+    let t = &r.total;
+    assert_eq!((t.invocations, t.cold_starts), (100, 100));
+    assert_eq!(t.costs.billed_gb_seconds, 10.1, "10,100 ms at 1 GB");
+}
+
+#[test]
+fn init_is_not_billed_when_bill_init_is_false() {
+    // 250 ms INIT + 100 ms run: 100 ms billed without INIT billing, 350 ms with it.
+    let off = run(&cold_starts(100, "250ms", "100ms", "bill_init = false"));
+    assert_eq!(off.total.cold_starts, 100);
+    assert_eq!(off.total.costs.billed_gb_seconds, 10.0);
+    let on = run(&cold_starts(100, "250ms", "100ms", "bill_init = true"));
+    assert_eq!(on.total.costs.billed_gb_seconds, 35.0);
+    // Latency includes INIT either way: billing changes nothing else.
+    assert_eq!(off.total.latency.mean_ms, on.total.latency.mean_ms);
+}
+
+#[test]
+fn arm64_functions_are_priced_at_the_arm64_rates() {
+    // 100 × 1 s at 1 GB on arm64: 100 GB-s × $0.0000133334 (x86: $0.0000166667).
+    let text = cold_starts(100, "0s", "1s", "per_million_requests = 0.0").replace(
+        "memory_mb = 1024",
+        "memory_mb = 1024\narchitecture = \"arm64\"",
+    );
+    let t = run(&text).total;
+    assert_eq!(t.costs.billed_gb_seconds, 100.0);
+    assert!(
+        (t.costs.compute - 100.0 * 0.000_013_333_4).abs() < 1e-12,
+        "{}",
+        t.costs.compute
+    );
+    // The arm64 preset makes arm64 the default architecture.
+    let preset = cold_starts(
+        100,
+        "0s",
+        "1s",
+        "preset = \"aws-arm64-2025\"\nper_million_requests = 0.0",
+    );
+    assert!((run(&preset).total.costs.compute - t.costs.compute).abs() < 1e-15);
+}
+
+#[test]
+fn a_per_gb_second_override_is_one_flat_rate_for_both_architectures() {
+    let x86 = cold_starts(100, "0s", "1s", "per_gb_second = 0.001");
+    let arm = x86.replace(
+        "memory_mb = 1024",
+        "memory_mb = 1024\narchitecture = \"arm64\"",
+    );
+    for text in [x86, arm] {
+        let t = run(&text).total;
+        assert!(
+            (t.costs.compute - 100.0 * 0.001).abs() < 1e-12,
+            "{}",
+            t.costs.compute
+        );
+    }
+}
+
+#[test]
+fn the_free_tier_is_shared_in_proportion_between_unlike_functions() {
+    // Function a: 600,000 requests × 1 s at 1 GB = 600,000 GB-s; function b: 1,400,000
+    // × 100 ms at 2 GB = 280,000 GB-s. Run: 2 M requests, 880,000 GB-s.
+    // Requests: 2 M − 1 M free = 1 M billed, $0.20, shared 0.3 / 0.7 by invocations.
+    // GB-s: every function keeps 1 − 400,000 / 880,000 = 6/11 of its own.
+    let r = run(r#"
+duration = "51m"
+[account]
+concurrency_limit = 20000
+scaling_rate = 20000
+[pricing]
+free_tier = true
+bill_init = false
+[[functions]]
+name = "a"
+memory_mb = 1024
+duration = "1s"
+[[functions]]
+name = "b"
+memory_mb = 2048
+duration = "100ms"
+[[sources]]
+name = "for_a"
+service = "direct"
+function = "a"
+arrival = { process = "burst", at = "0s", count = 600000, over = "50m" }
+[[sources]]
+name = "for_b"
+service = "direct"
+function = "b"
+arrival = { process = "burst", at = "0s", count = 1400000, over = "50m" }
+"#);
+    assert_conserved(&r);
+    let (a, b) = (&r.functions[0], &r.functions[1]);
+    assert_eq!((a.succeeded, b.succeeded), (600_000, 1_400_000));
+    let rate = 0.000_016_666_7;
+    for (f, gbs, share) in [(a, 600_000.0, 0.3), (b, 280_000.0, 0.7)] {
+        assert!(
+            (f.costs.request - 0.20 * share).abs() < 1e-12,
+            "{}: {}",
+            f.function,
+            f.costs.request
+        );
+        let compute = gbs * 6.0 / 11.0 * rate;
+        assert!(
+            (f.costs.compute - compute).abs() < 1e-9,
+            "{}: {} vs {compute}",
+            f.function,
+            f.costs.compute
+        );
+    }
+    assert!((r.total.costs.compute - 480_000.0 * rate).abs() < 1e-9);
+}

@@ -9,6 +9,7 @@ mod lifecycle;
 mod policies;
 mod poll;
 mod provisioning;
+mod seeds;
 mod sweeps;
 mod trace;
 mod traces;
