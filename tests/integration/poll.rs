@@ -1,7 +1,7 @@
 //! Poll sources: SQS and stream event source mappings.
 
 use crate::{assert_conserved, run};
-use lambdasim::metrics::{RunReport, SourceReport};
+use lambdasim::metrics::{AttemptOutcome, RunReport, SourceReport};
 
 fn source(r: &RunReport) -> &SourceReport {
     &r.source_reports[0]
@@ -378,4 +378,118 @@ fn a_stream_with_many_idle_shards_is_cheap_and_reads_a_partial_backlog_at_once()
         .filter(|w| w[1].start > w[0].end)
         .count();
     assert!(gaps < 3, "{gaps} waits for a poll with records left");
+}
+
+#[test]
+fn sqs_pollers_scale_back_down_to_five_when_the_queue_empties() {
+    // 20,000 messages at t = 0, batches of 10 taking 1 s: the pollers grow by 5 a second
+    // while messages wait, then shrink by 5 a second once the queue is empty, to 5.
+    let r = run(&sqs(
+        "",
+        "",
+        "{ process = \"burst\", at = \"0s\", count = 20000, over = \"1ms\" }",
+        "3m",
+    ));
+    assert_conserved(&r);
+    let pollers: Vec<f64> = r.series[0].iter().map(|b| b.pollers).collect();
+    let peak = pollers.iter().cloned().fold(0.0, f64::max);
+    let top = pollers.iter().position(|&p| p == peak).unwrap();
+    assert!(peak >= 50.0, "{pollers:?}");
+    let down: Vec<f64> = pollers[top..]
+        .iter()
+        .cloned()
+        .take_while(|&p| p > 5.0)
+        .collect();
+    for w in down.windows(2) {
+        assert_eq!(w[0] - w[1], 5.0, "shrinks by 5 a second: {down:?}");
+    }
+    assert!(
+        pollers[top + down.len()..].iter().all(|&p| p == 5.0),
+        "{pollers:?}"
+    );
+    assert_eq!(*pollers.last().unwrap(), 5.0);
+}
+
+#[test]
+fn stream_max_retry_attempts_allows_exactly_that_many_retries() {
+    for retries in [0u64, 1, 3] {
+        let r = run(&format!(
+            r#"
+duration = "1m"
+[[functions]]
+name = "consumer"
+duration = "200ms"
+init = "0s"
+[[sources]]
+service = "kinesis"
+record_error_rate = 1.0
+max_retry_attempts = {retries}
+arrival = {{ process = "burst", at = "0s", count = 1, over = "1ms" }}
+"#
+        ));
+        assert_conserved(&r);
+        let f = &r.functions[0];
+        // One bad record: the first attempt and `retries` retries fail, then the DLQ.
+        assert_eq!(
+            (f.invocations, f.errors, f.retries, f.dlq, f.failed),
+            (retries + 1, retries + 1, retries, 1, 1),
+            "max_retry_attempts = {retries}"
+        );
+    }
+}
+
+#[test]
+fn after_a_throttle_sqs_backs_down_to_the_batches_in_flight() {
+    // A backlog on a function reserved at 20, batches taking exactly 1 s. The pollers grow
+    // 5, 10, 15, 20; at t = 4 s a 25th batch is throttled, the mapping falls back to the 20
+    // it has in flight and starts nothing until its next poll (t = 5 s), and does not try
+    // to grow again for `sqs_throttle_hold` (60 s): one throttle at 4, 64 and 124 s, and 20
+    // pollers from t = 3 s on. A mapping that kept its 25 pollers would throttle at every
+    // poll.
+    let r = run(&sqs(
+        "reserved_concurrency = 20",
+        "",
+        "{ process = \"burst\", at = \"0s\", count = 100000, over = \"1ms\" }",
+        "3m",
+    ));
+    assert_conserved(&r);
+    let s = &r.series[0];
+    assert_eq!(r.functions[0].throttles, 3);
+    let throttled: Vec<usize> = (0..s.len()).filter(|&k| s[k].throttles > 0).collect();
+    assert_eq!(throttled, [4, 64, 124]);
+    for (k, bin) in s.iter().enumerate().skip(3) {
+        assert_eq!(bin.pollers, 20.0, "second {k}");
+        // The seconds of a throttle start nothing (the mapping waits for its next poll).
+        let starts = if throttled.contains(&k) { 0 } else { 20 };
+        assert_eq!(bin.invocations, starts, "second {k}");
+    }
+}
+
+#[test]
+fn a_throttled_message_is_received_again_at_the_first_poll_after_its_visibility_timeout() {
+    // Reserved at 1, two messages: the second one's batch is throttled at 0.5 ms (when it
+    // arrives, the first is running). It is invisible until 30.0005 s and received again at
+    // the next poll, t = 31 s, although the function is free from t = 10 s.
+    let r = run(&sqs(
+        "reserved_concurrency = 1",
+        "batch_size = 1\nvisibility_timeout = \"30s\"",
+        "{ process = \"burst\", at = \"0s\", count = 2, over = \"1ms\" }",
+        "2m",
+    )
+    .replace("duration = \"1s\"", "duration = \"10s\""));
+    assert_conserved(&r);
+    let starts: Vec<(f64, bool)> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a.start.as_nanos() as f64 / 1e6,
+                a.outcome == AttemptOutcome::Throttled,
+            )
+        })
+        .collect();
+    assert_eq!(starts, [(0.5, true), (0.0, false), (31_000.0, false)]);
+    assert_eq!(source(&r).redelivered, 1);
 }
