@@ -120,19 +120,30 @@ arrival = { process = "poisson", rate = 0.9 }
 "#);
     assert_conserved(&r);
     let f = &r.functions[0];
+    let n = f.invocations as f64;
+    // The published figures have two significant digits: p_cold in [0.00135, 0.00145),
+    // instances in [7.65, 7.75). Around them, the noise of this sample: about 4,400 cold
+    // starts, so 3σ ≈ 3 √4,400 / n ≈ 0.00006; the mean of instances over 1,000 h moves by
+    // less than 0.03. With this seed the bounds admit a keep-alive from about 9.5 to 10.5
+    // minutes (9 min gives 0.00152 and 7.64, 11 min 0.00124 and 7.79).
     let p_cold = f.cold_start_ratio();
+    let three_sigma = 3.0 * (p_cold * n).sqrt() / n;
     assert!(
-        (0.0010..=0.0018).contains(&p_cold),
-        "cold-start probability {p_cold}"
+        (0.00135 - three_sigma..0.00145 + three_sigma).contains(&p_cold),
+        "cold-start probability {p_cold} (3σ = {three_sigma})"
     );
     assert!(
-        (7.2..=8.2).contains(&f.mean_instances),
+        (7.62..7.78).contains(&f.mean_instances),
         "mean instances {}",
         f.mean_instances
     );
+    // Little's law for the busy ones, which does not depend on the keep-alive: λ (E[S] +
+    // p_cold E[INIT]) = 0.9 × (1.991 + p_cold × 0.253) ≈ 1.7922 (SimFaaS: 1.79). The time
+    // average of an M/G/∞ count over T = 3.6e6 s has σ ≈ √(2 a E[S] / T) ≈ 0.0014; 4σ.
+    let busy = 0.9 * (1.991 + p_cold * 0.253);
     assert!(
-        (f.mean_concurrency - 1.79).abs() < 0.03,
-        "busy {}",
+        (f.mean_concurrency - busy).abs() < 0.006,
+        "busy {} vs {busy}",
         f.mean_concurrency
     );
 }

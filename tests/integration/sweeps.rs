@@ -13,6 +13,7 @@ replications = 3
 name = "api"
 memory_mb = 512
 duration = "400ms"
+init = "0s"
 cpu_bound_fraction = 1.0
 reference_memory_mb = 512
 [[sources]]
@@ -35,24 +36,23 @@ fn a_sweep_runs_the_cartesian_product() {
     // The swept values take effect: latency halves as memory doubles (CPU-bound), and
     // keep-alive `none` makes every invocation cold.
     let reports: Vec<_> = variants.iter().map(|v| simulate(v, 12, 0)).collect();
+    // 400 ms at the reference 512 MB, CPU-bound, no INIT: exactly 800, 400 and 200 ms.
     let max: Vec<f64> = reports
         .iter()
         .take(3)
         .map(|r| r.functions[0].latency.max_ms)
         .collect();
-    assert!(
-        max[0] > 799.0 && max[1] > 399.0 && max[2] > 199.0,
-        "{max:?}"
-    );
-    assert!(reports[0].functions[0].latency.p50_ms < 801.0);
+    assert_eq!(max, [800.0, 400.0, 200.0]);
+    let mean: Vec<f64> = reports
+        .iter()
+        .take(3)
+        .map(|r| r.functions[0].latency.mean_ms)
+        .collect();
+    assert_eq!(mean, [800.0, 400.0, 200.0]);
     let none = &reports[4].functions[0];
     assert_eq!(none.cold_starts, none.invocations);
-    // Common random numbers: every variant sees the same arrivals.
-    assert!(
-        reports
-            .iter()
-            .all(|r| r.total.requests == reports[0].total.requests)
-    );
+    // (That every variant sees the same arrivals through the runner is tested in
+    // `seeds::every_variant_of_a_sweep_runs_on_the_same_seeds_and_arrivals`.)
     assert!(reports.iter().all(|r| r.variant != "base"));
 }
 
@@ -124,6 +124,57 @@ fn the_cli_writes_variants_and_comparison_files() {
     let summary = std::fs::read_to_string(out.join("a/summary.csv")).unwrap();
     // 6 variants × 3 replications × (1 function + `*`).
     assert_eq!(summary.lines().count(), 1 + 36);
+    // The first variant's row against a hand-computed Student-t interval over its three
+    // replications' `*` rows: mean ± t(0.975, 2) · s / √3, t = 4.302653. The writer uses
+    // a 3-decimal t table (4.303), hence the relative tolerance of 1e-4; both files print
+    // 6 decimals, hence 1e-6 absolute.
+    let table = |text: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let mut lines = text.lines();
+        let head: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+        lines
+            .map(|l| {
+                head.iter()
+                    .cloned()
+                    .zip(l.split(',').map(String::from))
+                    .collect()
+            })
+            .collect()
+    };
+    let first = "keep_alive=fixed/5m memory_mb=256";
+    let reps: Vec<_> = table(&summary)
+        .into_iter()
+        .filter(|r| r["variant"] == first && r["function"] == "*")
+        .collect();
+    assert_eq!(reps.len(), 3);
+    let row = &table(&variants)[0];
+    for (summary_key, variants_key) in [
+        ("requests", "requests"),
+        ("total_cost_usd", "total_cost_usd"),
+        ("mean_instances", "mean_instances"),
+    ] {
+        let xs: Vec<f64> = reps
+            .iter()
+            .map(|r| r[summary_key].parse().unwrap())
+            .collect();
+        // summary.csv rounds each value to its last printed decimal: the hand computation
+        // carries that rounding (half a unit in the mean, at most t/√2 units in the ±).
+        let decimals = reps[0][summary_key].split('.').nth(1).map_or(0, str::len);
+        let unit = 10f64.powi(-(decimals as i32));
+        let mean = xs.iter().sum::<f64>() / 3.0;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0;
+        let half = 4.302_653 * (var / 3.0).sqrt();
+        let got_mean: f64 = row[&format!("{variants_key}_mean")].parse().unwrap();
+        let got_ci: f64 = row[&format!("{variants_key}_ci95")].parse().unwrap();
+        assert!(
+            (got_mean - mean).abs() <= 1e-6 + unit / 2.0,
+            "{variants_key}: {got_mean} vs {mean}"
+        );
+        assert!(half > 0.0, "{variants_key}: the replications differ");
+        assert!(
+            (got_ci - half).abs() <= 1e-4 * half + 1e-6 + 3.05 * unit,
+            "{variants_key}: ±{got_ci} vs ±{half}"
+        );
+    }
     let comparison = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
     assert_eq!(comparison.lines().count(), 1 + 6 + 6);
     assert!(
