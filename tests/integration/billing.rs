@@ -274,3 +274,41 @@ arrival = { process = "burst", at = "0s", count = 1400000, over = "50m" }
     }
     assert!((r.total.costs.compute - 480_000.0 * rate).abs() < 1e-9);
 }
+
+#[test]
+fn the_time_series_costs_add_up_to_the_bill() {
+    // Without tiers in reach, free tier or provisioned concurrency, each interval's cost
+    // (requests, billed GB-s at its architecture's rate) sums to the function's bill.
+    let r = run(r#"
+duration = "10m"
+[[functions]]
+name = "x86"
+memory_mb = 1024
+duration = { dist = "exponential", mean = "300ms" }
+[[functions]]
+name = "arm"
+memory_mb = 2048
+architecture = "arm64"
+duration = { dist = "exponential", mean = "300ms" }
+[[sources]]
+name = "a"
+service = "direct"
+function = "x86"
+arrival = { process = "poisson", rate = 50.0 }
+[[sources]]
+name = "b"
+service = "direct"
+function = "arm"
+arrival = { process = "poisson", rate = 50.0 }
+"#);
+    for (f, rows) in r.functions.iter().zip(&r.series) {
+        let sum: f64 = rows.iter().map(|b| b.cost_usd).sum();
+        let bill = f.costs.total();
+        assert!(bill > 0.0);
+        assert!(
+            (sum - bill).abs() < 1e-12 * bill.max(1.0) + 1e-15,
+            "{}: {sum} vs {bill}",
+            f.function
+        );
+    }
+}

@@ -222,6 +222,23 @@ fn check_validates_and_writes_nothing() {
             predicate::str::contains("a: ok").and(predicate::str::contains("source api_gateway")),
         );
     assert!(!d.path().join("o").exists());
+    // Each function's line names its memory and architecture.
+    let arm = write(
+        d.path(),
+        "arm.toml",
+        &SMALL.replace(
+            "memory_mb = 256",
+            "memory_mb = 256\narchitecture = \"arm64\"",
+        ),
+    );
+    for (file, arch) in [(&a, "x86_64"), (&arm, "arm64")] {
+        lambdasim()
+            .arg(file)
+            .arg("--check")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("256 MB {arch}, timeout")));
+    }
 }
 
 #[test]
