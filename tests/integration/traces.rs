@@ -283,6 +283,32 @@ fn every_2019_row_becomes_a_function_with_its_counts_durations_and_memory() {
             lambdasim::engine::Dist::Empirical(ref pts) if pts.len() == 7
                 && (pts[3].1 / 1e6 - p("50")).abs() < 1e-9
         ));
+        // The mean of the piecewise-linear quantile function through (0, p0), (0.01, p1),
+        // (0.25, p25), …, (1, p100), by the trapezoid rule, against the sample mean, within
+        // 4 standard errors of the sample (functions whose durations reach the timeout
+        // are cut there, and left out).
+        let qs = [
+            (0.0, "0"),
+            (0.01, "1"),
+            (0.25, "25"),
+            (0.5, "50"),
+            (0.75, "75"),
+            (0.99, "99"),
+            (1.0, "100"),
+        ];
+        let mean: f64 = qs
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (p(w[0].1) + p(w[1].1)) / 2.0)
+            .sum();
+        let n = durs.len() as f64;
+        if p("100") < 900_000.0 && n >= 30.0 {
+            let m = durs.iter().sum::<f64>() / n;
+            let sd = (durs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            assert!(
+                (m - mean).abs() <= 4.0 * sd / n.sqrt() + 1e-6,
+                "{hash}: sample mean {m} vs {mean} (sd {sd}, n {n})"
+            );
+        }
     }
     // Without the companion files, every function keeps the template's settings.
     let r = run(&each_2019(""));
@@ -617,8 +643,31 @@ fn a_poisson_spread_reproduces_the_counts_on_average() {
     let n = r.total.requests as f64;
     assert!((n - 28_432.0).abs() < 4.0 * 169.0, "{n}");
     assert_ne!(r.total.requests, 28_432);
-    // Minutes differ from the trace's counts, but not on average.
+    // Each minute's count is Poisson with the trace's count as its mean: the minutes differ
+    // from the trace, and Σ (got − want)² / want over the k minutes with arrivals is a
+    // chi-square-like sum with mean k and sd √(2k) (plus 1/want terms, small here).
+    let mut want = vec![0u64; 1440];
+    for row in rows(&path) {
+        for (m, w) in want.iter_mut().enumerate() {
+            *w += row[&format!("minute_{}", m + 1)].parse::<u64>().unwrap();
+        }
+    }
     let got: Vec<u64> = r.series[0].iter().map(|b| b.arrivals).collect();
-    let differ = got.iter().filter(|&&c| c != got[0]).count();
-    assert!(differ > 0);
+    assert_eq!(got.len(), 1440);
+    assert!(got.iter().zip(&want).any(|(g, w)| g != w));
+    assert!(
+        got.iter().zip(&want).all(|(&g, &w)| w > 0 || g == 0),
+        "arrivals in an empty minute"
+    );
+    let k = want.iter().filter(|&&w| w > 0).count() as f64;
+    let chi: f64 = got
+        .iter()
+        .zip(&want)
+        .filter(|(_, w)| **w > 0)
+        .map(|(&g, &w)| (g as f64 - w as f64).powi(2) / w as f64)
+        .sum();
+    assert!(
+        (chi - k).abs() < 4.0 * (2.0 * k).sqrt(),
+        "chi {chi} over {k} minutes"
+    );
 }
