@@ -4,7 +4,8 @@
 # ("missed") marks a behaviour no test checks.
 #
 #   scripts/mutants.sh                 # every mutant: about 1,250, ~6 h on 2 cores
-#   scripts/mutants.sh --shard 3/6     # one sixth, ~1 h: a nightly job, one shard a night
+#   scripts/mutants.sh --shard 3/6 --sharding round-robin
+#                                      # one sixth (K = 0..5), ~1 h: a nightly job
 #   scripts/mutants.sh --in-diff F     # only the mutants in the lines a diff F changes
 #   scripts/mutants.sh -f src/billing.rs   # one file
 #
