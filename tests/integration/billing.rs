@@ -134,6 +134,15 @@ arrival = { process = "constant", rate = 1.0 }
         "{}",
         t.costs.compute
     );
+    // Execution on provisioned environments counts in the billed GB-seconds, and the total
+    // is the three charges together (requests are free here).
+    assert_eq!(t.costs.billed_gb_seconds, 3599.0);
+    assert_eq!(t.costs.request, 0.0);
+    assert!(
+        (t.costs.total() - (0.150_001_2 + 3599.0 * 0.000_009_722_2)).abs() < 1e-9,
+        "{}",
+        t.costs.total()
+    );
 }
 
 /// `count` cold starts of `init` + `duration` at 1,024 MB, one every 10 s (keep-alive
