@@ -561,3 +561,44 @@ arrival = { process = "poisson", rate = 30.0 }
     );
     assert!((a.queue_wait.p50_ms - b.queue_wait.p50_ms).abs() < 0.2 * b.queue_wait.p50_ms);
 }
+
+#[test]
+fn a_freed_environment_takes_a_throttled_event_without_a_scaling_token() {
+    // Reserved at 1, one new environment an hour: the first S3 event starts cold at 0 and
+    // takes the only token; the second is throttled. When the first ends (INIT 100 ms +
+    // 100 ms), its environment is idle and the waiting event starts on it at once, though
+    // the bucket is empty, not at its 1 s backoff.
+    let r = crate::run(
+        r#"
+duration = "1m"
+[account]
+scaling_rate = 1
+scaling_interval = "1h"
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "100ms"
+reserved_concurrency = 1
+[[sources]]
+service = "s3"
+arrival = { process = "burst", at = "0s", count = 2, over = "1ms" }
+[output]
+invocations = true
+"#,
+    );
+    crate::assert_conserved(&r);
+    let starts: Vec<(f64, f64)> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|a| a.outcome != lambdasim::metrics::AttemptOutcome::Throttled)
+        .map(|a| {
+            (
+                a.start.as_nanos() as f64 / 1e6,
+                a.end.as_nanos() as f64 / 1e6,
+            )
+        })
+        .collect();
+    assert_eq!(starts, [(0.0, 200.0), (200.0, 300.0)]);
+}

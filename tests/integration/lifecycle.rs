@@ -459,3 +459,28 @@ arrival = {{ process = "constant", rate = 1.0 }}
     assert_eq!(at(1024, 0.5).functions[0].latency.max_ms, 211.5);
     assert_eq!(at(1024, 0.0).functions[0].latency.max_ms, 376.0);
 }
+
+#[test]
+fn a_draw_equal_to_the_timeout_succeeds() {
+    // The rule: a draw longer than `timeout` ends as a timeout; one of exactly `timeout`
+    // runs to its end and succeeds.
+    let r = run(&one_function(
+        "duration = \"3s\"\ntimeout = \"3s\"",
+        "{ process = \"constant\", rate = 1.0 }",
+        "10s",
+    )
+    .replace("timeout = \"900s\"\n", ""));
+    let f = &r.functions[0];
+    assert_eq!((f.invocations, f.timeouts, f.errors), (10, 0, 0));
+    assert_eq!(f.succeeded + f.unfinished, 10);
+    let r = run(&one_function(
+        "duration = \"3001ms\"\ntimeout = \"3s\"",
+        "{ process = \"constant\", rate = 1.0 }",
+        "10s",
+    )
+    .replace("timeout = \"900s\"\n", ""));
+    assert_eq!(
+        r.functions[0].timeouts,
+        r.functions[0].invocations - r.functions[0].unfinished
+    );
+}

@@ -556,3 +556,31 @@ fn a_throttled_message_is_received_again_at_the_first_poll_after_its_visibility_
     assert_eq!(starts, [(0.5, true), (0.0, false), (31_000.0, false)]);
     assert_eq!(source(&r).redelivered, 1);
 }
+
+#[test]
+fn per_record_work_adds_to_the_batch_duration() {
+    // Five records at t = 0 on one shard: one batch of 5 that runs 100 ms + 5 × 10 ms.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "consumer"
+duration = "100ms"
+init = "0s"
+[[sources]]
+service = "kinesis"
+per_record = "10ms"
+arrival = { process = "burst", at = "0s", count = 5, over = "1ms" }
+[output]
+invocations = true
+"#);
+    assert_conserved(&r);
+    assert_eq!(r.functions[0].invocations, 1);
+    let runs: Vec<f64> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.duration.as_nanos() as f64 / 1e6)
+        .collect();
+    assert_eq!(runs, [150.0]);
+}
