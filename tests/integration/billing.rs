@@ -286,8 +286,9 @@ arrival = { process = "burst", at = "0s", count = 1400000, over = "50m" }
 
 #[test]
 fn the_time_series_costs_add_up_to_the_bill() {
-    // Without tiers in reach, free tier or provisioned concurrency, each interval's cost
-    // (requests, billed GB-s at its architecture's rate) sums to the function's bill.
+    // Without tiers in reach or the free tier, each interval's cost (requests, billed GB-s
+    // at its architecture's rate, provisioned allocation and execution) sums to the
+    // function's bill.
     let r = run(r#"
 duration = "10m"
 [[functions]]
@@ -309,8 +310,27 @@ name = "b"
 service = "direct"
 function = "arm"
 arrival = { process = "poisson", rate = 50.0 }
+[[functions]]
+name = "pc"
+memory_mb = 512
+provisioned_concurrency = 5
+duration = { dist = "exponential", mean = "300ms" }
+[[sources]]
+name = "c"
+service = "direct"
+function = "pc"
+arrival = { process = "poisson", rate = 20.0 }
 "#);
+    // (The run is 10 minutes, whole 5-minute blocks: the provisioned allocation is billed
+    // for exactly the time the intervals count.)
     for (f, rows) in r.functions.iter().zip(&r.series) {
+        // The intervals' counts add up to the run's.
+        let sum =
+            |get: fn(&lambdasim::metrics::BinReport) -> u64| rows.iter().map(get).sum::<u64>();
+        assert_eq!(sum(|b| b.arrivals), f.requests, "{}", f.function);
+        assert_eq!(sum(|b| b.invocations), f.invocations, "{}", f.function);
+        assert_eq!(sum(|b| b.cold_starts), f.cold_starts, "{}", f.function);
+        assert!(f.cold_starts > 0 || f.function == "pc");
         let sum: f64 = rows.iter().map(|b| b.cost_usd).sum();
         let bill = f.costs.total();
         assert!(bill > 0.0);
