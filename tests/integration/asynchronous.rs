@@ -602,3 +602,27 @@ invocations = true
         .collect();
     assert_eq!(starts, [(0.0, 200.0), (200.0, 300.0)]);
 }
+
+#[test]
+fn a_successful_event_is_as_old_as_its_latency() {
+    // Nothing waits: every S3 event starts at once, so its age at its success is its
+    // latency, 100 ms (no INIT).
+    let r = crate::run(
+        r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "0s"
+[[sources]]
+service = "s3"
+arrival = { process = "constant", rate = 1.0 }
+"#,
+    );
+    crate::assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.succeeded, 60);
+    assert_eq!(f.event_age.count, 60);
+    assert_eq!((f.event_age.max_ms, f.event_age.mean_ms), (100.0, 100.0));
+    assert_eq!((f.latency.max_ms, f.latency.mean_ms), (100.0, 100.0));
+}
