@@ -626,3 +626,54 @@ arrival = { process = "constant", rate = 1.0 }
     assert_eq!((f.event_age.max_ms, f.event_age.mean_ms), (100.0, 100.0));
     assert_eq!((f.latency.max_ms, f.latency.mean_ms), (100.0, 100.0));
 }
+
+#[test]
+fn a_slot_freed_in_the_shared_pool_goes_at_once_to_another_functions_throttled_event() {
+    // An account of one: `a` holds the only slot from 0 to 100 ms, so `b`'s S3 event at
+    // 1 ms is throttled. When `a` ends, the freed slot of the shared pool goes at once to
+    // `b`'s waiting event (it starts at 100 ms, cold, and ends at 200 ms), not at its
+    // retry after the 1 s backoff.
+    let r = crate::run(
+        r#"
+duration = "1m"
+[account]
+concurrency_limit = 1
+[[functions]]
+name = "a"
+duration = "100ms"
+init = "0s"
+[[functions]]
+name = "b"
+duration = "100ms"
+init = "0s"
+[[sources]]
+name = "to_a"
+service = "s3"
+function = "a"
+arrival = { process = "burst", at = "0s", count = 1, over = "1ms" }
+[[sources]]
+name = "to_b"
+service = "s3"
+function = "b"
+arrival = { process = "burst", at = "1ms", count = 1, over = "1ms" }
+[output]
+invocations = true
+"#,
+    );
+    crate::assert_conserved(&r);
+    let started: Vec<(u32, f64, f64)> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|a| a.outcome != lambdasim::metrics::AttemptOutcome::Throttled)
+        .map(|a| {
+            (
+                a.function,
+                a.start.as_nanos() as f64 / 1e6,
+                a.end.as_nanos() as f64 / 1e6,
+            )
+        })
+        .collect();
+    assert_eq!(started, [(0, 0.0, 100.0), (1, 100.0, 200.0)]);
+}
