@@ -2,6 +2,7 @@
 
 pub mod arrival;
 pub mod catalog;
+pub mod cloudwatch;
 
 pub mod trace;
 
