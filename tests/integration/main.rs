@@ -6,6 +6,7 @@ mod cli;
 mod closed_forms;
 mod cluster;
 mod lifecycle;
+mod logs;
 mod policies;
 mod poll;
 mod provisioning;

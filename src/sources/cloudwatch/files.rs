@@ -1,7 +1,7 @@
 //! One log file, its format detected from its content, read report by report: plain text
 //! lines (with or without a leading timestamp; JSON-format records one per line too), the
 //! console's `timestamp,message` CSV export, a Logs Insights CSV export, and the JSON of
-//! `aws logs filter-log-events` / `get-log-events`.
+//! `aws logs filter-log-events` / `get-log-events`; each of them gzipped too.
 
 use super::events::{Events, Next};
 use super::message::{self, Message, parse_ms, timestamp};
@@ -55,18 +55,21 @@ struct InsightsCols {
     kind: Option<usize>,
 }
 
+/// A log file's bytes, decompressed when it is gzipped (as CloudWatch's exports to S3 are).
+type Input = BufReader<Box<dyn Read + Send>>;
+
 enum Reader {
-    Text(BufReader<File>),
+    Text(Input),
     ConsoleCsv {
-        rdr: csv::Reader<BufReader<File>>,
+        rdr: csv::Reader<Input>,
         timestamp: usize,
         message: usize,
     },
     InsightsCsv {
-        rdr: csv::Reader<BufReader<File>>,
+        rdr: csv::Reader<Input>,
         cols: InsightsCols,
     },
-    EventsJson(Events<BufReader<File>>),
+    EventsJson(Events<Input>),
 }
 
 /// One open log file.
@@ -85,15 +88,22 @@ pub(super) struct LogFile {
     pub(super) untimed: u64,
 }
 
-fn open(path: &Path) -> Result<BufReader<File>, LogError> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| LogError::file(path, format!("cannot open: {e}")))?;
+/// Opens a regular file (not a device or a pipe), through gzip when it starts with gzip's
+/// magic bytes.
+fn open(path: &Path) -> Result<Input, LogError> {
+    let cannot = |e: std::io::Error| LogError::file(path, format!("cannot open: {e}"));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
         return Err(LogError::file(path, "is not a regular file"));
     }
-    File::open(path)
-        .map(|f| BufReader::with_capacity(1 << 16, f))
-        .map_err(|e| LogError::file(path, format!("cannot open: {e}")))
+    let mut f = BufReader::new(File::open(path).map_err(cannot)?);
+    let gz = f.fill_buf().map_err(cannot)?.starts_with(&[0x1f, 0x8b]);
+    let inner: Box<dyn Read + Send> = if gz {
+        Box::new(flate2::bufread::MultiGzDecoder::new(f))
+    } else {
+        Box::new(f)
+    };
+    Ok(BufReader::with_capacity(1 << 16, inner))
 }
 
 /// Which format the file is, from its first bytes and its first line.
@@ -123,7 +133,7 @@ fn detect(path: &Path) -> Result<LogFormat, LogError> {
     Ok(LogFormat::Text)
 }
 
-fn csv_reader(path: &Path) -> Result<(csv::Reader<BufReader<File>>, Vec<String>), LogError> {
+fn csv_reader(path: &Path) -> Result<(csv::Reader<Input>, Vec<String>), LogError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(open(path)?);
@@ -423,12 +433,14 @@ fn insights_mb(s: &str) -> Option<u32> {
 /// `<time> <stream> <message>`, `sam logs` `<stream> <time> <message>`, the console
 /// `<time>\t<message>`.
 fn leading_timestamp(line: &str) -> (Option<u64>, &str) {
-    let head = match line.find("REPORT") {
-        Some(i) => &line[..i],
-        None => line.split('{').next().unwrap_or(""),
+    let (head, message) = match (line.find("REPORT"), line.find('{')) {
+        (Some(i), _) => (&line[..i], &line[i..]),
+        // A JSON-format record after the time and stream.
+        (None, Some(i)) => (&line[..i], &line[i..]),
+        (None, None) => (line, line),
     };
     let at = head.split_whitespace().take(3).find_map(timestamp);
-    (at, line)
+    (at, message)
 }
 
 /// Reads a line into `buf` (without its end of line), at most `max` bytes of it; returns

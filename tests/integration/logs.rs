@@ -1,0 +1,208 @@
+//! CloudWatch logs: every export format reads to the same invocations, malformed reports
+//! are counted and shown, and the order of arrival is rebuilt from reports written at
+//! their ends.
+
+use lambdasim::engine::Time;
+use lambdasim::sources::cloudwatch::{Invocation, LogError, LogReader, Status};
+use std::path::{Path, PathBuf};
+
+fn logs(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/logs")
+        .join(name)
+}
+
+fn read_all(paths: &[PathBuf]) -> Result<(Vec<Invocation>, LogReader), LogError> {
+    let mut r = LogReader::open(paths)?;
+    let mut out = Vec::new();
+    while let Some(inv) = r.next()? {
+        out.push(inv);
+    }
+    Ok((out, r))
+}
+
+/// What must agree between formats: everything but where in which file.
+fn figures(v: &[Invocation]) -> Vec<(u64, u64, Time, u64, u32, u32, Option<Time>, Status)> {
+    v.iter()
+        .map(|i| {
+            (
+                i.arrival,
+                i.end,
+                i.duration,
+                i.billed_ms,
+                i.memory_mb,
+                i.max_memory_mb,
+                i.init,
+                i.status,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_format_reads_to_the_same_invocations() {
+    let tail = std::fs::read_to_string(logs("formats/tail.txt")).unwrap();
+    // Counted from the text itself, not by the reader.
+    let reports = tail.lines().filter(|l| l.contains(" REPORT ")).count();
+    let cold = tail
+        .lines()
+        .filter(|l| l.contains("Init Duration:"))
+        .count();
+    let timeouts = tail
+        .lines()
+        .filter(|l| l.contains("Status: timeout"))
+        .count();
+    let errors = tail.lines().filter(|l| l.contains("Status: error")).count();
+    assert_eq!(reports, 300);
+    let (base, r) = read_all(&[logs("formats/tail.txt")]).unwrap();
+    assert_eq!(r.bad.count, 0, "{:?}", r.bad.first);
+    assert_eq!(base.len(), reports);
+    assert_eq!(base.iter().filter(|i| i.cold()).count(), cold);
+    assert_eq!(
+        base.iter().filter(|i| i.status == Status::Timeout).count(),
+        timeouts
+    );
+    assert_eq!(
+        base.iter().filter(|i| i.status == Status::Error).count(),
+        errors
+    );
+    assert!(base.windows(2).all(|w| w[0].arrival <= w[1].arrival));
+    // The first report, by hand: ends 2025-09-01T00:01:18.500Z after 142.25 ms and an
+    // INIT of 554.85 ms, so it arrived 697.10 ms before.
+    let end = 1_756_684_878_500_000_000u64;
+    assert_eq!(base[0].end, end);
+    assert_eq!(base[0].arrival, end - 697_100_000);
+    assert_eq!(base[0].billed_ms, 698);
+    let want = figures(&base);
+    for f in ["sam.txt", "console.csv", "events.json", "insights.csv"] {
+        let (got, r) = read_all(&[logs(&format!("formats/{f}"))]).unwrap();
+        assert_eq!(r.bad.count, 0, "{f}: {:?}", r.bad.first);
+        assert_eq!(figures(&got), want, "{f}");
+    }
+    // The JSON log format dates a request by its platform.start record, which is written
+    // to the millisecond: the arrival may differ by less than 1 ms, nothing else.
+    let (json, _) = read_all(&[logs("formats/json-format.log")]).unwrap();
+    assert_eq!(json.len(), base.len());
+    for (j, b) in json.iter().zip(&base) {
+        assert!(j.arrival.abs_diff(b.arrival) < 1_000_000, "{j:?} {b:?}");
+        assert_eq!(
+            (j.end, j.duration, j.init, j.status),
+            (b.end, b.duration, b.init, b.status)
+        );
+    }
+}
+
+#[test]
+fn a_gzipped_week_reads_as_a_stream() {
+    let (all, r) = read_all(&[logs("orders-api-week.log.gz")]).unwrap();
+    assert_eq!(r.bad.count, 0);
+    // The generator's own counts (scripts/make-logs.py prints them).
+    assert_eq!(all.len(), 18_770);
+    assert_eq!(all.iter().filter(|i| i.cold()).count(), 238);
+    assert!(all.windows(2).all(|w| w[0].arrival <= w[1].arrival));
+}
+
+#[test]
+fn several_files_merge_in_order_of_arrival() {
+    // The week's sample split by hand into two files, odd and even lines: merged, it is
+    // the whole again.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(logs("formats/sam.txt")).unwrap();
+    let (mut a, mut b) = (String::new(), String::new());
+    for (i, l) in text.lines().enumerate() {
+        let half = if i % 2 == 0 { &mut a } else { &mut b };
+        half.push_str(l);
+        half.push('\n');
+    }
+    std::fs::write(dir.path().join("a.txt"), a).unwrap();
+    std::fs::write(dir.path().join("b.txt"), b).unwrap();
+    let (whole, _) = read_all(&[logs("formats/sam.txt")]).unwrap();
+    let (merged, _) = read_all(&[dir.path().join("a.txt"), dir.path().join("b.txt")]).unwrap();
+    assert_eq!(figures(&merged), figures(&whole));
+    assert!(merged.iter().any(|i| i.file == 0) && merged.iter().any(|i| i.file == 1));
+}
+
+#[test]
+fn malformed_reports_are_counted_and_shown_and_reading_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.txt");
+    std::fs::write(
+        &p,
+        "2025-09-01T00:00:01.000Z REPORT RequestId: a\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n\
+         2025-09-01T00:00:02.000Z START RequestId: b Version: $LATEST\n\
+         2025-09-01T00:00:02.000Z REPORT RequestId: b\tDuration: ten ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\n\
+         2025-09-01T00:00:03.000Z REPORT RequestId: c\tBilled Duration: 10 ms\tMemory Size: 128 MB\n\
+         just some output of the function\n\
+         2025-09-01T00:00:04.000Z REPORT RequestId: d\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n",
+    )
+    .unwrap();
+    let (all, r) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(r.bad.count, 2);
+    assert!(
+        r.bad.first[0].starts_with(&format!("{}:3: `Duration:` is `ten`", p.display())),
+        "{:?}",
+        r.bad.first
+    );
+    assert!(
+        r.bad.first[1].starts_with(&format!("{}:4: no `Duration:`", p.display())),
+        "{:?}",
+        r.bad.first
+    );
+}
+
+#[test]
+fn lines_without_a_time_are_placed_one_after_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("copied.txt");
+    std::fs::write(
+        &p,
+        "REPORT RequestId: a\tDuration: 10.00 ms\tBilled Duration: 110 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\tInit Duration: 100.00 ms\n\
+         REPORT RequestId: b\tDuration: 5.50 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\n",
+    )
+    .unwrap();
+    let (all, r) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!(r.untimed(), 2);
+    assert_eq!((all[0].arrival, all[0].end), (0, 110_000_000));
+    assert_eq!((all[1].arrival, all[1].end), (110_000_000, 115_500_000));
+}
+
+#[test]
+fn a_log_far_out_of_time_order_is_an_error_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("unsorted.txt");
+    let line = |t: &str| {
+        format!(
+            "{t} REPORT RequestId: x\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\n"
+        )
+    };
+    // The fourth report started an hour and a half before the third, after the second
+    // had already been given out.
+    let text = ["00:00", "01:00", "02:00", "00:30"]
+        .map(|t| line(&format!("2025-09-01T{t}:00.000Z")))
+        .concat();
+    std::fs::write(&p, text).unwrap();
+    let e = read_all(std::slice::from_ref(&p)).map(|_| ()).unwrap_err();
+    assert_eq!(e.line, Some(4));
+    assert!(e.to_string().contains("out of time order"), "{e}");
+    // Within the horizon, disorder is sorted out.
+    std::fs::write(
+        &p,
+        line("2025-09-01T00:10:00.000Z") + &line("2025-09-01T00:00:00.000Z"),
+    )
+    .unwrap();
+    let (all, _) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert!(all[0].end < all[1].end);
+}
+
+#[test]
+fn a_file_that_is_not_regular_is_refused() {
+    let e = read_all(&[PathBuf::from("/dev/null")])
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.message.contains("not a regular file"), "{e}");
+    let e = read_all(&[PathBuf::from("/no/such/log")])
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.message.contains("cannot open"), "{e}");
+}
