@@ -19,7 +19,7 @@ command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
 # them); the config's other settings are repeated here.
 for a in "$@"; do
     case "$a" in
-    -f | --file | --file=*) exec cargo mutants --no-config --timeout-multiplier 3 --no-shuffle -j 1 \
+    -f | --file | --file=*) exec cargo mutants --no-config --timeout-multiplier 3 --profile mutants --no-shuffle -j 1 \
         --cargo-test-arg=-- --cargo-test-arg=--skip --cargo-test-arg=output::charts "$@" ;;
     esac
 done

@@ -41,6 +41,19 @@ pub struct Scenario {
     pub output: Output,
 }
 
+impl Scenario {
+    /// Whether a replayed log decides the cold starts of function `f` (a `cloudwatch`
+    /// trace with `cold_starts = "trace"` drives it).
+    pub fn copies_cold_starts(&self, f: usize) -> bool {
+        self.sources.iter().any(|s| {
+            s.function == f
+                && s.arrival.iter().any(
+                    |a| matches!(a, crate::sources::ArrivalProcess::Trace(t) if t.copy_cold_starts),
+                )
+        })
+    }
+}
+
 /// Account concurrency and the per-function scaling rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Account {
@@ -146,6 +159,9 @@ pub struct Function {
     pub timeout: Time,
     /// Execution time.
     pub duration: Dist,
+    /// `duration = "trace"`: every invocation runs for its own duration in the trace
+    /// (cloudwatch or azure2021) that drives it; `duration` is then never drawn.
+    pub duration_from_trace: bool,
     /// INIT time of a cold start.
     pub init: Dist,
     /// Time to mount an EFS file system, added to every INIT (`efs = true`).

@@ -187,6 +187,8 @@ pub struct RawKeepAlive {
 pub enum RawDist {
     Constant(RawDuration),
     Table(RawDistTable),
+    /// `"trace"`: each invocation's own duration in the trace that drives it.
+    Trace,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +216,9 @@ impl<'de> Deserialize<'de> for RawDist {
                 f.write_str("a duration string (a constant) or a table like { dist = \"lognormal\", median = \"120ms\", sigma = 0.6 }")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDist, E> {
+                if s == "trace" {
+                    return Ok(RawDist::Trace);
+                }
                 parse_duration(s)
                     .map(|t| RawDist::Constant(RawDuration(t)))
                     .map_err(E::custom)
@@ -280,6 +285,33 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     }
 }
 
+/// One path, or an array of them.
+#[derive(Debug)]
+pub struct Paths(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Paths;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a path like \"logs/api.log\", or an array of them")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Paths, E> {
+                Ok(Paths(vec![s.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Paths, A::Error> {
+                let mut v = Vec::new();
+                while let Some(t) = seq.next_element::<String>()? {
+                    v.push(t);
+                }
+                Ok(Paths(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 // Every field of every process: each process refuses the fields of the others by name, so
 // the error names the process rather than an unknown key.
 #[allow(dead_code)]
@@ -300,7 +332,7 @@ pub struct RawArrival {
     pub peak_at: Option<RawDuration>,
     pub rates: Option<Vec<f64>>,
     pub mean_dwell: Option<Vec<RawDuration>>,
-    pub path: Option<String>,
+    pub path: Option<Paths>,
     pub format: Option<String>,
     pub function: Option<String>,
     pub column: Option<String>,
@@ -308,6 +340,7 @@ pub struct RawArrival {
     pub each_function: Option<bool>,
     pub durations: Option<String>,
     pub memory: Option<String>,
+    pub cold_starts: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

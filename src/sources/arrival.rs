@@ -302,13 +302,14 @@ impl ArrivalStream {
         ArrivalStream { kind, rng }
     }
 
-    /// The function and duration that the arrival last returned by `next_arrival` carries
-    /// from a trace; `(SOURCE_FUNCTION, DRAW)` for every other process.
+    /// The function, and what a trace gives it (its duration …), of the arrival last
+    /// returned by `next_arrival`; `(SOURCE_FUNCTION, Given::NOTHING)` for every other
+    /// process.
     #[inline]
-    pub fn payload(&self) -> (u32, Time) {
+    pub fn payload(&self) -> (u32, super::trace::Given) {
         match &self.kind {
             Kind::Trace(t) => t.payload(),
-            _ => (super::trace::SOURCE_FUNCTION, super::trace::DRAW),
+            _ => (super::trace::SOURCE_FUNCTION, super::trace::Given::NOTHING),
         }
     }
 

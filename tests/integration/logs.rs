@@ -206,3 +206,121 @@ fn a_file_that_is_not_regular_is_refused() {
         .unwrap_err();
     assert!(e.message.contains("cannot open"), "{e}");
 }
+
+/// The figures of every REPORT line of a text log, read with plain string splitting.
+fn field(line: &str, label: &str) -> Option<String> {
+    let rest = line.split(&format!("\t{label}: ")).nth(1)?;
+    Some(rest.split(' ').next()?.to_string())
+}
+
+fn replay(path: &str) -> lambdasim::metrics::RunReport {
+    crate::run(&format!(
+        r#"
+duration = "1d"
+[[functions]]
+name = "orders-api"
+memory_mb = 512
+timeout = "6s"
+duration = "trace"
+[[sources]]
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{path}", cold_starts = "trace" }}
+[output]
+invocations = true
+"#
+    ))
+}
+
+#[test]
+fn a_replay_reproduces_the_log_request_by_request() {
+    let path = logs("formats/tail.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let reports: Vec<&str> = text.lines().filter(|l| l.contains(" REPORT ")).collect();
+    let mut billed: Vec<u64> = reports
+        .iter()
+        .map(|l| field(l, "Billed Duration").unwrap().parse().unwrap())
+        .collect();
+    let cold = reports
+        .iter()
+        .filter(|l| l.contains("Init Duration:"))
+        .count() as u64;
+    let errors = reports
+        .iter()
+        .filter(|l| l.contains("Status: error"))
+        .count() as u64;
+    let timeouts = reports
+        .iter()
+        .filter(|l| l.contains("Status: timeout"))
+        .count() as u64;
+    let r = replay(path.to_str().unwrap());
+    crate::assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.requests, reports.len() as u64);
+    assert_eq!(
+        (f.invocations, f.throttles, f.unfinished),
+        (f.requests, 0, 0)
+    );
+    assert_eq!(f.cold_starts, cold);
+    assert_eq!((f.errors, f.timeouts), (errors, timeouts));
+    assert_eq!(f.failed, errors + timeouts);
+    // Billed: the run's billed milliseconds are the log's, request by request.
+    let mut attempts = r.attempts.clone().unwrap();
+    attempts.sort_by_key(|a| a.request);
+    let mut run_billed: Vec<u64> = attempts.iter().map(|a| a.billed_ms).collect();
+    let (logged, _) = read_all(&[path.clone()]).unwrap();
+    let in_order: Vec<u64> = logged.iter().map(|i| i.billed_ms).collect();
+    assert_eq!(run_billed, in_order);
+    billed.sort_unstable();
+    run_billed.sort_unstable();
+    assert_eq!(run_billed, billed);
+    // Each cold start has its own logged INIT.
+    for (a, i) in attempts.iter().zip(&logged) {
+        assert_eq!(a.cold, i.init.is_some());
+        assert_eq!(a.init, i.init.unwrap_or(Time::ZERO));
+        assert_eq!(a.duration, i.duration);
+    }
+    // 512 MB: GB-s = billed ms / 1000 × 0.5.
+    let ms: u64 = billed.iter().sum();
+    assert_eq!(f.costs.billed_gb_seconds, ms as f64 / 1000.0 * 0.5);
+}
+
+#[test]
+fn the_two_real_billing_lines_bill_init_and_duration_as_one_sum() {
+    // Real REPORT lines (on-demand, after August 2025): 31414.74 + 548.72 → 31964 ms, and
+    // 138999.20 + 711.04 → 139711 ms.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("real.txt");
+    std::fs::write(
+        &p,
+        "2025-10-02T09:00:32.000Z REPORT RequestId: 1\tDuration: 31414.74 ms\tBilled Duration: 31964 ms\tMemory Size: 1024 MB\tMax Memory Used: 201 MB\tInit Duration: 548.72 ms\t\n\
+         2025-10-02T09:10:00.000Z REPORT RequestId: 2\tDuration: 138999.20 ms\tBilled Duration: 139711 ms\tMemory Size: 1024 MB\tMax Memory Used: 230 MB\tInit Duration: 711.04 ms\t\n",
+    )
+    .unwrap();
+    let r = crate::run(&format!(
+        r#"
+duration = "15m"
+[[functions]]
+name = "f"
+memory_mb = 1024
+timeout = "15m"
+duration = "trace"
+[[sources]]
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{}", cold_starts = "trace" }}
+[output]
+invocations = true
+"#,
+        p.display()
+    ));
+    let mut a = r.attempts.unwrap();
+    a.sort_by_key(|a| a.request);
+    assert_eq!(
+        a.iter().map(|a| a.billed_ms).collect::<Vec<_>>(),
+        [31_964, 139_711]
+    );
+    // 1,024 MB: a GB-s per billed second.
+    assert_eq!(
+        r.functions[0].costs.billed_gb_seconds,
+        (31_964 + 139_711) as f64 / 1000.0
+    );
+}

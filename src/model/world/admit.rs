@@ -8,6 +8,7 @@ use crate::metrics::Level;
 use crate::metrics::{AttemptOutcome, AttemptRecord, NO_ENV, TraceKind, TraceRecord};
 use crate::policies::InstanceSelection;
 use crate::sources::InvocationType;
+use crate::sources::trace::Given;
 
 impl World<'_> {
     /// Whether function `f` may start one more execution now.
@@ -27,20 +28,21 @@ impl World<'_> {
     }
 
     /// Finds an environment for a new execution of `f`: a provisioned one, an idle one, or
-    /// a new one (cold). `None` means throttled.
+    /// a new one (cold); only a new one when `fresh` (a replayed log says it started
+    /// cold). `None` means throttled.
     #[inline]
-    pub(super) fn acquire(&mut self, now: Time, f: usize) -> Option<(u32, bool)> {
+    pub(super) fn acquire(&mut self, now: Time, f: usize, fresh: bool) -> Option<(u32, bool)> {
         if !self.concurrency_allows(f) {
             return None;
         }
         let func = &mut self.funcs[f];
-        let (env, cold) = if let Some(&e) = func.pc.idle.last() {
+        let (env, cold) = if !fresh && let Some(&e) = func.pc.idle.last() {
             func.pc.account(now);
             func.pc.idle.pop();
             func.pc.busy += 1;
             func.m.series.dec(now, Level::Idle);
             (e, false)
-        } else if !func.idle.is_empty() {
+        } else if !fresh && !func.idle.is_empty() {
             let n = func.idle.len();
             let i = self.selection.pick(n, &mut self.selection_rng);
             let e = if i + 1 == n {
@@ -62,7 +64,11 @@ impl World<'_> {
             let func = &mut self.funcs[f];
             let took = func.bucket.try_take(now);
             debug_assert!(took);
-            let lifetime = func.keep_alive.lifetime();
+            let lifetime = if func.replay_keeps {
+                Time::MAX
+            } else {
+                func.keep_alive.lifetime()
+            };
             let e = self.alloc_env(f as u32, false, host);
             self.envs[e as usize].expires = now.saturating_add(lifetime);
             (e, true)
@@ -95,7 +101,7 @@ impl World<'_> {
         source: u32,
         f: usize,
         invocation: InvocationType,
-        duration: Time,
+        given: Given,
         q: &mut EventQueue<Event>,
     ) {
         let request = self.next_request;
@@ -109,9 +115,9 @@ impl World<'_> {
                 m.dry_runs += 1;
                 m.succeeded += 1;
             }
-            InvocationType::RequestResponse => match self.acquire(now, f) {
+            InvocationType::RequestResponse => match self.acquire(now, f, given.fresh()) {
                 Some((env, cold)) => {
-                    let job = Job::request(request, source, now, NO_REC, 1, duration);
+                    let job = Job::request(request, source, now, NO_REC, 1, given);
                     self.start(now, env, cold, job, q);
                 }
                 None => {
@@ -119,7 +125,7 @@ impl World<'_> {
                     if self.sc.sources[source as usize].client_retries > 0 {
                         let rec = self.new_pending(request, source, f, now, false);
                         self.pending[rec as usize].attempts = 1;
-                        self.pending[rec as usize].duration = duration;
+                        self.pending[rec as usize].given = given;
                         self.schedule_client_retry(now, rec, q);
                     } else {
                         self.funcs[f].m.failed += 1;
@@ -130,7 +136,7 @@ impl World<'_> {
                 let deadline = now.saturating_add(self.sc.functions[f].max_event_age);
                 let rec = self.new_pending(request, source, f, now, true);
                 self.pending[rec as usize].deadline = deadline;
-                self.pending[rec as usize].duration = duration;
+                self.pending[rec as usize].given = given;
                 if self.funcs[f].reserved == Some(0) {
                     // AWS sends every event of a function reserved at 0 straight to the DLQ.
                     self.pending[rec as usize].attempts = 1;

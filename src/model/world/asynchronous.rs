@@ -7,7 +7,7 @@ use super::{Event, Job, NO_REC, World};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
 use crate::metrics::{NO_ENV, TraceKind, TraceRecord};
-use crate::sources::trace::DRAW;
+use crate::sources::trace::{Given, GivenCold};
 
 /// The span of an event's wait in the internal queue, from when it entered to `end`.
 pub(super) fn queue_wait_span(p: &Pending, end: Time) -> TraceRecord {
@@ -61,8 +61,8 @@ pub(super) struct Pending {
     /// When its pending `Redeliver` fires (`Time::MAX`: none); an event that does not match
     /// is stale and ignored.
     pub(super) timer_at: Time,
-    /// Execution time from a trace, or `DRAW`.
-    pub(super) duration: Time,
+    /// What a trace gives it (`Given::NOTHING`: all drawn).
+    pub(super) given: Given,
 }
 
 impl World<'_> {
@@ -92,7 +92,7 @@ impl World<'_> {
             backing_off: false,
             generation: 0,
             timer_at: Time::MAX,
-            duration: DRAW,
+            given: Given::NOTHING,
         };
         if let Some(i) = self.free_pending.pop() {
             let generation = self.pending[i as usize].generation;
@@ -288,15 +288,17 @@ impl World<'_> {
                 });
             }
         }
-        match self.acquire(now, f) {
+        match self.acquire(now, f, p.given.fresh()) {
             Some((env, cold)) => {
                 self.clear_backing_off(rec);
                 let pm = &mut self.pending[rec as usize];
                 pm.throttles = 0;
+                // A logged cold start is copied for the first attempt only.
+                pm.given.cold = GivenCold::Simulate;
                 if !p.is_async {
                     self.free_pending(rec);
                     let job =
-                        Job::request(p.request, p.source, p.arrival, NO_REC, attempt, p.duration);
+                        Job::request(p.request, p.source, p.arrival, NO_REC, attempt, p.given);
                     self.start(now, env, cold, job, q);
                     return false;
                 }
@@ -313,7 +315,7 @@ impl World<'_> {
                 if !p.started {
                     m.queue_wait.record(now - p.arrival);
                 }
-                let job = Job::request(p.request, p.source, p.arrival, rec, attempt, p.duration);
+                let job = Job::request(p.request, p.source, p.arrival, rec, attempt, p.given);
                 self.start(now, env, cold, job, q);
                 false
             }

@@ -7,7 +7,7 @@ use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
 use crate::metrics::{AttemptOutcome, AttemptRecord, TraceKind, TraceRecord};
 use crate::policies::KeepAliveDecision;
-use crate::sources::trace::DRAW;
+use crate::sources::trace::{DRAW, Given, GivenCold, GivenOutcome};
 use rand::RngExt;
 
 /// What an invocation runs: a request's attempt, or a batch of a poll source.
@@ -24,8 +24,9 @@ pub(super) struct Job {
     pub(super) extra: Time,
     /// Fails whatever the draw (a batch holding a poison record).
     pub(super) poisoned: bool,
-    /// Execution time from a trace, or `DRAW` to draw it from the function.
-    pub(super) duration: Time,
+    /// What a trace gives it: its execution time (or `DRAW` to draw it from the
+    /// function), and for a replayed log its INIT and its end.
+    pub(super) given: Given,
 }
 
 impl Job {
@@ -35,7 +36,7 @@ impl Job {
         arrival: Time,
         rec: u32,
         attempt: u32,
-        duration: Time,
+        given: Given,
     ) -> Job {
         Job {
             request,
@@ -46,7 +47,7 @@ impl Job {
             batch: NO_BATCH,
             extra: Time::ZERO,
             poisoned: false,
-            duration,
+            given,
         }
     }
 }
@@ -204,17 +205,17 @@ impl World<'_> {
             batch,
             extra,
             poisoned,
-            duration,
+            given,
         } = job;
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
         func.keep_alive.on_start(now);
         func.prewarm_token = func.prewarm_token.wrapping_add(1);
-        let mut drawn = if duration == DRAW {
+        let mut drawn = if given.duration == DRAW {
             spec.duration.sample(&mut func.rng)
         } else {
-            duration
+            given.duration
         };
         if spec.duration_scale != 1.0 {
             drawn = Time((drawn.as_nanos() as f64 * spec.duration_scale).round() as u64);
@@ -222,14 +223,27 @@ impl World<'_> {
         let drawn = drawn + extra;
         let (run, outcome) = if drawn > spec.timeout {
             (spec.timeout, AttemptOutcome::Timeout)
-        } else if poisoned || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate)
-        {
-            (drawn, AttemptOutcome::Error)
         } else {
-            (drawn, AttemptOutcome::Success)
+            match given.outcome {
+                GivenOutcome::Draw => {
+                    if poisoned
+                        || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate)
+                    {
+                        (drawn, AttemptOutcome::Error)
+                    } else {
+                        (drawn, AttemptOutcome::Success)
+                    }
+                }
+                GivenOutcome::Success => (drawn, AttemptOutcome::Success),
+                GivenOutcome::Error => (drawn, AttemptOutcome::Error),
+                GivenOutcome::Timeout => (drawn, AttemptOutcome::Timeout),
+            }
         };
         let init = if cold {
-            let init = spec.draw_init(&mut func.rng);
+            let init = match given.cold {
+                GivenCold::Cold(init) => init,
+                _ => spec.draw_init(&mut func.rng),
+            };
             if let Some(c) = &mut self.cluster {
                 c.note_init(f, init);
             }
@@ -339,7 +353,12 @@ impl World<'_> {
                 self.envs[e as usize].state = EnvState::Idle;
             }
         } else {
-            let mut decision = func.keep_alive.on_idle(now);
+            let mut decision = if func.replay_keeps {
+                // A replayed log decides which invocations start cold: nothing retires.
+                KeepAliveDecision::KeepFor(Time::MAX)
+            } else {
+                func.keep_alive.on_idle(now)
+            };
             if let KeepAliveDecision::Prewarm { after, keep } = decision
                 && !func.waiting.is_empty()
             {

@@ -11,7 +11,7 @@ use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
 use crate::metrics::Level;
 use crate::metrics::{AttemptRecord, FuncMetrics, RunReport, Trace};
 use crate::policies::{KeepAlivePolicy, SelectionSpec};
-use crate::sources::trace::{DRAW, SOURCE_FUNCTION};
+use crate::sources::trace::{Given, SOURCE_FUNCTION};
 use crate::sources::{ArrivalStream, InvocationType};
 use std::collections::VecDeque;
 
@@ -119,6 +119,9 @@ struct Func {
     /// Bumped at each start and each pre-warm decision: a `Prewarm` event carrying an older
     /// token is cancelled.
     prewarm_token: u32,
+    /// A replayed log decides its cold starts (`cold_starts = "trace"`): its environments
+    /// are never retired, so a logged warm start finds one idle.
+    replay_keeps: bool,
     rng: SimRng,
     m: FuncMetrics,
 }
@@ -131,8 +134,8 @@ struct Stream {
     arrivals: ArrivalStream,
     /// The function of the scheduled arrival (a trace may name one per arrival).
     next_func: u32,
-    /// The execution time of the scheduled arrival from a trace, or `DRAW`.
-    next_duration: Time,
+    /// What a trace gives the scheduled arrival (`Given::NOTHING`: all drawn).
+    next_given: Given,
 }
 
 impl Stream {
@@ -140,13 +143,13 @@ impl Stream {
     #[inline]
     fn advance(&mut self) -> Option<Time> {
         let t = self.arrivals.next_arrival()?;
-        let (func, duration) = self.arrivals.payload();
+        let (func, given) = self.arrivals.payload();
         self.next_func = if func == SOURCE_FUNCTION {
             self.func
         } else {
             func
         };
-        self.next_duration = duration;
+        self.next_given = given;
         Some(t)
     }
 }
@@ -217,7 +220,8 @@ impl<'s> World<'s> {
         let funcs = sc
             .functions
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(fi, f)| {
                 let initial = f.provisioned_concurrency.initial();
                 if f.reserved_concurrency.is_none() {
                     pool.used += initial;
@@ -252,6 +256,7 @@ impl<'s> World<'s> {
                     constant_window: keep_alive.constant_window(),
                     keep_alive,
                     prewarm_token: 0,
+                    replay_keeps: sc.copies_cold_starts(fi),
                     prewarm_keep: Time::ZERO,
                     rng: rngs.stream(&format!("function/{}", f.name)),
                     m: FuncMetrics::new(sc.duration, interval),
@@ -268,7 +273,7 @@ impl<'s> World<'s> {
                     invocation: s.invocation,
                     arrivals: ArrivalStream::new(p, rng),
                     next_func: s.function as u32,
-                    next_duration: DRAW,
+                    next_given: Given::NOTHING,
                 });
             }
         }
@@ -352,12 +357,8 @@ impl Model for World<'_> {
         match event {
             Event::Arrival { stream } => {
                 let s = &mut self.streams[stream as usize];
-                let (source, func, invocation, duration) = (
-                    s.source,
-                    s.next_func as usize,
-                    s.invocation,
-                    s.next_duration,
-                );
+                let (source, func, invocation, given) =
+                    (s.source, s.next_func as usize, s.invocation, s.next_given);
                 if let Some(t) = s.advance()
                     && t < self.end
                 {
@@ -366,7 +367,7 @@ impl Model for World<'_> {
                 let mapping = self.source_mapping[source as usize];
                 if mapping == NO_MAPPING {
                     self.source_requests[source as usize] += 1;
-                    self.on_request(now, source, func, invocation, duration, q);
+                    self.on_request(now, source, func, invocation, given, q);
                 } else {
                     self.on_message(now, mapping as usize, q);
                 }

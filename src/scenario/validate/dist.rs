@@ -10,6 +10,12 @@ pub(super) fn validate_dist(ctx: &Ctx, key: &str, d: &RawDist) -> R<Dist> {
     let t = match d {
         RawDist::Constant(RawDuration(t)) => return Ok(Dist::Constant(*t)),
         RawDist::Table(t) => t,
+        RawDist::Trace => {
+            return Err(ctx.err(
+                key,
+                "`\"trace\"` (each invocation's own duration in the trace) applies only to a function's `duration`",
+            ));
+        }
     };
     let kind = ctx.choice(
         &format!("{key}.dist"),

@@ -9,6 +9,7 @@ use crate::billing::{Architecture, Pricing};
 use crate::engine::{Dist, Time};
 use crate::model::config::{Account, Function};
 use crate::policies::{KeepAliveSpec, ProvisioningSpec};
+use crate::scenario::raw::RawDist;
 use crate::scenario::raw::{RawFunction, RawScenario};
 use rand_distr::LogNormal;
 use std::collections::HashSet;
@@ -91,7 +92,11 @@ fn validate_function(
     let Some(duration) = &f.duration else {
         return Err(ctx.err(&format!("functions[{i}]"), format!("function `{name}` needs a `duration` (its execution time, e.g. duration = \"120ms\")")));
     };
-    let duration = validate_dist(ctx, &k("duration"), duration)?;
+    let (duration, duration_from_trace) = match duration {
+        // Given by the trace for each invocation (checked with the sources).
+        RawDist::Trace => (Dist::Constant(Time::ZERO), true),
+        d => (validate_dist(ctx, &k("duration"), d)?, false),
+    };
     let init = match &f.init {
         Some(d) => validate_dist(ctx, &k("init"), d)?,
         // A typical managed-runtime cold start (AWS's published measurements).
@@ -200,6 +205,7 @@ fn validate_function(
         architecture,
         timeout,
         duration,
+        duration_from_trace,
         init,
         efs_mount,
         reserved_concurrency,

@@ -10,6 +10,7 @@ use crate::model::config::{Function, Source};
 use crate::scenario::raw::{RawScenario, RawSource};
 use crate::sources::ArrivalProcess;
 use crate::sources::catalog::{self, InvocationType, SourceModel};
+use crate::sources::trace::TraceFormat;
 use std::collections::HashSet;
 
 /// Client retries beyond this are a configuration mistake (SDKs default to 2–3).
@@ -203,7 +204,23 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         } else {
             format!("sources[{i}].arrival")
         };
-        let p = validate_arrival(ctx, &key, a)?;
+        let mut p = validate_arrival(ctx, &key, a)?;
+        if functions[function].duration_from_trace {
+            match &mut p {
+                ArrivalProcess::Trace(t)
+                    if matches!(t.format, TraceFormat::CloudWatch | TraceFormat::Azure2021)
+                        && service.model != SourceModel::Poll =>
+                {
+                    t.own_durations = true;
+                }
+                _ => {
+                    return Err(ctx.err(
+                        &format!("functions[{function}].duration"),
+                        format!("`duration = \"trace\"` runs each invocation for its own duration in the trace that drives it, but source `{name}` ({key}) is no cloudwatch or azure2021 trace of a push source"),
+                    ));
+                }
+            }
+        }
         if let ArrivalProcess::Trace(t) = &p
             && service.model == SourceModel::Poll
             && (t.each.is_some() || t.own_durations)

@@ -11,24 +11,49 @@ use std::path::Path;
 /// A `trace` arrival process: the file is checked whole here, streamed during the run.
 pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalProcess> {
     use crate::sources::trace::{self, Spread, Trace, TraceFormat};
-    let Some(rel) = &a.path else {
+    let Some(paths) = a.path.as_ref().filter(|p| !p.0.is_empty()) else {
         return Err(ctx.err(
             key,
-            "a `trace` process needs `path` (relative to the scenario file) and `format` (timestamps, azure2019 or azure2021)",
+            "a `trace` process needs `path` (relative to the scenario file) and `format` (timestamps, azure2019, azure2021 or cloudwatch)",
         ));
     };
     let format_name = a.format.as_deref().unwrap_or("timestamps");
     let format = match ctx.choice(
         &format!("{key}.format"),
         format_name,
-        &["timestamps", "azure2019", "azure2021"],
+        &["timestamps", "azure2019", "azure2021", "cloudwatch"],
         "trace format",
     )? {
         "azure2019" => TraceFormat::Azure2019,
         "azure2021" => TraceFormat::Azure2021,
+        "cloudwatch" => TraceFormat::CloudWatch,
         _ => TraceFormat::Timestamps {
             column: a.column.clone(),
         },
+    };
+    if paths.0.len() > 1 && format != TraceFormat::CloudWatch {
+        return Err(ctx.err(
+            &format!("{key}.path"),
+            "several files apply to a `cloudwatch` log (its streams, merged in time order); give one file",
+        ));
+    }
+    let rel = &paths.0[0];
+    let copy_cold_starts = match a.cold_starts.as_deref() {
+        None => false,
+        Some(c) => {
+            if format != TraceFormat::CloudWatch {
+                return Err(ctx.err(
+                    &format!("{key}.cold_starts"),
+                    "`cold_starts` applies to a `cloudwatch` log, whose reports say which invocations started cold",
+                ));
+            }
+            ctx.choice(
+                &format!("{key}.cold_starts"),
+                c,
+                &["trace", "simulate"],
+                "cold_starts",
+            )? == "trace"
+        }
     };
     if a.column.is_some() && !matches!(format, TraceFormat::Timestamps { .. }) {
         return Err(ctx.err(
@@ -72,7 +97,13 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
     }
     let own_durations = match (&a.durations, &format) {
         (None, _) => false,
-        (Some(d), TraceFormat::Azure2021) if d == "trace" => true,
+        (Some(d), TraceFormat::Azure2021 | TraceFormat::CloudWatch) if d == "trace" => true,
+        (Some(_), TraceFormat::CloudWatch) => {
+            return Err(ctx.err(
+                &format!("{key}.durations"),
+                "for cloudwatch, `durations = \"trace\"` runs each invocation for its logged duration and ends it as logged (the only value)",
+            ));
+        }
         (Some(_), TraceFormat::Azure2021) => {
             return Err(ctx.err(
                 &format!("{key}.durations"),
@@ -89,7 +120,7 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
         (Some(_), TraceFormat::Timestamps { .. }) => {
             return Err(ctx.err(
                 &format!("{key}.durations"),
-                "`durations` applies to the azure2019 and azure2021 formats",
+                "`durations` applies to the azure2019, azure2021 and cloudwatch formats",
             ));
         }
     };
@@ -104,10 +135,18 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
         None => format!("{}: {}", path.display(), e.message),
     };
     let path = ctx.dir.join(rel);
-    let checked = trace::check(&path, &format, a.function.as_deref(), each).map_err(|e| {
-        let k = if e.on_function { "function" } else { "path" };
-        ctx.err(&format!("{key}.{k}"), at(&path, e))
-    })?;
+    let more_paths: Vec<_> = paths.0[1..].iter().map(|p| ctx.dir.join(p)).collect();
+    let checked = if format == TraceFormat::CloudWatch {
+        let mut all = vec![path.clone()];
+        all.extend(more_paths.iter().cloned());
+        // The log's errors name their own file.
+        trace::check_logs(&all).map_err(|e| ctx.err(&format!("{key}.path"), e.message))?
+    } else {
+        trace::check(&path, &format, a.function.as_deref(), each).map_err(|e| {
+            let k = if e.on_function { "function" } else { "path" };
+            ctx.err(&format!("{key}.{k}"), at(&path, e))
+        })?
+    };
     let mut found = checked.each;
     if let Some(fs) = &mut found {
         if fs.functions.is_empty() {
@@ -131,6 +170,9 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
     }
     Ok(ArrivalProcess::Trace(Trace {
         path,
+        more_paths,
+        origin: checked.origin,
+        copy_cold_starts,
         format,
         function: a.function.clone(),
         spread,

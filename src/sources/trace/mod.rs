@@ -23,6 +23,12 @@
 //! counts (a few bytes per active function-minute), as the file is stored function by
 //! function but replayed minute by minute.
 //!
+//! - `cloudwatch`: the `REPORT` lines of a function's CloudWatch logs, in any export (one
+//!   file or several, merged), each invocation at its arrival (the report's time minus its
+//!   duration and INIT). With `durations = "trace"` it runs for its logged duration and
+//!   ends as logged (success, error or timeout); with `cold_starts = "trace"` it starts
+//!   cold, with its logged INIT, exactly when the log says, and warm otherwise.
+//!
 //! Files: this one holds the public types, `check` and the CSV helpers every format shares;
 //! `azure2021.rs` and `azure2019.rs` read those formats, `companions.rs` the azure2019
 //! durations and memory files, `stream.rs` is the run-time `TraceStream`, and `minute.rs`
@@ -30,10 +36,12 @@
 
 mod azure2019;
 mod azure2021;
+mod cloudwatch;
 mod companions;
 mod minute;
 mod stream;
 
+pub use cloudwatch::check as check_logs;
 pub use companions::{load_durations, load_memory};
 pub use stream::TraceStream;
 
@@ -46,8 +54,58 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// `TraceStream::payload` of an arrival that draws its duration from the function.
+/// `Given::duration` of an arrival that draws its duration from the function.
 pub const DRAW: Time = Time::MAX;
+
+/// What a trace gives one invocation besides its arrival time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Given {
+    /// Its execution time, or `DRAW`.
+    pub duration: Time,
+    /// Whether it starts cold, as logged.
+    pub cold: GivenCold,
+    /// How it ends, as logged.
+    pub outcome: GivenOutcome,
+}
+
+impl Given {
+    /// Whether the invocation must start a new environment (logged cold).
+    #[inline]
+    pub fn fresh(&self) -> bool {
+        matches!(self.cold, GivenCold::Cold(_))
+    }
+
+    /// Nothing given: everything is drawn from the function.
+    pub const NOTHING: Given = Given {
+        duration: DRAW,
+        cold: GivenCold::Simulate,
+        outcome: GivenOutcome::Draw,
+    };
+}
+
+/// Cold or warm, as a replayed log says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GivenCold {
+    /// Simulated: an idle environment if there is one, else a new one.
+    Simulate,
+    /// Logged warm: an idle environment (a new one only if none is idle).
+    Warm,
+    /// Logged cold: a new environment, with this INIT.
+    Cold(Time),
+}
+
+/// The end of an invocation, as a replayed log says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GivenOutcome {
+    /// Drawn from the function's `error_rate` (a timeout if it runs past `timeout`).
+    Draw,
+    /// Succeeded (unless it runs past `timeout`).
+    Success,
+    /// Failed with an error.
+    Error,
+    /// Timed out.
+    Timeout,
+}
 
 /// `TraceStream::payload` of an arrival that goes to the source's own function.
 pub const SOURCE_FUNCTION: u32 = u32::MAX;
@@ -64,6 +122,8 @@ pub enum TraceFormat {
     Azure2021,
     /// Azure Functions 2019 per-minute counts.
     Azure2019,
+    /// A function's CloudWatch logs (`REPORT` lines, any export).
+    CloudWatch,
 }
 
 /// How the invocations counted in one minute are placed in it.
@@ -83,6 +143,13 @@ pub enum Spread {
 pub struct Trace {
     /// The file (already resolved against the scenario's folder).
     pub path: PathBuf,
+    /// The files after the first, for a log in several files (`cloudwatch`).
+    pub more_paths: Vec<PathBuf>,
+    /// The time (ns since 1970) of the run's 0: the first logged arrival, to the whole
+    /// minute below (`cloudwatch`).
+    pub origin: u64,
+    /// Each invocation starts cold or warm as logged, with its logged INIT (`cloudwatch`).
+    pub copy_cold_starts: bool,
     /// Its format.
     pub format: TraceFormat,
     /// Keep only this function's rows (azure formats).
@@ -207,6 +274,8 @@ pub struct Checked {
     pub last: Time,
     /// Its functions, when asked for (`each`).
     pub each: Option<EachFunction>,
+    /// The run's 0 in the trace's own clock (`cloudwatch`: ns since 1970).
+    pub origin: u64,
 }
 
 /// Checks a whole trace and counts its arrivals; with `each`, lists its functions (azure
@@ -220,7 +289,12 @@ pub fn check(
     let mut count = 0u64;
     let mut last = Time::ZERO;
     let mut found: Option<EachFunction> = None;
+    let mut origin = 0;
     match format {
+        TraceFormat::CloudWatch => {
+            let c = cloudwatch::check(std::slice::from_ref(&path.to_path_buf()))?;
+            (count, last, origin) = (c.count, c.last, c.origin);
+        }
         TraceFormat::Timestamps { column: None } => {
             let file = File::open(path).map_err(|e| TraceError {
                 line: None,
@@ -340,6 +414,7 @@ pub fn check(
         count,
         last,
         each: found,
+        origin,
     })
 }
 

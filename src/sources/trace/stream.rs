@@ -5,8 +5,9 @@ use super::azure2019::azure2019_minutes;
 use super::azure2021::{
     Cols2021, azure2021_columns, azure2021_keep, azure2021_key, azure2021_start,
 };
+use super::cloudwatch::LogStream;
 use super::minute::MinuteArrivals;
-use super::{DRAW, EachFunction, SOURCE_FUNCTION, Spread, Trace, TraceFormat, column, seconds};
+use super::{EachFunction, Given, SOURCE_FUNCTION, Spread, Trace, TraceFormat, column, seconds};
 use crate::engine::{SimRng, Time};
 use std::collections::HashMap;
 use std::fs::File;
@@ -18,8 +19,8 @@ pub struct TraceStream {
     inner: Inner,
     /// The function of the arrival last returned (`SOURCE_FUNCTION`: the source's own).
     func: u32,
-    /// Its duration from the trace, or `DRAW`.
-    duration: Time,
+    /// What the trace gives it (its duration, for a log its INIT and end).
+    given: Given,
 }
 
 enum Inner {
@@ -48,6 +49,7 @@ enum Inner {
         pending: std::collections::BinaryHeap<std::cmp::Reverse<MinuteArrivals>>,
         spread: Spread,
     },
+    CloudWatch(Box<LogStream>),
     Done,
 }
 
@@ -105,6 +107,19 @@ impl TraceStream {
                 }
                 None => Inner::Done,
             },
+            TraceFormat::CloudWatch => {
+                let mut paths = vec![trace.path.clone()];
+                paths.extend(trace.more_paths.iter().cloned());
+                match LogStream::open(
+                    &paths,
+                    trace.origin,
+                    trace.own_durations,
+                    trace.copy_cold_starts,
+                ) {
+                    Some(s) => Inner::CloudWatch(Box::new(s)),
+                    None => Inner::Done,
+                }
+            }
             TraceFormat::Azure2019 => {
                 let minutes = match &trace.each {
                     Some(e) => Ok(Minutes::Each(Arc::clone(e))),
@@ -125,15 +140,15 @@ impl TraceStream {
         TraceStream {
             inner,
             func: SOURCE_FUNCTION,
-            duration: DRAW,
+            given: Given::NOTHING,
         }
     }
 
-    /// The function (`SOURCE_FUNCTION`: the source's own) and duration (`DRAW`: drawn
-    /// from the function) of the arrival last returned by `next`.
+    /// The function (`SOURCE_FUNCTION`: the source's own) of the arrival last returned
+    /// by `next`, and what the trace gives it (`Given::NOTHING`: everything is drawn).
     #[inline]
-    pub fn payload(&self) -> (u32, Time) {
-        (self.func, self.duration)
+    pub fn payload(&self) -> (u32, Given) {
+        (self.func, self.given)
     }
 
     /// The next arrival, or `None` at the end of the trace.
@@ -175,7 +190,7 @@ impl TraceStream {
                         self.func = *targets.get(key.as_str())?;
                     }
                     if *own_durations {
-                        self.duration =
+                        self.given.duration =
                             seconds(rec.get(cols.duration).unwrap_or(""), 0, "").ok()?;
                     }
                     return azure2021_start(rec, cols, 0).ok();
@@ -223,6 +238,11 @@ impl TraceStream {
                     a.draw(*spread, rng);
                 }
                 self.func = func;
+                Some(t)
+            }
+            Inner::CloudWatch(s) => {
+                let (t, given) = s.next()?;
+                self.given = given;
                 Some(t)
             }
             Inner::Done => None,

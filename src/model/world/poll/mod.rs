@@ -16,7 +16,7 @@ use crate::engine::Dist;
 use crate::engine::{EventQueue, RngStreams, SimRng, Time};
 use crate::metrics::{AttemptOutcome, Level, Recorder, SourceReport};
 use crate::model::config::Scenario;
-use crate::sources::trace::DRAW;
+use crate::sources::trace::Given;
 use rand::RngExt;
 use std::collections::VecDeque;
 
@@ -360,7 +360,7 @@ impl<'s> World<'s> {
             (oldest, a.iter().chain(c).any(|x| x.poison))
         };
         let n = self.batches[b as usize].n;
-        match self.acquire(now, f) {
+        match self.acquire(now, f, false) {
             Some((env, cold)) => {
                 let extra = match &per_record {
                     None => Time::ZERO,
@@ -398,7 +398,7 @@ impl<'s> World<'s> {
                     batch: b,
                     extra,
                     poisoned: poisoned && !report_items,
-                    duration: DRAW,
+                    given: Given::NOTHING,
                 };
                 self.start(now, env, cold, job, q);
                 false

@@ -1,0 +1,100 @@
+//! A function's CloudWatch logs as a trace: checked whole at load (its arrivals, the run's
+//! 0), then replayed invocation by invocation, each with what the log gives it.
+
+use super::{Checked, DRAW, Given, GivenCold, GivenOutcome, TraceError};
+use crate::engine::Time;
+use crate::sources::cloudwatch::{Invocation, LogError, LogReader, Status};
+use std::path::PathBuf;
+
+const MINUTE: u64 = 60_000_000_000;
+
+fn trace_error(e: LogError) -> TraceError {
+    TraceError {
+        line: None,
+        message: e.to_string(),
+        on_function: false,
+    }
+}
+
+/// Reads every file through: the arrivals they hold, the last one, and the run's 0 (the
+/// first arrival, to the whole minute below).
+pub fn check(paths: &[PathBuf]) -> Result<Checked, TraceError> {
+    let mut r = LogReader::open(paths).map_err(trace_error)?;
+    let (mut count, mut first, mut last) = (0u64, None, 0u64);
+    while let Some(inv) = r.next().map_err(trace_error)? {
+        count += 1;
+        first.get_or_insert(inv.arrival);
+        last = inv.arrival;
+    }
+    let Some(first) = first else {
+        let shown = match r.bad.first.first() {
+            Some(b) => format!(" ({} malformed, the first: {b})", r.bad.count),
+            None => String::new(),
+        };
+        return Err(TraceError {
+            line: None,
+            message: format!("no REPORT line in the log{shown}"),
+            on_function: false,
+        });
+    };
+    let origin = first - first % MINUTE;
+    Ok(Checked {
+        count,
+        last: Time(last - origin),
+        each: None,
+        origin,
+    })
+}
+
+/// The replay of a log, invocation by invocation.
+pub(super) struct LogStream {
+    reader: LogReader,
+    origin: u64,
+    own_durations: bool,
+    copy_cold_starts: bool,
+}
+
+impl LogStream {
+    pub(super) fn open(
+        paths: &[PathBuf],
+        origin: u64,
+        own_durations: bool,
+        copy_cold_starts: bool,
+    ) -> Option<LogStream> {
+        Some(LogStream {
+            reader: LogReader::open(paths).ok()?,
+            origin,
+            own_durations,
+            copy_cold_starts,
+        })
+    }
+
+    /// The next arrival and what the log gives it; `None` at the end (or if the files
+    /// changed since they were checked).
+    pub(super) fn next(&mut self) -> Option<(Time, Given)> {
+        let inv = self.reader.next().ok()??;
+        let t = Time(inv.arrival.checked_sub(self.origin)?);
+        Some((t, self.given(&inv)))
+    }
+
+    fn given(&self, inv: &Invocation) -> Given {
+        let mut g = Given::NOTHING;
+        if self.own_durations {
+            g.duration = inv.duration;
+            g.outcome = match inv.status {
+                Status::Success => GivenOutcome::Success,
+                Status::Error => GivenOutcome::Error,
+                Status::Timeout => GivenOutcome::Timeout,
+            };
+        } else {
+            g.duration = DRAW;
+        }
+        if self.copy_cold_starts {
+            g.cold = match (inv.init, inv.restore) {
+                (None, None) => GivenCold::Warm,
+                (i, r) => GivenCold::Cold(i.unwrap_or(Time::ZERO) + r.unwrap_or(Time::ZERO)),
+            };
+        }
+        g
+    }
+}
