@@ -15,14 +15,17 @@ fn logs(name: &str) -> PathBuf {
 fn read_all(paths: &[PathBuf]) -> Result<(Vec<Invocation>, LogReader), LogError> {
     let mut r = LogReader::open(paths)?;
     let mut out = Vec::new();
-    while let Some(inv) = r.next()? {
+    while let Some(inv) = r.read()? {
         out.push(inv);
     }
     Ok((out, r))
 }
 
+/// Arrival, end, duration, billed ms, memory, max memory used, INIT, status.
+type Figures = (u64, u64, Time, u64, u32, u32, Option<Time>, Status);
+
 /// What must agree between formats: everything but where in which file.
-fn figures(v: &[Invocation]) -> Vec<(u64, u64, Time, u64, u32, u32, Option<Time>, Status)> {
+fn figures(v: &[Invocation]) -> Vec<Figures> {
     v.iter()
         .map(|i| {
             (
@@ -267,7 +270,7 @@ fn a_replay_reproduces_the_log_request_by_request() {
     let mut attempts = r.attempts.clone().unwrap();
     attempts.sort_by_key(|a| a.request);
     let mut run_billed: Vec<u64> = attempts.iter().map(|a| a.billed_ms).collect();
-    let (logged, _) = read_all(&[path.clone()]).unwrap();
+    let (logged, _) = read_all(std::slice::from_ref(&path)).unwrap();
     let in_order: Vec<u64> = logged.iter().map(|i| i.billed_ms).collect();
     assert_eq!(run_billed, in_order);
     billed.sort_unstable();

@@ -1,6 +1,6 @@
 //! CloudWatch Logs of one function: the `REPORT` line each invocation writes, read from
 //! every export a user has (`files.rs` detects the format; `message.rs` reads a report;
-//! `events.rs` streams the `aws logs` JSON), several files merged in the order the
+//! `events.rs` streams the `aws logs` JSON; `summary.rs` sums a log up), several files merged in the order the
 //! invocations started. Read as a stream: memory holds the reports of about 16 minutes
 //! (the longest an invocation can take, 15 minutes plus its INIT, and a minute of disorder
 //! between files), not the file.
@@ -8,8 +8,10 @@
 mod events;
 mod files;
 mod message;
+mod summary;
 
 pub use files::LogFormat;
+pub use summary::{BillingEvidence, LogSummary};
 
 use crate::engine::Time;
 use files::LogFile;
@@ -228,7 +230,7 @@ impl LogReader {
     /// The next invocation in order of arrival, or `None` at the end of every file. A
     /// report that started before one already returned (files more than a minute out of
     /// time order) is an error naming its line.
-    pub fn next(&mut self) -> Result<Option<Invocation>, LogError> {
+    pub fn read(&mut self) -> Result<Option<Invocation>, LogError> {
         loop {
             let next_end = self.heads.peek().map(|Reverse((end, _, _))| *end);
             if let Some(Reverse((arrival, _, _))) = self.ready.peek()

@@ -21,7 +21,7 @@ fn trace_error(e: LogError) -> TraceError {
 pub fn check(paths: &[PathBuf]) -> Result<Checked, TraceError> {
     let mut r = LogReader::open(paths).map_err(trace_error)?;
     let (mut count, mut first, mut last) = (0u64, None, 0u64);
-    while let Some(inv) = r.next().map_err(trace_error)? {
+    while let Some(inv) = r.read().map_err(trace_error)? {
         count += 1;
         first.get_or_insert(inv.arrival);
         last = inv.arrival;
@@ -72,7 +72,7 @@ impl LogStream {
     /// The next arrival and what the log gives it; `None` at the end (or if the files
     /// changed since they were checked).
     pub(super) fn next(&mut self) -> Option<(Time, Given)> {
-        let inv = self.reader.next().ok()??;
+        let inv = self.reader.read().ok()??;
         let t = Time(inv.arrival.checked_sub(self.origin)?);
         Some((t, self.given(&inv)))
     }
