@@ -1,7 +1,7 @@
 //! The command line: clap options, converted into run options in one place.
 
 use crate::runner::RunOptions;
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// lambdasim — simulate AWS Lambda workloads: latency, cold starts, throttling and cost.
@@ -9,8 +9,19 @@ use std::path::PathBuf;
 /// Runs each scenario file (and every replication inside it) in parallel and writes CSV
 /// results and charts under `<out>/<scenario name>/`.
 #[derive(Debug, Parser)]
-#[command(name = "lambdasim", version, about, long_about = None)]
+#[command(
+    name = "lambdasim",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
+    /// What to do instead of running scenarios.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Scenario files (TOML) to run.
     #[arg(required = true, value_name = "SCENARIO")]
     pub scenarios: Vec<PathBuf>,
@@ -38,6 +49,42 @@ pub struct Cli {
     /// No progress bars, no table; errors still go to stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// The commands besides running scenarios.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a function's CloudWatch logs (REPORT lines, any export) and write a scenario
+    /// that replays them exactly, with a model of the function fitted from them.
+    Import(ImportArgs),
+}
+
+/// `lambdasim import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The function's name (default: from the first log's file name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The scenario file to write (default: `<name>.toml` in the current folder).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The function's architecture, which the logs do not record: x86_64 or arm64.
+    #[arg(long, value_name = "ARCH", default_value = "x86_64", value_parser = ["x86_64", "arm64"])]
+    pub architecture: String,
+
+    /// The service that invoked the function, which the logs do not record.
+    #[arg(long, value_name = "SERVICE", default_value = "direct")]
+    pub service: String,
+
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Log files of one function (several streams or exports are merged in time order).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
 }
 
 impl Cli {

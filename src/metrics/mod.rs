@@ -104,6 +104,9 @@ pub struct FuncMetrics {
     pub prewarm_hits: u64,
     /// Idle environments of this function evicted to make room on a host.
     pub evictions: u64,
+    /// Logged warm starts of a replayed log that found no idle environment (the run's
+    /// keep-alive had retired it) and revived one without INIT.
+    pub revived: u64,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -140,6 +143,7 @@ impl FuncMetrics {
             prewarms: 0,
             prewarm_hits: 0,
             evictions: 0,
+            revived: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

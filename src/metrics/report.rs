@@ -92,6 +92,9 @@ pub struct FunctionReport {
     pub prewarm_hits: u64,
     /// Idle environments evicted to make room on a host (finite clusters).
     pub evictions: u64,
+    /// Logged warm starts of a replayed log revived without INIT, the run's keep-alive
+    /// having retired the environment the real function kept.
+    pub revived: u64,
     /// On `*`: the cold-start ratio of the function at the 75th percentile over the
     /// functions that were invoked (Shahrad et al.'s headline metric); NaN on a function.
     pub function_cold_start_p75: f64,

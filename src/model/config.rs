@@ -41,19 +41,6 @@ pub struct Scenario {
     pub output: Output,
 }
 
-impl Scenario {
-    /// Whether a replayed log decides the cold starts of function `f` (a `cloudwatch`
-    /// trace with `cold_starts = "trace"` drives it).
-    pub fn copies_cold_starts(&self, f: usize) -> bool {
-        self.sources.iter().any(|s| {
-            s.function == f
-                && s.arrival.iter().any(
-                    |a| matches!(a, crate::sources::ArrivalProcess::Trace(t) if t.copy_cold_starts),
-                )
-        })
-    }
-}
-
 /// Account concurrency and the per-function scaling rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Account {

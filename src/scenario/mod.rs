@@ -2,6 +2,7 @@
 //! that names the file, the position, the key and the fix.
 
 mod error;
+pub mod import;
 mod raw;
 mod sweep;
 mod validate;

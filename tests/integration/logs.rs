@@ -327,3 +327,67 @@ invocations = true
         (31_964 + 139_711) as f64 / 1000.0
     );
 }
+
+#[test]
+fn logged_cold_and_warm_starts_are_kept_whatever_the_keep_alive() {
+    // A cold start at 0; a cold start at 1 s while the first environment is idle (the log
+    // says a new one started); a warm start 10 minutes later, after the 1-minute
+    // keep-alive here has retired both: it is revived, warm, without INIT.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.txt");
+    let line = |t: &str, init: &str| {
+        format!(
+            "{t} REPORT RequestId: x\tDuration: 100.00 ms\tBilled Duration: 200 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t{init}\n"
+        )
+    };
+    std::fs::write(
+        &p,
+        line("2025-09-01T00:00:00.200Z", "Init Duration: 100.00 ms\t")
+            + &line("2025-09-01T00:00:01.200Z", "Init Duration: 100.00 ms\t")
+            + &line("2025-09-01T00:10:00.100Z", ""),
+    )
+    .unwrap();
+    let r = crate::run(&format!(
+        r#"
+duration = "15m"
+[[functions]]
+name = "f"
+duration = "50ms"
+init = "1s"
+keep_alive = {{ policy = "fixed", idle = "1m" }}
+[[sources]]
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{}", durations = "trace", cold_starts = "trace" }}
+[output]
+invocations = true
+"#,
+        p.display()
+    ));
+    let f = &r.functions[0];
+    assert_eq!((f.requests, f.cold_starts, f.revived), (3, 2, 1));
+    let mut a = r.attempts.unwrap();
+    a.sort_by_key(|a| a.request);
+    let inits: Vec<u64> = a.iter().map(|a| a.init.as_nanos() / 1_000_000).collect();
+    assert_eq!(inits, [100, 100, 0]);
+    let starts: Vec<u64> = a.iter().map(|a| a.start.as_nanos() / 1_000_000).collect();
+    assert_eq!(starts, [0, 1_000, 600_000]);
+    // Simulated instead, the second request finds the first environment idle.
+    let sim = crate::run(&format!(
+        r#"
+duration = "15m"
+[[functions]]
+name = "f"
+duration = "50ms"
+init = "1s"
+keep_alive = {{ policy = "fixed", idle = "1m" }}
+[[sources]]
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{}", durations = "trace" }}
+"#,
+        p.display()
+    ));
+    let f = &sim.functions[0];
+    // At 0 cold, with the function's own 1 s INIT; at 1 s cold, the first still in its
+    // INIT; at 10 min cold again, both retired after 1 minute idle.
+    assert_eq!((f.cold_starts, f.revived), (3, 0));
+}

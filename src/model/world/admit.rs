@@ -8,7 +8,7 @@ use crate::metrics::Level;
 use crate::metrics::{AttemptOutcome, AttemptRecord, NO_ENV, TraceKind, TraceRecord};
 use crate::policies::InstanceSelection;
 use crate::sources::InvocationType;
-use crate::sources::trace::Given;
+use crate::sources::trace::{Given, GivenCold};
 
 impl World<'_> {
     /// Whether function `f` may start one more execution now.
@@ -28,13 +28,15 @@ impl World<'_> {
     }
 
     /// Finds an environment for a new execution of `f`: a provisioned one, an idle one, or
-    /// a new one (cold); only a new one when `fresh` (a replayed log says it started
-    /// cold). `None` means throttled.
+    /// a new one (cold). A replayed log decides instead (`given`): a logged cold start
+    /// takes a new environment, a logged warm one an idle one, or, if the keep-alive here
+    /// has retired it, one revived without INIT. `None` means throttled.
     #[inline]
-    pub(super) fn acquire(&mut self, now: Time, f: usize, fresh: bool) -> Option<(u32, bool)> {
+    pub(super) fn acquire(&mut self, now: Time, f: usize, given: GivenCold) -> Option<(u32, bool)> {
         if !self.concurrency_allows(f) {
             return None;
         }
+        let fresh = matches!(given, GivenCold::Cold(_));
         let func = &mut self.funcs[f];
         let (env, cold) = if !fresh && let Some(&e) = func.pc.idle.last() {
             func.pc.account(now);
@@ -58,17 +60,22 @@ impl World<'_> {
                 func.m.prewarm_hits += 1;
             }
             (e, false)
+        } else if given == GivenCold::Warm {
+            // The log says an environment was there: it is, without INIT or a token.
+            let host = self.place(now, f, true)?;
+            let func = &mut self.funcs[f];
+            func.m.revived += 1;
+            let lifetime = func.keep_alive.lifetime();
+            let e = self.alloc_env(f as u32, false, host);
+            self.envs[e as usize].expires = now.saturating_add(lifetime);
+            (e, false)
         } else if func.bucket.has_token(now) {
             // On a finite cluster, no room even after eviction is a throttle.
             let host = self.place(now, f, true)?;
             let func = &mut self.funcs[f];
             let took = func.bucket.try_take(now);
             debug_assert!(took);
-            let lifetime = if func.replay_keeps {
-                Time::MAX
-            } else {
-                func.keep_alive.lifetime()
-            };
+            let lifetime = func.keep_alive.lifetime();
             let e = self.alloc_env(f as u32, false, host);
             self.envs[e as usize].expires = now.saturating_add(lifetime);
             (e, true)
@@ -115,7 +122,7 @@ impl World<'_> {
                 m.dry_runs += 1;
                 m.succeeded += 1;
             }
-            InvocationType::RequestResponse => match self.acquire(now, f, given.fresh()) {
+            InvocationType::RequestResponse => match self.acquire(now, f, given.cold) {
                 Some((env, cold)) => {
                     let job = Job::request(request, source, now, NO_REC, 1, given);
                     self.start(now, env, cold, job, q);

@@ -353,12 +353,7 @@ impl World<'_> {
                 self.envs[e as usize].state = EnvState::Idle;
             }
         } else {
-            let mut decision = if func.replay_keeps {
-                // A replayed log decides which invocations start cold: nothing retires.
-                KeepAliveDecision::KeepFor(Time::MAX)
-            } else {
-                func.keep_alive.on_idle(now)
-            };
+            let mut decision = func.keep_alive.on_idle(now);
             if let KeepAliveDecision::Prewarm { after, keep } = decision
                 && !func.waiting.is_empty()
             {

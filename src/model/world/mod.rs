@@ -119,9 +119,6 @@ struct Func {
     /// Bumped at each start and each pre-warm decision: a `Prewarm` event carrying an older
     /// token is cancelled.
     prewarm_token: u32,
-    /// A replayed log decides its cold starts (`cold_starts = "trace"`): its environments
-    /// are never retired, so a logged warm start finds one idle.
-    replay_keeps: bool,
     rng: SimRng,
     m: FuncMetrics,
 }
@@ -220,8 +217,7 @@ impl<'s> World<'s> {
         let funcs = sc
             .functions
             .iter()
-            .enumerate()
-            .map(|(fi, f)| {
+            .map(|f| {
                 let initial = f.provisioned_concurrency.initial();
                 if f.reserved_concurrency.is_none() {
                     pool.used += initial;
@@ -256,7 +252,6 @@ impl<'s> World<'s> {
                     constant_window: keep_alive.constant_window(),
                     keep_alive,
                     prewarm_token: 0,
-                    replay_keeps: sc.copies_cold_starts(fi),
                     prewarm_keep: Time::ZERO,
                     rng: rngs.stream(&format!("function/{}", f.name)),
                     m: FuncMetrics::new(sc.duration, interval),

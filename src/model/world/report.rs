@@ -253,6 +253,7 @@ fn function_report(
         prewarms: m.prewarms,
         prewarm_hits: m.prewarm_hits,
         evictions: m.evictions,
+        revived: m.revived,
         function_cold_start_p75: f64::NAN,
         latency: m.latency.report(),
         queue_wait: m.queue_wait.report(),
@@ -288,6 +289,7 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         prewarms: 0,
         prewarm_hits: 0,
         evictions: 0,
+        revived: 0,
         function_cold_start_p75: f64::NAN,
         latency: Recorder::default().report(),
         queue_wait: Recorder::default().report(),
@@ -320,6 +322,7 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.prewarms += r.prewarms;
     total.prewarm_hits += r.prewarm_hits;
     total.evictions += r.evictions;
+    total.revived += r.revived;
     total.mean_concurrency += r.mean_concurrency;
     total.mean_instances += r.mean_instances;
     total.idle_gb_seconds += r.idle_gb_seconds;

@@ -40,6 +40,7 @@ pub(super) fn function(
         prewarms: 0,
         prewarm_hits: 0,
         evictions: 0,
+        revived: 0,
         function_cold_start_p75: f64::NAN,
         queue_wait: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
         event_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),

@@ -69,12 +69,6 @@ pub struct Given {
 }
 
 impl Given {
-    /// Whether the invocation must start a new environment (logged cold).
-    #[inline]
-    pub fn fresh(&self) -> bool {
-        matches!(self.cold, GivenCold::Cold(_))
-    }
-
     /// Nothing given: everything is drawn from the function.
     pub const NOTHING: Given = Given {
         duration: DRAW,
@@ -88,7 +82,8 @@ impl Given {
 pub enum GivenCold {
     /// Simulated: an idle environment if there is one, else a new one.
     Simulate,
-    /// Logged warm: an idle environment (a new one only if none is idle).
+    /// Logged warm: an idle environment, or one revived without INIT if none is idle
+    /// (the keep-alive of the run retired what the real function kept).
     Warm,
     /// Logged cold: a new environment, with this INIT.
     Cold(Time),

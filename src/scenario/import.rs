@@ -1,0 +1,440 @@
+//! `lambdasim import`: a function's CloudWatch logs, summed up (`LogSummary`), written as
+//! a runnable scenario. Its source replays every logged invocation exactly (arrival,
+//! duration, end, cold start and INIT), so the scenario's run reproduces the log; the
+//! function carries a model fitted from the same log (durations, INIT, error rate) for
+//! what-if runs. A header comment says what was imported.
+
+use crate::billing::{self, Architecture, Pricing, Sizing, Usage};
+use crate::engine::Time;
+use crate::sources::cloudwatch::LogSummary;
+use std::fmt::Write;
+use std::path::{Component, Path, PathBuf};
+
+/// What the import was asked for.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// The function's (and the scenario's) name.
+    pub name: String,
+    /// The architecture the function ran on (the logs do not say).
+    pub architecture: Architecture,
+    /// The service that invoked it (the logs do not say): `direct` by default.
+    pub service: String,
+    /// The logs, as the user named them.
+    pub logs: Vec<PathBuf>,
+    /// The scenario file to write (its folder anchors the logs' relative paths).
+    pub out: PathBuf,
+}
+
+/// A name for the function from its log's file name: `orders-api-week.log.gz` →
+/// `orders-api-week`, with any character a name may not hold replaced by `-`.
+pub fn name_from_path(p: &Path) -> String {
+    let file = p
+        .file_name()
+        .map_or("function".into(), |f| f.to_string_lossy().into_owned());
+    let stem = file.split('.').next().unwrap_or("");
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "function".into()
+    } else {
+        name
+    }
+}
+
+/// A TOML string literal.
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A duration as the scenario format writes it, exact to the microsecond.
+fn duration(t: Time) -> String {
+    let us = t.as_nanos().div_ceil(1_000);
+    if us % 1_000_000 == 0 {
+        format!("{}s", us / 1_000_000)
+    } else if us % 1_000 == 0 {
+        format!("{}ms", us / 1_000)
+    } else {
+        format!("{}.{:03}ms", us / 1_000, us % 1_000)
+    }
+}
+
+/// `path` as seen from the folder `from` (both made absolute against the current
+/// folder), so that the scenario finds its log wherever it is run from.
+pub fn relative_to(path: &Path, from: &Path) -> PathBuf {
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    let (p, f) = (abs(path), abs(from));
+    let (pc, fc): (Vec<Component>, Vec<Component>) =
+        (p.components().collect(), f.components().collect());
+    let common = pc.iter().zip(&fc).take_while(|(a, b)| a == b).count();
+    // Nothing shared but the root (or a drive): the absolute path says more.
+    if common <= 1 {
+        return p;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..fc.len() {
+        out.push("..");
+    }
+    for c in &pc[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+/// The empirical distribution of a histogram, as `percentiles`.
+fn percentiles(h: &hdrhistogram::Histogram<u64>) -> String {
+    const PS: [f64; 12] = [
+        0.0, 1.0, 5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.9, 100.0,
+    ];
+    let mut parts = Vec::with_capacity(PS.len());
+    let mut last = 0u64;
+    for p in PS {
+        let v = match p {
+            0.0 => h.min(),
+            100.0 => h.max(),
+            _ => h.value_at_quantile(p / 100.0),
+        }
+        .max(last);
+        last = v;
+        let key = if p.fract() == 0.0 {
+            format!("p{p:.0}")
+        } else {
+            format!("\"p{p}\"")
+        };
+        parts.push(format!("{key} = {}", quoted(&duration(Time(v)))));
+    }
+    format!(
+        "{{ dist = \"empirical\", percentiles = {{ {} }} }}",
+        parts.join(", ")
+    )
+}
+
+/// What the logged invocations cost at AWS's 2025 prices: each report at its own memory
+/// size, no free tier.
+pub fn logged_cost(s: &LogSummary, arch: Architecture) -> (f64, f64) {
+    let mut pricing = Pricing::preset("aws-x86-2025").expect("a preset");
+    pricing.free_tier = false;
+    // Billed Duration is already what AWS billed: INIT is in it or not, as logged.
+    let funcs: Vec<(Sizing, Usage)> = vec![(
+        Sizing {
+            memory_mb: 1024,
+            architecture: arch,
+        },
+        Usage {
+            requests: s.invocations,
+            // ms × MB / 1024 at 1,024 MB: the GB-seconds at every size, exactly in ms.
+            ondemand_ms: u64::try_from(s.billed_ms_mb / 1024).unwrap_or(u64::MAX),
+            ..Usage::default()
+        },
+    )];
+    let (_, total) = billing::bill(&pricing, &funcs);
+    (total.request, total.compute)
+}
+
+fn utc(ns: u64) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns as i64)
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string()
+}
+
+/// Dollars, to the cent, or to four significant digits below a dollar.
+fn money(x: f64) -> String {
+    if x >= 1.0 || x == 0.0 {
+        format!("${x:.2}")
+    } else {
+        let digits = (3 - x.log10().floor() as i32).clamp(2, 10) as usize;
+        format!("${x:.digits$}")
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What the import found, as lines (the header comment and what the command prints).
+pub fn found(s: &LogSummary, o: &ImportOptions) -> Vec<String> {
+    let mut lines = Vec::new();
+    let files: Vec<String> = s
+        .files
+        .iter()
+        .map(|(p, f)| format!("{} ({})", p.display(), f.label()))
+        .collect();
+    lines.push(format!("Logs: {}", files.join(", ")));
+    let days = s.period().as_nanos() as f64 / 86_400e9;
+    lines.push(format!(
+        "Period: {} to {} ({days:.2} days)",
+        utc(s.first_arrival),
+        utc(s.last_end)
+    ));
+    let pct = |n: u64| 100.0 * n as f64 / s.invocations.max(1) as f64;
+    lines.push(format!(
+        "Logged: {} invocations, {} cold starts ({:.2} %), {} errors, {} timeouts",
+        thousands(s.invocations),
+        thousands(s.cold_starts),
+        pct(s.cold_starts),
+        thousands(s.errors),
+        thousands(s.timeouts)
+    ));
+    if s.restores > 0 {
+        lines.push(format!("SnapStart restores: {}", thousands(s.restores)));
+    }
+    let sizes: Vec<String> = s
+        .memory_sizes
+        .iter()
+        .map(|(mb, n)| format!("{mb} MB × {}", thousands(*n)))
+        .collect();
+    lines.push(format!(
+        "Memory: {} (max used {} MB)",
+        sizes.join(", "),
+        s.max_memory_used_mb
+    ));
+    let rule = match s.billing.bill_init() {
+        Some(true) => {
+            "INIT billed: Billed Duration = ceil(Duration + Init Duration), AWS's rule since August 2025"
+        }
+        Some(false) => {
+            "INIT not billed: Billed Duration = ceil(Duration), AWS's rule for managed runtimes before August 2025"
+        }
+        None => "no cold start tells whether INIT is billed: billed as AWS does since August 2025",
+    };
+    lines.push(format!("Billing: {rule}"));
+    let (req, dur) = logged_cost(s, o.architecture);
+    lines.push(format!(
+        "Cost as logged: {} at {} prices (requests {}, duration {} for {:.1} GB-s; no free tier)",
+        money(req + dur),
+        o.architecture.as_str(),
+        money(req),
+        money(dur),
+        s.gb_seconds()
+    ));
+    if s.bad.count > 0 {
+        lines.push(format!(
+            "Malformed reports skipped: {} (the first: {})",
+            thousands(s.bad.count),
+            s.bad.first.join("; ")
+        ));
+    }
+    if s.untimed > 0 {
+        lines.push(format!(
+            "Reports without a time of their own: {} (placed one after another)",
+            thousands(s.untimed)
+        ));
+    }
+    lines
+}
+
+/// The timeout to write: the logged timeouts' Duration, else the longest invocation
+/// rounded up to the second (at least AWS's default of 3 s), and never below the longest.
+fn timeout(s: &LogSummary) -> (Time, &'static str) {
+    let longest_ms = s.max_duration.ceil_millis();
+    match s.timeout {
+        Some(t) => (
+            Time::from_millis(t.ceil_millis().max(longest_ms)),
+            "the Duration of the logged timeouts",
+        ),
+        None => (
+            Time::from_secs(longest_ms.div_ceil(1000).max(3)),
+            "not in the logs: the longest invocation, rounded up to the second",
+        ),
+    }
+}
+
+/// The scenario file.
+pub fn scenario(s: &LogSummary, o: &ImportOptions) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "# {}: imported by `lambdasim import`.", o.name);
+    for l in found(s, o) {
+        let _ = writeln!(t, "# {l}");
+    }
+    let _ = writeln!(
+        t,
+        "#
+# The source `logged` replays every logged invocation when it arrived, for its logged
+# duration, ending as logged (success, error, timeout), cold or warm as logged with its
+# logged INIT: this scenario's run reproduces the log, and its cost is the logged cost.
+# The function's `duration`, `init` and `error_rate` are fitted from the same log: they
+# serve every invocation that is not replayed, e.g. when a sweep gives the source another
+# arrival process. To ask what-if questions, sweep what you would change:
+#
+#   [sweep]
+#   \"functions.{name}.memory_mb\" = [512, 1024, 2048]
+#
+# (with `cpu_bound_fraction` and `reference_memory_mb` below, the replayed durations
+# scale with memory too), or `provisioned_concurrency`, `reserved_concurrency`,
+# `keep_alive`; with `cold_starts = \"simulate\"` the cold starts are simulated instead.",
+        name = o.name
+    );
+    let _ = writeln!(t);
+    let _ = writeln!(t, "name = {}", quoted(&o.name));
+    let _ = writeln!(
+        t,
+        "description = {}",
+        quoted(&format!(
+            "{} replayed from its CloudWatch logs, {} to {}",
+            o.name,
+            utc(s.first_arrival),
+            utc(s.last_end)
+        ))
+    );
+    // From the run's 0 (the first arrival's minute) past the last report.
+    let origin = s.first_arrival - s.first_arrival % 60_000_000_000;
+    let minutes = (s.last_end - origin).div_ceil(60_000_000_000) + 1;
+    let span = if minutes % 1440 == 0 {
+        format!("{}d", minutes / 1440)
+    } else if minutes % 60 == 0 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{minutes}m")
+    };
+    let _ = writeln!(
+        t,
+        "duration = \"{span}\"   # from the first arrival's minute past the last report"
+    );
+    let _ = writeln!(t, "seed = 1");
+    let _ = writeln!(t);
+    let _ = writeln!(t, "[pricing]");
+    let bill_init = s.billing.bill_init().unwrap_or(true);
+    let _ = writeln!(
+        t,
+        "bill_init = {bill_init}   # {}",
+        if s.billing.bill_init().is_some() {
+            "as the logged cold starts were billed"
+        } else {
+            "no logged cold start tells: AWS's rule since August 2025"
+        }
+    );
+    let _ = writeln!(t);
+    let (timeout, why) = timeout(s);
+    let _ = writeln!(t, "[[functions]]");
+    let _ = writeln!(t, "name = {}", quoted(&o.name));
+    let _ = writeln!(t, "memory_mb = {}", s.memory_mb());
+    let _ = writeln!(
+        t,
+        "architecture = \"{}\"   # not in the logs: as given to the import",
+        o.architecture.as_str()
+    );
+    let _ = writeln!(t, "timeout = {}   # {why}", quoted(&duration(timeout)));
+    let _ = writeln!(t, "# Fitted: the logged durations.");
+    let _ = writeln!(t, "duration = {}", percentiles(&s.durations));
+    if s.inits.len() > 0 {
+        let _ = writeln!(t, "# Fitted: the logged INIT durations.");
+        let _ = writeln!(t, "init = {}", percentiles(&s.inits));
+    }
+    let rate = s.errors as f64 / s.invocations.max(1) as f64;
+    let _ = writeln!(
+        t,
+        "error_rate = {rate:.6}   # fitted: the logged errors (timeouts follow from the durations)"
+    );
+    let _ = writeln!(
+        t,
+        "# cpu_bound_fraction = 0.5   # the share of the duration that scales with CPU (an assumption)"
+    );
+    let _ = writeln!(t, "# reference_memory_mb = {}", s.memory_mb());
+    let _ = writeln!(t);
+    let paths: Vec<String> = o
+        .logs
+        .iter()
+        .map(|p| {
+            let dir = o
+                .out
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            quoted(&relative_to(p, dir).to_string_lossy())
+        })
+        .collect();
+    let path = if paths.len() == 1 {
+        paths[0].clone()
+    } else {
+        format!("[{}]", paths.join(", "))
+    };
+    let _ = writeln!(t, "[[sources]]");
+    let _ = writeln!(t, "name = \"logged\"");
+    let _ = writeln!(
+        t,
+        "service = {}   # not in the logs: as given to the import",
+        quoted(&o.service)
+    );
+    let _ = writeln!(
+        t,
+        "arrival = {{ process = \"trace\", format = \"cloudwatch\", path = {path}, durations = \"trace\", cold_starts = \"trace\" }}"
+    );
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_file_name() {
+        assert_eq!(
+            name_from_path(Path::new("logs/orders-api-week.log.gz")),
+            "orders-api-week"
+        );
+        assert_eq!(name_from_path(Path::new("/x/my fn.json")), "my-fn");
+        assert_eq!(name_from_path(Path::new(".hidden")), "function");
+    }
+
+    #[test]
+    fn durations_are_written_exactly_to_the_microsecond() {
+        assert_eq!(duration(Time::from_millis(6000)), "6s");
+        assert_eq!(duration(Time::from_millis(6001)), "6001ms");
+        assert_eq!(duration(Time(31_414_740_000)), "31414.740ms");
+        assert_eq!(duration(Time(1_500)), "0.002ms");
+        let back = crate::scenario::raw::parse_duration("31414.740ms").unwrap();
+        assert_eq!(back, Time(31_414_740_000));
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_the_scenario_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let logs = d.path().join("logs");
+        let out = d.path().join("scenarios");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(logs.join("a.log"), "").unwrap();
+        assert_eq!(
+            relative_to(&logs.join("a.log"), &out),
+            Path::new("../logs/a.log")
+        );
+        assert_eq!(relative_to(&logs.join("a.log"), &logs), Path::new("a.log"));
+    }
+
+    #[test]
+    fn money_keeps_four_digits_below_a_dollar() {
+        assert_eq!(money(2.734), "$2.73");
+        assert_eq!(money(0.02419), "$0.02419");
+        assert_eq!(money(0.0037), "$0.003700");
+        assert_eq!(money(0.0), "$0.00");
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(18_770), "18,770");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
