@@ -57,9 +57,9 @@ fn quoted(s: &str) -> String {
 /// A duration as the scenario format writes it, exact to the microsecond.
 fn duration(t: Time) -> String {
     let us = t.as_nanos().div_ceil(1_000);
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         format!("{}s", us / 1_000_000)
-    } else if us % 1_000 == 0 {
+    } else if us.is_multiple_of(1_000) {
         format!("{}ms", us / 1_000)
     } else {
         format!("{}.{:03}ms", us / 1_000, us % 1_000)
@@ -164,7 +164,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -300,9 +300,9 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions) -> String {
     // From the run's 0 (the first arrival's minute) past the last report.
     let origin = s.first_arrival - s.first_arrival % 60_000_000_000;
     let minutes = (s.last_end - origin).div_ceil(60_000_000_000) + 1;
-    let span = if minutes % 1440 == 0 {
+    let span = if minutes.is_multiple_of(1440) {
         format!("{}d", minutes / 1440)
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         format!("{}h", minutes / 60)
     } else {
         format!("{minutes}m")
@@ -337,7 +337,7 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions) -> String {
     let _ = writeln!(t, "timeout = {}   # {why}", quoted(&duration(timeout)));
     let _ = writeln!(t, "# Fitted: the logged durations.");
     let _ = writeln!(t, "duration = {}", percentiles(&s.durations));
-    if s.inits.len() > 0 {
+    if !s.inits.is_empty() {
         let _ = writeln!(t, "# Fitted: the logged INIT durations.");
         let _ = writeln!(t, "init = {}", percentiles(&s.inits));
     }
