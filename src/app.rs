@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Write};
 /// Runs the command described by `cli`.
 pub fn run(cli: &Cli) -> Result<()> {
     if let Some(Command::Import(args)) = &cli.command {
-        return import(args, cli.quiet);
+        return import(args);
     }
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
@@ -207,7 +207,7 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
 
 /// `lambdasim import`: reads the logs, writes the scenario (checked by loading it back
 /// before it is written), and says what it found.
-fn import(args: &ImportArgs, quiet: bool) -> Result<()> {
+fn import(args: &ImportArgs) -> Result<()> {
     use crate::scenario::import::{self, ImportOptions};
     use crate::sources::cloudwatch::LogSummary;
     let input = |file: String, key: Option<&str>, message: String, help: Option<&str>| InputError {
@@ -281,7 +281,7 @@ fn import(args: &ImportArgs, quiet: bool) -> Result<()> {
         .unwrap_or_default();
     crate::output::write_atomic(dir, &file, text.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-    if !quiet {
+    if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         for l in import::found(&summary, &opts) {
             writeln!(stdout, "{l}")?;

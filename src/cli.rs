@@ -82,6 +82,10 @@ pub struct ImportArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Print nothing; errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// Log files of one function (several streams or exports are merged in time order).
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,

@@ -128,18 +128,23 @@ pub fn logged_cost(s: &LogSummary, arch: Architecture) -> (f64, f64) {
     let mut pricing = Pricing::preset("aws-x86-2025").expect("a preset");
     pricing.free_tier = false;
     // Billed Duration is already what AWS billed: INIT is in it or not, as logged.
-    let funcs: Vec<(Sizing, Usage)> = vec![(
-        Sizing {
-            memory_mb: 1024,
-            architecture: arch,
-        },
-        Usage {
-            requests: s.invocations,
-            // ms × MB / 1024 at 1,024 MB: the GB-seconds at every size, exactly in ms.
-            ondemand_ms: u64::try_from(s.billed_ms_mb / 1024).unwrap_or(u64::MAX),
-            ..Usage::default()
-        },
-    )];
+    let funcs: Vec<(Sizing, Usage)> = s
+        .memory_sizes
+        .iter()
+        .map(|(&memory_mb, &(requests, ondemand_ms))| {
+            (
+                Sizing {
+                    memory_mb,
+                    architecture: arch,
+                },
+                Usage {
+                    requests,
+                    ondemand_ms,
+                    ..Usage::default()
+                },
+            )
+        })
+        .collect();
     let (_, total) = billing::bill(&pricing, &funcs);
     (total.request, total.compute)
 }
@@ -202,7 +207,7 @@ pub fn found(s: &LogSummary, o: &ImportOptions) -> Vec<String> {
     let sizes: Vec<String> = s
         .memory_sizes
         .iter()
-        .map(|(mb, n)| format!("{mb} MB × {}", thousands(*n)))
+        .map(|(mb, (n, _))| format!("{mb} MB × {}", thousands(*n)))
         .collect();
     lines.push(format!(
         "Memory: {} (max used {} MB)",

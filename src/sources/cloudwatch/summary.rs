@@ -53,8 +53,8 @@ pub struct LogSummary {
     pub first_arrival: u64,
     /// The last report, ns since 1970.
     pub last_end: u64,
-    /// Invocations by logged `Memory Size` (MB).
-    pub memory_sizes: BTreeMap<u32, u64>,
+    /// By logged `Memory Size` (MB): the invocations, and their Σ Billed Duration (ms).
+    pub memory_sizes: BTreeMap<u32, (u64, u64)>,
     /// The largest `Max Memory Used` (MB).
     pub max_memory_used_mb: u32,
     /// Σ Billed Duration (ms).
@@ -153,7 +153,9 @@ impl LogSummary {
                 self.timeout = Some(self.timeout.map_or(inv.duration, |t| t.max(inv.duration)));
             }
         }
-        *self.memory_sizes.entry(inv.memory_mb).or_default() += 1;
+        let size = self.memory_sizes.entry(inv.memory_mb).or_default();
+        size.0 += 1;
+        size.1 += inv.billed_ms;
         self.max_memory_used_mb = self.max_memory_used_mb.max(inv.max_memory_mb);
         self.billed_ms += inv.billed_ms;
         self.billed_ms_mb += u128::from(inv.billed_ms) * u128::from(inv.memory_mb);
@@ -180,7 +182,7 @@ impl LogSummary {
     pub fn memory_mb(&self) -> u32 {
         self.memory_sizes
             .iter()
-            .max_by_key(|&(mb, n)| (*n, std::cmp::Reverse(*mb)))
+            .max_by_key(|&(mb, (n, _))| (*n, std::cmp::Reverse(*mb)))
             .map_or(128, |(&mb, _)| mb)
     }
 

@@ -1,0 +1,123 @@
+//! `lambdasim import` end to end: what it prints, the scenario it writes, and that the
+//! scenario's run reproduces the log; its refusals.
+
+use assert_cmd::Command;
+use lambdasim::billing::Architecture;
+use lambdasim::scenario::import::logged_cost;
+use lambdasim::sources::cloudwatch::LogSummary;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn lambdasim() -> Command {
+    Command::cargo_bin("lambdasim").expect("binary built")
+}
+
+fn logs(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/logs")
+        .join(name)
+}
+
+#[test]
+fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("api.toml");
+    let text = std::fs::read_to_string(logs("formats/tail.txt")).unwrap();
+    let cold = text
+        .lines()
+        .filter(|l| l.contains("Init Duration:"))
+        .count();
+    let errors = text.lines().filter(|l| l.contains("Status: error")).count();
+    lambdasim()
+        .args(["import", "--name", "api", "--out"])
+        .arg(&out)
+        .arg(logs("formats/events.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "Logged: 300 invocations, {cold} cold starts"
+        )))
+        .stdout(predicate::str::contains(format!(
+            "{errors} errors, 0 timeouts"
+        )))
+        .stdout(predicate::str::contains("Memory: 512 MB × 300"))
+        .stdout(predicate::str::contains("INIT billed"))
+        .stdout(predicate::str::contains("aws logs JSON"));
+    let scenario = std::fs::read_to_string(&out).unwrap();
+    assert!(scenario.starts_with("# api: imported by `lambdasim import`."));
+    assert!(scenario.contains("cold_starts = \"trace\""));
+    // The written scenario runs, and reproduces the log: requests, cold starts, errors,
+    // and the cost to the cent (to float rounding: the same sum, billed the same way).
+    let sc = lambdasim::scenario::load_variants(&out).unwrap().remove(0);
+    let r = lambdasim::model::simulate(&sc, sc.seed, 0);
+    crate::assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(
+        (f.requests, f.cold_starts, f.errors),
+        (300, cold as u64, errors as u64)
+    );
+    let summary = LogSummary::read(&[logs("formats/events.json")]).unwrap();
+    let (req, dur) = logged_cost(&summary, Architecture::X86_64);
+    let cost = r.total.costs.total();
+    assert!(
+        (cost - (req + dur)).abs() <= 1e-12 * cost,
+        "{cost} vs {}",
+        req + dur
+    );
+    assert_eq!(f.costs.billed_gb_seconds, summary.gb_seconds());
+}
+
+#[test]
+fn an_existing_file_is_kept_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("api.toml");
+    std::fs::write(&out, "# mine\n").unwrap();
+    lambdasim()
+        .args(["import", "--out"])
+        .arg(&out)
+        .arg(logs("formats/sam.txt"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists already"))
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "# mine\n");
+    lambdasim()
+        .args(["import", "--force", "-q", "--out"])
+        .arg(&out)
+        .arg(logs("formats/sam.txt"))
+        .assert()
+        .success()
+        .stdout("");
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("name = \"sam\"")
+    );
+}
+
+#[test]
+fn a_log_without_reports_is_an_input_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(
+        &log,
+        "START RequestId: a Version: $LATEST\nhello\nEND RequestId: a\n",
+    )
+    .unwrap();
+    lambdasim()
+        .current_dir(dir.path())
+        .args(["import"])
+        .arg(&log)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no REPORT line"))
+        .stderr(predicate::str::contains("app.log"));
+    assert!(!dir.path().join("app.toml").exists());
+    lambdasim()
+        .current_dir(dir.path())
+        .args(["import", "--name", "a/b"])
+        .arg(logs("formats/sam.txt"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`--name`"));
+}
