@@ -146,8 +146,9 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
         "p50 ms",
         "p99 ms",
         "cost $",
+        "monthly $",
     ];
-    let mut rows: Vec<[String; 9]> = Vec::new();
+    let mut rows: Vec<[String; 10]> = Vec::new();
     for runs in results {
         for r in runs {
             let t = &r.total;
@@ -173,6 +174,7 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
                 ms(t.latency.p50_ms),
                 ms(t.latency.p99_ms),
                 format!("{:.4}", t.costs.total()),
+                format!("{:.2}", t.costs.monthly),
             ]);
         }
     }

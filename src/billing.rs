@@ -40,13 +40,19 @@ impl Rates {
         self.tiers[0].1
     }
 
-    /// Cost of `gbs` on-demand GB-seconds through the tiers.
+    /// Cost of `gbs` on-demand GB-seconds through the tiers, for a month of usage.
     pub fn tiered_cost(&self, gbs: f64) -> f64 {
+        self.tiered_cost_over(gbs, 1.0)
+    }
+
+    /// Cost of `gbs` on-demand GB-seconds used in `months` months (730 h each): the
+    /// monthly tiers, prorated to that period.
+    pub fn tiered_cost_over(&self, gbs: f64, months: f64) -> f64 {
         let mut left = gbs;
         let mut cost = 0.0;
         for (i, &(size, rate)) in self.tiers.iter().enumerate() {
             let last = i + 1 == self.tiers.len();
-            let here = if last { left } else { left.min(size) };
+            let here = if last { left } else { left.min(size * months) };
             cost += here * rate;
             left -= here;
             if left <= 0.0 {
@@ -70,7 +76,7 @@ pub struct Pricing {
     pub per_million_requests: f64,
     /// Whether on-demand INIT time is billed (AWS: since 1 Aug 2025).
     pub bill_init: bool,
-    /// Take the monthly free tier off the run's totals, once.
+    /// Take the monthly free tier off the run's totals, prorated to the run's duration.
     pub free_tier: bool,
     /// The architecture of functions that do not name one.
     pub default_architecture: Architecture,
@@ -80,6 +86,8 @@ pub struct Pricing {
 pub const FREE_REQUESTS: f64 = 1_000_000.0;
 /// Free tier: GB-seconds per month.
 pub const FREE_GB_SECONDS: f64 = 400_000.0;
+/// A month, as the AWS Pricing Calculator counts it: 730 hours.
+pub const MONTH: Time = Time::from_secs(730 * 3600);
 /// Provisioned concurrency is charged in whole blocks of five minutes.
 pub const PROVISIONED_BLOCK: Time = Time::from_secs(300);
 
@@ -182,6 +190,9 @@ pub struct Costs {
     pub compute: f64,
     /// Provisioned concurrency allocation charges, USD.
     pub provisioned: f64,
+    /// The run's usage scaled to a month (730 h), priced with the whole monthly free
+    /// tier (when it applies) and volume tiers, USD.
+    pub monthly: f64,
 }
 
 impl Costs {
@@ -191,14 +202,19 @@ impl Costs {
     }
 }
 
-/// Bills a run: the costs of each function and of the whole.
+/// Bills a run of `period`: the costs of each function and of the whole.
 ///
-/// Tiers and the free tier apply to the run's totals (per architecture for duration); each
-/// function carries its proportional share, so the rows add up to the total.
-pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs) {
+/// Tiers and the free tier apply to the run's totals (per architecture for duration),
+/// prorated to the run's period: a one-day run gets 1/30.4 of a month's free allowance and
+/// of each volume tier. Each function carries its proportional share, so the rows add up
+/// to the total. Because every charge is then the month's charge of the usage scaled to
+/// a month, times the run's share of a month, the monthly cost is the cost over that
+/// share.
+pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<Costs>, Costs) {
+    let months = period.as_nanos().max(1) as f64 / MONTH.as_nanos() as f64;
     let total_requests: u64 = funcs.iter().map(|(_, u)| u.requests).sum();
     let billable_requests = if pricing.free_tier {
-        (total_requests as f64 - FREE_REQUESTS).max(0.0)
+        (total_requests as f64 - FREE_REQUESTS * months).max(0.0)
     } else {
         total_requests as f64
     };
@@ -210,7 +226,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs)
         .collect();
     let all_od: f64 = od_gbs.iter().sum();
     let free_share = if pricing.free_tier && all_od > 0.0 {
-        (FREE_GB_SECONDS / all_od).min(1.0)
+        (FREE_GB_SECONDS * months / all_od).min(1.0)
     } else {
         0.0
     };
@@ -222,7 +238,12 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs)
             .filter(|((s, _), _)| s.architecture == arch)
             .map(|(_, g)| *g)
             .sum();
-        (g, pricing.rates(arch).tiered_cost(g * (1.0 - free_share)))
+        (
+            g,
+            pricing
+                .rates(arch)
+                .tiered_cost_over(g * (1.0 - free_share), months),
+        )
     };
     let (g_x86, c_x86) = arch_cost(Architecture::X86_64);
     let (g_arm, c_arm) = arch_cost(Architecture::Arm64);
@@ -250,11 +271,17 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)]) -> (Vec<Costs>, Costs)
                 0.0
             } + pc_exec_gbs * rates.provisioned_duration_per_gb_second,
             provisioned: pc_env_gbs * rates.provisioned_per_gb_second,
+            monthly: 0.0,
+        };
+        let c = Costs {
+            monthly: c.total() / months,
+            ..c
         };
         total.billed_gb_seconds += c.billed_gb_seconds;
         total.request += c.request;
         total.compute += c.compute;
         total.provisioned += c.provisioned;
+        total.monthly += c.monthly;
         rows.push(c);
     }
     (rows, total)
@@ -288,11 +315,66 @@ mod tests {
             ondemand_ms: 3_000_000 * 120,
             ..Usage::default()
         };
-        let (_, t) = bill(&p, &[(x86(1536), u)]);
+        let (_, t) = bill(&p, &[(x86(1536), u)], MONTH);
         assert_eq!(t.billed_gb_seconds, 540_000.0);
         assert_eq!(format!("{:.2}", t.compute), "2.33");
         assert_eq!(format!("{:.2}", t.request), "0.40");
         assert_eq!(format!("{:.2}", t.total()), "2.73");
+    }
+
+    #[test]
+    fn the_free_tier_and_the_tiers_are_prorated_to_the_run() {
+        // One day (24 of a month's 730 h) of 100,000 requests × 1 s at 1,024 MB: 100,000
+        // GB-s. The day's free allowance is 400,000 × 24/730 = 13,150.68 GB-s and
+        // 1 M × 24/730 = 32,876.7 requests, not the month's.
+        let mut p = Pricing::preset("aws-x86-2025").unwrap();
+        p.free_tier = true;
+        let u = Usage {
+            requests: 100_000,
+            ondemand_ms: 100_000 * 1000,
+            ..Usage::default()
+        };
+        let day = Time::from_secs(24 * 3600);
+        let (_, t) = bill(&p, &[(x86(1024), u)], day);
+        let k = 24.0 / 730.0;
+        let compute = (100_000.0 - 400_000.0 * k) * 0.000_016_666_7;
+        let request = (100_000.0 - 1_000_000.0 * k) * 0.20 / 1e6;
+        assert!(
+            (t.compute - compute).abs() < 1e-12,
+            "{} vs {compute}",
+            t.compute
+        );
+        assert!(
+            (t.request - request).abs() < 1e-15,
+            "{} vs {request}",
+            t.request
+        );
+        // A month of that day: 3,041,666.7 GB-s, 400,000 free, all in the first tier.
+        let monthly = (100_000.0 / k - 400_000.0) * 0.000_016_666_7
+            + (100_000.0 / k - 1_000_000.0) * 0.20 / 1e6;
+        assert!(
+            (t.monthly - monthly).abs() < 1e-9,
+            "{} vs {monthly}",
+            t.monthly
+        );
+        // The volume tiers shrink with the run: in a day, 6 B × 24/730 GB-s at the first
+        // price, 9 B × 24/730 at the second, the rest at the third.
+        p.free_tier = false;
+        let big = Usage {
+            requests: 1,
+            ondemand_ms: 300_000_000_000_000,
+            ..Usage::default()
+        };
+        let (_, t) = bill(&p, &[(x86(1024), big)], day);
+        let (first, second) = (6e9 * k, 9e9 * k);
+        let want = first * 0.000_016_666_7
+            + second * 0.000_015
+            + (3e11 - first - second) * 0.000_013_333_4;
+        assert!(
+            (t.compute - want).abs() < 1e-6 * want,
+            "{} vs {want}",
+            t.compute
+        );
     }
 
     #[test]
@@ -309,7 +391,7 @@ mod tests {
             ondemand_ms: 400_000_000,
             ..Usage::default()
         };
-        let (rows, t) = bill(&p, &[(x86(1024), a), (x86(1024), b)]);
+        let (rows, t) = bill(&p, &[(x86(1024), a), (x86(1024), b)], MONTH);
         // 800,000 GB-s in all, 400,000 free; 1.6 M requests, 1 M free.
         assert!((t.compute - 400_000.0 * 0.000_016_666_7).abs() < 1e-9);
         assert!((t.request - 0.12).abs() < 1e-12);
@@ -347,7 +429,7 @@ mod tests {
             provisioned_exec_ms: 1_000_000,
             provisioned_env_ns: 10 * 3600 * 1_000_000_000u128,
         };
-        let (_, t) = bill(&p, &[(x86(2048), u)]);
+        let (_, t) = bill(&p, &[(x86(2048), u)], MONTH);
         assert!(
             (t.provisioned - 0.300_002_4).abs() < 1e-9,
             "{}",

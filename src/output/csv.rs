@@ -49,6 +49,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "prewarm_hits",
     "function_cold_start_p75",
     "evictions",
+    "monthly_cost_usd",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -159,6 +160,7 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         f.prewarm_hits.to_string(),
         num(f.function_cold_start_p75, 6),
         f.evictions.to_string(),
+        num(f.costs.monthly, 6),
     ]
 }
 
@@ -334,6 +336,10 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
     ("evictions", |f| f.evictions as f64),
 ];
 
+/// Metrics aggregated like `VARIANT_METRICS`, added later: their columns come after
+/// `idle_gb_seconds_vs_fixed_10m`, so no earlier column moves.
+const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[("monthly_cost_usd", |f| f.costs.monthly)];
+
 /// The header of `variants.csv` and `comparison.csv`.
 fn variant_header() -> Vec<String> {
     let mut h = vec![
@@ -346,6 +352,10 @@ fn variant_header() -> Vec<String> {
         h.push(format!("{m}_ci95"));
     }
     h.push("idle_gb_seconds_vs_fixed_10m".to_string());
+    for (m, _) in LATER_VARIANT_METRICS {
+        h.push(format!("{m}_mean"));
+        h.push(format!("{m}_ci95"));
+    }
     h
 }
 
@@ -394,13 +404,17 @@ fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
                 v.to_string(),
                 reps.len().to_string(),
             ];
-            for (_, get) in VARIANT_METRICS {
-                let xs: Vec<f64> = reps.iter().map(|r| get(&r.total)).collect();
-                let (mean, ci) = crate::metrics::stats::mean_ci95(&xs);
-                row.push(num(mean, 6));
-                row.push(num(ci, 6));
-            }
+            let aggregate = |metrics: &[(&str, Metric)], row: &mut Vec<String>| {
+                for (_, get) in metrics {
+                    let xs: Vec<f64> = reps.iter().map(|r| get(&r.total)).collect();
+                    let (mean, ci) = crate::metrics::stats::mean_ci95(&xs);
+                    row.push(num(mean, 6));
+                    row.push(num(ci, 6));
+                }
+            };
+            aggregate(VARIANT_METRICS, &mut row);
             row.push(baseline.map_or(String::new(), |b| num(mean_idle(reps) / b, 6)));
+            aggregate(LATER_VARIANT_METRICS, &mut row);
             row
         })
         .collect()

@@ -145,7 +145,7 @@ pub fn logged_cost(s: &LogSummary, arch: Architecture) -> (f64, f64) {
             )
         })
         .collect();
-    let (_, total) = billing::bill(&pricing, &funcs);
+    let (_, total) = billing::bill(&pricing, &funcs, s.period());
     (total.request, total.compute)
 }
 

@@ -2,10 +2,12 @@
 
 use crate::{assert_conserved, run};
 
+/// A month (730 h, the AWS Pricing Calculator's) holding `count` requests in its first
+/// 50 minutes: the free tier and the tiers are the month's.
 fn monthly(count: u64, duration: &str, memory: u32, extra: &str) -> String {
     format!(
         r#"
-duration = "51m"
+duration = "730h"
 [account]
 concurrency_limit = 5000
 scaling_rate = 5000
@@ -38,6 +40,8 @@ fn pricing_page_example_3m_requests_120ms_1536mb() {
     assert_eq!(format!("{:.2}", t.costs.compute), "2.33");
     assert_eq!(format!("{:.2}", t.costs.request), "0.40");
     assert_eq!(format!("{:.2}", t.costs.total()), "2.73");
+    // The run is a month: its monthly cost is its cost.
+    assert!((t.costs.monthly - t.costs.total()).abs() < 1e-12);
 }
 
 #[test]
@@ -236,7 +240,7 @@ fn the_free_tier_is_shared_in_proportion_between_unlike_functions() {
     // Requests: 2 M − 1 M free = 1 M billed, $0.20, shared 0.3 / 0.7 by invocations.
     // GB-s: every function keeps 1 − 400,000 / 880,000 = 6/11 of its own.
     let r = run(r#"
-duration = "51m"
+duration = "730h"
 [account]
 concurrency_limit = 20000
 scaling_rate = 20000
@@ -340,4 +344,50 @@ arrival = { process = "poisson", rate = 20.0 }
             f.function
         );
     }
+}
+
+#[test]
+fn a_day_with_the_free_tier_takes_a_day_of_it_and_states_the_month() {
+    // 86,400 requests × 1 s at 1,024 MB in a day: 86,400 GB-s. A day's free allowance
+    // is 400,000 × 24/730 GB-s and 1 M × 24/730 requests, not a month's.
+    let r = crate::run(
+        r#"
+duration = "24h"
+[pricing]
+free_tier = true
+[[functions]]
+name = "f"
+memory_mb = 1024
+duration = "1s"
+init = "0s"
+[[sources]]
+service = "direct"
+arrival = { process = "constant", rate = 1.0 }
+"#,
+    );
+    let c = &r.total.costs;
+    // The last request, at 86,399 s, is still running at the end: 86,399 billed.
+    assert_eq!((r.total.requests, r.total.invocations), (86_400, 86_400));
+    assert_eq!(c.billed_gb_seconds, 86_399.0);
+    let k = 24.0 / 730.0;
+    let compute = (86_399.0 - 400_000.0 * k) * 0.000_016_666_7;
+    let request = (86_400.0 - 1_000_000.0 * k) * 0.2e-6;
+    assert!(
+        (c.compute - compute).abs() < 1e-9,
+        "{} vs {compute}",
+        c.compute
+    );
+    assert!(
+        (c.request - request).abs() < 1e-12,
+        "{} vs {request}",
+        c.request
+    );
+    // A month of such days: 86,399 / k GB-s and 86,400 / k requests, the whole free
+    // tier off.
+    let monthly = (86_399.0 / k - 400_000.0) * 0.000_016_666_7 + (86_400.0 / k - 1e6) * 0.2e-6;
+    assert!(
+        (c.monthly - monthly).abs() < 1e-6,
+        "{} vs {monthly}",
+        c.monthly
+    );
 }

@@ -175,7 +175,7 @@ impl World<'_> {
                 (sizing, usage)
             })
             .collect();
-        billing::bill(&self.sc.pricing, &usage)
+        billing::bill(&self.sc.pricing, &usage, self.sc.duration)
     }
 }
 

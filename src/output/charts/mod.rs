@@ -428,6 +428,7 @@ mod tests {
                 request: 5e-324,
                 compute: 1e-300,
                 provisioned: 0.0,
+                ..Costs::default()
             };
         }
         r.total.costs = Costs {
@@ -435,6 +436,7 @@ mod tests {
             request: 1e-323,
             compute: 2e-300,
             provisioned: 0.0,
+            ..Costs::default()
         };
         r.series[0][0].instances_busy = 5e-324;
         r.duration = Time(1);
@@ -484,7 +486,7 @@ mod tests {
                 r.source_reports = vec![s, source("api", "api_gateway", "function-2", false)];
             }
             for f in r.functions.iter_mut().chain(std::iter::once(&mut r.total)) {
-                f.costs = Costs { billed_gb_seconds: 0.0, request: next(), compute: next(), provisioned: next() };
+                f.costs = Costs { billed_gb_seconds: 0.0, request: next(), compute: next(), provisioned: next(), ..Costs::default() };
                 f.limit = c.next().unwrap_or(0) as u32;
                 f.latency.p50_ms = next();
                 f.latency.p99_ms = next();

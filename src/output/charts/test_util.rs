@@ -127,6 +127,7 @@ pub(super) fn report(nfuncs: usize, bins: usize) -> RunReport {
             request: 0.0004 * (i + 1) as f64,
             compute: 0.0123 * (i + 1) as f64,
             provisioned: if i == 1 { 0.02 } else { 0.0 },
+            ..Costs::default()
         };
         let limit = if i == 0 { 40 } else { 1000 };
         functions.push(function(&format!("function-{}", i + 1), &lat, costs, limit));
@@ -384,6 +385,7 @@ fn variant_run(name: &str, rep: u32, memory_mb: u32, p99: f64, mean: f64, cost: 
         request: 0.002,
         compute: cost - 0.002,
         provisioned: 0.0,
+        ..Costs::default()
     };
     r
 }
