@@ -225,9 +225,9 @@ impl HybridHistogram {
         if idle >= self.p.range {
             self.out_of_range += 1;
         } else {
+            // idle < range = at most n bins of `bin`: i < n.
             let i = (idle.as_nanos() / self.p.bin.as_nanos().max(1)) as usize;
-            let last = self.bins.len() - 1;
-            self.bins[i.min(last)] += 1;
+            self.bins[i] += 1;
             self.in_range += 1;
         }
         self.cached = None;
@@ -431,6 +431,78 @@ mod tests {
             d = h.on_idle(t);
         }
         assert_eq!(d, KeepAliveDecision::KeepFor(Time::from_secs(66)));
+    }
+
+    /// Four 1-minute bins holding 2, 0, 0, 2 idle times: mean 1, variance 1, CV 1.
+    fn two_and_two(p: HybridParams) -> HybridHistogram {
+        let mut h = HybridHistogram::new(HybridParams {
+            range: Time::from_secs(240),
+            bin: Time::from_secs(60),
+            min_samples: 1,
+            margin: 0.0,
+            ..p
+        });
+        for s in [10, 20, 190, 200] {
+            h.record(Time::from_secs(s));
+        }
+        h
+    }
+
+    #[test]
+    fn hybrid_uses_a_histogram_whose_cv_is_exactly_the_minimum() {
+        // CV 1 is not below cv_min = 1: the histogram is used. Head 5 % in bin 0 (keep
+        // loaded), tail 99 % in bin 3: keep for 4 minutes.
+        let mut h = two_and_two(HybridParams {
+            cv_min: 1.0,
+            ..HybridParams::default()
+        });
+        assert_eq!(
+            h.decision(),
+            KeepAliveDecision::KeepFor(Time::from_secs(240))
+        );
+        // CV 1 is below 1.2: not representative, the 4 h fallback.
+        let mut h = two_and_two(HybridParams {
+            cv_min: 1.2,
+            ..HybridParams::default()
+        });
+        assert_eq!(
+            h.decision(),
+            KeepAliveDecision::KeepFor(Time::from_secs(4 * 3600))
+        );
+    }
+
+    #[test]
+    fn hybrid_tolerates_out_of_range_idle_times_up_to_the_share() {
+        // 4 in range, 4 beyond: a share of exactly 0.5 is not above max_out_of_range.
+        let p = HybridParams {
+            cv_min: 0.5,
+            max_out_of_range: 0.5,
+            ..HybridParams::default()
+        };
+        let mut h = two_and_two(p);
+        for _ in 0..4 {
+            h.record(Time::from_secs(300));
+        }
+        assert_eq!(
+            h.decision(),
+            KeepAliveDecision::KeepFor(Time::from_secs(240))
+        );
+        // One more beyond: 5 of 9 is above half.
+        h.record(Time::from_secs(300));
+        assert_eq!(
+            h.decision(),
+            KeepAliveDecision::KeepFor(Time::from_secs(4 * 3600))
+        );
+        // One in ten beyond, with a share of 0.5 allowed: used.
+        let mut h = two_and_two(p);
+        for s in [15, 25, 195, 205, 30] {
+            h.record(Time::from_secs(s));
+        }
+        h.record(Time::from_secs(300));
+        assert_eq!(
+            h.decision(),
+            KeepAliveDecision::KeepFor(Time::from_secs(240))
+        );
     }
 
     #[test]

@@ -484,3 +484,32 @@ fn a_draw_equal_to_the_timeout_succeeds() {
         r.functions[0].invocations - r.functions[0].unfinished
     );
 }
+
+#[test]
+fn each_push_source_counts_the_requests_it_offered() {
+    // Two sources of one function: 60 and 30 requests in a minute (constant rates from
+    // t = 0), each counted on its own row of sources.csv.
+    let r = crate::run(
+        r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "10ms"
+[[sources]]
+name = "a"
+service = "api_gateway"
+arrival = { process = "constant", rate = 1.0 }
+[[sources]]
+name = "b"
+service = "s3"
+arrival = { process = "constant", rate = 0.5 }
+"#,
+    );
+    let got: Vec<(&str, u64)> = r
+        .source_reports
+        .iter()
+        .map(|s| (s.source.as_str(), s.requests))
+        .collect();
+    assert_eq!(got, [("a", 60), ("b", 30)]);
+    assert_eq!(r.total.requests, 90);
+}

@@ -109,3 +109,25 @@ fn every_variant_of_a_sweep_runs_on_the_same_seeds_and_arrivals() {
         .collect();
     assert!(latency.iter().all(|l| *l == latency[0]), "{latency:?}");
 }
+
+#[test]
+fn only_the_first_replication_keeps_a_trace() {
+    // trace.json shows replication 0; the others do not spend memory on spans.
+    let sc = crate::scenario(
+        r#"
+duration = "10s"
+[[functions]]
+name = "f"
+duration = "10ms"
+[[sources]]
+service = "direct"
+arrival = { process = "constant", rate = 5.0 }
+[output]
+trace = true
+"#,
+    );
+    let first = lambdasim::model::simulate(&sc, sc.seed, 0);
+    let second = lambdasim::model::simulate(&sc, sc.seed, 1);
+    assert!(first.trace.as_ref().is_some_and(|t| !t.records.is_empty()));
+    assert!(second.trace.is_none());
+}
