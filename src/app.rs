@@ -268,11 +268,14 @@ fn import(args: &ImportArgs) -> Result<()> {
         logs: args.logs.clone(),
         out: out.clone(),
     };
-    let text = import::scenario(&summary, &opts);
-    // The file must run: it is validated as written (its log read once more) first.
-    scenario::parse(&text, &out).map_err(|e| {
+    // The file must run: it is validated as written (its log read once more), and run
+    // three ways for the summary, before it is written.
+    let draft = import::scenario(&summary, &opts, &[]);
+    let sc = scenario::parse(&draft, &out).map_err(|e| {
         anyhow::anyhow!("the scenario written from the logs does not load, a bug of lambdasim: {e}")
     })?;
+    let checks = import::checks(&sc, &summary);
+    let text = import::scenario(&summary, &opts, &checks);
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -285,7 +288,7 @@ fn import(args: &ImportArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
-        for l in import::found(&summary, &opts) {
+        for l in import::found(&summary, &opts).iter().chain(&checks) {
             writeln!(stdout, "{l}")?;
         }
         writeln!(

@@ -6,6 +6,8 @@
 
 use crate::billing::{self, Architecture, Pricing, Sizing, Usage};
 use crate::engine::Time;
+use crate::model::Scenario;
+use crate::sources::ArrivalProcess;
 use crate::sources::cloudwatch::LogSummary;
 use std::fmt::Write;
 use std::path::{Component, Path, PathBuf};
@@ -265,11 +267,79 @@ fn timeout(s: &LogSummary) -> (Time, &'static str) {
     }
 }
 
-/// The scenario file.
-pub fn scenario(s: &LogSummary, o: &ImportOptions) -> String {
+/// What the imported scenario gives when run three ways: as written (the replay, which
+/// must reproduce the log), with its cold starts simulated on the logged arrivals, and
+/// the fitted model alone (the weekly arrivals through the fitted function).
+pub fn checks(sc: &Scenario, s: &LogSummary) -> Vec<String> {
+    let run = |sc: &Scenario| crate::model::simulate(sc, sc.seed, 0).total;
+    let pct = |n: u64| {
+        if s.cold_starts == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({:+.1} % against the log)",
+                100.0 * (n as f64 - s.cold_starts as f64) / s.cold_starts as f64
+            )
+        }
+    };
+    let mut lines = Vec::new();
+    let base = run(sc);
+    lines.push(format!(
+        "Replayed by this scenario: {} requests, {} cold starts, {} failed, {}",
+        thousands(base.requests),
+        thousands(base.cold_starts),
+        thousands(base.failed),
+        money(base.costs.total())
+    ));
+    let mut simulated = sc.clone();
+    for src in &mut simulated.sources {
+        for a in &mut src.arrival {
+            if let ArrivalProcess::Trace(t) = a {
+                t.copy_cold_starts = false;
+            }
+        }
+    }
+    let keep = sc
+        .functions
+        .first()
+        .map_or(String::new(), |f| f.keep_alive.label());
+    let r = run(&simulated);
+    lines.push(format!(
+        "Cold starts simulated instead (keep-alive {keep}) on the logged arrivals: {}{}",
+        thousands(r.cold_starts),
+        pct(r.cold_starts)
+    ));
+    let mut fitted = sc.clone();
+    fitted.sources.retain(|src| {
+        !src.arrival
+            .iter()
+            .any(|a| matches!(a, ArrivalProcess::Trace(_)))
+    });
+    for src in &mut fitted.sources {
+        for a in &mut src.arrival {
+            if let ArrivalProcess::Weekly(w) = a {
+                w.scale = 1.0;
+            }
+        }
+    }
+    if !fitted.sources.is_empty() {
+        let r = run(&fitted);
+        lines.push(format!(
+            "The fitted model alone (weekly arrivals, fitted durations, simulated cold starts): {} requests, {} cold starts{}, p99 {:.0} ms",
+            thousands(r.requests),
+            thousands(r.cold_starts),
+            pct(r.cold_starts),
+            r.latency.p99_ms
+        ));
+    }
+    lines
+}
+
+/// The scenario file; `checks` (from `checks`) go in its header.
+pub fn scenario(s: &LogSummary, o: &ImportOptions, checks: &[String]) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "# {}: imported by `lambdasim import`.", o.name);
-    for l in found(s, o) {
+    for l in found(s, o).iter().chain(checks) {
         let _ = writeln!(t, "# {l}");
     }
     let _ = writeln!(
@@ -385,6 +455,59 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions) -> String {
         t,
         "arrival = {{ process = \"trace\", format = \"cloudwatch\", path = {path}, durations = \"trace\", cold_starts = \"trace\" }}"
     );
+    let _ = writeln!(t);
+    t.push_str(&extra_source(s, o, origin));
+    t
+}
+
+/// The fitted arrivals: a `weekly` process with the logged rate of each hour of the week,
+/// as a second source that adds nothing until its `traffic_scale` is raised.
+fn extra_source(s: &LogSummary, o: &ImportOptions, origin: u64) -> String {
+    const WEEK_S: u64 = 7 * 86_400;
+    // 1970-01-01 was a Thursday, three days after a Monday.
+    let offset = (origin / 1_000_000_000 + 3 * 86_400) % WEEK_S;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# Fitted: the logged arrival rate (per second) of each hour of the week, from Monday
+# 00:00 UTC. This source adds traffic like the logged, through the fitted function
+# (durations, INIT, errors drawn; cold starts simulated): traffic_scale = 1.0 adds as much
+# again (twice the traffic in all), 0.5 half as much. Sweep it:
+#   \"sources.more.arrival.traffic_scale\" = [0.0, 0.5, 1.0]"
+    );
+    let _ = writeln!(t, "[[sources]]");
+    let _ = writeln!(t, "name = \"more\"");
+    let _ = writeln!(t, "service = {}", quoted(&o.service));
+    let _ = writeln!(t, "function = {}", quoted(&o.name));
+    let _ = writeln!(t, "[sources.arrival]");
+    let _ = writeln!(t, "process = \"weekly\"");
+    let _ = writeln!(t, "traffic_scale = 0.0");
+    let _ = writeln!(
+        t,
+        "week_offset = \"{offset}s\"   # where in the week the run's t = 0 falls"
+    );
+    let _ = writeln!(t, "rates = [");
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let rates = s.weekly_rates();
+    for (d, day) in DAYS.iter().enumerate() {
+        let hours: Vec<String> = rates[d * 24..(d + 1) * 24]
+            .iter()
+            .map(|r| format!("{r:.6}"))
+            .collect();
+        let _ = writeln!(t, "    # {day}");
+        for chunk in hours.chunks(12) {
+            let _ = writeln!(t, "    {},", chunk.join(", "));
+        }
+    }
+    let _ = writeln!(t, "]");
     t
 }
 

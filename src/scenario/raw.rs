@@ -341,6 +341,8 @@ pub struct RawArrival {
     pub durations: Option<String>,
     pub memory: Option<String>,
     pub cold_starts: Option<String>,
+    pub week_offset: Option<RawDuration>,
+    pub traffic_scale: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

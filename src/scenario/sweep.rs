@@ -123,7 +123,57 @@ pub fn expand(mut doc: Table, text: &str, file: &str) -> Result<Vec<Variant>, In
         }
         out.push(Variant { name, doc: d });
     }
+    // A replayed log's copied cold starts are the log's, true only of the configuration
+    // that ran: the document as written runs first, as `baseline`, and every sweep point
+    // simulates its cold starts.
+    if copies_cold_starts(&doc) {
+        for v in &mut out {
+            simulate_cold_starts(&mut v.doc);
+        }
+        out.insert(
+            0,
+            Variant {
+                name: BASELINE.into(),
+                doc,
+            },
+        );
+    }
     Ok(out)
+}
+
+/// The variant of a sweep that runs the document as written, when it replays a log's
+/// cold starts.
+pub const BASELINE: &str = "baseline";
+
+/// The arrival tables of every source.
+fn arrivals(doc: &mut Table) -> Vec<&mut Table> {
+    let mut out = Vec::new();
+    if let Some(Value::Array(sources)) = doc.get_mut("sources") {
+        for s in sources {
+            match s.get_mut("arrival") {
+                Some(Value::Table(a)) => out.push(a),
+                Some(Value::Array(items)) => {
+                    out.extend(items.iter_mut().filter_map(Value::as_table_mut));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn copies_cold_starts(doc: &Table) -> bool {
+    arrivals(&mut doc.clone())
+        .iter()
+        .any(|a| a.get("cold_starts").and_then(Value::as_str) == Some("trace"))
+}
+
+fn simulate_cold_starts(doc: &mut Table) {
+    for a in arrivals(doc) {
+        if a.get("cold_starts").and_then(Value::as_str) == Some("trace") {
+            a.insert("cold_starts".into(), Value::String("simulate".into()));
+        }
+    }
 }
 
 /// A sweep key as written in a TOML table header: quoted when it holds dots.

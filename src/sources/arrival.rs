@@ -68,6 +68,8 @@ pub enum ArrivalProcess {
     },
     /// Arrivals replayed from a file.
     Trace(super::trace::Trace),
+    /// Poisson process with a rate for each hour of the week, repeating weekly.
+    Weekly(super::weekly::Weekly),
     /// Non-homogeneous Poisson process with a piecewise constant or linear rate.
     Stages {
         /// The stages, back to back from t = 0; the rate is zero after the last.
@@ -108,6 +110,7 @@ impl ArrivalProcess {
                 mean_rate * h
                     + mean_rate * amplitude / w * (((h - phase) * w).sin() - (-phase * w).sin())
             }
+            ArrivalProcess::Weekly(w) => w.expected_count(horizon),
             ArrivalProcess::Mmpp { rates, mean_dwell } => {
                 let total: f64 = mean_dwell.iter().map(|d| d.as_secs_f64()).sum();
                 let mean: f64 = rates
@@ -216,6 +219,7 @@ enum Kind {
         seg: usize,
         t: f64,
     },
+    Weekly(Box<super::weekly::WeeklyStream>),
     /// Thinning: candidates at the peak rate, kept with probability rate(t) / peak.
     Diurnal {
         peak_gap_ns: f64,
@@ -297,6 +301,8 @@ impl ArrivalStream {
                 }
             }
             ArrivalProcess::Trace(t) => Kind::Trace(Box::new(super::trace::TraceStream::open(t))),
+            ArrivalProcess::Weekly(w) => super::weekly::WeeklyStream::new(w)
+                .map_or(Kind::Silent, |s| Kind::Weekly(Box::new(s))),
             _ => Kind::Silent,
         };
         ArrivalStream { kind, rng }
@@ -418,6 +424,7 @@ impl ArrivalStream {
                 *until = t.saturating_add(Time((e * dwell_ns[*state] + 0.5) as u64));
             },
             Kind::Trace(t) => t.next(&mut self.rng),
+            Kind::Weekly(w) => w.next(&mut self.rng),
             Kind::Silent => None,
         }
     }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cloudwatch;
 
 pub mod trace;
+pub mod weekly;
 
 pub use arrival::{ArrivalProcess, ArrivalStream, Ramp, Stage};
 pub use catalog::{InvocationType, Service, SourceModel};

@@ -42,10 +42,19 @@ fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
         )))
         .stdout(predicate::str::contains("Memory: 512 MB × 300"))
         .stdout(predicate::str::contains("INIT billed"))
-        .stdout(predicate::str::contains("aws logs JSON"));
+        .stdout(predicate::str::contains("aws logs JSON"))
+        .stdout(predicate::str::contains(format!(
+            "Replayed by this scenario: 300 requests, {cold} cold starts, {errors} failed"
+        )))
+        .stdout(predicate::str::contains(
+            "Cold starts simulated instead (keep-alive fixed 6m)",
+        ))
+        .stdout(predicate::str::contains("The fitted model alone"));
     let scenario = std::fs::read_to_string(&out).unwrap();
     assert!(scenario.starts_with("# api: imported by `lambdasim import`."));
     assert!(scenario.contains("cold_starts = \"trace\""));
+    assert!(scenario.contains("# Replayed by this scenario: 300 requests"));
+    assert!(scenario.contains("process = \"weekly\"\ntraffic_scale = 0.0"));
     // The written scenario runs, and reproduces the log: requests, cold starts, errors,
     // and the cost to the cent (to float rounding: the same sum, billed the same way).
     let sc = lambdasim::scenario::load_variants(&out).unwrap().remove(0);

@@ -391,3 +391,104 @@ arrival = {{ process = "trace", format = "cloudwatch", path = "{}", durations = 
     // INIT; at 10 min cold again, both retired after 1 minute idle.
     assert_eq!((f.cold_starts, f.revived), (3, 0));
 }
+
+#[test]
+fn a_sweep_of_a_replay_runs_the_log_as_baseline_and_simulates_the_variants() {
+    let path = logs("formats/tail.txt");
+    let text = format!(
+        r#"
+duration = "1d"
+[[functions]]
+name = "f"
+memory_mb = 512
+timeout = "6s"
+duration = "100ms"
+[[sources]]
+name = "logged"
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{}", durations = "trace", cold_starts = "trace" }}
+[sweep]
+"functions.f.memory_mb" = [512, 1024]
+"#,
+        path.display()
+    );
+    let variants =
+        lambdasim::scenario::parse_variants(&text, std::path::Path::new("test.toml")).unwrap();
+    let names: Vec<&str> = variants.iter().map(|v| v.variant.as_str()).collect();
+    assert_eq!(names, ["baseline", "memory_mb=512", "memory_mb=1024"]);
+    let copies = |sc: &lambdasim::model::Scenario| match &sc.sources[0].arrival[0] {
+        lambdasim::sources::ArrivalProcess::Trace(t) => t.copy_cold_starts,
+        _ => unreachable!(),
+    };
+    assert!(copies(&variants[0]));
+    assert!(!copies(&variants[1]) && !copies(&variants[2]));
+    // The baseline reproduces the log's cold starts; the 512 MB point is the same
+    // configuration with its cold starts simulated (the fixed 6-minute keep-alive).
+    let cold = |sc: &lambdasim::model::Scenario| {
+        lambdasim::model::simulate(sc, sc.seed, 0).total.cold_starts
+    };
+    let logged = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("Init Duration:"))
+        .count() as u64;
+    assert_eq!(cold(&variants[0]), logged);
+    assert_ne!(cold(&variants[1]), logged);
+}
+
+#[test]
+fn weekly_rates_are_checked() {
+    let doc = |arrival: &str| {
+        format!(
+            "duration = \"1h\"\n[[functions]]\nname = \"f\"\nduration = \"1ms\"\n[[sources]]\nservice = \"direct\"\narrival = {arrival}\n"
+        )
+    };
+    let err = |arrival: &str| {
+        lambdasim::scenario::parse(&doc(arrival), std::path::Path::new("t.toml"))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let rates = |n: usize, x: f64| format!("[{}]", vec![x.to_string(); n].join(", "));
+    assert!(
+        err(&format!(
+            "{{ process = \"weekly\", rates = {} }}",
+            rates(24, 1.0)
+        ))
+        .contains("168 values")
+    );
+    assert!(err("{ process = \"weekly\" }").contains("needs `rates`"));
+    assert!(
+        err(&format!(
+            "{{ process = \"weekly\", rates = {}, week_offset = \"7d\" }}",
+            rates(168, 1.0)
+        ))
+        .contains("under 7d")
+    );
+    assert!(
+        err(&format!(
+            "{{ process = \"weekly\", rates = {}, traffic_scale = -1.0 }}",
+            rates(168, 1.0)
+        ))
+        .contains("`traffic_scale`")
+    );
+    assert!(
+        err("{ process = \"poisson\", rate = 1.0, traffic_scale = 2.0 }")
+            .contains("not a parameter")
+    );
+    assert!(
+        err("{ process = \"poisson\", rate = 1.0, cold_starts = \"trace\" }")
+            .contains("not a parameter")
+    );
+    // A flat 2/s week, scaled by 1.5: 3/s, so about 10,800 in the hour (σ ≈ 104).
+    let sc = lambdasim::scenario::parse(
+        &doc(&format!(
+            "{{ process = \"weekly\", rates = {}, traffic_scale = 1.5 }}",
+            rates(168, 2.0)
+        )),
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    let n = lambdasim::model::simulate(&sc, sc.seed, 0).total.requests as f64;
+    assert!((n - 10_800.0).abs() < 4.0 * 104.0, "{n}");
+}

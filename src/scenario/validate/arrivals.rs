@@ -1,5 +1,5 @@
-//! An `arrival` process: `poisson`, `constant`, `burst`, `stages`, `diurnal`, `mmpp` or
-//! `trace`, with the parameters of the chosen process only.
+//! An `arrival` process: `poisson`, `constant`, `burst`, `stages`, `diurnal`, `mmpp`,
+//! `weekly` or `trace`, with the parameters of the chosen process only.
 
 use super::traces::validate_trace;
 use super::{Ctx, R};
@@ -12,7 +12,7 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
         &format!("{key}.process"),
         &a.process,
         &[
-            "poisson", "constant", "burst", "stages", "diurnal", "mmpp", "trace",
+            "poisson", "constant", "burst", "stages", "diurnal", "mmpp", "weekly", "trace",
         ],
         "arrival process",
     )?;
@@ -38,6 +38,9 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
         ("each_function", a.each_function.is_some()),
         ("durations", a.durations.is_some()),
         ("memory", a.memory.is_some()),
+        ("cold_starts", a.cold_starts.is_some()),
+        ("week_offset", a.week_offset.is_some()),
+        ("traffic_scale", a.traffic_scale.is_some()),
     ];
     let allowed: &[&str] = match kind {
         "poisson" | "constant" => &["rate"],
@@ -45,6 +48,7 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
         "stages" => &["stages", "ramp", "start_rate"],
         "diurnal" => &["mean_rate", "amplitude", "period", "peak_at"],
         "mmpp" => &["rates", "mean_dwell"],
+        "weekly" => &["rates", "week_offset", "traffic_scale"],
         "trace" => &[
             "path",
             "format",
@@ -54,6 +58,7 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
             "each_function",
             "durations",
             "memory",
+            "cold_starts",
         ],
         _ => {
             return Err(ctx.not_yet(
@@ -133,6 +138,48 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
             }
         }
         "trace" => validate_trace(ctx, key, a)?,
+        "weekly" => {
+            let Some(rates) = &a.rates else {
+                return Err(ctx.err(
+                    key,
+                    "a `weekly` process needs `rates`: 168 events-per-second rates, one per hour of the week from Monday 00:00 UTC",
+                ));
+            };
+            if rates.len() != 168 {
+                return Err(ctx.err(
+                    &format!("{key}.rates"),
+                    format!("`rates` needs 168 values (one per hour of the week, Monday 00:00 UTC first), got {}", rates.len()),
+                ));
+            }
+            let scale = match a.traffic_scale {
+                None => 1.0,
+                Some(s) if s.is_finite() && (0.0..=1e6).contains(&s) => s,
+                Some(s) => {
+                    return Err(ctx.err(
+                        &format!("{key}.traffic_scale"),
+                        format!(
+                            "`traffic_scale` multiplies every rate: a number from 0 to 1e6, got {s}"
+                        ),
+                    ));
+                }
+            };
+            let mut out = Vec::with_capacity(168);
+            for (j, r) in rates.iter().enumerate() {
+                out.push(ctx.rate(&format!("{key}.rates[{j}]"), *r)?);
+            }
+            let offset = a.week_offset.as_ref().map_or(Time::ZERO, |d| d.0);
+            if offset >= Time::from_secs(7 * 86_400) {
+                return Err(ctx.err(
+                    &format!("{key}.week_offset"),
+                    format!("`week_offset` is where in the week t = 0 falls, from Monday 00:00 UTC: under 7d, got {offset}"),
+                ));
+            }
+            ArrivalProcess::Weekly(crate::sources::weekly::Weekly {
+                rates: out,
+                scale,
+                offset,
+            })
+        }
         "mmpp" => {
             let (Some(rates), Some(dwell)) = (&a.rates, &a.mean_dwell) else {
                 return Err(ctx.err(
