@@ -66,7 +66,7 @@ impl WeeklyStream {
             if rate > 0.0 && mass >= e {
                 self.t += e / rate;
                 let at = (self.t - self.offset).round();
-                return (at < u64::MAX as f64).then(|| Time(at as u64));
+                return (at < u64::MAX as f64).then_some(Time(at as u64));
             }
             e -= mass;
             self.t = end;
