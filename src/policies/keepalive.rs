@@ -506,6 +506,30 @@ mod tests {
     }
 
     #[test]
+    fn hybrid_windows_change_as_it_learns_so_they_are_not_constant() {
+        // The world scans the whole idle pool only for a policy whose windows may differ
+        // from one environment to the next: hybrid's do, as its histogram fills.
+        let mut h = two_and_two(HybridParams {
+            cv_min: 1.0,
+            ..HybridParams::default()
+        });
+        let before = h.decision();
+        for s in [130, 140, 150, 155] {
+            h.record(Time::from_secs(s));
+        }
+        // 2, 0, 4, 2 per bin now: mean 2, variance 2, CV 0.71 < 1: the fallback.
+        assert_ne!(h.decision(), before);
+        assert!(!h.constant_window());
+        assert!(
+            KeepAliveSpec::Fixed {
+                idle: Time::from_secs(60)
+            }
+            .build(rng())
+            .constant_window()
+        );
+    }
+
+    #[test]
     fn hybrid_counts_one_idle_time_per_gap() {
         let mut h = HybridHistogram::new(HybridParams::default());
         h.on_idle(Time::ZERO);

@@ -131,6 +131,36 @@ impl Placement for PlacementSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn home_hosts_are_fnv_1a_of_the_name() {
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test vector).
+        assert_eq!(
+            home_host("a", usize::MAX),
+            0xaf63_dc4c_8601_ec8c_u64 as usize % usize::MAX
+        );
+        assert_eq!((home_host("a", 7), home_host("a", 1000)), (5, 996));
+        assert_eq!(
+            (home_host("api", 7), home_host("orders-api", 1000)),
+            (6, 993)
+        );
+        assert_eq!(home_host("a", 0), 0);
+    }
+
+    #[test]
+    fn every_name_is_its_own_policy() {
+        let all = [
+            PlacementSpec::FirstFit,
+            PlacementSpec::BestFit,
+            PlacementSpec::WorstFit,
+            PlacementSpec::Random,
+            PlacementSpec::Hash,
+        ];
+        for (name, want) in PlacementSpec::NAMES.iter().zip(all) {
+            assert_eq!(PlacementSpec::from_name(name), Some(want), "{name}");
+        }
+        assert_eq!(PlacementSpec::from_name("fastest"), None);
+    }
     use crate::engine::RngStreams;
 
     /// Hosts limited by memory only.
