@@ -169,8 +169,10 @@ pub struct Function {
     /// `cpu_bound_fraction`), see `duration_scale`.
     pub duration_scale: f64,
     /// `(cpu_bound_fraction, reference_memory_mb)`, if given: `duration_scale` follows
-    /// from them and `memory_mb`.
+    /// from them, `memory_mb` and `threads`.
     pub cpu_scaling: Option<(f64, u32)>,
+    /// The vCPUs the code can use at once (1: a single-threaded handler).
+    pub threads: u32,
 }
 
 /// MB of memory per vCPU on Lambda.
@@ -181,10 +183,18 @@ pub fn vcpus(memory_mb: u32) -> f64 {
     (f64::from(memory_mb) / MB_PER_VCPU).min(6.0)
 }
 
+/// The vCPUs code with `threads` threads can use at `memory_mb`: vCPU(m), at most
+/// `threads` (a single-threaded handler stops speeding up at 1,769 MB, one vCPU).
+pub fn usable_vcpus(memory_mb: u32, threads: u32) -> f64 {
+    vcpus(memory_mb).min(f64::from(threads.max(1)))
+}
+
 /// How a duration measured at `reference_mb` scales at `memory_mb` when a fraction
-/// `cpu_bound` of it is CPU-bound: f · vCPU(ref)/vCPU(m) + (1 − f).
-pub fn duration_scale(cpu_bound: f64, reference_mb: u32, memory_mb: u32) -> f64 {
-    cpu_bound * vcpus(reference_mb) / vcpus(memory_mb) + (1.0 - cpu_bound)
+/// `cpu_bound` of it is CPU-bound and the code runs `threads` threads:
+/// f · u(ref)/u(m) + (1 − f), u being the usable vCPUs.
+pub fn duration_scale(cpu_bound: f64, reference_mb: u32, memory_mb: u32, threads: u32) -> f64 {
+    cpu_bound * usable_vcpus(reference_mb, threads) / usable_vcpus(memory_mb, threads)
+        + (1.0 - cpu_bound)
 }
 
 impl Function {
@@ -320,15 +330,21 @@ mod tests {
     fn duration_scales_with_vcpus_for_the_cpu_bound_share() {
         let close =
             |a: f64, b: f64| assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{a} vs {b}");
-        close(duration_scale(1.0, 1769, 3538), 0.5);
-        close(duration_scale(1.0, 1769, 128), 1769.0 / 128.0);
-        close(duration_scale(0.0, 128, 10240), 1.0);
-        close(duration_scale(0.5, 1769, 3538), 0.75);
+        close(duration_scale(1.0, 1769, 3538, 6), 0.5);
+        close(duration_scale(1.0, 1769, 128, 6), 1769.0 / 128.0);
+        close(duration_scale(0.0, 128, 10240, 6), 1.0);
+        close(duration_scale(0.5, 1769, 3538, 6), 0.75);
         // Six vCPUs at most: 10,240 MB gives 5.79, not more.
-        close(duration_scale(1.0, 1024, 10240), 0.1);
+        close(duration_scale(1.0, 1024, 10240, 6), 0.1);
         close(vcpus(20_000), 6.0);
         // AWS's measurement: 376 ms at 128 MB → about 45 ms at 1,024 MB.
-        close(376.0 * duration_scale(1.0, 128, 1024), 47.0);
+        close(376.0 * duration_scale(1.0, 128, 1024, 1), 47.0);
+        // One thread: no faster past 1,769 MB, whatever the memory.
+        close(duration_scale(1.0, 1769, 3538, 1), 1.0);
+        close(duration_scale(1.0, 1024, 10240, 1), 1024.0 / 1769.0);
+        close(duration_scale(1.0, 3538, 10240, 2), 1.0);
+        close(duration_scale(1.0, 1769, 10240, 4), 0.25);
+        close(duration_scale(1.0, 128, 1769, 1), 128.0 / 1769.0);
     }
 
     #[test]

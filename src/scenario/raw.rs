@@ -163,6 +163,7 @@ pub struct RawFunction {
     pub max_retry_attempts: Option<i64>,
     pub cpu_bound_fraction: Option<f64>,
     pub reference_memory_mb: Option<i64>,
+    pub threads: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -391,3 +391,35 @@ arrival = { process = "constant", rate = 1.0 }
         c.monthly
     );
 }
+
+#[test]
+fn threads_keep_gb_seconds_right_at_128_and_10240_mb() {
+    // A wholly CPU-bound second at 1,769 MB (1 vCPU). At 128 MB: 1,769/128 s =
+    // 13,820.3125 ms, billed 13,821 ms × 0.125 GB. At 10,240 MB single-threaded: still
+    // 1 s, × 10 GB; with 6 threads, 1,769/10,240 s = 172.754 ms, billed 173 ms × 10 GB.
+    let gbs = |memory: u32, threads: u32| {
+        let r = run(&format!(
+            r#"
+duration = "1m"
+[[functions]]
+name = "f"
+memory_mb = {memory}
+timeout = "60s"
+duration = "1s"
+init = "0s"
+cpu_bound_fraction = 1.0
+reference_memory_mb = 1769
+threads = {threads}
+[[sources]]
+service = "direct"
+arrival = {{ process = "burst", at = "0s", count = 1 }}
+"#
+        ));
+        r.total.costs.billed_gb_seconds
+    };
+    assert_eq!(gbs(128, 1), 13.821 * 0.125);
+    assert_eq!(gbs(128, 6), 13.821 * 0.125);
+    assert_eq!(gbs(10240, 1), 10.0);
+    assert_eq!(gbs(10240, 6), 1.73);
+    assert_eq!(gbs(3538, 2), 0.5 * 3538.0 / 1024.0);
+}

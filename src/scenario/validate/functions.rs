@@ -188,8 +188,18 @@ fn validate_function(
             ));
         }
     };
+    let threads = match f.threads {
+        None => 1,
+        Some(n) => ctx.int(
+            &k("threads"),
+            n,
+            1,
+            64,
+            "threads (the vCPUs the code can use)",
+        )?,
+    };
     let duration_scale = cpu_scaling.map_or(1.0, |(c, r)| {
-        crate::model::config::duration_scale(c, r, memory_mb)
+        crate::model::config::duration_scale(c, r, memory_mb, threads)
     });
     let max_retry_attempts = match f.max_retry_attempts {
         Some(n) => ctx.int(&k("max_retry_attempts"), n, 0, 2, "max_retry_attempts")?,
@@ -216,6 +226,7 @@ fn validate_function(
         keep_alive,
         duration_scale,
         cpu_scaling,
+        threads,
     })
 }
 

@@ -261,9 +261,10 @@ pub(super) fn expand_trace_functions(
                 }
                 if let Some(mb) = tf.memory_mb {
                     f.memory_mb = mb;
-                    f.duration_scale = f
-                        .cpu_scaling
-                        .map_or(1.0, |(c, r)| crate::model::config::duration_scale(c, r, mb));
+                    let threads = f.threads;
+                    f.duration_scale = f.cpu_scaling.map_or(1.0, |(c, r)| {
+                        crate::model::config::duration_scale(c, r, mb, threads)
+                    });
                 }
                 each.targets.push(functions.len() as u32);
                 functions.push(f);
