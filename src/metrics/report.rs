@@ -95,6 +95,9 @@ pub struct FunctionReport {
     /// Logged warm starts of a replayed log revived without INIT, the run's keep-alive
     /// having retired the environment the real function kept.
     pub revived: u64,
+    /// Its memory is below what it needs (`max_memory_used_mb` plus the margin): every
+    /// invocation failed out of memory. On `*`: any function's is.
+    pub out_of_memory: bool,
     /// On `*`: the cold-start ratio of the function at the 75th percentile over the
     /// functions that were invoked (Shahrad et al.'s headline metric); NaN on a function.
     pub function_cold_start_p75: f64,

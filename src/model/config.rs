@@ -173,6 +173,9 @@ pub struct Function {
     pub cpu_scaling: Option<(f64, u32)>,
     /// The vCPUs the code can use at once (1: a single-threaded handler).
     pub threads: u32,
+    /// The memory the function needs (`max_memory_used_mb` × (1 + `memory_margin`)), if
+    /// given: below it, every invocation fails out of memory.
+    pub memory_needed_mb: Option<f64>,
 }
 
 /// MB of memory per vCPU on Lambda.
@@ -198,6 +201,13 @@ pub fn duration_scale(cpu_bound: f64, reference_mb: u32, memory_mb: u32, threads
 }
 
 impl Function {
+    /// Whether `memory_mb` is below what the function needs: every invocation then fails
+    /// out of memory.
+    pub fn out_of_memory(&self) -> bool {
+        self.memory_needed_mb
+            .is_some_and(|need| f64::from(self.memory_mb) < need)
+    }
+
     /// Draws the INIT time of a cold start: `init`, plus the mount time with `efs = true`.
     pub fn draw_init(&self, rng: &mut crate::engine::SimRng) -> Time {
         let mount = self

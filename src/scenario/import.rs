@@ -423,6 +423,11 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions, checks: &[String]) -> String 
     );
     let _ = writeln!(
         t,
+        "max_memory_used_mb = {}   # the logged Max Memory Used: a size below it plus 10 % runs out of memory",
+        s.max_memory_used_mb.max(1)
+    );
+    let _ = writeln!(
+        t,
         "# cpu_bound_fraction = 0.5   # the share of the duration that scales with CPU (an assumption)"
     );
     let _ = writeln!(t, "# reference_memory_mb = {}", s.memory_mb());

@@ -164,6 +164,8 @@ pub struct RawFunction {
     pub cpu_bound_fraction: Option<f64>,
     pub reference_memory_mb: Option<i64>,
     pub threads: Option<i64>,
+    pub max_memory_used_mb: Option<i64>,
+    pub memory_margin: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -513,3 +513,62 @@ arrival = { process = "constant", rate = 0.5 }
     assert_eq!(got, [("a", 60), ("b", 30)]);
     assert_eq!(r.total.requests, 90);
 }
+
+#[test]
+fn below_the_memory_it_needs_every_invocation_fails_out_of_memory() {
+    // Seen using 120 MB, + 10 %: 132 MB needed. At 128 MB each of 10 requests fails as
+    // an error, and each failure resets its environment, so each starts cold. At 256 MB
+    // all succeed, on one environment.
+    let at = |memory: u32| {
+        crate::run(&format!(
+            r#"
+duration = "1m"
+[[functions]]
+name = "f"
+memory_mb = {memory}
+duration = "100ms"
+init = "50ms"
+max_memory_used_mb = 120
+[[sources]]
+service = "direct"
+arrival = {{ process = "constant", rate = 1.0 }}
+"#
+        ))
+    };
+    let small = at(128);
+    crate::assert_conserved(&small);
+    let f = &small.functions[0];
+    assert!(f.out_of_memory && small.total.out_of_memory);
+    assert_eq!(
+        (f.requests, f.errors, f.failed, f.cold_starts),
+        (60, 60, 60, 60)
+    );
+    let big = at(256);
+    let f = &big.functions[0];
+    assert!(!f.out_of_memory);
+    assert_eq!((f.errors, f.succeeded, f.cold_starts), (0, 60, 1));
+    // The margin is a parameter: with none, 120 MB is enough at 128 MB.
+    let sc = crate::scenario(
+        r#"
+duration = "1m"
+[[functions]]
+name = "f"
+memory_mb = 128
+duration = "100ms"
+max_memory_used_mb = 120
+memory_margin = 0.0
+[[sources]]
+service = "direct"
+arrival = { process = "constant", rate = 1.0 }
+"#,
+    );
+    assert!(!sc.functions[0].out_of_memory());
+    let e = lambdasim::scenario::parse(
+        "duration = \"1m\"\n[[functions]]\nname = \"f\"\nduration = \"1ms\"\nmemory_margin = 0.2\n",
+        std::path::Path::new("t.toml"),
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("needs `max_memory_used_mb`"), "{e}");
+}

@@ -223,6 +223,8 @@ impl World<'_> {
         let drawn = drawn + extra;
         let (run, outcome) = if drawn > spec.timeout {
             (spec.timeout, AttemptOutcome::Timeout)
+        } else if func.out_of_memory {
+            (drawn, AttemptOutcome::Error)
         } else {
             match given.outcome {
                 GivenOutcome::Draw => {
@@ -360,8 +362,11 @@ impl World<'_> {
                 // Work is already queued for the function: keep the environment for it.
                 decision = KeepAliveDecision::KeepFor(after.saturating_add(keep));
             }
-            if env.outcome == AttemptOutcome::Timeout || now >= env.expires {
-                // A timeout resets the environment, and one past its lifetime is recycled:
+            let crashed = env.outcome == AttemptOutcome::Timeout
+                || (func.out_of_memory && env.outcome == AttemptOutcome::Error);
+            if crashed || now >= env.expires {
+                // A timeout or running out of memory resets the environment, and one past
+                // its lifetime is recycled:
                 // the next request starts cold (a pre-warm the policy asked for still comes).
                 self.retire_env(now, e);
                 if let KeepAliveDecision::Prewarm { after, keep } = decision {

@@ -119,6 +119,8 @@ struct Func {
     /// Bumped at each start and each pre-warm decision: a `Prewarm` event carrying an older
     /// token is cancelled.
     prewarm_token: u32,
+    /// Its memory is below what it needs: every invocation fails out of memory.
+    out_of_memory: bool,
     rng: SimRng,
     m: FuncMetrics,
 }
@@ -252,6 +254,7 @@ impl<'s> World<'s> {
                     constant_window: keep_alive.constant_window(),
                     keep_alive,
                     prewarm_token: 0,
+                    out_of_memory: f.out_of_memory(),
                     prewarm_keep: Time::ZERO,
                     rng: rngs.stream(&format!("function/{}", f.name)),
                     m: FuncMetrics::new(sc.duration, interval),

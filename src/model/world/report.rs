@@ -254,6 +254,7 @@ fn function_report(
         prewarm_hits: m.prewarm_hits,
         evictions: m.evictions,
         revived: m.revived,
+        out_of_memory: spec.out_of_memory(),
         function_cold_start_p75: f64::NAN,
         latency: m.latency.report(),
         queue_wait: m.queue_wait.report(),
@@ -290,6 +291,7 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         prewarm_hits: 0,
         evictions: 0,
         revived: 0,
+        out_of_memory: false,
         function_cold_start_p75: f64::NAN,
         latency: Recorder::default().report(),
         queue_wait: Recorder::default().report(),
@@ -323,6 +325,7 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.prewarm_hits += r.prewarm_hits;
     total.evictions += r.evictions;
     total.revived += r.revived;
+    total.out_of_memory |= r.out_of_memory;
     total.mean_concurrency += r.mean_concurrency;
     total.mean_instances += r.mean_instances;
     total.idle_gb_seconds += r.idle_gb_seconds;

@@ -198,6 +198,35 @@ fn validate_function(
             "threads (the vCPUs the code can use)",
         )?,
     };
+    let margin = match f.memory_margin {
+        None => 0.1,
+        Some(m) if (0.0..=1.0).contains(&m) => m,
+        Some(m) => {
+            return Err(ctx.err(
+                &k("memory_margin"),
+                format!("memory_margin is the share added to max_memory_used_mb, between 0 and 1, got {m}"),
+            ));
+        }
+    };
+    if f.memory_margin.is_some() && f.max_memory_used_mb.is_none() {
+        return Err(ctx.err(
+            &k("memory_margin"),
+            "`memory_margin` needs `max_memory_used_mb`: the most memory the function was seen to use",
+        ));
+    }
+    let memory_needed_mb = match f.max_memory_used_mb {
+        None => None,
+        Some(n) => {
+            let used = ctx.int(
+                &k("max_memory_used_mb"),
+                n,
+                1,
+                10_240,
+                "max_memory_used_mb (MB)",
+            )?;
+            Some(f64::from(used) * (1.0 + margin))
+        }
+    };
     let duration_scale = cpu_scaling.map_or(1.0, |(c, r)| {
         crate::model::config::duration_scale(c, r, memory_mb, threads)
     });
@@ -227,6 +256,7 @@ fn validate_function(
         duration_scale,
         cpu_scaling,
         threads,
+        memory_needed_mb,
     })
 }
 
