@@ -68,6 +68,11 @@ pub fn run(cli: &Cli) -> Result<()> {
         if let Some(c) = &comparison {
             writeln!(stdout, "wrote {}", c.display())?;
         }
+        for w in &written {
+            if let Some(r) = &w.recommendation {
+                writeln!(stdout, "{r}")?;
+            }
+        }
     }
     Ok(())
 }

@@ -32,6 +32,8 @@ pub struct Written {
     pub dir: PathBuf,
     /// The files written, in order.
     pub files: Vec<PathBuf>,
+    /// The recommendation, as a sentence (`[recommend]`).
+    pub recommendation: Option<String>,
 }
 
 /// The seed of replication `r` of a scenario whose seed is `seed`: replication 0 runs with
@@ -121,6 +123,26 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
     if sc.output.invocations {
         put("invocations.csv", &output::csv::invocations(runs)?)?;
     }
+    let mut recommendation = None;
+    if let Some(strategy) = sc.recommend {
+        use crate::metrics::recommend::recommend;
+        match recommend(runs, strategy, crate::scenario::BASELINE) {
+            Some(r) => {
+                put("recommendation.csv", &output::recommend::csv(&r)?)?;
+                put(
+                    "power_tuning.json",
+                    &output::recommend::power_tuning_json(&r),
+                )?;
+                recommendation = Some(output::recommend::sentence(&sc.name, &r));
+            }
+            None => {
+                recommendation = Some(format!(
+                    "{}: no variant to recommend: every one ran out of memory or served nothing",
+                    sc.name
+                ));
+            }
+        }
+    }
     // Only replication 0 is traced: one run's timeline is what a trace viewer shows.
     if sc.output.trace
         && let Some(bytes) = runs.first().and_then(output::trace::render)
@@ -139,7 +161,11 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
             put(&name, &bytes)?;
         }
     }
-    Ok(Written { dir, files })
+    Ok(Written {
+        dir,
+        files,
+        recommendation,
+    })
 }
 
 /// Writes `comparison.csv` under `root`: one row per scenario and variant, for a command

@@ -1,6 +1,7 @@
 //! Streaming statistics: counters, a latency histogram and a time series per function.
 //! Nothing here grows with the number of invocations.
 
+pub mod recommend;
 mod report;
 mod series;
 pub mod stats;

@@ -39,6 +39,8 @@ pub struct Scenario {
     pub sources: Vec<Source>,
     /// What to write.
     pub output: Output,
+    /// `[recommend]`: the strategy that picks a variant of the sweep.
+    pub recommend: Option<crate::metrics::recommend::Strategy>,
 }
 
 /// Account concurrency and the per-function scaling rate.

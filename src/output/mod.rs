@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod csv;
+pub mod recommend;
 pub mod trace;
 
 use std::io::Write;

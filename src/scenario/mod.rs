@@ -9,6 +9,7 @@ mod validate;
 
 pub use error::{InputError, line_col, locate, suggest};
 pub use raw::parse_duration;
+pub use sweep::BASELINE;
 
 use crate::model::Scenario;
 use std::path::Path;
@@ -44,6 +45,15 @@ pub fn parse_variants(text: &str, path: &Path) -> Result<Vec<Scenario>, InputErr
     // The document as written: positions for every error in it.
     let raw: raw::RawScenario = toml::from_str(text).map_err(|e| from_toml(text, &file, &e))?;
     if raw.sweep.is_none() {
+        if raw.recommend.is_some() {
+            return Err(InputError {
+                file,
+                position: locate(text, "recommend").map(|s| line_col(text, s.start)),
+                key: Some("recommend".into()),
+                message: "`[recommend]` picks one of the variants of a `[sweep]`, and this file has no sweep".into(),
+                help: Some("add a [sweep], e.g. \"functions.api.memory_mb\" = [512, 1024, 2048]".into()),
+            });
+        }
         return Ok(vec![validate::validate(raw, text, path)?]);
     }
     let doc: toml::Table = toml::from_str(text).map_err(|e| from_toml(text, &file, &e))?;

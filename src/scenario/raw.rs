@@ -101,6 +101,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub sources: Vec<RawSource>,
     pub output: Option<RawOutput>,
+    pub recommend: Option<RawRecommend>,
     pub sweep: Option<toml::Value>,
 }
 
@@ -353,6 +354,13 @@ pub struct RawArrival {
 pub struct RawStage {
     pub duration: RawDuration,
     pub rate: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecommend {
+    pub strategy: Option<String>,
+    pub balanced_weight: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

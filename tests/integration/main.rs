@@ -11,6 +11,7 @@ mod logs;
 mod policies;
 mod poll;
 mod provisioning;
+mod recommend;
 mod seeds;
 mod sweeps;
 mod trace;

@@ -166,6 +166,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     functions::check_reserved(&ctx, &account, &functions, &origin)?;
     sources::check_offered(&ctx, &sources, duration)?;
     let output = output::validate_output(&ctx, &raw, duration)?;
+    let recommend = output::validate_recommend(&ctx, &raw)?;
 
     Ok(Scenario {
         name,
@@ -181,6 +182,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         functions,
         sources,
         output,
+        recommend,
     })
 }
 

@@ -1,4 +1,5 @@
-//! `[output]`: the output folder, the time-series interval, and the optional files.
+//! `[output]`: the output folder, the time-series interval, and the optional files; and
+//! `[recommend]`, what picks the variant of a sweep to recommend.
 
 use super::{Ctx, R};
 use crate::engine::Time;
@@ -61,4 +62,43 @@ pub(super) fn validate_output(ctx: &Ctx, raw: &RawScenario, duration: Time) -> R
         output.charts = o.charts.unwrap_or(true);
     }
     Ok(output)
+}
+
+/// `[recommend]`: `strategy` (`cost`, the default, `speed` or `balanced`) and, for
+/// `balanced`, `balanced_weight` (0 = speed only, 1 = cost only; 0.5 by default).
+pub(super) fn validate_recommend(
+    ctx: &Ctx,
+    raw: &RawScenario,
+) -> R<Option<crate::metrics::recommend::Strategy>> {
+    use crate::metrics::recommend::Strategy;
+    let Some(r) = &raw.recommend else {
+        return Ok(None);
+    };
+    let name = r.strategy.as_deref().unwrap_or("cost");
+    let strategy = match ctx.choice(
+        "recommend.strategy",
+        name,
+        &["cost", "speed", "balanced"],
+        "strategy",
+    )? {
+        "speed" => Strategy::Speed,
+        "balanced" => {
+            let weight = r.balanced_weight.unwrap_or(0.5);
+            if !(0.0..=1.0).contains(&weight) {
+                return Err(ctx.err(
+                    "recommend.balanced_weight",
+                    format!("balanced_weight trades cost (1) against speed (0): between 0 and 1, got {weight}"),
+                ));
+            }
+            Strategy::Balanced { weight }
+        }
+        _ => Strategy::Cost,
+    };
+    if r.balanced_weight.is_some() && !matches!(strategy, Strategy::Balanced { .. }) {
+        return Err(ctx.err(
+            "recommend.balanced_weight",
+            "`balanced_weight` applies to `strategy = \"balanced\"`",
+        ));
+    }
+    Ok(Some(strategy))
 }
