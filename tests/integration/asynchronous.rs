@@ -677,3 +677,87 @@ invocations = true
         .collect();
     assert_eq!(started, [(0, 0.0, 100.0), (1, 100.0, 200.0)]);
 }
+
+#[test]
+fn an_event_throttled_again_on_its_retry_is_taken_by_the_next_freed_slot() {
+    // Reserved at 1, every attempt fails after 1.5 s, one retry a minute after a failure.
+    // Event 1 runs 0–1.5 s; event 2 (at 0.5 s) is throttled and taken when the slot
+    // frees, at 1.5 s, runs to 3 s. Event 1's retry runs 61.5–63 s. Event 2's retry, due
+    // at 63 s, finds the slot still busy and is throttled again: it waits in the queue
+    // once more, so the slot freed at 63 s takes it at once (not at its 1 s backoff).
+    let r = crate::run(
+        r#"
+duration = "5m"
+[[functions]]
+name = "f"
+duration = "1500ms"
+init = "0s"
+reserved_concurrency = 1
+error_rate = 1.0
+max_retry_attempts = 1
+[[sources]]
+name = "one"
+service = "s3"
+arrival = { process = "burst", at = "0s", count = 1 }
+[[sources]]
+name = "two"
+service = "s3"
+arrival = { process = "burst", at = "500ms", count = 1 }
+[output]
+invocations = true
+"#,
+    );
+    crate::assert_conserved(&r);
+    let started: Vec<(u64, u32, f64)> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|a| a.outcome != lambdasim::metrics::AttemptOutcome::Throttled)
+        .map(|a| (a.request, a.attempt, a.start.as_nanos() as f64 / 1e9))
+        .collect();
+    let mut started = started;
+    started.sort_by(|a, b| a.2.total_cmp(&b.2));
+    assert_eq!(
+        started,
+        [(0, 1, 0.0), (1, 2, 1.5), (0, 2, 61.5), (1, 4, 63.0)]
+    );
+}
+
+#[test]
+fn a_queue_wait_span_names_the_attempt_it_leads_to() {
+    // Reserved at 1: the second S3 event is throttled at 0 (its attempt 1) and waits in
+    // the queue until the slot frees at 100 ms; the wait leads to its attempt 2.
+    let r = crate::run(
+        r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "0s"
+reserved_concurrency = 1
+[[sources]]
+service = "s3"
+arrival = { process = "burst", at = "0s", count = 2 }
+[output]
+trace = true
+"#,
+    );
+    let waits: Vec<(u64, u32, u64, u64)> = r
+        .trace
+        .as_ref()
+        .unwrap()
+        .records
+        .iter()
+        .filter(|t| t.kind == lambdasim::metrics::TraceKind::QueueWait)
+        .map(|t| {
+            (
+                t.request,
+                t.attempt,
+                t.start.as_nanos() / 1_000_000,
+                t.end.as_nanos() / 1_000_000,
+            )
+        })
+        .collect();
+    assert_eq!(waits, [(1, 2, 0, 100)]);
+}

@@ -88,7 +88,11 @@ fn each_strategy_picks_the_hand_checked_variant() {
     );
     let j: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(j["power"], 512);
-    assert!((j["duration"].as_f64().unwrap() - 25.0).abs() < 1e-9, "{}", j["duration"]);
+    assert!(
+        (j["duration"].as_f64().unwrap() - 25.0).abs() < 1e-9,
+        "{}",
+        j["duration"]
+    );
     // The stats: the three sizes that fit, 128 MB left out.
     let values: Vec<u64> = j["stats"]
         .as_array()
