@@ -108,6 +108,8 @@ pub struct FuncMetrics {
     /// Logged warm starts of a replayed log that found no idle environment (the run's
     /// keep-alive had retired it) and revived one without INIT.
     pub revived: u64,
+    /// Invocations of a function with provisioned concurrency on on-demand environments.
+    pub spillover: u64,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -145,6 +147,7 @@ impl FuncMetrics {
             prewarm_hits: 0,
             evictions: 0,
             revived: 0,
+            spillover: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

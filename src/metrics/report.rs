@@ -98,6 +98,9 @@ pub struct FunctionReport {
     /// Its memory is below what it needs (`max_memory_used_mb` plus the margin): every
     /// invocation failed out of memory. On `*`: any function's is.
     pub out_of_memory: bool,
+    /// Invocations on on-demand environments while the function had provisioned
+    /// concurrency: the requests its provisioned environments could not take.
+    pub spillover: u64,
     /// On `*`: the cold-start ratio of the function at the 75th percentile over the
     /// functions that were invoked (Shahrad et al.'s headline metric); NaN on a function.
     pub function_cold_start_p75: f64,

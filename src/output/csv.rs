@@ -50,6 +50,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "function_cold_start_p75",
     "evictions",
     "monthly_cost_usd",
+    "spillover",
 ];
 
 /// Columns of `timeseries.csv`.
@@ -161,6 +162,7 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.function_cold_start_p75, 6),
         f.evictions.to_string(),
         num(f.costs.monthly, 6),
+        f.spillover.to_string(),
     ]
 }
 
@@ -338,7 +340,10 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
 
 /// Metrics aggregated like `VARIANT_METRICS`, added later: their columns come after
 /// `idle_gb_seconds_vs_fixed_10m`, so no earlier column moves.
-const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[("monthly_cost_usd", |f| f.costs.monthly)];
+const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
+    ("monthly_cost_usd", |f| f.costs.monthly),
+    ("spillover", |f| f.spillover as f64),
+];
 
 /// The header of `variants.csv` and `comparison.csv`.
 fn variant_header() -> Vec<String> {
@@ -356,7 +361,25 @@ fn variant_header() -> Vec<String> {
         h.push(format!("{m}_mean"));
         h.push(format!("{m}_ci95"));
     }
+    h.push("cost_per_cold_start_avoided_usd".to_string());
     h
+}
+
+/// What each cold start this variant avoids against `first` (the sweep's first variant,
+/// e.g. no provisioned concurrency) costs: the difference of mean total costs over the
+/// difference of mean cold starts; NaN (empty) when it avoids none.
+fn cost_per_cold_start_avoided(first: &[&RunReport], reps: &[&RunReport]) -> f64 {
+    let mean = |rs: &[&RunReport], f: fn(&RunReport) -> f64| {
+        rs.iter().map(|r| f(r)).sum::<f64>() / rs.len() as f64
+    };
+    let cold = |r: &RunReport| r.total.cold_starts as f64;
+    let cost = |r: &RunReport| r.total.costs.total();
+    let avoided = mean(first, cold) - mean(reps, cold);
+    if avoided > 0.0 {
+        (mean(reps, cost) - mean(first, cost)) / avoided
+    } else {
+        f64::NAN
+    }
 }
 
 /// The keep-alive label of the baseline that wasted memory is normalised to.
@@ -415,6 +438,7 @@ fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
             aggregate(VARIANT_METRICS, &mut row);
             row.push(baseline.map_or(String::new(), |b| num(mean_idle(reps) / b, 6)));
             aggregate(LATER_VARIANT_METRICS, &mut row);
+            row.push(num(cost_per_cold_start_avoided(&groups[0], reps), 9));
             row
         })
         .collect()

@@ -447,3 +447,72 @@ arrival = { process = "constant", rate = 5.0 }
     assert_eq!(r.total.max_concurrency, 200);
     assert_eq!(r.functions[1].max_concurrency, 200);
 }
+
+#[test]
+fn a_pc_sweep_reports_spillover_and_the_cost_of_each_cold_start_avoided() {
+    // 600 requests, one a second for 10 minutes, of 100 ms at 128 MB, INIT 100 ms, plus
+    // 5 at once at 5 min. Without PC: 5 cold starts (the first request, and 4 of the
+    // burst beside the warm one). With 2 provisioned environments: the burst's other 3
+    // spill over to on-demand environments, cold, so 3 cold starts, 2 fewer.
+    let text = r#"
+duration = "10m"
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "100ms"
+[[sources]]
+name = "steady"
+service = "direct"
+arrival = { process = "constant", rate = 1.0 }
+[[sources]]
+name = "burst"
+service = "direct"
+arrival = { process = "burst", at = "300500ms", count = 5 }
+[sweep]
+"functions.f.provisioned_concurrency" = [0, 2]
+"#;
+    let variants =
+        lambdasim::scenario::parse_variants(text, std::path::Path::new("t.toml")).unwrap();
+    let runs: Vec<lambdasim::metrics::RunReport> = variants
+        .iter()
+        .map(|sc| lambdasim::model::simulate(sc, sc.seed, 0))
+        .collect();
+    let (none, pc) = (&runs[0].total, &runs[1].total);
+    assert_eq!((none.cold_starts, none.spillover), (5, 0));
+    assert_eq!((pc.cold_starts, pc.spillover), (3, 3));
+    // The costs by hand: 605 requests × $0.20/M either way. Without PC, 605 × 100 ms +
+    // 5 INITs of 100 ms = 61 s at 0.125 GB. With PC: 2 environments × 600 s × 0.125 GB
+    // at the allocation rate, 602 × 100 ms on them at the provisioned duration rate, and
+    // 3 × 200 ms on demand.
+    let gb = 0.125;
+    let cost_none = 605.0 * 0.2e-6 + 61.0 * gb * 0.000_016_666_7;
+    let cost_pc = 605.0 * 0.2e-6
+        + 2.0 * 600.0 * gb * 0.000_004_166_7
+        + 60.2 * gb * 0.000_009_722_2
+        + 0.6 * gb * 0.000_016_666_7;
+    assert!(
+        (none.costs.total() - cost_none).abs() < 1e-12,
+        "{}",
+        none.costs.total()
+    );
+    assert!(
+        (pc.costs.total() - cost_pc).abs() < 1e-12,
+        "{}",
+        pc.costs.total()
+    );
+    let csv = String::from_utf8(lambdasim::output::csv::variants(&runs).unwrap()).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "cost_per_cold_start_avoided_usd")
+        .unwrap();
+    assert_eq!(col, header.len() - 1);
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows[0][col], "");
+    let per: f64 = rows[1][col].parse().unwrap();
+    assert!((per - (cost_pc - cost_none) / 2.0).abs() < 1e-9, "{per}");
+}

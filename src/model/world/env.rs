@@ -253,8 +253,12 @@ impl World<'_> {
         } else {
             Time::ZERO
         };
+        // Beyond its provisioned environments, a function with provisioned concurrency
+        // spills over to on-demand ones.
+        let spilled = func.pc.allocated > 0 && !self.envs[e as usize].provisioned;
         let m = &mut func.m;
         m.invocations += 1;
+        m.spillover += u64::from(spilled);
         let bin = m.series.current();
         bin.invocations += 1;
         if cold {

@@ -255,6 +255,7 @@ fn function_report(
         evictions: m.evictions,
         revived: m.revived,
         out_of_memory: spec.out_of_memory(),
+        spillover: m.spillover,
         function_cold_start_p75: f64::NAN,
         latency: m.latency.report(),
         queue_wait: m.queue_wait.report(),
@@ -292,6 +293,7 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         evictions: 0,
         revived: 0,
         out_of_memory: false,
+        spillover: 0,
         function_cold_start_p75: f64::NAN,
         latency: Recorder::default().report(),
         queue_wait: Recorder::default().report(),
@@ -326,6 +328,7 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.evictions += r.evictions;
     total.revived += r.revived;
     total.out_of_memory |= r.out_of_memory;
+    total.spillover += r.spillover;
     total.mean_concurrency += r.mean_concurrency;
     total.mean_instances += r.mean_instances;
     total.idle_gb_seconds += r.idle_gb_seconds;

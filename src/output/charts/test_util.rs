@@ -42,6 +42,7 @@ pub(super) fn function(
         evictions: 0,
         revived: 0,
         out_of_memory: false,
+        spillover: 0,
         function_cold_start_p75: f64::NAN,
         queue_wait: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
         event_age: LatencyReport::new(crate::metrics::latency_histogram(), 0, 0),
