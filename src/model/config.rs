@@ -178,6 +178,10 @@ pub struct Function {
     /// The memory the function needs (`max_memory_used_mb` × (1 + `memory_margin`)), if
     /// given: below it, every invocation fails out of memory.
     pub memory_needed_mb: Option<f64>,
+    /// `runtime`, e.g. `python3.13` (its cold starts are the default `init`).
+    pub runtime: Option<String>,
+    /// Packaged as a container image (`package = "image"`), not a zip.
+    pub image: bool,
 }
 
 /// MB of memory per vCPU on Lambda.

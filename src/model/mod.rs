@@ -3,6 +3,7 @@
 
 mod admission;
 pub mod config;
+pub mod runtimes;
 mod world;
 
 pub use admission::{Pool, TokenBucket};

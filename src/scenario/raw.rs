@@ -166,6 +166,8 @@ pub struct RawFunction {
     pub reference_memory_mb: Option<i64>,
     pub threads: Option<i64>,
     pub max_memory_used_mb: Option<i64>,
+    pub runtime: Option<String>,
+    pub package: Option<String>,
     pub memory_margin: Option<f64>,
 }
 

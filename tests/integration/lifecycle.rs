@@ -572,3 +572,95 @@ arrival = { process = "constant", rate = 1.0 }
     .to_string();
     assert!(e.contains("needs `max_memory_used_mb`"), "{e}");
 }
+
+#[test]
+fn a_runtime_presets_init_from_the_lambda_perf_measurements() {
+    // Every request cold (keep-alive none): INITs drawn from python3.13's 40 measured
+    // zip/x86_64 cold starts, so all within their range, their mean within 4 standard
+    // errors of the measurements' mean (which the empirical distribution keeps, being
+    // piecewise linear between the sorted values: mean = trapezoid average).
+    let data: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/lambda-perf/2026-08-22.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut ms: Vec<f64> = data["runtimeData"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let id = r["r"].as_str().unwrap();
+            id.starts_with("lambda-perf-python313-zip-") && id.ends_with("-x86_64")
+        })
+        .flat_map(|r| {
+            r["i"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    assert_eq!(ms.len(), 40);
+    let trapezoid: f64 = ms.windows(2).map(|w| (w[0] + w[1]) / 2.0).sum::<f64>() / 39.0;
+    let r = crate::run(
+        r#"
+duration = "10m"
+[[functions]]
+name = "f"
+runtime = "python3.13"
+duration = "10ms"
+keep_alive = { policy = "none" }
+[[sources]]
+service = "direct"
+arrival = { process = "constant", rate = 10.0 }
+[output]
+invocations = true
+"#,
+    );
+    let inits: Vec<f64> = r
+        .attempts
+        .unwrap()
+        .iter()
+        .map(|a| a.init.as_nanos() as f64 / 1e6)
+        .collect();
+    assert_eq!(inits.len(), 6000);
+    assert!(
+        inits
+            .iter()
+            .all(|&x| x >= ms[0] - 1e-6 && x <= ms[39] + 1e-6)
+    );
+    let mean = inits.iter().sum::<f64>() / inits.len() as f64;
+    let sd = (inits.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 5999.0).sqrt();
+    assert!(
+        (mean - trapezoid).abs() < 4.0 * sd / 6000f64.sqrt(),
+        "{mean} vs {trapezoid}"
+    );
+    let err = |text: &str| {
+        lambdasim::scenario::parse(text, std::path::Path::new("t.toml"))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let f = |keys: &str| {
+        format!("duration = \"1m\"\n[[functions]]\nname = \"f\"\nduration = \"1ms\"\n{keys}\n")
+    };
+    assert!(err(&f("runtime = \"python3.31\"")).contains("did you mean `python3.13`?"));
+    assert!(err(&f("package = \"image\"")).contains("needs `runtime`"));
+    assert!(
+        err(&f(
+            "runtime = \"provided.al2/quarkus-native\"\narchitecture = \"arm64\""
+        ))
+        .contains("no cold starts")
+    );
+    assert!(
+        lambdasim::scenario::parse(
+            &f("runtime = \"java21\"\npackage = \"image\"\narchitecture = \"arm64\""),
+            std::path::Path::new("t.toml")
+        )
+        .is_ok()
+    );
+}

@@ -97,11 +97,54 @@ fn validate_function(
         RawDist::Trace => (Dist::Constant(Time::ZERO), true),
         d => (validate_dist(ctx, &k("duration"), d)?, false),
     };
-    let init = match &f.init {
-        Some(d) => validate_dist(ctx, &k("init"), d)?,
-        // A typical managed-runtime cold start (AWS's published measurements).
-        None => Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants")),
+    let package = match &f.package {
+        None => "zip",
+        Some(p) => ctx.choice(&k("package"), p, &["zip", "image"], "package type")?,
     };
+    let runtime_init = match &f.runtime {
+        None => None,
+        Some(r) => {
+            let names = crate::model::runtimes::names();
+            if !names.iter().any(|n| n == r) {
+                return Err(ctx.err_help(
+                    &k("runtime"),
+                    match crate::scenario::suggest(r, names.iter().map(String::as_str)) {
+                        Some(s) => format!("unknown runtime `{r}`: did you mean `{s}`?"),
+                        None => format!("unknown runtime `{r}`"),
+                    },
+                    Some(format!(
+                        "the runtimes of the lambda-perf benchmark: {}",
+                        names.join(", ")
+                    )),
+                ));
+            }
+            let arch = architecture.as_str();
+            match crate::model::runtimes::init(r, package, arch) {
+                Some(d) => Some(d),
+                None => {
+                    return Err(ctx.err(
+                        &k("runtime"),
+                        format!("the lambda-perf benchmark has no cold starts of `{r}` as a {package} package on {arch}: give `init`"),
+                    ));
+                }
+            }
+        }
+    };
+    let init = match (&f.init, runtime_init) {
+        (Some(d), _) => validate_dist(ctx, &k("init"), d)?,
+        // The runtime's measured cold starts (lambda-perf).
+        (None, Some(d)) => d,
+        // A typical managed-runtime cold start (AWS's published measurements).
+        (None, None) => {
+            Dist::LogNormal(LogNormal::new((200e6f64).ln(), 0.3).expect("valid constants"))
+        }
+    };
+    if f.package.is_some() && f.runtime.is_none() {
+        return Err(ctx.err(
+            &k("package"),
+            "`package` picks the runtime's cold starts (zip or image): it needs `runtime`",
+        ));
+    }
     let efs_mount = match (f.efs.unwrap_or(false), &f.efs_mount) {
         (true, Some(d)) => Some(validate_dist(ctx, &k("efs_mount"), d)?),
         (true, None) => {
@@ -257,6 +300,8 @@ fn validate_function(
         cpu_scaling,
         threads,
         memory_needed_mb,
+        runtime: f.runtime.clone(),
+        image: package == "image",
     })
 }
 
