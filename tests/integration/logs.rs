@@ -492,3 +492,61 @@ fn weekly_rates_are_checked() {
     let n = lambdasim::model::simulate(&sc, sc.seed, 0).total.requests as f64;
     assert!((n - 10_800.0).abs() < 4.0 * 104.0, "{n}");
 }
+
+/// Peak resident memory of this process so far, in kB (Linux).
+fn peak_rss_kb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+#[ignore = "writes and reads a 1 GB log: about a minute; run with --ignored"]
+fn a_1_gb_log_is_read_in_flat_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.log");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&p).unwrap());
+    let mut n = 0u64;
+    let mut written = 0u64;
+    while written < 1 << 30 {
+        // One invocation every 125 ms for ~7 days, 1 in 50 cold.
+        let ms = 1_756_684_800_000u64 + n * 125;
+        let secs = ms / 1000;
+        let day = 1 + (secs - 1_756_684_800) / 86_400;
+        let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        let init = if n % 50 == 0 {
+            "Init Duration: 412.33 ms\t"
+        } else {
+            ""
+        };
+        let line = format!(
+            "2025-09-{day:02}T{h:02}:{m:02}:{s:02}.{:03}000+00:00 2025/09/01/[$LATEST]0123456789abcdef REPORT RequestId: {n:08x}-1111-2222-3333-444455556666\tDuration: 100.25 ms\tBilled Duration: 101 ms\tMemory Size: 512 MB\tMax Memory Used: 91 MB\t{init}\n",
+            ms % 1000
+        );
+        w.write_all(line.as_bytes()).unwrap();
+        written += line.len() as u64;
+        n += 1;
+    }
+    w.flush().unwrap();
+    drop(w);
+    let before = peak_rss_kb().unwrap_or(0);
+    let s = lambdasim::sources::cloudwatch::LogSummary::read(std::slice::from_ref(&p)).unwrap();
+    let after = peak_rss_kb().unwrap_or(0);
+    assert_eq!(s.invocations, n);
+    assert_eq!(s.cold_starts, n.div_ceil(50));
+    // Histograms, counters and about 16 minutes of reports (7,700 at 8 a second): tens
+    // of MB at most, whatever the file's size.
+    eprintln!(
+        "{n} reports, {} MB; peak RSS {before} kB before, {after} kB after",
+        written >> 20
+    );
+    assert!(
+        after.saturating_sub(before) < 64 * 1024,
+        "{before} → {after} kB"
+    );
+}
