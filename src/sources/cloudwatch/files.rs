@@ -226,19 +226,9 @@ impl LogFile {
                     timestamp: ts,
                     message: mc,
                 } => {
-                    match rdr.read_record(&mut self.rec) {
-                        Ok(false) => return Ok(None),
-                        Ok(true) => {}
-                        Err(e) => {
-                            let line = e.position().map_or(self.line + 1, |p| p.line());
-                            return Err(LogError::at(
-                                &self.path,
-                                line,
-                                format!("malformed CSV: {e}"),
-                            ));
-                        }
-                    }
-                    let line = self.rec.position().map_or(0, |p| p.line());
+                    let Some(line) = next_record(rdr, &mut self.rec, &self.path)? else {
+                        return Ok(None);
+                    };
                     let msg = self.rec.get(*mc).unwrap_or("");
                     let at = timestamp(self.rec.get(*ts).unwrap_or(""));
                     match message::parse(msg) {
@@ -250,19 +240,9 @@ impl LogFile {
                     }
                 }
                 Reader::InsightsCsv { rdr, cols } => {
-                    match rdr.read_record(&mut self.rec) {
-                        Ok(false) => return Ok(None),
-                        Ok(true) => {}
-                        Err(e) => {
-                            let line = e.position().map_or(self.line + 1, |p| p.line());
-                            return Err(LogError::at(
-                                &self.path,
-                                line,
-                                format!("malformed CSV: {e}"),
-                            ));
-                        }
-                    }
-                    let line = self.rec.position().map_or(0, |p| p.line());
+                    let Some(line) = next_record(rdr, &mut self.rec, &self.path)? else {
+                        return Ok(None);
+                    };
                     match insights_row(&self.rec, cols) {
                         Ok(Some((at, r))) => (at, Message::Report(r), line),
                         Ok(None) => continue,
@@ -351,6 +331,23 @@ impl LogFile {
             file: 0,
             line,
         })
+    }
+}
+
+/// The next record of a CSV export and its line, `None` at the end; a row the CSV reader
+/// cannot read is an error naming its line.
+fn next_record(
+    rdr: &mut csv::Reader<Input>,
+    rec: &mut csv::StringRecord,
+    path: &Path,
+) -> Result<Option<u64>, LogError> {
+    match rdr.read_record(rec) {
+        Ok(false) => Ok(None),
+        Ok(true) => Ok(Some(rec.position().map_or(0, |p| p.line()))),
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line());
+            Err(LogError::at(path, line, format!("malformed CSV: {e}")))
+        }
     }
 }
 

@@ -88,28 +88,7 @@ impl LogSummary {
     /// Reads every file through once.
     pub fn read(paths: &[PathBuf]) -> Result<LogSummary, LogError> {
         let mut r = LogReader::open(paths)?;
-        let mut s = LogSummary {
-            files: paths.iter().cloned().zip(r.formats()).collect(),
-            invocations: 0,
-            cold_starts: 0,
-            restores: 0,
-            errors: 0,
-            timeouts: 0,
-            first_arrival: 0,
-            last_end: 0,
-            memory_sizes: BTreeMap::new(),
-            max_memory_used_mb: 0,
-            billed_ms: 0,
-            billed_ms_mb: 0,
-            billing: BillingEvidence::default(),
-            max_duration: Time::ZERO,
-            timeout: None,
-            durations: histogram(),
-            inits: histogram(),
-            hour_of_week: [0; 168],
-            bad: BadLines::default(),
-            untimed: 0,
-        };
+        let mut s = LogSummary::empty(paths.iter().cloned().zip(r.formats()).collect());
         while let Some(inv) = r.read()? {
             s.add(&inv);
         }
@@ -131,6 +110,31 @@ impl LogSummary {
             });
         }
         Ok(s)
+    }
+
+    fn empty(files: Vec<(PathBuf, LogFormat)>) -> LogSummary {
+        LogSummary {
+            files,
+            invocations: 0,
+            cold_starts: 0,
+            restores: 0,
+            errors: 0,
+            timeouts: 0,
+            first_arrival: 0,
+            last_end: 0,
+            memory_sizes: BTreeMap::new(),
+            max_memory_used_mb: 0,
+            billed_ms: 0,
+            billed_ms_mb: 0,
+            billing: BillingEvidence::default(),
+            max_duration: Time::ZERO,
+            timeout: None,
+            durations: histogram(),
+            inits: histogram(),
+            hour_of_week: [0; 168],
+            bad: BadLines::default(),
+            untimed: 0,
+        }
     }
 
     fn add(&mut self, inv: &Invocation) {
@@ -250,28 +254,7 @@ mod tests {
     }
 
     fn summary(invs: &[Invocation]) -> LogSummary {
-        let mut s = LogSummary {
-            files: vec![],
-            invocations: 0,
-            cold_starts: 0,
-            restores: 0,
-            errors: 0,
-            timeouts: 0,
-            first_arrival: 0,
-            last_end: 0,
-            memory_sizes: BTreeMap::new(),
-            max_memory_used_mb: 0,
-            billed_ms: 0,
-            billed_ms_mb: 0,
-            billing: BillingEvidence::default(),
-            max_duration: Time::ZERO,
-            timeout: None,
-            durations: histogram(),
-            inits: histogram(),
-            hour_of_week: [0; 168],
-            bad: BadLines::default(),
-            untimed: 0,
-        };
+        let mut s = LogSummary::empty(vec![]);
         for i in invs {
             s.add(i);
         }
