@@ -519,7 +519,7 @@ fn a_1_gb_log_is_read_in_flat_memory() {
         let secs = ms / 1000;
         let day = 1 + (secs - 1_756_684_800) / 86_400;
         let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
-        let init = if n % 50 == 0 {
+        let init = if n.is_multiple_of(50) {
             "Init Duration: 412.33 ms\t"
         } else {
             ""
