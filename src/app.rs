@@ -1,7 +1,7 @@
 //! The application: load and validate every scenario, run them, write their outputs and
 //! print the summary table. All terminal and file I/O of a command happens here or below.
 
-use crate::cli::{Cli, Command, ImportArgs};
+use crate::cli::{Cli, Command};
 use crate::model::Scenario;
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, InputError};
@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Write};
 /// Runs the command described by `cli`.
 pub fn run(cli: &Cli) -> Result<()> {
     if let Some(Command::Import(args)) = &cli.command {
-        return import(args);
+        return crate::import::run(args);
     }
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
@@ -210,98 +210,4 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
         out.push_str(&line(r.iter().map(|s| s.as_str()).collect()));
     }
     out
-}
-
-/// `lambdasim import`: reads the logs, writes the scenario (checked by loading it back
-/// before it is written), and says what it found.
-fn import(args: &ImportArgs) -> Result<()> {
-    use crate::scenario::import::{self, ImportOptions};
-    use crate::sources::cloudwatch::LogSummary;
-    let input = |file: String, key: Option<&str>, message: String, help: Option<&str>| InputError {
-        file,
-        position: None,
-        key: key.map(str::to_string),
-        message,
-        help: help.map(str::to_string),
-    };
-    let name = match &args.name {
-        Some(n) => n.clone(),
-        None => import::name_from_path(&args.logs[0]),
-    };
-    let name_ok = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if !name_ok {
-        return Err(input(
-            "lambdasim import".into(),
-            Some("--name"),
-            format!("`{name}` must use only A-Z a-z 0-9 _ . - and not start with `.`"),
-            None,
-        )
-        .into());
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| format!("{name}.toml").into());
-    if out.exists() && !args.force {
-        return Err(input(
-            out.display().to_string(),
-            None,
-            "exists already".into(),
-            Some("choose another --out, or add --force to overwrite it"),
-        )
-        .into());
-    }
-    let summary = LogSummary::read(&args.logs).map_err(|e| InputError {
-        file: e.file.display().to_string(),
-        position: e.line.map(|l| (l as usize, 1)),
-        key: None,
-        message: e.message,
-        help: None,
-    })?;
-    let architecture = match args.architecture.as_str() {
-        "arm64" => crate::billing::Architecture::Arm64,
-        _ => crate::billing::Architecture::X86_64,
-    };
-    let opts = ImportOptions {
-        name,
-        architecture,
-        service: args.service.clone(),
-        logs: args.logs.clone(),
-        out: out.clone(),
-    };
-    // The file must run: it is validated as written (its log read once more), and run
-    // three ways for the summary, before it is written.
-    let draft = import::scenario(&summary, &opts, &[]);
-    let sc = scenario::parse(&draft, &out).map_err(|e| {
-        anyhow::anyhow!("the scenario written from the logs does not load, a bug of lambdasim: {e}")
-    })?;
-    let checks = import::checks(&sc, &summary);
-    let text = import::scenario(&summary, &opts, &checks);
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let file = out
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    crate::output::write_atomic(dir, &file, text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-    if !args.quiet {
-        let mut stdout = std::io::stdout().lock();
-        for l in import::found(&summary, &opts).iter().chain(&checks) {
-            writeln!(stdout, "{l}")?;
-        }
-        writeln!(
-            stdout,
-            "wrote {}: run it with `lambdasim {}`",
-            out.display(),
-            out.display()
-        )?;
-    }
-    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod billing;
 pub mod cli;
 pub mod engine;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -15,16 +15,25 @@ use std::path::{Component, Path, PathBuf};
 /// What the import was asked for.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
-    /// The function's (and the scenario's) name.
+    /// The scenario's name (the function's, with one function).
     pub name: String,
-    /// The architecture the function ran on (the logs do not say).
+    /// The architecture the functions ran on (the logs do not say).
     pub architecture: Architecture,
-    /// The service that invoked it (the logs do not say): `direct` by default.
+    /// The service that invoked them (the logs do not say): `direct` by default.
     pub service: String,
-    /// The logs, as the user named them.
-    pub logs: Vec<PathBuf>,
     /// The scenario file to write (its folder anchors the logs' relative paths).
     pub out: PathBuf,
+}
+
+/// One function's logs, read.
+#[derive(Debug)]
+pub struct Imported {
+    /// The function's name.
+    pub name: String,
+    /// Its log files, as the user named them.
+    pub logs: Vec<PathBuf>,
+    /// What they hold.
+    pub summary: LogSummary,
 }
 
 /// A name for the function from its log's file name: `orders-api-week.log.gz` →
@@ -270,15 +279,16 @@ fn timeout(s: &LogSummary) -> (Time, &'static str) {
 /// What the imported scenario gives when run three ways: as written (the replay, which
 /// must reproduce the log), with its cold starts simulated on the logged arrivals, and
 /// the fitted model alone (the weekly arrivals through the fitted function).
-pub fn checks(sc: &Scenario, s: &LogSummary) -> Vec<String> {
+pub fn checks(sc: &Scenario, logged_cold_starts: u64) -> Vec<String> {
     let run = |sc: &Scenario| crate::model::simulate(sc, sc.seed, 0).total;
     let pct = |n: u64| {
-        if s.cold_starts == 0 {
+        if logged_cold_starts == 0 {
             String::new()
         } else {
+            let logged = logged_cold_starts as f64;
             format!(
                 " ({:+.1} % against the log)",
-                100.0 * (n as f64 - s.cold_starts as f64) / s.cold_starts as f64
+                100.0 * (n as f64 - logged) / logged
             )
         }
     };
@@ -335,22 +345,32 @@ pub fn checks(sc: &Scenario, s: &LogSummary) -> Vec<String> {
     lines
 }
 
-/// The scenario file; `checks` (from `checks`) go in its header.
-pub fn scenario(s: &LogSummary, o: &ImportOptions, checks: &[String]) -> String {
+/// The scenario file for the functions `fns`; `checks` (from `checks`) go in its header.
+pub fn scenario(fns: &[Imported], o: &ImportOptions, checks: &[String]) -> String {
     let mut t = String::new();
+    let several = fns.len() > 1;
     let _ = writeln!(t, "# {}: imported by `lambdasim import`.", o.name);
-    for l in found(s, o).iter().chain(checks) {
+    for f in fns {
+        if several {
+            let _ = writeln!(t, "# Function {}:", f.name);
+        }
+        for l in found(&f.summary, o) {
+            let _ = writeln!(t, "# {}{l}", if several { "  " } else { "" });
+        }
+    }
+    for l in checks {
         let _ = writeln!(t, "# {l}");
     }
+    let (logged, more) = source_names(fns, 0);
     let _ = writeln!(
         t,
         "#
-# The source `logged` replays every logged invocation when it arrived, for its logged
+# The source `{logged}` replays every logged invocation when it arrived, for its logged
 # duration, ending as logged (success, error, timeout), cold or warm as logged with its
 # logged INIT: this scenario's run reproduces the log, and its cost is the logged cost.
 # The function's `duration`, `init` and `error_rate` are fitted from the same log: they
-# serve every invocation that is not replayed, e.g. when a sweep gives the source another
-# arrival process. To ask what-if questions, sweep what you would change:
+# serve every invocation that is not replayed, e.g. the source `{more}`. To ask what-if
+# questions, sweep what you would change:
 #
 #   [sweep]
 #   \"functions.{name}.memory_mb\" = [512, 1024, 2048]
@@ -358,23 +378,34 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions, checks: &[String]) -> String 
 # (with `cpu_bound_fraction` and `reference_memory_mb` below, the replayed durations
 # scale with memory too), or `provisioned_concurrency`, `reserved_concurrency`,
 # `keep_alive`; with `cold_starts = \"simulate\"` the cold starts are simulated instead.",
-        name = o.name
+        name = fns[0].name
     );
     let _ = writeln!(t);
+    let first = fns
+        .iter()
+        .map(|f| f.summary.first_arrival)
+        .min()
+        .unwrap_or(0);
+    let last = fns.iter().map(|f| f.summary.last_end).max().unwrap_or(0);
     let _ = writeln!(t, "name = {}", quoted(&o.name));
+    let what = if several {
+        "replayed from their CloudWatch logs"
+    } else {
+        "replayed from its CloudWatch logs"
+    };
     let _ = writeln!(
         t,
         "description = {}",
         quoted(&format!(
-            "{} replayed from its CloudWatch logs, {} to {}",
+            "{} {what}, {} to {}",
             o.name,
-            utc(s.first_arrival),
-            utc(s.last_end)
+            utc(first),
+            utc(last)
         ))
     );
     // From the run's 0 (the first arrival's minute) past the last report.
-    let origin = s.first_arrival - s.first_arrival % 60_000_000_000;
-    let minutes = (s.last_end - origin).div_ceil(60_000_000_000) + 1;
+    let origin = first - first % 60_000_000_000;
+    let minutes = (last - origin).div_ceil(60_000_000_000) + 1;
     let span = if minutes.is_multiple_of(1440) {
         format!("{}d", minutes / 1440)
     } else if minutes.is_multiple_of(60) {
@@ -389,20 +420,84 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions, checks: &[String]) -> String 
     let _ = writeln!(t, "seed = 1");
     let _ = writeln!(t);
     let _ = writeln!(t, "[pricing]");
-    let bill_init = s.billing.bill_init().unwrap_or(true);
+    let mut evidence = crate::sources::cloudwatch::BillingEvidence::default();
+    for f in fns {
+        evidence.init_billed += f.summary.billing.init_billed;
+        evidence.init_free += f.summary.billing.init_free;
+    }
     let _ = writeln!(
         t,
-        "bill_init = {bill_init}   # {}",
-        if s.billing.bill_init().is_some() {
+        "bill_init = {}   # {}",
+        evidence.bill_init().unwrap_or(true),
+        if evidence.bill_init().is_some() {
             "as the logged cold starts were billed"
         } else {
             "no logged cold start tells: AWS's rule since August 2025"
         }
     );
-    let _ = writeln!(t);
+    for f in fns {
+        let _ = writeln!(t);
+        t.push_str(&function_block(f, o));
+    }
+    let start = chrono::DateTime::from_timestamp_nanos(origin as i64)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    for (i, f) in fns.iter().enumerate() {
+        let (logged, more) = source_names(fns, i);
+        let dir = o
+            .out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let paths: Vec<String> = f
+            .logs
+            .iter()
+            .map(|p| quoted(&relative_to(p, dir).to_string_lossy()))
+            .collect();
+        let path = if paths.len() == 1 {
+            paths[0].clone()
+        } else {
+            format!("[{}]", paths.join(", "))
+        };
+        let _ = writeln!(t);
+        let _ = writeln!(t, "[[sources]]");
+        let _ = writeln!(t, "name = {}", quoted(&logged));
+        let _ = writeln!(
+            t,
+            "service = {}   # not in the logs: as given to the import",
+            quoted(&o.service)
+        );
+        let _ = writeln!(t, "function = {}", quoted(&f.name));
+        let _ = writeln!(
+            t,
+            "arrival = {{ process = \"trace\", format = \"cloudwatch\", path = {path}, start = \"{start}\", durations = \"trace\", cold_starts = \"trace\" }}"
+        );
+        let _ = writeln!(t);
+        t.push_str(&extra_source(&f.summary, o, &f.name, &more, origin));
+    }
+    t
+}
+
+/// The names of the replaying and the fitted source of function `i`: `logged` and `more`
+/// for a single function, `logged-<name>` and `more-<name>` for several.
+fn source_names(fns: &[Imported], i: usize) -> (String, String) {
+    if fns.len() == 1 {
+        ("logged".into(), "more".into())
+    } else {
+        (
+            format!("logged-{}", fns[i].name),
+            format!("more-{}", fns[i].name),
+        )
+    }
+}
+
+/// A `[[functions]]` table: the logged configuration and the fitted model.
+fn function_block(f: &Imported, o: &ImportOptions) -> String {
+    let s = &f.summary;
+    let mut t = String::new();
     let (timeout, why) = timeout(s);
     let _ = writeln!(t, "[[functions]]");
-    let _ = writeln!(t, "name = {}", quoted(&o.name));
+    let _ = writeln!(t, "name = {}", quoted(&f.name));
     let _ = writeln!(t, "memory_mb = {}", s.memory_mb());
     let _ = writeln!(
         t,
@@ -431,43 +526,18 @@ pub fn scenario(s: &LogSummary, o: &ImportOptions, checks: &[String]) -> String 
         "# cpu_bound_fraction = 0.5   # the share of the duration that scales with CPU (an assumption)"
     );
     let _ = writeln!(t, "# reference_memory_mb = {}", s.memory_mb());
-    let _ = writeln!(t);
-    let paths: Vec<String> = o
-        .logs
-        .iter()
-        .map(|p| {
-            let dir = o
-                .out
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            quoted(&relative_to(p, dir).to_string_lossy())
-        })
-        .collect();
-    let path = if paths.len() == 1 {
-        paths[0].clone()
-    } else {
-        format!("[{}]", paths.join(", "))
-    };
-    let _ = writeln!(t, "[[sources]]");
-    let _ = writeln!(t, "name = \"logged\"");
-    let _ = writeln!(
-        t,
-        "service = {}   # not in the logs: as given to the import",
-        quoted(&o.service)
-    );
-    let _ = writeln!(
-        t,
-        "arrival = {{ process = \"trace\", format = \"cloudwatch\", path = {path}, durations = \"trace\", cold_starts = \"trace\" }}"
-    );
-    let _ = writeln!(t);
-    t.push_str(&extra_source(s, o, origin));
     t
 }
 
 /// The fitted arrivals: a `weekly` process with the logged rate of each hour of the week,
 /// as a second source that adds nothing until its `traffic_scale` is raised.
-fn extra_source(s: &LogSummary, o: &ImportOptions, origin: u64) -> String {
+fn extra_source(
+    s: &LogSummary,
+    o: &ImportOptions,
+    function: &str,
+    source: &str,
+    origin: u64,
+) -> String {
     const WEEK_S: u64 = 7 * 86_400;
     // 1970-01-01 was a Thursday, three days after a Monday.
     let offset = (origin / 1_000_000_000 + 3 * 86_400) % WEEK_S;
@@ -478,12 +548,12 @@ fn extra_source(s: &LogSummary, o: &ImportOptions, origin: u64) -> String {
 # 00:00 UTC. This source adds traffic like the logged, through the fitted function
 # (durations, INIT, errors drawn; cold starts simulated): traffic_scale = 1.0 adds as much
 # again (twice the traffic in all), 0.5 half as much. Sweep it:
-#   \"sources.more.arrival.traffic_scale\" = [0.0, 0.5, 1.0]"
+#   \"sources.{source}.arrival.traffic_scale\" = [0.0, 0.5, 1.0]"
     );
     let _ = writeln!(t, "[[sources]]");
-    let _ = writeln!(t, "name = \"more\"");
+    let _ = writeln!(t, "name = {}", quoted(source));
     let _ = writeln!(t, "service = {}", quoted(&o.service));
-    let _ = writeln!(t, "function = {}", quoted(&o.name));
+    let _ = writeln!(t, "function = {}", quoted(function));
     let _ = writeln!(t, "[sources.arrival]");
     let _ = writeln!(t, "process = \"weekly\"");
     let _ = writeln!(t, "traffic_scale = 0.0");

@@ -347,6 +347,7 @@ pub struct RawArrival {
     pub durations: Option<String>,
     pub memory: Option<String>,
     pub cold_starts: Option<String>,
+    pub start: Option<String>,
     pub week_offset: Option<RawDuration>,
     pub traffic_scale: Option<f64>,
 }

@@ -130,3 +130,51 @@ fn a_log_without_reports_is_an_input_error_naming_it() {
         .code(2)
         .stderr(predicate::str::contains("`--name`"));
 }
+
+#[test]
+fn one_folder_per_function_imports_them_together_on_one_clock() {
+    // Two log groups exported to folders: `checkout` (the sam export) and `orders` (the
+    // tail export, 300 invocations each). One scenario, a function each, both traces
+    // starting at the earliest minute of either.
+    let dir = tempfile::tempdir().unwrap();
+    for (folder, file) in [("checkout", "sam.txt"), ("orders", "tail.txt")] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        std::fs::copy(
+            logs(&format!("formats/{file}")),
+            dir.path().join(folder).join(file),
+        )
+        .unwrap();
+    }
+    lambdasim()
+        .current_dir(dir.path())
+        .args(["import", "--name", "shop", "checkout", "orders"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Function checkout:"))
+        .stdout(predicate::str::contains("Function orders:"))
+        .stdout(predicate::str::contains(
+            "Replayed by this scenario: 600 requests",
+        ));
+    let out = dir.path().join("shop.toml");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.matches("start = \"2025-09-01T00:01:00Z\"").count(), 2);
+    let sc = lambdasim::scenario::load_variants(&out).unwrap().remove(0);
+    let names: Vec<&str> = sc.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["checkout", "orders"]);
+    let r = lambdasim::model::simulate(&sc, sc.seed, 0);
+    let tail = std::fs::read_to_string(logs("formats/tail.txt")).unwrap();
+    let cold = tail
+        .lines()
+        .filter(|l| l.contains("Init Duration:"))
+        .count() as u64;
+    for f in &r.functions {
+        assert_eq!((f.requests, f.cold_starts), (300, cold), "{}", f.function);
+    }
+    // Files and folders together are refused.
+    lambdasim()
+        .current_dir(dir.path())
+        .args(["import", "--force", "checkout", "orders/tail.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not both"));
+}

@@ -550,3 +550,54 @@ fn a_1_gb_log_is_read_in_flat_memory() {
         "{before} → {after} kB"
     );
 }
+
+#[test]
+fn start_sets_the_runs_zero_and_leaves_out_what_arrived_before() {
+    // Three reports arriving at 00:00:00.9, 00:10:00.9 and 00:20:00.9 (each 100 ms
+    // long): from a start of 00:05, the first is left out and the others arrive at
+    // 5 min and 15 min.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.txt");
+    let line = |t: &str| {
+        format!(
+            "{t} REPORT RequestId: x\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n"
+        )
+    };
+    std::fs::write(
+        &p,
+        ["00:00:01", "00:10:01", "00:20:01"]
+            .map(|t| line(&format!("2025-09-01T{t}.000Z")))
+            .concat(),
+    )
+    .unwrap();
+    let r = crate::run(&format!(
+        r#"
+duration = "30m"
+[[functions]]
+name = "f"
+duration = "1ms"
+init = "0s"
+[[sources]]
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{}", start = "2025-09-01T00:05:00Z", durations = "trace" }}
+[output]
+invocations = true
+"#,
+        p.display()
+    ));
+    let arrivals: Vec<u64> = r
+        .attempts
+        .unwrap()
+        .iter()
+        .map(|a| a.arrival.as_nanos() / 1_000_000)
+        .collect();
+    assert_eq!(arrivals, [300_900, 900_900]);
+    let e = lambdasim::scenario::parse(
+        &format!("duration = \"1m\"\n[[functions]]\nname = \"f\"\nduration = \"1ms\"\n[[sources]]\nservice = \"direct\"\narrival = {{ process = \"trace\", format = \"cloudwatch\", path = \"{}\", start = \"yesterday\" }}\n", p.display()),
+        std::path::Path::new("t.toml"),
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("`start` is the time of the run's t = 0"), "{e}");
+}

@@ -39,6 +39,7 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
         ("durations", a.durations.is_some()),
         ("memory", a.memory.is_some()),
         ("cold_starts", a.cold_starts.is_some()),
+        ("start", a.start.is_some()),
         ("week_offset", a.week_offset.is_some()),
         ("traffic_scale", a.traffic_scale.is_some()),
     ];
@@ -59,6 +60,7 @@ pub(super) fn validate_arrival(ctx: &Ctx, key: &str, a: &RawArrival) -> R<Arriva
             "durations",
             "memory",
             "cold_starts",
+            "start",
         ],
         _ => {
             return Err(ctx.not_yet(

@@ -38,6 +38,12 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
         ));
     }
     let rel = &paths.0[0];
+    if a.start.is_some() && format != TraceFormat::CloudWatch {
+        return Err(ctx.err(
+            &format!("{key}.start"),
+            "`start` (the time of the run's t = 0) applies to a `cloudwatch` log",
+        ));
+    }
     let copy_cold_starts = match a.cold_starts.as_deref() {
         None => false,
         Some(c) => {
@@ -139,8 +145,17 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
     let checked = if format == TraceFormat::CloudWatch {
         let mut all = vec![path.clone()];
         all.extend(more_paths.iter().cloned());
+        let start = match &a.start {
+            None => None,
+            Some(s) => Some(crate::sources::cloudwatch::parse_timestamp(s).ok_or_else(|| {
+                ctx.err(
+                    &format!("{key}.start"),
+                    format!("`start` is the time of the run's t = 0, like \"2025-09-01T00:00:00Z\" (UTC without a zone), got `{s}`"),
+                )
+            })?),
+        };
         // The log's errors name their own file.
-        trace::check_logs(&all).map_err(|e| ctx.err(&format!("{key}.path"), e.message))?
+        trace::check_logs(&all, start).map_err(|e| ctx.err(&format!("{key}.path"), e.message))?
     } else {
         trace::check(&path, &format, a.function.as_deref(), each).map_err(|e| {
             let k = if e.on_function { "function" } else { "path" };

@@ -13,6 +13,12 @@ mod summary;
 pub use files::LogFormat;
 pub use summary::{BillingEvidence, LogSummary};
 
+/// A timestamp as the exports write it (RFC 3339, with or without a zone (UTC), or epoch
+/// milliseconds), in ns since 1970.
+pub fn parse_timestamp(s: &str) -> Option<u64> {
+    message::timestamp(s)
+}
+
 use crate::engine::Time;
 use files::LogFile;
 use std::cmp::Reverse;

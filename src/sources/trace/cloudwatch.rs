@@ -16,12 +16,16 @@ fn trace_error(e: LogError) -> TraceError {
     }
 }
 
-/// Reads every file through: the arrivals they hold, the last one, and the run's 0 (the
-/// first arrival, to the whole minute below).
-pub fn check(paths: &[PathBuf]) -> Result<Checked, TraceError> {
+/// Reads every file through: the arrivals they hold, the last one, and the run's 0:
+/// `start` (ns since 1970) if given, arrivals before it left out, else the first
+/// arrival, to the whole minute below.
+pub fn check(paths: &[PathBuf], start: Option<u64>) -> Result<Checked, TraceError> {
     let mut r = LogReader::open(paths).map_err(trace_error)?;
     let (mut count, mut first, mut last) = (0u64, None, 0u64);
     while let Some(inv) = r.read().map_err(trace_error)? {
+        if start.is_some_and(|s| inv.arrival < s) {
+            continue;
+        }
         count += 1;
         first.get_or_insert(inv.arrival);
         last = inv.arrival;
@@ -37,7 +41,7 @@ pub fn check(paths: &[PathBuf]) -> Result<Checked, TraceError> {
             on_function: false,
         });
     };
-    let origin = first - first % MINUTE;
+    let origin = start.unwrap_or(first - first % MINUTE);
     Ok(Checked {
         count,
         last: Time(last - origin),
@@ -72,9 +76,13 @@ impl LogStream {
     /// The next arrival and what the log gives it; `None` at the end (or if the files
     /// changed since they were checked).
     pub(super) fn next(&mut self) -> Option<(Time, Given)> {
-        let inv = self.reader.read().ok()??;
-        let t = Time(inv.arrival.checked_sub(self.origin)?);
-        Some((t, self.given(&inv)))
+        loop {
+            let inv = self.reader.read().ok()??;
+            // Before the run's 0 (a `start` after the log's first arrival): left out.
+            if let Some(t) = inv.arrival.checked_sub(self.origin) {
+                return Some((Time(t), self.given(&inv)));
+            }
+        }
     }
 
     fn given(&self, inv: &Invocation) -> Given {

@@ -287,7 +287,7 @@ pub fn check(
     let mut origin = 0;
     match format {
         TraceFormat::CloudWatch => {
-            let c = cloudwatch::check(std::slice::from_ref(&path.to_path_buf()))?;
+            let c = cloudwatch::check(std::slice::from_ref(&path.to_path_buf()), None)?;
             (count, last, origin) = (c.count, c.last, c.origin);
         }
         TraceFormat::Timestamps { column: None } => {
