@@ -258,3 +258,44 @@ impl World<'_> {
         self.retire_env(now, e);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    #[test]
+    fn greedy_dual_costs_a_cold_start_at_the_mean_init_drawn() {
+        let sc = crate::scenario::parse(
+            r#"
+duration = "1m"
+[platform]
+hosts = 1
+host_memory_mb = 4096
+eviction = "greedy_dual"
+[[functions]]
+name = "a"
+memory_mb = 512
+duration = "1ms"
+[[functions]]
+name = "b"
+memory_mb = 1024
+duration = "1ms"
+"#,
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let spec = sc.platform.cluster.clone().unwrap();
+        let mut c = Cluster::new(&spec, &sc, RngStreams::new(1).stream("cluster"));
+        // No INIT yet: no cost.
+        assert_eq!(c.priority(0, 5), 0.0);
+        // a: INITs of 100, 200 and 600 ms, mean 0.3 s; b: one of 2 s.
+        for ms in [100, 200, 600] {
+            c.note_init(0, Time::from_millis(ms));
+        }
+        c.note_init(1, Time::from_millis(2000));
+        // frequency × cost / memory, the clock at 0.
+        assert!((c.priority(0, 4) - 4.0 * 0.3 / 512.0).abs() < 1e-15);
+        assert!((c.priority(1, 3) - 3.0 * 2.0 / 1024.0).abs() < 1e-15);
+    }
+}
