@@ -664,3 +664,62 @@ invocations = true
         .is_ok()
     );
 }
+
+#[test]
+fn an_environment_retired_by_its_keep_alive_stops_counting_idle() {
+    // One request at 0 running 1 s (no INIT), a fixed 1-minute keep-alive, a 5-minute
+    // run: the environment is busy 1 s, idle 60 s, then gone. Time-averaged
+    // environments: 61 s / 300 s; idle memory: 60 s × 0.125 GB.
+    let r = crate::run(
+        r#"
+duration = "5m"
+[[functions]]
+name = "f"
+duration = "1s"
+init = "0s"
+keep_alive = { policy = "fixed", idle = "1m" }
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "0s", count = 1 }
+"#,
+    );
+    let f = &r.functions[0];
+    assert!(
+        (f.mean_instances - 61.0 / 300.0).abs() < 1e-12,
+        "{}",
+        f.mean_instances
+    );
+    assert!(
+        (f.idle_gb_seconds - 60.0 * 0.125).abs() < 1e-9,
+        "{}",
+        f.idle_gb_seconds
+    );
+}
+
+#[test]
+fn an_environment_retired_by_a_varying_keep_alive_stops_counting_idle() {
+    // The same with the `aws` policy, whose idle windows are drawn from 5 to 7 minutes
+    // (so its check scans the pool): over 10 minutes the environment is busy 1 s and
+    // idle 300 to 420 s, then gone.
+    let r = crate::run(
+        r#"
+duration = "10m"
+[[functions]]
+name = "f"
+duration = "1s"
+init = "0s"
+keep_alive = { policy = "aws" }
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "0s", count = 1 }
+"#,
+    );
+    let f = &r.functions[0];
+    let idle_s = f.idle_gb_seconds / 0.125;
+    assert!((300.0..=420.0).contains(&idle_s), "{idle_s}");
+    assert!(
+        (f.mean_instances - (1.0 + idle_s) / 600.0).abs() < 1e-9,
+        "{}",
+        f.mean_instances
+    );
+}
