@@ -285,7 +285,7 @@ duration = "1ms"
             std::path::Path::new("t.toml"),
         )
         .unwrap();
-        let spec = sc.platform.cluster.clone().unwrap();
+        let spec = sc.platform.cluster.unwrap();
         let mut c = Cluster::new(&spec, &sc, RngStreams::new(1).stream("cluster"));
         // No INIT yet: no cost.
         assert_eq!(c.priority(0, 5), 0.0);
