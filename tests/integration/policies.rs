@@ -323,3 +323,36 @@ fn a_prewarm_counts_its_window_from_its_start_and_survives_a_timeout() {
         f.idle_gb_seconds
     );
 }
+
+#[test]
+fn a_shorter_window_learned_later_moves_the_pending_check_forward() {
+    // hybrid_histogram: until 10 idle times are known it keeps an environment for its 4 h
+    // fallback, so the first check is set 4 h out. Requests every 30 s from 0 to 300 s
+    // teach it idle times of 29 s (bin 0): from the 11th idle period, at 301 s, it keeps
+    // for (0 + 1) × 1 min × 1.1 = 66 s. That deadline, 367 s, is before the pending
+    // check, which must move forward: the environment is gone at 367 s, and the request
+    // at 400 s starts cold.
+    let r = crate::run(
+        r#"
+duration = "10m"
+[[functions]]
+name = "f"
+duration = "1s"
+init = "0s"
+keep_alive = { policy = "hybrid_histogram" }
+[[sources]]
+service = "direct"
+arrival = [{ process = "burst", at = "0s", count = 11, over = "330s" }, { process = "burst", at = "400s", count = 1 }]
+"#,
+    );
+    let f = &r.functions[0];
+    assert_eq!((f.requests, f.cold_starts), (12, 2));
+    // Idle: 29 s × 10 between the requests, 66 s after the one at 300 s; the request at
+    // 400 s records an idle time of 99 s (bin 1), so its environment is kept
+    // (1 + 1) × 1 min × 1.1 = 132 s.
+    assert!(
+        (f.idle_gb_seconds / 0.125 - (290.0 + 66.0 + 132.0)).abs() < 1e-6,
+        "{}",
+        f.idle_gb_seconds
+    );
+}
