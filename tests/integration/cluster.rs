@@ -356,3 +356,25 @@ fn cluster_keys_are_checked() {
         "{err}"
     );
 }
+
+#[test]
+fn the_time_series_counts_every_eviction_and_arrival() {
+    // The scenario above: 3 evictions (one per function) and 5 arrivals, each in the bin
+    // of its time.
+    let r = run(&three_functions(
+        "hosts = 1\nhost_memory_mb = 1024\neviction = \"lru\"",
+        &[1, 4],
+        &[2, 5],
+        &[3],
+    ));
+    for (f, bins) in r.functions.iter().zip(&r.series) {
+        let evictions: u64 = bins.iter().map(|b| b.evictions).sum();
+        let arrivals: u64 = bins.iter().map(|b| b.arrivals).sum();
+        assert_eq!(
+            (evictions, arrivals),
+            (f.evictions, f.requests),
+            "{}",
+            f.function
+        );
+    }
+}

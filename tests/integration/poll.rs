@@ -584,3 +584,17 @@ invocations = true
         .collect();
     assert_eq!(runs, [150.0]);
 }
+
+#[test]
+fn every_message_is_an_arrival_in_the_bin_of_its_time() {
+    // 50 messages a second for 10 s, at exact times (constant): 50 in each 1 s bin.
+    let r = run(&sqs(
+        "",
+        "",
+        "{ process = \"constant\", rate = 50.0 }",
+        "10s",
+    ));
+    let arrivals: Vec<u64> = r.series[0].iter().map(|b| b.arrivals).collect();
+    assert_eq!(arrivals, vec![50; 10]);
+    assert_eq!(r.functions[0].requests, 500);
+}
