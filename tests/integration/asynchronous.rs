@@ -761,3 +761,53 @@ trace = true
         .collect();
     assert_eq!(waits, [(1, 2, 0, 100)]);
 }
+
+#[test]
+fn retries_after_errors_are_traced_and_waits_recorded_but_redeliveries_after_throttles_are_not_retries_in_the_trace()
+ {
+    // The scenario of `an_event_throttled_again_on_its_retry_…`: event 1 runs at 0 and
+    // its retry at 61.5 s; event 2 is throttled at 0.5 s, taken at 1.5 s, fails, retries
+    // at 63 s. The trace shows a retry instant for each retry after an error (61.5 s and
+    // 63 s), none for a start after a throttle. Queue waits before the first start: 0 and
+    // 1 s.
+    let r = crate::run(
+        r#"
+duration = "5m"
+[[functions]]
+name = "f"
+duration = "1500ms"
+init = "0s"
+reserved_concurrency = 1
+error_rate = 1.0
+max_retry_attempts = 1
+[[sources]]
+name = "one"
+service = "s3"
+arrival = { process = "burst", at = "0s", count = 1 }
+[[sources]]
+name = "two"
+service = "s3"
+arrival = { process = "burst", at = "500ms", count = 1 }
+[output]
+trace = true
+"#,
+    );
+    let retries: Vec<(u64, f64, &str)> = r
+        .trace
+        .as_ref()
+        .unwrap()
+        .records
+        .iter()
+        .filter(|t| t.kind == lambdasim::metrics::TraceKind::Retry)
+        .map(|t| (t.request, t.start.as_nanos() as f64 / 1e9, t.note))
+        .collect();
+    assert_eq!(
+        retries,
+        [
+            (0, 61.5, "after function error"),
+            (1, 63.0, "after function error")
+        ]
+    );
+    let w = &r.functions[0].queue_wait;
+    assert_eq!((w.count, w.max_ms, w.mean_ms), (2, 1000.0, 500.0));
+}
