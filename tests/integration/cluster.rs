@@ -378,3 +378,73 @@ fn the_time_series_counts_every_eviction_and_arrival() {
         );
     }
 }
+
+#[test]
+fn a_freed_slot_goes_to_a_throttled_event_only_if_its_environment_could_find_room() {
+    // One 1,024 MB host. `p` (512 MB) runs 0–5 s; `b`'s S3 event (1,024 MB) at 1 s finds
+    // no room and backs off (1, 2, 4 s …). When `p` ends at 5 s:
+    // - if `p`'s environment is provisioned, it stays and cannot be evicted: `b` still
+    //   has no room, so the freed slot is not handed to it; it retries at 8 s, 16 s, 32 s;
+    // - if it is on demand, it is idle and can be evicted: `b` starts at once, at 5 s.
+    let text = |pc: &str| {
+        format!(
+            r#"
+duration = "1m"
+[platform]
+hosts = 1
+host_memory_mb = 1024
+[[functions]]
+name = "p"
+memory_mb = 512
+duration = "5s"
+timeout = "10s"
+init = "0s"
+{pc}
+[[functions]]
+name = "b"
+memory_mb = 1024
+duration = "1s"
+init = "0s"
+[[sources]]
+name = "to_p"
+service = "direct"
+function = "p"
+arrival = {{ process = "burst", at = "0s", count = 1 }}
+[[sources]]
+name = "to_b"
+service = "s3"
+function = "b"
+arrival = {{ process = "burst", at = "1s", count = 1 }}
+[output]
+invocations = true
+"#
+        )
+    };
+    let b_attempts = |r: &RunReport| -> Vec<(f64, bool)> {
+        let mut a: Vec<(f64, bool)> = r
+            .attempts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|a| a.function == 1)
+            .map(|a| {
+                (
+                    a.start.as_nanos() as f64 / 1e9,
+                    a.outcome == lambdasim::metrics::AttemptOutcome::Throttled,
+                )
+            })
+            .collect();
+        a.sort_by(|x, y| x.0.total_cmp(&y.0));
+        a
+    };
+    let provisioned = run(&text("provisioned_concurrency = 1"));
+    assert_eq!(
+        b_attempts(&provisioned),
+        [1.0, 2.0, 4.0, 8.0, 16.0, 32.0].map(|t| (t, true))
+    );
+    let on_demand = run(&text(""));
+    assert_eq!(
+        b_attempts(&on_demand),
+        [(1.0, true), (2.0, true), (4.0, true), (5.0, false)]
+    );
+}
