@@ -45,6 +45,11 @@ impl World<'_> {
             func.m.series.dec(now, Level::Idle);
             (e, false)
         } else if !fresh && !func.idle.is_empty() {
+            // Beyond its provisioned environments, a function with provisioned
+            // concurrency spills over to on-demand ones.
+            if func.pc.allocated > 0 {
+                func.m.spillover += 1;
+            }
             let n = func.idle.len();
             let i = self.selection.pick(n, &mut self.selection_rng);
             let e = if i + 1 == n {
@@ -64,6 +69,9 @@ impl World<'_> {
             // The log says an environment was there: it is, without INIT or a token.
             let host = self.place(now, f, true)?;
             let func = &mut self.funcs[f];
+            if func.pc.allocated > 0 {
+                func.m.spillover += 1;
+            }
             func.m.revived += 1;
             let lifetime = func.keep_alive.lifetime();
             let e = self.alloc_env(f as u32, false, host);
@@ -73,6 +81,9 @@ impl World<'_> {
             // On a finite cluster, no room even after eviction is a throttle.
             let host = self.place(now, f, true)?;
             let func = &mut self.funcs[f];
+            if func.pc.allocated > 0 {
+                func.m.spillover += 1;
+            }
             let took = func.bucket.try_take(now);
             debug_assert!(took);
             let lifetime = func.keep_alive.lifetime();

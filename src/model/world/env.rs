@@ -223,22 +223,19 @@ impl World<'_> {
         let drawn = drawn + extra;
         let (run, outcome) = if drawn > spec.timeout {
             (spec.timeout, AttemptOutcome::Timeout)
+        } else if given.outcome == GivenOutcome::Draw && !func.out_of_memory {
+            if poisoned || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate) {
+                (drawn, AttemptOutcome::Error)
+            } else {
+                (drawn, AttemptOutcome::Success)
+            }
         } else if func.out_of_memory {
             (drawn, AttemptOutcome::Error)
         } else {
             match given.outcome {
-                GivenOutcome::Draw => {
-                    if poisoned
-                        || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate)
-                    {
-                        (drawn, AttemptOutcome::Error)
-                    } else {
-                        (drawn, AttemptOutcome::Success)
-                    }
-                }
-                GivenOutcome::Success => (drawn, AttemptOutcome::Success),
-                GivenOutcome::Error => (drawn, AttemptOutcome::Error),
                 GivenOutcome::Timeout => (drawn, AttemptOutcome::Timeout),
+                GivenOutcome::Error => (drawn, AttemptOutcome::Error),
+                _ => (drawn, AttemptOutcome::Success),
             }
         };
         let init = if cold {
@@ -253,12 +250,8 @@ impl World<'_> {
         } else {
             Time::ZERO
         };
-        // Beyond its provisioned environments, a function with provisioned concurrency
-        // spills over to on-demand ones.
-        let spilled = func.pc.allocated > 0 && !self.envs[e as usize].provisioned;
         let m = &mut func.m;
         m.invocations += 1;
-        m.spillover += u64::from(spilled);
         let bin = m.series.current();
         bin.invocations += 1;
         if cold {
