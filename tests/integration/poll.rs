@@ -598,3 +598,56 @@ fn every_message_is_an_arrival_in_the_bin_of_its_time() {
     assert_eq!(arrivals, vec![50; 10]);
     assert_eq!(r.functions[0].requests, 500);
 }
+
+#[test]
+fn queue_depth_and_oldest_age_are_sampled_at_every_poll() {
+    // 100 messages at 0 that nothing drains (reserved at 0): every poll from 1 s to 59 s
+    // sees 100 waiting (visible or returning after a throttled batch); the poll at 0 runs
+    // before they arrive. Depth: 59 × 100 / 60 samples; oldest age: the poll's time, at
+    // most 59 s, median 29 s (to the histogram's 3 digits).
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "1s"
+init = "0s"
+reserved_concurrency = 0
+[[sources]]
+service = "sqs"
+arrival = { process = "burst", at = "0s", count = 100 }
+"#);
+    let s = source(&r);
+    assert_eq!(s.queue_depth_max, 100);
+    assert!(
+        (s.queue_depth_mean - 5900.0 / 60.0).abs() < 1e-9,
+        "{}",
+        s.queue_depth_mean
+    );
+    let age = s.oldest_age.as_ref().unwrap();
+    assert_eq!(age.max_ms, 59_000.0);
+    assert!((age.p50_ms - 29_000.0).abs() < 29.0, "{}", age.p50_ms);
+}
+
+#[test]
+fn the_oldest_message_in_flight_sets_the_age() {
+    // One message a second; reserved at 1, batches of 1, each run 100 s: the first
+    // message is in flight from the first poll to past the end, the others wait. The
+    // oldest unprocessed message is that first one, so at the poll at 59 s the age is
+    // 59 s (not 58 s, the oldest still in the queue).
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "100s"
+timeout = "120s"
+init = "0s"
+reserved_concurrency = 1
+[[sources]]
+service = "sqs"
+batch_size = 1
+visibility_timeout = "12m"
+arrival = { process = "constant", rate = 1.0 }
+"#);
+    let s = source(&r);
+    assert_eq!(s.oldest_age.as_ref().unwrap().max_ms, 59_000.0);
+}
