@@ -651,3 +651,30 @@ arrival = { process = "constant", rate = 1.0 }
     let s = source(&r);
     assert_eq!(s.oldest_age.as_ref().unwrap().max_ms, 59_000.0);
 }
+
+#[test]
+fn records_in_flight_are_not_counted_as_waiting() {
+    // 100 records at 0 on one shard, batches of 10, each run 100 s: from the first poll
+    // that finds them (1 s), a batch of 10 is in flight past the end and 90 wait. Depth
+    // at the 60 polls: 0, then 90 × 59.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "100s"
+timeout = "120s"
+init = "0s"
+[[sources]]
+service = "kinesis"
+shards = 1
+batch_size = 10
+arrival = { process = "burst", at = "0s", count = 100 }
+"#);
+    let s = source(&r);
+    assert_eq!(s.queue_depth_max, 90);
+    assert!(
+        (s.queue_depth_mean - 90.0 * 59.0 / 60.0).abs() < 1e-9,
+        "{}",
+        s.queue_depth_mean
+    );
+}
