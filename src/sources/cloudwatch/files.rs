@@ -205,7 +205,10 @@ impl LogFile {
                         return Ok(None);
                     };
                     self.line += 1;
-                    let text = String::from_utf8_lossy(&self.buf);
+                    let text = match std::str::from_utf8(&self.buf) {
+                        Ok(t) => std::borrow::Cow::Borrowed(t),
+                        Err(_) => String::from_utf8_lossy(&self.buf),
+                    };
                     if long {
                         if text.contains("REPORT") || text.contains("platform.report") {
                             bad.note(&self.path, self.line, "a line over 1 MiB", &text);
