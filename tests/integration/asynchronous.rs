@@ -678,14 +678,10 @@ invocations = true
     assert_eq!(started, [(0, 0.0, 100.0), (1, 100.0, 200.0)]);
 }
 
-#[test]
-fn an_event_throttled_again_on_its_retry_is_taken_by_the_next_freed_slot() {
-    // Reserved at 1, every attempt fails after 1.5 s, one retry a minute after a failure.
-    // Event 1 runs 0–1.5 s; event 2 (at 0.5 s) is throttled and taken when the slot
-    // frees, at 1.5 s, runs to 3 s. Event 1's retry runs 61.5–63 s. Event 2's retry, due
-    // at 63 s, finds the slot still busy and is throttled again: it waits in the queue
-    // once more, so the slot freed at 63 s takes it at once (not at its 1 s backoff).
-    let r = crate::run(
+/// Reserved at 1, every attempt fails after 1.5 s, one retry a minute after a failure:
+/// an S3 event at 0 and one at 0.5 s, with `output` in `[output]`.
+fn throttled_and_retried(output: &str) -> lambdasim::metrics::RunReport {
+    crate::run(&format!(
         r#"
 duration = "5m"
 [[functions]]
@@ -698,15 +694,25 @@ max_retry_attempts = 1
 [[sources]]
 name = "one"
 service = "s3"
-arrival = { process = "burst", at = "0s", count = 1 }
+arrival = {{ process = "burst", at = "0s", count = 1 }}
 [[sources]]
 name = "two"
 service = "s3"
-arrival = { process = "burst", at = "500ms", count = 1 }
+arrival = {{ process = "burst", at = "500ms", count = 1 }}
 [output]
-invocations = true
-"#,
-    );
+{output}
+"#
+    ))
+}
+
+#[test]
+fn an_event_throttled_again_on_its_retry_is_taken_by_the_next_freed_slot() {
+    // Reserved at 1, every attempt fails after 1.5 s, one retry a minute after a failure.
+    // Event 1 runs 0–1.5 s; event 2 (at 0.5 s) is throttled and taken when the slot
+    // frees, at 1.5 s, runs to 3 s. Event 1's retry runs 61.5–63 s. Event 2's retry, due
+    // at 63 s, finds the slot still busy and is throttled again: it waits in the queue
+    // once more, so the slot freed at 63 s takes it at once (not at its 1 s backoff).
+    let r = throttled_and_retried("invocations = true");
     crate::assert_conserved(&r);
     let started: Vec<(u64, u32, f64)> = r
         .attempts
@@ -770,28 +776,7 @@ fn retries_after_errors_are_traced_and_waits_recorded_but_redeliveries_after_thr
     // at 63 s. The trace shows a retry instant for each retry after an error (61.5 s and
     // 63 s), none for a start after a throttle. Queue waits before the first start: 0 and
     // 1 s.
-    let r = crate::run(
-        r#"
-duration = "5m"
-[[functions]]
-name = "f"
-duration = "1500ms"
-init = "0s"
-reserved_concurrency = 1
-error_rate = 1.0
-max_retry_attempts = 1
-[[sources]]
-name = "one"
-service = "s3"
-arrival = { process = "burst", at = "0s", count = 1 }
-[[sources]]
-name = "two"
-service = "s3"
-arrival = { process = "burst", at = "500ms", count = 1 }
-[output]
-trace = true
-"#,
-    );
+    let r = throttled_and_retried("trace = true");
     let retries: Vec<(u64, f64, &str)> = r
         .trace
         .as_ref()

@@ -328,6 +328,27 @@ invocations = true
     );
 }
 
+/// The log at `p` replayed under a 1-minute keep-alive (function INIT 1 s), with
+/// `keys` on its trace arrival, and invocations.csv.
+fn replay_with(p: &Path, keys: &str) -> lambdasim::metrics::RunReport {
+    crate::run(&format!(
+        r#"
+duration = "15m"
+[[functions]]
+name = "f"
+duration = "50ms"
+init = "1s"
+keep_alive = {{ policy = "fixed", idle = "1m" }}
+[[sources]]
+service = "direct"
+arrival = {{ process = "trace", format = "cloudwatch", path = "{}", {keys} }}
+[output]
+invocations = true
+"#,
+        p.display()
+    ))
+}
+
 #[test]
 fn logged_cold_and_warm_starts_are_kept_whatever_the_keep_alive() {
     // A cold start at 0; a cold start at 1 s while the first environment is idle (the log
@@ -347,22 +368,7 @@ fn logged_cold_and_warm_starts_are_kept_whatever_the_keep_alive() {
             + &line("2025-09-01T00:10:00.100Z", ""),
     )
     .unwrap();
-    let r = crate::run(&format!(
-        r#"
-duration = "15m"
-[[functions]]
-name = "f"
-duration = "50ms"
-init = "1s"
-keep_alive = {{ policy = "fixed", idle = "1m" }}
-[[sources]]
-service = "direct"
-arrival = {{ process = "trace", format = "cloudwatch", path = "{}", durations = "trace", cold_starts = "trace" }}
-[output]
-invocations = true
-"#,
-        p.display()
-    ));
+    let r = replay_with(&p, "durations = \"trace\", cold_starts = \"trace\"");
     let f = &r.functions[0];
     assert_eq!((f.requests, f.cold_starts, f.revived), (3, 2, 1));
     let mut a = r.attempts.unwrap();
@@ -372,20 +378,7 @@ invocations = true
     let starts: Vec<u64> = a.iter().map(|a| a.start.as_nanos() / 1_000_000).collect();
     assert_eq!(starts, [0, 1_000, 600_000]);
     // Simulated instead, the second request finds the first environment idle.
-    let sim = crate::run(&format!(
-        r#"
-duration = "15m"
-[[functions]]
-name = "f"
-duration = "50ms"
-init = "1s"
-keep_alive = {{ policy = "fixed", idle = "1m" }}
-[[sources]]
-service = "direct"
-arrival = {{ process = "trace", format = "cloudwatch", path = "{}", durations = "trace" }}
-"#,
-        p.display()
-    ));
+    let sim = replay_with(&p, "durations = \"trace\"");
     let f = &sim.functions[0];
     // At 0 cold, with the function's own 1 s INIT; at 1 s cold, the first still in its
     // INIT; at 10 min cold again, both retired after 1 minute idle.

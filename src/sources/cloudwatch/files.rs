@@ -400,7 +400,6 @@ fn insights_row(
         Logged {
             request_id: get(c.request).unwrap_or("").to_string(),
             end: None,
-            start: None,
             duration,
             billed_ms,
             memory_mb: get(c.memory).map_or(Ok(0), |s| mb(s, "@memorySize"))?,

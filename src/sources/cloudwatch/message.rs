@@ -171,7 +171,6 @@ fn json_record(t: &str) -> Result<Message, String> {
                 init: m.init.map(|x| ms(x, "initDurationMs")).transpose()?,
                 restore: m.restore.map(|x| ms(x, "restoreDurationMs")).transpose()?,
                 status: body.status.as_deref().map_or(Status::Success, status),
-                start: None,
             }))
         }
         Some("platform.start") => match (body_id(rec.record), time) {

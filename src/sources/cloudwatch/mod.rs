@@ -44,8 +44,6 @@ struct Logged {
     request_id: String,
     /// The record's own time (JSON records), in ns since 1970.
     end: Option<u64>,
-    /// When the invoke phase started (`platform.start`), in ns since 1970.
-    start: Option<u64>,
     duration: Time,
     billed_ms: u64,
     memory_mb: u32,

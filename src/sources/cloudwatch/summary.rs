@@ -57,10 +57,6 @@ pub struct LogSummary {
     pub memory_sizes: BTreeMap<u32, (u64, u64)>,
     /// The largest `Max Memory Used` (MB).
     pub max_memory_used_mb: u32,
-    /// Σ Billed Duration (ms).
-    pub billed_ms: u64,
-    /// Σ Billed Duration × Memory Size (ms × MB), for the GB-seconds at mixed sizes.
-    pub billed_ms_mb: u128,
     /// Which billing rule the cold starts follow.
     pub billing: BillingEvidence,
     /// The longest logged Duration.
@@ -124,8 +120,6 @@ impl LogSummary {
             last_end: 0,
             memory_sizes: BTreeMap::new(),
             max_memory_used_mb: 0,
-            billed_ms: 0,
-            billed_ms_mb: 0,
             billing: BillingEvidence::default(),
             max_duration: Time::ZERO,
             timeout: None,
@@ -161,8 +155,6 @@ impl LogSummary {
         size.0 += 1;
         size.1 += inv.billed_ms;
         self.max_memory_used_mb = self.max_memory_used_mb.max(inv.max_memory_mb);
-        self.billed_ms += inv.billed_ms;
-        self.billed_ms_mb += u128::from(inv.billed_ms) * u128::from(inv.memory_mb);
         self.max_duration = self.max_duration.max(inv.duration);
         let ns = |t: Time| t.as_nanos().clamp(1_000, HOUR);
         self.durations.record(ns(inv.duration)).expect("clamped");
@@ -197,7 +189,10 @@ impl LogSummary {
 
     /// Billed GB-seconds, each report at its own memory size.
     pub fn gb_seconds(&self) -> f64 {
-        self.billed_ms_mb as f64 / 1024.0 / 1000.0
+        self.memory_sizes
+            .iter()
+            .map(|(&mb, &(_, ms))| crate::billing::gb_seconds(ms, mb))
+            .sum()
     }
 
     /// The arrival rate (per second) of each hour of the week: its arrivals over the time

@@ -1,7 +1,7 @@
 //! A function's CloudWatch logs as a trace: checked whole at load (its arrivals, the run's
 //! 0), then replayed invocation by invocation, each with what the log gives it.
 
-use super::{Checked, DRAW, Given, GivenCold, GivenOutcome, TraceError};
+use super::{Checked, Given, GivenCold, GivenOutcome, TraceError};
 use crate::engine::Time;
 use crate::sources::cloudwatch::{Invocation, LogError, LogReader, Status};
 use std::path::PathBuf;
@@ -94,8 +94,6 @@ impl LogStream {
                 Status::Error => GivenOutcome::Error,
                 Status::Timeout => GivenOutcome::Timeout,
             };
-        } else {
-            g.duration = DRAW;
         }
         if self.copy_cold_starts {
             g.cold = match (inv.init, inv.restore) {
