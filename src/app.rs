@@ -17,6 +17,12 @@ pub fn run(cli: &Cli) -> Result<()> {
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
     let files = load_all(cli, &opts)?;
+    // Warnings go to stderr even with --quiet: the run goes on, but not as the user thinks.
+    for variants in &files {
+        for w in &variants[0].warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     if cli.check {
         for variants in &files {

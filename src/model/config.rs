@@ -41,6 +41,9 @@ pub struct Scenario {
     pub output: Output,
     /// `[recommend]`: the strategy that picks a variant of the sweep.
     pub recommend: Option<crate::metrics::recommend::Strategy>,
+    /// What the user should know about this valid scenario (malformed log lines skipped),
+    /// each as `file:line:col: key: what`.
+    pub warnings: Vec<String>,
 }
 
 /// Account concurrency and the per-function scaling rate.

@@ -155,6 +155,61 @@ fn malformed_reports_are_counted_and_shown_and_reading_goes_on() {
 }
 
 #[test]
+fn a_scenario_replaying_a_log_with_malformed_lines_warns_with_their_count_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |id: &str, t: &str, duration: &str| {
+        format!("2025-09-01T00:00:{t}.000Z REPORT RequestId: {id}\tDuration: {duration} ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n")
+    };
+    let log = dir.path().join("bad.txt");
+    std::fs::write(
+        &log,
+        [
+            report("a", "01", "10.00"),
+            report("b", "02", "ten"),
+            report("c", "03", "1.00"),
+            report("d", "04", "1..0"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let sc = dir.path().join("replay.toml");
+    std::fs::write(
+        &sc,
+        "name = \"replay\"\nduration = \"1m\"\n[[functions]]\nname = \"f\"\nduration = \"trace\"\n[[sources]]\nservice = \"direct\"\narrival = { process = \"trace\", format = \"cloudwatch\", path = \"bad.txt\" }\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("lambdasim")
+        .unwrap()
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .arg(&sc)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let expected = format!(
+        "warning: {}:8:55: sources[0].arrival.path: 2 line(s) of the log could not be read and are not replayed; the first:\n    {}:2: `Duration:` is `ten`",
+        sc.display(),
+        log.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains(&format!("\n    {}:4: `Duration:` is `1..0`", log.display())), "{stderr}");
+    let summary = std::fs::read_to_string(dir.path().join("out/replay/summary.csv")).unwrap();
+    let rows: Vec<&str> = summary.lines().collect();
+    let requests = rows[0].split(',').position(|c| c == "requests").unwrap();
+    assert_eq!(rows[1].split(',').nth(requests), Some("2"));
+    // --check says the same before any run.
+    let check = assert_cmd::Command::cargo_bin("lambdasim")
+        .unwrap()
+        .arg("--check")
+        .arg(&sc)
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+    assert!(String::from_utf8_lossy(&check.stderr).starts_with(&expected));
+}
+
+#[test]
 fn lines_without_a_time_are_placed_one_after_another() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("copied.txt");

@@ -41,11 +41,23 @@ struct Ctx<'a> {
     file: String,
     /// The scenario's folder: trace paths are relative to it.
     dir: PathBuf,
+    /// What the user should know about a valid scenario, as `file:line:col: key: what`.
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 type R<T> = Result<T, InputError>;
 
 impl Ctx<'_> {
+    fn warn(&self, key: &str, message: impl std::fmt::Display) {
+        let at = match locate(self.text, key).map(|s| line_col(self.text, s.start)) {
+            Some((line, col)) => format!("{}:{line}:{col}", self.file),
+            None => self.file.clone(),
+        };
+        self.warnings
+            .borrow_mut()
+            .push(format!("{at}: {key}: {message}"));
+    }
+
     fn err(&self, key: &str, message: impl Into<String>) -> InputError {
         let position = locate(self.text, key).map(|s| line_col(self.text, s.start));
         InputError {
@@ -149,6 +161,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         text,
         file: path.display().to_string(),
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        warnings: Default::default(),
     };
     let Header {
         name,
@@ -183,6 +196,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         sources,
         output,
         recommend,
+        warnings: ctx.warnings.take(),
     })
 }
 

@@ -162,6 +162,9 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
             ctx.err(&format!("{key}.{k}"), at(&path, e))
         })?
     };
+    for w in &checked.warnings {
+        ctx.warn(&format!("{key}.path"), w);
+    }
     let mut found = checked.each;
     if let Some(fs) = &mut found {
         if fs.functions.is_empty() {

@@ -42,11 +42,24 @@ pub fn check(paths: &[PathBuf], start: Option<u64>) -> Result<Checked, TraceErro
         });
     };
     let origin = start.unwrap_or(first - first % MINUTE);
+    let mut warnings = Vec::new();
+    if r.bad.count > 0 {
+        let mut w = format!(
+            "{} line(s) of the log could not be read and are not replayed; the first:",
+            r.bad.count
+        );
+        for b in &r.bad.first {
+            w.push_str("\n    ");
+            w.push_str(b);
+        }
+        warnings.push(w);
+    }
     Ok(Checked {
         count,
         last: Time(last - origin),
         each: None,
         origin,
+        warnings,
     })
 }
 

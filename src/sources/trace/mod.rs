@@ -271,6 +271,9 @@ pub struct Checked {
     pub each: Option<EachFunction>,
     /// The run's 0 in the trace's own clock (`cloudwatch`: ns since 1970).
     pub origin: u64,
+    /// What the user should know although the trace can be replayed (`cloudwatch`: the
+    /// lines that could not be read, skipped).
+    pub warnings: Vec<String>,
 }
 
 /// Checks a whole trace and counts its arrivals; with `each`, lists its functions (azure
@@ -285,10 +288,12 @@ pub fn check(
     let mut last = Time::ZERO;
     let mut found: Option<EachFunction> = None;
     let mut origin = 0;
+    let mut warnings = Vec::new();
     match format {
         TraceFormat::CloudWatch => {
             let c = cloudwatch::check(std::slice::from_ref(&path.to_path_buf()), None)?;
             (count, last, origin) = (c.count, c.last, c.origin);
+            warnings = c.warnings;
         }
         TraceFormat::Timestamps { column: None } => {
             let file = File::open(path).map_err(|e| TraceError {
@@ -410,6 +415,7 @@ pub fn check(
         last,
         each: found,
         origin,
+        warnings,
     })
 }
 
