@@ -80,6 +80,13 @@ pub struct Pricing {
     pub free_tier: bool,
     /// The architecture of functions that do not name one.
     pub default_architecture: Architecture,
+    /// SnapStart's snapshot cache (Python, .NET), USD per GB-second of memory for as long
+    /// as the version is active, at least `SNAPSHOT_CACHE_MINIMUM`.
+    pub snapstart_cache_per_gb_second: f64,
+    /// SnapStart's restores (Python, .NET), USD per GB of memory restored.
+    pub snapstart_restore_per_gb: f64,
+    /// Ephemeral storage above 512 MB, USD per GB-second of billed duration.
+    pub ephemeral_per_gb_second: f64,
 }
 
 /// Free tier: requests per month.
@@ -88,6 +95,10 @@ pub const FREE_REQUESTS: f64 = 1_000_000.0;
 pub const FREE_GB_SECONDS: f64 = 400_000.0;
 /// A month, as the AWS Pricing Calculator counts it: 730 hours.
 pub const MONTH: Time = Time::from_secs(730 * 3600);
+/// SnapStart's cache is charged for at least three hours.
+pub const SNAPSHOT_CACHE_MINIMUM: Time = Time::from_secs(3 * 3600);
+/// Ephemeral storage that comes free with every function, MB.
+pub const FREE_EPHEMERAL_MB: u32 = 512;
 /// Provisioned concurrency is charged in whole blocks of five minutes.
 pub const PROVISIONED_BLOCK: Time = Time::from_secs(300);
 
@@ -135,6 +146,9 @@ impl Pricing {
             bill_init: true,
             free_tier: false,
             default_architecture: arch,
+            snapstart_cache_per_gb_second: 0.000_001_504_6,
+            snapstart_restore_per_gb: 0.000_139_799_8,
+            ephemeral_per_gb_second: 0.000_000_030_9,
         })
     }
 
@@ -163,6 +177,8 @@ pub struct Usage {
     pub provisioned_exec_ms: u64,
     /// Environment-nanoseconds of provisioned concurrency (already rounded to 5-min blocks).
     pub provisioned_env_ns: u128,
+    /// SnapStart restores.
+    pub restores: u64,
 }
 
 /// The memory of a function, as priced.
@@ -172,6 +188,10 @@ pub struct Sizing {
     pub memory_mb: u32,
     /// Architecture.
     pub architecture: Architecture,
+    /// Ephemeral storage, MB (512 is free).
+    pub ephemeral_storage_mb: u32,
+    /// SnapStart with a charged cache and restores (Python and .NET).
+    pub snapstart_charged: bool,
 }
 
 /// GB-seconds of `ms` milliseconds at `memory_mb` (GB = MB / 1024).
@@ -190,6 +210,10 @@ pub struct Costs {
     pub compute: f64,
     /// Provisioned concurrency allocation charges, USD.
     pub provisioned: f64,
+    /// SnapStart's cache and restore charges, USD.
+    pub snapstart: f64,
+    /// Ephemeral storage charges (above 512 MB), USD.
+    pub ephemeral: f64,
     /// The run's usage scaled to a month (730 h), priced with the whole monthly free
     /// tier (when it applies) and volume tiers, USD.
     pub monthly: f64,
@@ -198,7 +222,7 @@ pub struct Costs {
 impl Costs {
     /// All charges, USD.
     pub fn total(&self) -> f64 {
-        self.request + self.compute + self.provisioned
+        self.request + self.compute + self.provisioned + self.snapstart + self.ephemeral
     }
 }
 
@@ -258,6 +282,21 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         };
         let pc_exec_gbs = gb_seconds(u.provisioned_exec_ms, s.memory_mb);
         let pc_env_gbs = u.provisioned_env_ns as f64 / 1e9 * f64::from(s.memory_mb) / 1024.0;
+        let gb = f64::from(s.memory_mb) / 1024.0;
+        let (cache, cache_month, restores) = if s.snapstart_charged {
+            let price = pricing.snapstart_cache_per_gb_second;
+            let active = period.max(SNAPSHOT_CACHE_MINIMUM);
+            (
+                gb * seconds(active) * price,
+                gb * seconds(MONTH) * price,
+                u.restores as f64 * gb * pricing.snapstart_restore_per_gb,
+            )
+        } else {
+            (0.0, 0.0, 0.0)
+        };
+        let ephemeral_gb =
+            f64::from(s.ephemeral_storage_mb.saturating_sub(FREE_EPHEMERAL_MB)) / 1024.0;
+        let billed_s = (u.ondemand_ms + u.provisioned_exec_ms) as f64 / 1000.0;
         let c = Costs {
             billed_gb_seconds: g + pc_exec_gbs,
             request: if total_requests > 0 {
@@ -271,20 +310,30 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
                 0.0
             } + pc_exec_gbs * rates.provisioned_duration_per_gb_second,
             provisioned: pc_env_gbs * rates.provisioned_per_gb_second,
+            snapstart: cache + restores,
+            ephemeral: ephemeral_gb * billed_s * pricing.ephemeral_per_gb_second,
             monthly: 0.0,
         };
+        // The cache is charged by time: a month's is a month's, whatever the run's length
+        // (a run under the 3-hour minimum pays the minimum; a month does not).
         let c = Costs {
-            monthly: c.total() / months,
+            monthly: (c.total() - cache) / months + cache_month,
             ..c
         };
         total.billed_gb_seconds += c.billed_gb_seconds;
         total.request += c.request;
         total.compute += c.compute;
         total.provisioned += c.provisioned;
+        total.snapstart += c.snapstart;
+        total.ephemeral += c.ephemeral;
         total.monthly += c.monthly;
         rows.push(c);
     }
     (rows, total)
+}
+
+fn seconds(t: Time) -> f64 {
+    t.as_nanos() as f64 / 1e9
 }
 
 /// Rounds a provisioned period up to whole 5-minute blocks.
@@ -301,6 +350,8 @@ mod tests {
         Sizing {
             memory_mb: mb,
             architecture: Architecture::X86_64,
+            ephemeral_storage_mb: FREE_EPHEMERAL_MB,
+            snapstart_charged: false,
         }
     }
 
@@ -428,6 +479,7 @@ mod tests {
             ondemand_ms: 0,
             provisioned_exec_ms: 1_000_000,
             provisioned_env_ns: 10 * 3600 * 1_000_000_000u128,
+            restores: 0,
         };
         let (_, t) = bill(&p, &[(x86(2048), u)], MONTH);
         assert!(

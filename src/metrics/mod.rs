@@ -108,6 +108,8 @@ pub struct FuncMetrics {
     /// Logged warm starts of a replayed log that found no idle environment (the run's
     /// keep-alive had retired it) and revived one without INIT.
     pub revived: u64,
+    /// Cold starts (and pre-warms) that restored a SnapStart snapshot.
+    pub restores: u64,
     /// Invocations of a function with provisioned concurrency on on-demand environments.
     pub spillover: u64,
     /// End-to-end latency of succeeded requests.
@@ -147,6 +149,7 @@ impl FuncMetrics {
             prewarm_hits: 0,
             evictions: 0,
             revived: 0,
+            restores: 0,
             spillover: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),

@@ -95,6 +95,8 @@ pub struct FunctionReport {
     /// Logged warm starts of a replayed log revived without INIT, the run's keep-alive
     /// having retired the environment the real function kept.
     pub revived: u64,
+    /// Cold starts and pre-warms that restored a SnapStart snapshot.
+    pub restores: u64,
     /// Its memory is below what it needs (`max_memory_used_mb` plus the margin): every
     /// invocation failed out of memory. On `*`: any function's is.
     pub out_of_memory: bool,

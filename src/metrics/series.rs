@@ -44,6 +44,8 @@ pub struct Bin {
     pub invocations: u64,
     /// Attempts that ran INIT.
     pub cold_starts: u64,
+    /// Cold starts and pre-warms that restored a SnapStart snapshot.
+    pub restores: u64,
     /// Refused attempts.
     pub throttles: u64,
     /// ∫ busy dt.

@@ -185,6 +185,34 @@ pub struct Function {
     pub runtime: Option<String>,
     /// Packaged as a container image (`package = "image"`), not a zip.
     pub image: bool,
+    /// SnapStart: a new environment restores a snapshot instead of running INIT.
+    pub snapstart: Option<SnapStart>,
+    /// Ephemeral storage (`/tmp`), MB (512..=10240); above 512 MB it is charged per GB-s.
+    pub ephemeral_storage_mb: u32,
+}
+
+/// SnapStart (`snapstart = true`): a new environment restores the snapshot taken when the
+/// version was published, instead of running INIT.
+#[derive(Clone, Debug)]
+pub struct SnapStart {
+    /// Restore time: the latency it adds to a cold start (AWS's `Restore Duration`).
+    pub restore: Dist,
+    /// The share of it billed as duration: loading the runtime and the after-restore hooks
+    /// (AWS's `Billed Restore Duration`); restoring the snapshot itself is free.
+    pub billed_share: f64,
+    /// Whether the snapshot's cache and its restores are charged (Python and .NET; Java
+    /// pays neither).
+    pub charged: bool,
+}
+
+impl SnapStart {
+    /// The billed part of a restore of `restore`: whole milliseconds, rounded up, as AWS's
+    /// `Billed Restore Duration`.
+    pub fn billed(&self, restore: Time) -> Time {
+        // Rounded to the nanosecond first, so that a share like 0.4 of 500 ms is 200 ms.
+        let ns = (restore.as_nanos() as f64 * self.billed_share).round() as u64;
+        Time::from_millis(ns.div_ceil(1_000_000))
+    }
 }
 
 /// MB of memory per vCPU on Lambda.
@@ -217,8 +245,12 @@ impl Function {
             .is_some_and(|need| f64::from(self.memory_mb) < need)
     }
 
-    /// Draws the INIT time of a cold start: `init`, plus the mount time with `efs = true`.
+    /// Draws the INIT time of a cold start: `init`, plus the mount time with `efs = true`;
+    /// with SnapStart, the restore time.
     pub fn draw_init(&self, rng: &mut crate::engine::SimRng) -> Time {
+        if let Some(s) = &self.snapstart {
+            return s.restore.sample(rng);
+        }
         let mount = self
             .efs_mount
             .as_ref()

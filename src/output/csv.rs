@@ -50,6 +50,9 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "function_cold_start_p75",
     "evictions",
     "monthly_cost_usd",
+    "restores",
+    "snapstart_cost_usd",
+    "ephemeral_cost_usd",
     "spillover",
 ];
 
@@ -162,6 +165,9 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.function_cold_start_p75, 6),
         f.evictions.to_string(),
         num(f.costs.monthly, 6),
+        f.restores.to_string(),
+        num(f.costs.snapstart, 6),
+        num(f.costs.ephemeral, 6),
         f.spillover.to_string(),
     ]
 }
@@ -342,6 +348,9 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
 /// `idle_gb_seconds_vs_fixed_10m`, so no earlier column moves.
 const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
     ("monthly_cost_usd", |f| f.costs.monthly),
+    ("restores", |f| f.restores as f64),
+    ("snapstart_cost_usd", |f| f.costs.snapstart),
+    ("ephemeral_cost_usd", |f| f.costs.ephemeral),
     ("spillover", |f| f.spillover as f64),
 ];
 

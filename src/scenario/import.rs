@@ -147,6 +147,9 @@ pub fn logged_cost(s: &LogSummary, arch: Architecture) -> (f64, f64) {
                 Sizing {
                     memory_mb,
                     architecture: arch,
+                    // The log says nothing of either.
+                    ephemeral_storage_mb: billing::FREE_EPHEMERAL_MB,
+                    snapstart_charged: false,
                 },
                 Usage {
                     requests,

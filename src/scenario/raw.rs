@@ -169,6 +169,10 @@ pub struct RawFunction {
     pub runtime: Option<String>,
     pub package: Option<String>,
     pub memory_margin: Option<f64>,
+    pub snapstart: Option<bool>,
+    pub restore: Option<RawDist>,
+    pub billed_restore_share: Option<f64>,
+    pub ephemeral_storage_mb: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

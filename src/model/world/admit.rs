@@ -36,7 +36,7 @@ impl World<'_> {
         if !self.concurrency_allows(f) {
             return None;
         }
-        let fresh = matches!(given, GivenCold::Cold(_));
+        let fresh = matches!(given, GivenCold::Cold(_) | GivenCold::Restored(..));
         let func = &mut self.funcs[f];
         let (env, cold) = if !fresh && let Some(&e) = func.pc.idle.last() {
             func.pc.account(now);

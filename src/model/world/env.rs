@@ -83,6 +83,12 @@ pub(super) struct Env {
     pub(super) arrival: Time,
     pub(super) start: Time,
     pub(super) init: Time,
+    /// Of `init`, what is billed: INIT when `bill_init`, else nothing; for a SnapStart
+    /// restore, its billed part in whole ms.
+    pub(super) billed_init: Time,
+    /// Its cold start restored a SnapStart snapshot: billed as whole ms of execution plus
+    /// whole ms of restore, not as one sum.
+    pub(super) restored: bool,
     pub(super) run: Time,
     pub(super) outcome: AttemptOutcome,
     pub(super) cold: bool,
@@ -146,6 +152,8 @@ impl World<'_> {
             arrival: Time::ZERO,
             start: Time::ZERO,
             init: Time::ZERO,
+            billed_init: Time::ZERO,
+            restored: false,
             run: Time::ZERO,
             outcome: AttemptOutcome::Success,
             cold: false,
@@ -238,17 +246,27 @@ impl World<'_> {
                 _ => (drawn, AttemptOutcome::Success),
             }
         };
-        let init = if cold {
-            let init = match given.cold {
-                GivenCold::Cold(init) => init,
-                _ => spec.draw_init(&mut func.rng),
+        let (init, billed_init, restored) = if cold {
+            let (init, billed_init, restored) = match (given.cold, &spec.snapstart) {
+                (GivenCold::Cold(init), _) => (init, self.sc.pricing.bill_init.then_some(init), false),
+                (GivenCold::Restored(restore, billed_ms), _) => {
+                    (restore, Some(Time::from_millis(u64::from(billed_ms))), true)
+                }
+                (_, Some(snap)) => {
+                    let restore = spec.draw_init(&mut func.rng);
+                    (restore, Some(snap.billed(restore)), true)
+                }
+                (_, None) => {
+                    let init = spec.draw_init(&mut func.rng);
+                    (init, self.sc.pricing.bill_init.then_some(init), false)
+                }
             };
             if let Some(c) = &mut self.cluster {
                 c.note_init(f, init);
             }
-            init
+            (init, billed_init.unwrap_or(Time::ZERO), restored)
         } else {
-            Time::ZERO
+            (Time::ZERO, Time::ZERO, false)
         };
         let m = &mut func.m;
         m.invocations += 1;
@@ -257,6 +275,10 @@ impl World<'_> {
         if cold {
             m.cold_starts += 1;
             m.series.current().cold_starts += 1;
+            if restored {
+                m.restores += 1;
+                m.series.current().restores += 1;
+            }
             m.series.inc(now, Level::Init);
         } else {
             m.series.inc(now, Level::Busy);
@@ -272,6 +294,8 @@ impl World<'_> {
         env.arrival = arrival;
         env.start = now;
         env.init = init;
+        env.billed_init = billed_init;
+        env.restored = restored;
         env.run = run;
         env.outcome = outcome;
         env.cold = cold;
@@ -317,7 +341,6 @@ impl World<'_> {
         let env = self.envs[e as usize];
         let f = env.func as usize;
         self.release(f);
-        let bill_init = self.sc.pricing.bill_init;
         let func = &mut self.funcs[f];
         let m = &mut func.m;
         m.series.advance(now);
@@ -328,12 +351,11 @@ impl World<'_> {
             m.series.current().provisioned_exec_ms += ms;
             ms
         } else {
-            let billed = if bill_init {
-                env.run + env.init
+            let ms = if env.restored {
+                env.run.ceil_millis() + env.billed_init.ceil_millis()
             } else {
-                env.run
+                (env.run + env.billed_init).ceil_millis()
             };
-            let ms = billed.ceil_millis();
             m.ondemand_ms += ms;
             m.series.current().ondemand_ms += ms;
             ms

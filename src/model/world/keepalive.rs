@@ -129,7 +129,12 @@ impl World<'_> {
         func.m.series.advance(now);
         func.m.series.inc(now, Level::Idle);
         func.m.prewarms += 1;
-        let init = self.sc.functions[f].draw_init(&mut func.rng);
+        let spec = &self.sc.functions[f];
+        let init = spec.draw_init(&mut func.rng);
+        if spec.snapstart.is_some() {
+            func.m.restores += 1;
+            func.m.series.current().restores += 1;
+        }
         if let Some(c) = &mut self.cluster {
             c.note_init(f, init);
         }

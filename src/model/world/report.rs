@@ -165,12 +165,15 @@ impl World<'_> {
                 let sizing = Sizing {
                     memory_mb: spec.memory_mb,
                     architecture: spec.architecture,
+                    ephemeral_storage_mb: spec.ephemeral_storage_mb,
+                    snapstart_charged: spec.snapstart.as_ref().is_some_and(|s| s.charged),
                 };
                 let usage = Usage {
                     requests: func.m.invocations,
                     ondemand_ms: func.m.ondemand_ms,
                     provisioned_exec_ms: func.m.provisioned_exec_ms,
                     provisioned_env_ns: func.pc.billed_ns,
+                    restores: func.m.restores,
                 };
                 (sizing, usage)
             })
@@ -191,6 +194,22 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
         .map(|(k, b)| {
             let len = m.series.bin_len(k).as_nanos() as f64;
             let pc_cost = b.provisioned_area as f64 / 1e9 * gb * rates.provisioned_per_gb_second;
+            let p = &sc.pricing;
+            let snapstart_cost = match &spec.snapstart {
+                Some(s) if s.charged => {
+                    (len / 1e9 * p.snapstart_cache_per_gb_second
+                        + b.restores as f64 * p.snapstart_restore_per_gb)
+                        * gb
+                }
+                _ => 0.0,
+            };
+            let ephemeral_cost = f64::from(
+                spec.ephemeral_storage_mb
+                    .saturating_sub(billing::FREE_EPHEMERAL_MB),
+            ) / 1024.0
+                * (b.ondemand_ms + b.provisioned_exec_ms) as f64
+                / 1000.0
+                * p.ephemeral_per_gb_second;
             BinReport {
                 time_s: (m.series.interval().as_nanos() as f64 * k as f64) / 1e9,
                 arrivals: b.arrivals,
@@ -211,7 +230,9 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                     + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * rates.per_gb_second()
                     + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
                         * rates.provisioned_duration_per_gb_second
-                    + pc_cost,
+                    + pc_cost
+                    + snapstart_cost
+                    + ephemeral_cost,
                 evictions: b.evictions,
                 host_memory_mb: cluster
                     .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
@@ -254,6 +275,7 @@ fn function_report(
         prewarm_hits: m.prewarm_hits,
         evictions: m.evictions,
         revived: m.revived,
+        restores: m.restores,
         out_of_memory: spec.out_of_memory(),
         spillover: m.spillover,
         function_cold_start_p75: f64::NAN,
@@ -292,6 +314,7 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         prewarm_hits: 0,
         evictions: 0,
         revived: 0,
+        restores: 0,
         out_of_memory: false,
         spillover: 0,
         function_cold_start_p75: f64::NAN,
@@ -327,6 +350,7 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.prewarm_hits += r.prewarm_hits;
     total.evictions += r.evictions;
     total.revived += r.revived;
+    total.restores += r.restores;
     total.out_of_memory |= r.out_of_memory;
     total.spillover += r.spillover;
     total.mean_concurrency += r.mean_concurrency;

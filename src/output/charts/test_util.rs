@@ -41,6 +41,7 @@ pub(super) fn function(
         prewarm_hits: 0,
         evictions: 0,
         revived: 0,
+        restores: 0,
         out_of_memory: false,
         spillover: 0,
         function_cold_start_p75: f64::NAN,

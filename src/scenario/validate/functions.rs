@@ -1,6 +1,7 @@
 //! `[[functions]]`: each function's memory, timeout, durations, concurrency, retries and
 //! keep-alive, and what the functions' reserved concurrency adds up to in the account.
 
+use super::compute::{Around, validate_ephemeral, validate_snapstart};
 use super::dist::validate_dist;
 use super::keep_alive::validate_keep_alive;
 use super::provisioned::validate_provisioned;
@@ -277,6 +278,19 @@ fn validate_function(
         Some(n) => ctx.int(&k("max_retry_attempts"), n, 0, 2, "max_retry_attempts")?,
         None => 2,
     };
+    let ephemeral_storage_mb = validate_ephemeral(ctx, &k("ephemeral_storage_mb"), f)?;
+    let snapstart = validate_snapstart(
+        ctx,
+        &k,
+        f,
+        &Around {
+            runtime: f.runtime.as_deref(),
+            image: package == "image",
+            efs: efs_mount.is_some(),
+            ephemeral_storage_mb,
+            provisioned: &provisioned_concurrency,
+        },
+    )?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
@@ -302,6 +316,8 @@ fn validate_function(
         memory_needed_mb,
         runtime: f.runtime.clone(),
         image: package == "image",
+        snapstart,
+        ephemeral_storage_mb,
     })
 }
 

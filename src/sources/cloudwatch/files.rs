@@ -330,6 +330,7 @@ impl LogFile {
             max_memory_mb: r.max_memory_mb,
             init: r.init,
             restore: r.restore,
+            billed_restore_ms: r.billed_restore_ms,
             status: r.status,
             file: 0,
             line,
@@ -406,6 +407,7 @@ fn insights_row(
             max_memory_mb: get(c.max_memory).map_or(Ok(0), |s| mb(s, "@maxMemoryUsed"))?,
             init: get(c.init).map(|s| ms(s, "@initDuration")).transpose()?,
             restore: None,
+            billed_restore_ms: 0,
             status,
         },
     )))

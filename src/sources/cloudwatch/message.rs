@@ -81,11 +81,14 @@ fn text_report(t: &str) -> Result<Logged, String> {
             r.init = Some(ms()?);
         } else if is("Restore Duration") {
             r.restore = Some(ms()?);
+        } else if is("Billed Restore Duration") {
+            r.billed_restore_ms = value.parse::<u64>().map_err(|_| {
+                format!("`Billed Restore Duration:` is `{value}`, not a whole number of ms")
+            })?;
         } else if is("Status") {
             r.status = status(value);
         }
-        // The value (of a field not needed too: `Billed Restore Duration:`, `Error Type:`,
-        // `XRAY TraceId:` …).
+        // The value (of a field not needed too: `Error Type:`, `XRAY TraceId:` …).
         words.next();
         // A unit after the number (`ms`, `MB`) is no label word.
         if let Some(&u) = words.peek()
@@ -138,6 +141,8 @@ struct Metrics {
     init: Option<f64>,
     #[serde(rename = "restoreDurationMs")]
     restore: Option<f64>,
+    #[serde(rename = "billedRestoreDurationMs", default)]
+    billed_restore: u64,
 }
 
 /// A JSON-format log record (`"type": "platform.report"` or `"platform.start"`).
@@ -170,6 +175,7 @@ fn json_record(t: &str) -> Result<Message, String> {
                 max_memory_mb: m.max_memory,
                 init: m.init.map(|x| ms(x, "initDurationMs")).transpose()?,
                 restore: m.restore.map(|x| ms(x, "restoreDurationMs")).transpose()?,
+                billed_restore_ms: m.billed_restore,
                 status: body.status.as_deref().map_or(Status::Success, status),
             }))
         }

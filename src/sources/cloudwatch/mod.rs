@@ -50,6 +50,7 @@ struct Logged {
     max_memory_mb: u32,
     init: Option<Time>,
     restore: Option<Time>,
+    billed_restore_ms: u64,
     status: Status,
 }
 
@@ -73,6 +74,8 @@ pub struct Invocation {
     pub init: Option<Time>,
     /// `Restore Duration`: a SnapStart restore.
     pub restore: Option<Time>,
+    /// `Billed Restore Duration`, ms (0 without a restore): billed on top of `billed_ms`.
+    pub billed_restore_ms: u64,
     /// How it ended.
     pub status: Status,
     /// Which of the files it is in (index into the paths given).

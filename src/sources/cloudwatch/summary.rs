@@ -53,7 +53,8 @@ pub struct LogSummary {
     pub first_arrival: u64,
     /// The last report, ns since 1970.
     pub last_end: u64,
-    /// By logged `Memory Size` (MB): the invocations, and their Σ Billed Duration (ms).
+    /// By logged `Memory Size` (MB): the invocations, and their Σ Billed Duration (ms),
+    /// with `Billed Restore Duration` (SnapStart) added in.
     pub memory_sizes: BTreeMap<u32, (u64, u64)>,
     /// The largest `Max Memory Used` (MB).
     pub max_memory_used_mb: u32,
@@ -153,7 +154,7 @@ impl LogSummary {
         }
         let size = self.memory_sizes.entry(inv.memory_mb).or_default();
         size.0 += 1;
-        size.1 += inv.billed_ms;
+        size.1 += inv.billed_ms + inv.billed_restore_ms;
         self.max_memory_used_mb = self.max_memory_used_mb.max(inv.max_memory_mb);
         self.max_duration = self.max_duration.max(inv.duration);
         let ns = |t: Time| t.as_nanos().clamp(1_000, HOUR);
@@ -242,6 +243,7 @@ mod tests {
             max_memory_mb: 100,
             init: i,
             restore: None,
+            billed_restore_ms: 0,
             status: Status::Success,
             file: 0,
             line: 1,

@@ -111,7 +111,11 @@ impl LogStream {
         if self.copy_cold_starts {
             g.cold = match (inv.init, inv.restore) {
                 (None, None) => GivenCold::Warm,
-                (i, r) => GivenCold::Cold(i.unwrap_or(Time::ZERO) + r.unwrap_or(Time::ZERO)),
+                (i, Some(r)) => GivenCold::Restored(
+                    i.unwrap_or(Time::ZERO) + r,
+                    u32::try_from(inv.billed_restore_ms).unwrap_or(u32::MAX),
+                ),
+                (Some(i), None) => GivenCold::Cold(i),
             };
         }
         g

@@ -87,6 +87,9 @@ pub enum GivenCold {
     Warm,
     /// Logged cold: a new environment, with this INIT.
     Cold(Time),
+    /// Logged SnapStart restore: a new environment, with this restore time, of which this
+    /// many whole ms are billed (`Billed Restore Duration`).
+    Restored(Time, u32),
 }
 
 /// The end of an invocation, as a replayed log says.
