@@ -42,7 +42,7 @@ pub struct Scenario {
     /// `[recommend]`: the strategy that picks a variant of the sweep.
     pub recommend: Option<crate::metrics::recommend::Strategy>,
     /// What the user should know about this valid scenario (malformed log lines skipped),
-    /// each as `file:line:col: key: what`.
+    /// each as ``file:line:col: `key`: what``.
     pub warnings: Vec<String>,
 }
 

@@ -514,6 +514,26 @@ fn function_block(f: &Imported, o: &ImportOptions) -> String {
         let _ = writeln!(t, "# Fitted: the logged INIT durations.");
         let _ = writeln!(t, "init = {}", percentiles(&s.inits));
     }
+    if s.restores > 0 {
+        let _ = writeln!(
+            t,
+            "# The log holds SnapStart restores. It does not name the runtime: set yours (Python\n\
+             # 3.12+ and .NET 8+ pay for the snapshot cache and each restore; Java pays neither)."
+        );
+        let _ = writeln!(t, "runtime = \"java21\"");
+        let _ = writeln!(t, "snapstart = true");
+        let _ = writeln!(
+            t,
+            "# Fitted: the logged Restore Durations, and the share of them billed."
+        );
+        let _ = writeln!(t, "restore = {}", percentiles(&s.restore_times));
+        let share = if s.restore_ms.0 > 0.0 {
+            (s.restore_ms.1 as f64 / s.restore_ms.0).min(1.0)
+        } else {
+            0.0
+        };
+        let _ = writeln!(t, "billed_restore_share = {share:.4}");
+    }
     let rate = s.errors as f64 / s.invocations.max(1) as f64;
     let _ = writeln!(
         t,

@@ -123,6 +123,9 @@ pub struct RawPricing {
     pub provisioned_per_gb_second: Option<f64>,
     pub provisioned_duration_per_gb_second: Option<f64>,
     pub free_tier: Option<bool>,
+    pub snapstart_cache_per_gb_second: Option<f64>,
+    pub snapstart_restore_per_gb: Option<f64>,
+    pub ephemeral_per_gb_second: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -178,3 +178,53 @@ fn one_folder_per_function_imports_them_together_on_one_clock() {
         .code(2)
         .stderr(predicate::str::contains("not both"));
 }
+
+#[test]
+fn a_snapstart_log_imports_as_snapstart_and_replays_its_billed_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("java.log");
+    // Cold starts restore (no Init Duration, as SnapStart logs them); warm ones do not.
+    let line = |t: &str, id: &str, duration: &str, billed: u64, restore: Option<(&str, u64)>| {
+        let r = restore.map_or(String::new(), |(r, b)| {
+            format!("Restore Duration: {r} ms\tBilled Restore Duration: {b} ms\t")
+        });
+        format!(
+            "2025-09-01T00:{t}.000Z REPORT RequestId: {id}\tDuration: {duration} ms\tBilled Duration: {billed} ms\tMemory Size: 1024 MB\tMax Memory Used: 200 MB\t{r}\n"
+        )
+    };
+    std::fs::write(
+        &log,
+        [
+            line("00:01", "a", "3000.00", 3000, Some(("474.16", 194))),
+            line("00:05", "b", "12.30", 13, None),
+            line("00:06", "c", "20.01", 21, Some(("300.00", 120))),
+            line("10:00", "d", "5.00", 5, None),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = dir.path().join("java.toml");
+    lambdasim()
+        .args(["import", "--name", "java-api", "--out"])
+        .arg(&out)
+        .arg(&log)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SnapStart restores: 2"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("snapstart = true"), "{text}");
+    // (194 + 120) / (474.16 + 300.00)
+    assert!(text.contains("billed_restore_share = 0.4056"), "{text}");
+    let sc = lambdasim::scenario::load_variants(&out).unwrap().remove(0);
+    assert!(sc.functions[0].snapstart.is_some());
+    let r = lambdasim::model::simulate(&sc, sc.seed, 0);
+    let f = &r.functions[0];
+    assert_eq!((f.requests, f.cold_starts, f.restores), (4, 2, 2));
+    // Billed request by request: Billed Duration + Billed Restore Duration.
+    let billed_ms = 3000 + 194 + 13 + 21 + 120 + 5;
+    assert_eq!(f.costs.billed_gb_seconds, billed_ms as f64 / 1000.0);
+    let summary = LogSummary::read(std::slice::from_ref(&log)).unwrap();
+    assert_eq!(summary.gb_seconds(), billed_ms as f64 / 1000.0);
+    // The cold start's latency is its restore and its duration.
+    assert_eq!(f.latency.max_ms, 3474.16);
+}

@@ -158,7 +158,9 @@ fn malformed_reports_are_counted_and_shown_and_reading_goes_on() {
 fn a_scenario_replaying_a_log_with_malformed_lines_warns_with_their_count_and_runs() {
     let dir = tempfile::tempdir().unwrap();
     let report = |id: &str, t: &str, duration: &str| {
-        format!("2025-09-01T00:00:{t}.000Z REPORT RequestId: {id}\tDuration: {duration} ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n")
+        format!(
+            "2025-09-01T00:00:{t}.000Z REPORT RequestId: {id}\tDuration: {duration} ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n"
+        )
     };
     let log = dir.path().join("bad.txt");
     std::fs::write(
@@ -188,12 +190,15 @@ fn a_scenario_replaying_a_log_with_malformed_lines_warns_with_their_count_and_ru
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let expected = format!(
-        "warning: {}:8:55: sources[0].arrival.path: 2 line(s) of the log could not be read and are not replayed; the first:\n    {}:2: `Duration:` is `ten`",
+        "warning: {}:8:55: `sources[0].arrival.path`: 2 line(s) of the log could not be read and are not replayed; the first:\n    {}:2: `Duration:` is `ten`",
         sc.display(),
         log.display()
     );
     assert!(stderr.starts_with(&expected), "{stderr}");
-    assert!(stderr.contains(&format!("\n    {}:4: `Duration:` is `1..0`", log.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("\n    {}:4: `Duration:` is `1..0`", log.display())),
+        "{stderr}"
+    );
     let summary = std::fs::read_to_string(dir.path().join("out/replay/summary.csv")).unwrap();
     let rows: Vec<&str> = summary.lines().collect();
     let requests = rows[0].split(',').position(|c| c == "requests").unwrap();

@@ -5,6 +5,7 @@ mod billing;
 mod cli;
 mod closed_forms;
 mod cluster;
+mod compute;
 mod import;
 mod lifecycle;
 mod logs;

@@ -248,7 +248,9 @@ impl World<'_> {
         };
         let (init, billed_init, restored) = if cold {
             let (init, billed_init, restored) = match (given.cold, &spec.snapstart) {
-                (GivenCold::Cold(init), _) => (init, self.sc.pricing.bill_init.then_some(init), false),
+                (GivenCold::Cold(init), _) => {
+                    (init, self.sc.pricing.bill_init.then_some(init), false)
+                }
                 (GivenCold::Restored(restore, billed_ms), _) => {
                     (restore, Some(Time::from_millis(u64::from(billed_ms))), true)
                 }

@@ -1,5 +1,5 @@
 //! The cost chart: horizontal bars of request, compute and provisioned cost per function
-//! and in total.
+//! and in total, with SnapStart and ephemeral storage charges when there are any.
 
 use super::backend::Drawn;
 use super::format::{fmt_usd, fmt_usd_tick, truncate};
@@ -7,8 +7,8 @@ use super::header::header;
 use super::legend::{Entry, draw_legend};
 use super::scale::nonneg;
 use super::style::{
-    COMPUTE_COST, DESC_SIZE, GRID_BOLD, GRID_LIGHT, MUTED, PANEL_TITLE_SIZE, PROVISIONED_COST,
-    REQUEST_COST, SUBTITLE_SIZE, TICK_SIZE, font,
+    COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, GRID_BOLD, GRID_LIGHT, MUTED, PANEL_TITLE_SIZE,
+    PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST, SUBTITLE_SIZE, TICK_SIZE, font,
 };
 use crate::metrics::{FunctionReport, RunReport};
 use plotters::coord::Shift;
@@ -18,10 +18,14 @@ use plotters::prelude::{
 };
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// One bar of the cost chart: label, request, compute, provisioned (USD).
+/// The charges a bar stacks, in order.
+const PARTS: usize = 5;
+
+/// One bar of the cost chart: label, request, compute, provisioned, SnapStart, ephemeral
+/// storage (USD).
 struct CostRow {
     label: String,
-    parts: [f64; 3],
+    parts: [f64; PARTS],
 }
 
 impl CostRow {
@@ -42,6 +46,8 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
             nonneg(f.costs.request),
             nonneg(f.costs.compute),
             nonneg(f.costs.provisioned),
+            nonneg(f.costs.snapstart),
+            nonneg(f.costs.ephemeral),
         ],
     };
     let mut rows: Vec<CostRow> = report
@@ -59,7 +65,7 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
         }
         let mut others = CostRow {
             label: format!("{} other functions", rows.len() - (MAX_COST_BARS - 1)),
-            parts: [0.0; 3],
+            parts: [0.0; PARTS],
         };
         let mut kept = Vec::with_capacity(MAX_COST_BARS);
         for (row, keep) in rows.into_iter().zip(keep) {
@@ -114,7 +120,7 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
     let total = &report.total.costs;
     let note = format!("total {}", fmt_usd(nonneg(total.total())));
     let body = header(root, "Cost breakdown", report, &note)?;
-    let legend = [
+    let mut legend = vec![
         Entry::area(
             REQUEST_COST,
             format!("requests {}", fmt_usd(nonneg(total.request))),
@@ -131,6 +137,15 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
             ),
         ),
     ];
+    // The charges few runs have, only when there are some.
+    for (cost, color, what) in [
+        (total.snapstart, SNAPSTART_COST, "SnapStart"),
+        (total.ephemeral, EPHEMERAL_COST, "ephemeral storage"),
+    ] {
+        if nonneg(cost) > 0.0 {
+            legend.push(Entry::area(color, format!("{what} {}", fmt_usd(cost))));
+        }
+    }
     let body = draw_legend(&body, &legend)?;
 
     let label_w = rows
@@ -169,7 +184,7 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
     }
 }
 
-/// Horizontal stacked bars (request, compute, provisioned), one row each from the top, with
+/// Horizontal stacked bars (request, compute, provisioned, SnapStart, storage), one row each from the top, with
 /// their totals written at their ends; a rule above the last row when it is the total.
 fn draw_cost_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -222,7 +237,13 @@ fn draw_cost_bars<DB: DrawingBackend>(
         .y_label_formatter(&name_of)
         .draw()?;
 
-    let colors = [REQUEST_COST, COMPUTE_COST, PROVISIONED_COST];
+    let colors = [
+        REQUEST_COST,
+        COMPUTE_COST,
+        PROVISIONED_COST,
+        SNAPSTART_COST,
+        EPHEMERAL_COST,
+    ];
     for (i, row) in rows.iter().enumerate() {
         let y = y_of(i);
         let mut x0 = 0.0;

@@ -346,6 +346,25 @@ mod tests {
     }
 
     #[test]
+    fn snapstart_and_storage_charges_get_a_bar_segment_and_a_legend_entry_only_when_charged() {
+        let r = report(2, 10);
+        let plain = svg(&render(&r).unwrap(), "cost.svg").to_string();
+        assert!(!plain.contains("SnapStart") && !plain.contains("ephemeral storage"));
+        let mut r = report(2, 10);
+        r.functions[1].costs.snapstart = 0.25;
+        r.functions[0].costs.ephemeral = 0.5;
+        r.total.costs.snapstart = 0.25;
+        r.total.costs.ephemeral = 0.5;
+        let files = render(&r).unwrap();
+        let cost = svg(&files, "cost.svg");
+        assert!(cost.contains("SnapStart $0.25") && cost.contains("ephemeral storage $0.50"));
+        // Their colours fill a segment each (function, and total), beside the legend's.
+        for rgb in ["#FF7F0E", "#8C564B"] {
+            assert!(cost.matches(rgb).count() >= 3, "{rgb}");
+        }
+    }
+
+    #[test]
     fn empty_reports_render() {
         // No functions, no bins.
         let mut r = report(0, 0);

@@ -30,7 +30,8 @@ pub fn snapstart_charged(runtime: &str) -> Option<bool> {
     let version = |prefix: &str| -> Option<u32> { runtime.strip_prefix(prefix)?.parse().ok() };
     if version("java").is_some_and(|v| v >= 11) {
         Some(false)
-    } else if version("python3.").is_some_and(|v| v >= 12) || version("dotnet").is_some_and(|v| v >= 8)
+    } else if version("python3.").is_some_and(|v| v >= 12)
+        || version("dotnet").is_some_and(|v| v >= 8)
     {
         Some(true)
     } else {
@@ -105,7 +106,10 @@ pub(super) fn validate_snapstart(
             ),
         ))
     } else if around.provisioned.max() > 0 {
-        Some(("provisioned_concurrency", "provisioned concurrency".to_string()))
+        Some((
+            "provisioned_concurrency",
+            "provisioned concurrency".to_string(),
+        ))
     } else {
         None
     };

@@ -57,7 +57,7 @@ impl Ctx<'_> {
         };
         self.warnings
             .borrow_mut()
-            .push(format!("{at}: {key}: {message}"));
+            .push(format!("{at}: `{key}`: {message}"));
     }
 
     fn err(&self, key: &str, message: impl Into<String>) -> InputError {

@@ -40,6 +40,27 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
         pricing.x86.provisioned_duration_per_gb_second = v;
         pricing.arm64.provisioned_duration_per_gb_second = v;
     }
+    for (key, given, price) in [
+        (
+            "pricing.snapstart_cache_per_gb_second",
+            p.snapstart_cache_per_gb_second,
+            &mut pricing.snapstart_cache_per_gb_second,
+        ),
+        (
+            "pricing.snapstart_restore_per_gb",
+            p.snapstart_restore_per_gb,
+            &mut pricing.snapstart_restore_per_gb,
+        ),
+        (
+            "pricing.ephemeral_per_gb_second",
+            p.ephemeral_per_gb_second,
+            &mut pricing.ephemeral_per_gb_second,
+        ),
+    ] {
+        if let Some(v) = ctx.price(key, given)? {
+            *price = v;
+        }
+    }
     if let Some(v) = p.bill_init {
         pricing.bill_init = v;
     }

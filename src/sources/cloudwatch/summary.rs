@@ -68,6 +68,10 @@ pub struct LogSummary {
     pub durations: Histogram<u64>,
     /// INIT durations of the cold starts (ns).
     pub inits: Histogram<u64>,
+    /// Restore durations of the SnapStart restores (ns).
+    pub restore_times: Histogram<u64>,
+    /// Σ Restore Duration (ms, exact) and Σ Billed Restore Duration (ms).
+    pub restore_ms: (f64, u64),
     /// Arrivals in each hour of the week (0 = Monday 00:00–01:00 UTC).
     pub hour_of_week: [u64; 168],
     /// Malformed reports.
@@ -126,6 +130,8 @@ impl LogSummary {
             timeout: None,
             durations: histogram(),
             inits: histogram(),
+            restore_times: histogram(),
+            restore_ms: (0.0, 0),
             hour_of_week: [0; 168],
             bad: BadLines::default(),
             untimed: 0,
@@ -141,8 +147,13 @@ impl LogSummary {
         if inv.cold() {
             self.cold_starts += 1;
         }
-        if inv.restore.is_some() {
+        if let Some(r) = inv.restore {
             self.restores += 1;
+            self.restore_times
+                .record(r.as_nanos().clamp(1_000, HOUR))
+                .expect("clamped");
+            self.restore_ms.0 += r.as_millis_f64();
+            self.restore_ms.1 += inv.billed_restore_ms;
         }
         match inv.status {
             Status::Success => {}

@@ -1,0 +1,325 @@
+//! Compute options beyond the default: SnapStart's restores and charges, ephemeral
+//! storage, each charge checked against AWS's formulas by hand.
+
+use crate::{assert_conserved, run, scenario};
+
+/// `count` requests at t = 0 (each cold: nothing is warm yet), for a run of `length`,
+/// with `keys` on the function.
+fn burst(count: u32, length: &str, keys: &str) -> String {
+    format!(
+        r#"
+duration = "{length}"
+[pricing]
+bill_init = true
+[[functions]]
+name = "api"
+memory_mb = 2048
+duration = "10ms"
+init = "5s"
+{keys}
+[[sources]]
+service = "direct"
+arrival = {{ process = "burst", at = "0s", count = {count}, over = "0s" }}
+[output]
+invocations = true
+"#
+    )
+}
+
+const JAVA: &str =
+    "runtime = \"java21\"\nsnapstart = true\nrestore = \"100ms\"\nbilled_restore_share = 0.5";
+
+#[test]
+fn snapstart_cold_starts_use_restore_not_init() {
+    let r = run(&burst(5, "1m", JAVA));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.cold_starts, f.restores, f.succeeded), (5, 5, 5));
+    // 100 ms of restore, then 10 ms: not the 5 s INIT.
+    assert_eq!(f.latency.max_ms, 110.0);
+    for a in r.attempts.as_ref().unwrap() {
+        assert_eq!(a.init, lambdasim::engine::Time::from_millis(100));
+        // Billed: 10 ms of execution and 50 ms (half) of the restore.
+        assert_eq!(a.billed_ms, 60);
+    }
+    assert_eq!(f.costs.billed_gb_seconds, 5.0 * 0.060 * 2.0);
+    // Java pays no cache and no restores.
+    assert_eq!(f.costs.snapstart, 0.0);
+    // The same function without SnapStart runs its 5 s INIT, billed with the execution.
+    let plain = run(&burst(5, "1m", "runtime = \"java21\""));
+    let p = &plain.functions[0];
+    assert_eq!((p.cold_starts, p.restores), (5, 0));
+    assert_eq!(p.latency.max_ms, 5010.0);
+    assert_eq!(plain.attempts.as_ref().unwrap()[0].billed_ms, 5010);
+}
+
+#[test]
+fn warm_starts_of_a_snapstart_function_restore_nothing() {
+    // Five requests one after another, 1 s apart: one restore, then warm starts.
+    let toml = burst(1, "1m", JAVA).replace(
+        r#"{ process = "burst", at = "0s", count = 1, over = "0s" }"#,
+        r#"{ process = "constant", rate = 1.0 }"#,
+    );
+    let r = run(&toml);
+    let f = &r.functions[0];
+    assert_eq!(f.invocations, 60);
+    assert_eq!((f.cold_starts, f.restores), (1, 1));
+    let billed: Vec<u64> = r.attempts.unwrap().iter().map(|a| a.billed_ms).collect();
+    assert_eq!(billed[0], 60);
+    assert!(billed[1..].iter().all(|&b| b == 10), "{billed:?}");
+}
+
+#[test]
+fn python_and_dotnet_pay_the_cache_for_at_least_three_hours_and_each_restore() {
+    let python = JAVA.replace("java21", "python3.13");
+    // 1 h run, under the 3-hour minimum: the cache is billed for 3 h.
+    // 2 GB × 10,800 s × $0.0000015046 = $0.03249936; 5 restores × 2 GB × $0.0001397998 =
+    // $0.001397998.
+    let r = run(&burst(5, "1h", &python));
+    let f = &r.functions[0];
+    assert_eq!(f.restores, 5);
+    let cache = 2.0 * 10_800.0 * 0.000_001_504_6;
+    let restores = 5.0 * 2.0 * 0.000_139_799_8;
+    assert!(
+        (f.costs.snapstart - (cache + restores)).abs() < 1e-15,
+        "{}",
+        f.costs.snapstart
+    );
+    // Duration and requests as without SnapStart: 5 × 60 ms × 2 GB, 5 requests.
+    let duration = 5.0 * 0.060 * 2.0 * 0.000_016_666_7;
+    let requests = 5.0 * 0.2e-6;
+    assert!((f.costs.compute - duration).abs() < 1e-15);
+    assert!((f.costs.total() - (cache + restores + duration + requests)).abs() < 1e-15);
+    // A month holds 730 h of cache whatever the run's length, and 730 of these hours.
+    let month = 2.0 * 730.0 * 3600.0 * 0.000_001_504_6 + 730.0 * (restores + duration + requests);
+    assert!(
+        (f.costs.monthly - month).abs() < 1e-9,
+        "{} vs {month}",
+        f.costs.monthly
+    );
+
+    // 6 h, over the minimum: 6 h of cache.
+    let r6 = run(&burst(5, "6h", &python));
+    let cache6 = 2.0 * 21_600.0 * 0.000_001_504_6;
+    assert!((r6.functions[0].costs.snapstart - (cache6 + restores)).abs() < 1e-15);
+
+    let dotnet = run(&burst(5, "1h", &JAVA.replace("java21", "dotnet8")));
+    assert_eq!(dotnet.functions[0].costs.snapstart, f.costs.snapstart);
+}
+
+#[test]
+fn the_time_series_holds_the_snapstart_charges() {
+    // Over the 3-hour minimum, and within the first duration tier without a free tier:
+    // each bin's cost adds up to the run's.
+    let keys = format!(
+        "{}\nkeep_alive = {{ policy = \"fixed\", idle = \"1m\" }}",
+        JAVA.replace("java21", "python3.12")
+    );
+    let toml = burst(1, "4h", &keys).replace(
+        r#"{ process = "burst", at = "0s", count = 1, over = "0s" }"#,
+        r#"{ process = "constant", rate = 0.01 }"#,
+    );
+    let r = run(&toml);
+    let f = &r.functions[0];
+    // A request every 100 s and a 1-minute keep-alive: every one restores.
+    assert_eq!((f.invocations, f.restores), (144, 144));
+    assert!(f.costs.snapstart > 0.0);
+    let bins: f64 = r.series[0].iter().map(|b| b.cost_usd).sum();
+    assert!(
+        (bins - f.costs.total()).abs() < 1e-12 * f.costs.total().max(1.0),
+        "{bins} vs {}",
+        f.costs.total()
+    );
+}
+
+#[test]
+fn ephemeral_storage_above_512_mb_is_charged_per_gb_second_of_duration() {
+    // 1,000 requests × 1 s at 10,240 MB of /tmp: (10,240 − 512) / 1,024 = 9.5 GB ×
+    // 1,000 s × $0.0000000309 = $0.00029355.
+    let toml = |storage: u32| {
+        format!(
+            r#"
+duration = "1h"
+[account]
+concurrency_limit = 1000
+scaling_rate = 1000
+[[functions]]
+name = "f"
+memory_mb = 1024
+duration = "1s"
+init = "0s"
+ephemeral_storage_mb = {storage}
+[[sources]]
+service = "direct"
+arrival = {{ process = "burst", at = "0s", count = 1000, over = "0s" }}
+"#
+        )
+    };
+    let r = run(&toml(10_240));
+    let c = &r.total.costs;
+    assert!(
+        (c.ephemeral - 9.5 * 1000.0 * 0.000_000_030_9).abs() < 1e-15,
+        "{}",
+        c.ephemeral
+    );
+    let free = run(&toml(512));
+    assert_eq!(free.total.costs.ephemeral, 0.0);
+    assert!((c.total() - free.total.costs.total() - c.ephemeral).abs() < 1e-15);
+    // The time series holds it too.
+    let bins: f64 = r.series[0].iter().map(|b| b.cost_usd).sum();
+    let free_bins: f64 = free.series[0].iter().map(|b| b.cost_usd).sum();
+    assert!(
+        (bins - free_bins - c.ephemeral).abs() < 1e-15,
+        "{bins} {free_bins}"
+    );
+}
+
+#[test]
+fn snapstart_is_refused_where_aws_refuses_it_naming_the_key() {
+    let k = "functions[0]";
+    for (keys, key, words) in [
+        ("snapstart = true", "snapstart", "needs `runtime`"),
+        (
+            "snapstart = true\nruntime = \"nodejs22.x\"",
+            "snapstart",
+            "not `nodejs22.x`",
+        ),
+        (
+            "snapstart = true\nruntime = \"python3.11\"",
+            "snapstart",
+            "Python 3.12+",
+        ),
+        (
+            "snapstart = true\nruntime = \"java21\"\nprovisioned_concurrency = 2",
+            "provisioned_concurrency",
+            "provisioned concurrency",
+        ),
+        (
+            "snapstart = true\nruntime = \"java21\"\nefs = true\nefs_mount = \"50ms\"",
+            "efs",
+            "EFS",
+        ),
+        (
+            "snapstart = true\nruntime = \"java21\"\nephemeral_storage_mb = 1024",
+            "ephemeral_storage_mb",
+            "above 512 MB (1024 MB)",
+        ),
+        (
+            "snapstart = true\nruntime = \"java21\"\npackage = \"image\"",
+            "package",
+            "container image",
+        ),
+        (
+            "restore = \"100ms\"",
+            "restore",
+            "only with `snapstart = true`",
+        ),
+        (
+            "billed_restore_share = 0.5",
+            "billed_restore_share",
+            "only with `snapstart = true`",
+        ),
+        (
+            "snapstart = true\nruntime = \"java21\"\nbilled_restore_share = 1.5",
+            "billed_restore_share",
+            "between 0 and 1",
+        ),
+        (
+            "snapstart = true\nruntime = \"java21\"\nrestore = \"soon\"",
+            "restore",
+            "duration",
+        ),
+        (
+            "ephemeral_storage_mb = 256",
+            "ephemeral_storage_mb",
+            "between 512 and 10240",
+        ),
+        (
+            "ephemeral_storage_mb = 20000",
+            "ephemeral_storage_mb",
+            "between 512 and 10240",
+        ),
+    ] {
+        let text = format!(
+            "duration = \"1m\"\n[[functions]]\nname = \"f\"\nduration = \"10ms\"\n{keys}\n[[sources]]\nservice = \"direct\"\narrival = {{ process = \"constant\", rate = 1.0 }}\n"
+        );
+        let e = lambdasim::scenario::parse(&text, std::path::Path::new("t.toml"))
+            .map(|_| ())
+            .unwrap_err();
+        let shown = e.to_string();
+        assert_eq!(
+            e.key.as_deref(),
+            Some(format!("{k}.{key}").as_str()),
+            "{shown}"
+        );
+        assert!(shown.contains(words), "{keys}: {shown}");
+        // The key's own line.
+        let line = text.lines().position(|l| l.starts_with(key)).map(|i| i + 1);
+        assert_eq!(e.position.map(|p| p.0), line, "{shown}");
+    }
+}
+
+#[test]
+fn snapstart_defaults_are_the_documented_assumptions() {
+    let sc = scenario(&burst(1, "1m", "runtime = \"java21\"\nsnapstart = true"));
+    let s = sc.functions[0].snapstart.as_ref().unwrap();
+    assert_eq!(s.billed_share, 0.4);
+    assert!(!s.charged);
+    // Log-normal, median 300 ms: half of many draws fall below it.
+    let mut rng = lambdasim::engine::RngStreams::new(1).stream("test");
+    let n = 20_000;
+    let below = (0..n)
+        .filter(|_| s.restore.sample(&mut rng) < lambdasim::engine::Time::from_millis(300))
+        .count();
+    // Binomial(20,000, 0.5): σ = 71; 4σ.
+    assert!((below as i64 - 10_000).abs() < 284, "{below}");
+    assert!(
+        scenario(&burst(
+            1,
+            "1m",
+            "runtime = \"python3.12\"\nsnapstart = true"
+        ))
+        .functions[0]
+            .snapstart
+            .as_ref()
+            .unwrap()
+            .charged
+    );
+}
+
+#[test]
+fn the_snapstart_and_storage_prices_can_be_overridden() {
+    let toml = burst(5, "3h", &JAVA.replace("java21", "python3.13")).replace(
+        "bill_init = true",
+        "bill_init = true\nsnapstart_cache_per_gb_second = 0.000001\nsnapstart_restore_per_gb = 0.001",
+    );
+    let f = &run(&toml).functions[0];
+    // 2 GB × 10,800 s × $0.000001 + 5 × 2 GB × $0.001.
+    assert!(
+        (f.costs.snapstart - (0.0216 + 0.01)).abs() < 1e-15,
+        "{}",
+        f.costs.snapstart
+    );
+    let storage = r#"
+duration = "1h"
+[pricing]
+ephemeral_per_gb_second = 0.5
+[[functions]]
+name = "f"
+duration = "1s"
+init = "0s"
+ephemeral_storage_mb = 1536
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "0s", count = 2, over = "0s" }
+"#;
+    // 1 GB above the free 512 MB × 2 s × $0.5.
+    assert_eq!(run(storage).total.costs.ephemeral, 1.0);
+    let e = lambdasim::scenario::parse(
+        &storage.replace("0.5\n", "-1.0\n"),
+        std::path::Path::new("t.toml"),
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("pricing.ephemeral_per_gb_second"));
+}
