@@ -46,11 +46,19 @@ fn name(id: &str) -> String {
     id.replace('_', ".")
 }
 
-/// Every (runtime, package, architecture) of the benchmark, with its pooled INIT
-/// durations (ms), sorted by name.
-fn table() -> Vec<(String, String, String, Vec<f64>)> {
-    let file: File = serde_json::from_str(DATA).expect("the bundled benchmark reads");
-    let mut out: Vec<(String, String, String, Vec<f64>)> = Vec::new();
+/// A runtime, package and architecture, and its pooled INIT durations (ms).
+type Row3 = (String, String, String, Vec<f64>);
+
+/// Every (runtime, package, architecture) of the bundled benchmark, sorted by name.
+fn table() -> Vec<Row3> {
+    table_of(DATA)
+}
+
+/// Every (runtime, package, architecture) of a lambda-perf file, with its pooled INIT
+/// durations (ms), sorted by name; rows of another shape are left out.
+fn table_of(data: &str) -> Vec<Row3> {
+    let file: File = serde_json::from_str(data).expect("the bundled benchmark reads");
+    let mut out: Vec<Row3> = Vec::new();
     for row in file.runtime_data {
         let Some(rest) = row.r.strip_prefix("lambda-perf-") else {
             continue;
@@ -89,7 +97,11 @@ pub fn names() -> Vec<String> {
 /// `arch` (`x86_64` or `arm64`): the empirical distribution of its measured cold starts.
 /// `None` when the benchmark has no such combination.
 pub fn init(runtime: &str, package: &str, arch: &str) -> Option<Dist> {
-    let (.., mut ms) = table()
+    init_of(table(), runtime, package, arch)
+}
+
+fn init_of(table: Vec<Row3>, runtime: &str, package: &str, arch: &str) -> Option<Dist> {
+    let (.., mut ms) = table
         .into_iter()
         .find(|(n, p, a, _)| n == runtime && p == package && a == arch)?;
     ms.retain(|x| x.is_finite() && *x >= 0.0);
@@ -161,5 +173,38 @@ mod tests {
         assert!(image[20].1 > points[20].1);
         assert!(init("python3.13", "jar", "x86_64").is_none());
         assert!(init("cobol", "zip", "x86_64").is_none());
+    }
+
+    #[test]
+    fn rows_of_another_shape_and_impossible_durations_are_left_out() {
+        let data = r#"{"runtimeData": [
+            {"r": "lambda-perf-python313-zip-128-x86_64", "i": [100.0, -5.0, 300.0]},
+            {"r": "lambda-perf-python313-zip-256-x86_64", "i": [200.0]},
+            {"r": "lambda-perf-python313-zip-128-riscv64", "i": [1.0]},
+            {"r": "other-python313-zip-128-x86_64", "i": [2.0]},
+            {"r": "lambda-perf-rubyx-zip-128-arm64", "i": [3.0]},
+            {"r": "lambda-perf-x86_64", "i": [4.0]}
+        ]}"#;
+        let t = table_of(data);
+        let keys: Vec<(&str, &str, &str)> = t
+            .iter()
+            .map(|(n, p, a, _)| (n.as_str(), p.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [("python3.13", "zip", "x86_64"), ("rubyx", "zip", "arm64")]
+        );
+        // Pooled over memory sizes; the negative one is not a duration.
+        let Some(Dist::Empirical(points)) = init_of(t.clone(), "python3.13", "zip", "x86_64")
+        else {
+            panic!()
+        };
+        assert_eq!(points, [(0.0, 100e6), (0.5, 200e6), (1.0, 300e6)]);
+        assert!(init_of(t.clone(), "python3.13", "zip", "arm64").is_none());
+        assert!(init_of(t.clone(), "python3.13", "image", "x86_64").is_none());
+        assert!(init_of(t, "rubyx", "zip", "x86_64").is_none());
+        // Only names that end in digits get a dot.
+        assert_eq!(name("pythonx"), "pythonx");
+        assert_eq!(name("python"), "python");
     }
 }

@@ -563,6 +563,22 @@ arrival = { process = "constant", rate = 1.0 }
 "#,
     );
     assert!(!sc.functions[0].out_of_memory());
+    // Exactly the memory needed is enough: 128 MB seen used, no margin, 128 MB.
+    let exact = crate::scenario(
+        r#"
+duration = "1m"
+[[functions]]
+name = "f"
+memory_mb = 128
+duration = "1ms"
+max_memory_used_mb = 128
+memory_margin = 0.0
+[[sources]]
+service = "direct"
+arrival = { process = "constant", rate = 1.0 }
+"#,
+    );
+    assert!(!exact.functions[0].out_of_memory());
     let e = lambdasim::scenario::parse(
         "duration = \"1m\"\n[[functions]]\nname = \"f\"\nduration = \"1ms\"\nmemory_margin = 0.2\n",
         std::path::Path::new("t.toml"),
