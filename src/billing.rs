@@ -87,6 +87,13 @@ pub struct Pricing {
     pub snapstart_restore_per_gb: f64,
     /// Ephemeral storage above 512 MB, USD per GB-second of billed duration.
     pub ephemeral_per_gb_second: f64,
+    /// Lambda@Edge, USD per million requests.
+    pub edge_per_million_requests: f64,
+    /// Lambda@Edge, USD per GB-second (AWS quotes it per 128 MB-second, × 8).
+    pub edge_per_gb_second: f64,
+    /// A Compute Savings Plan's discount (0–1) off duration and provisioned concurrency
+    /// charges of regional functions, not requests.
+    pub savings_plan_discount: f64,
 }
 
 /// Free tier: requests per month.
@@ -149,6 +156,9 @@ impl Pricing {
             snapstart_cache_per_gb_second: 0.000_001_504_6,
             snapstart_restore_per_gb: 0.000_139_799_8,
             ephemeral_per_gb_second: 0.000_000_030_9,
+            edge_per_million_requests: 0.60,
+            edge_per_gb_second: 0.000_006_251_25 * 8.0,
+            savings_plan_discount: 0.0,
         })
     }
 
@@ -192,6 +202,8 @@ pub struct Sizing {
     pub ephemeral_storage_mb: u32,
     /// SnapStart with a charged cache and restores (Python and .NET).
     pub snapstart_charged: bool,
+    /// A Lambda@Edge function: its own prices, no free tier, no tiers.
+    pub edge: bool,
 }
 
 /// GB-seconds of `ms` milliseconds at `memory_mb` (GB = MB / 1024).
@@ -236,7 +248,12 @@ impl Costs {
 /// share.
 pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<Costs>, Costs) {
     let months = period.as_nanos().max(1) as f64 / MONTH.as_nanos() as f64;
-    let total_requests: u64 = funcs.iter().map(|(_, u)| u.requests).sum();
+    // Lambda@Edge functions have prices of their own, with no free tier and no tiers.
+    let total_requests: u64 = funcs
+        .iter()
+        .filter(|(s, _)| !s.edge)
+        .map(|(_, u)| u.requests)
+        .sum();
     let billable_requests = if pricing.free_tier {
         (total_requests as f64 - FREE_REQUESTS * months).max(0.0)
     } else {
@@ -248,7 +265,12 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         .iter()
         .map(|(s, u)| gb_seconds(u.ondemand_ms, s.memory_mb))
         .collect();
-    let all_od: f64 = od_gbs.iter().sum();
+    let all_od: f64 = funcs
+        .iter()
+        .zip(&od_gbs)
+        .filter(|((s, _), _)| !s.edge)
+        .map(|(_, g)| *g)
+        .sum();
     let free_share = if pricing.free_tier && all_od > 0.0 {
         (FREE_GB_SECONDS * months / all_od).min(1.0)
     } else {
@@ -259,7 +281,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         let g: f64 = funcs
             .iter()
             .zip(&od_gbs)
-            .filter(|((s, _), _)| s.architecture == arch)
+            .filter(|((s, _), _)| s.architecture == arch && !s.edge)
             .map(|(_, g)| *g)
             .sum();
         (
@@ -297,19 +319,34 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         let ephemeral_gb =
             f64::from(s.ephemeral_storage_mb.saturating_sub(FREE_EPHEMERAL_MB)) / 1024.0;
         let billed_s = (u.ondemand_ms + u.provisioned_exec_ms) as f64 / 1000.0;
+        let kept = 1.0 - pricing.savings_plan_discount;
+        let (request, compute, provisioned) = if s.edge {
+            (
+                u.requests as f64 * pricing.edge_per_million_requests / 1e6,
+                g * pricing.edge_per_gb_second,
+                0.0,
+            )
+        } else {
+            (
+                if total_requests > 0 {
+                    request_cost * u.requests as f64 / total_requests as f64
+                } else {
+                    0.0
+                },
+                (if g_arch > 0.0 {
+                    c_arch * g / g_arch
+                } else {
+                    0.0
+                } + pc_exec_gbs * rates.provisioned_duration_per_gb_second)
+                    * kept,
+                pc_env_gbs * rates.provisioned_per_gb_second * kept,
+            )
+        };
         let c = Costs {
             billed_gb_seconds: g + pc_exec_gbs,
-            request: if total_requests > 0 {
-                request_cost * u.requests as f64 / total_requests as f64
-            } else {
-                0.0
-            },
-            compute: if g_arch > 0.0 {
-                c_arch * g / g_arch
-            } else {
-                0.0
-            } + pc_exec_gbs * rates.provisioned_duration_per_gb_second,
-            provisioned: pc_env_gbs * rates.provisioned_per_gb_second,
+            request,
+            compute,
+            provisioned,
             snapstart: cache + restores,
             ephemeral: ephemeral_gb * billed_s * pricing.ephemeral_per_gb_second,
             monthly: 0.0,
@@ -352,6 +389,7 @@ mod tests {
             architecture: Architecture::X86_64,
             ephemeral_storage_mb: FREE_EPHEMERAL_MB,
             snapstart_charged: false,
+            edge: false,
         }
     }
 

@@ -189,6 +189,8 @@ pub struct Function {
     pub snapstart: Option<SnapStart>,
     /// Ephemeral storage (`/tmp`), MB (512..=10240); above 512 MB it is charged per GB-s.
     pub ephemeral_storage_mb: u32,
+    /// A Lambda@Edge function (`edge = true`): Edge prices, no free tier.
+    pub edge: bool,
 }
 
 /// SnapStart (`snapstart = true`): a new environment restores the snapshot taken when the

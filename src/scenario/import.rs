@@ -150,6 +150,7 @@ pub fn logged_cost(s: &LogSummary, arch: Architecture) -> (f64, f64) {
                     // The log says nothing of either.
                     ephemeral_storage_mb: billing::FREE_EPHEMERAL_MB,
                     snapstart_charged: false,
+                    edge: false,
                 },
                 Usage {
                     requests,

@@ -126,6 +126,9 @@ pub struct RawPricing {
     pub snapstart_cache_per_gb_second: Option<f64>,
     pub snapstart_restore_per_gb: Option<f64>,
     pub ephemeral_per_gb_second: Option<f64>,
+    pub edge_per_million_requests: Option<f64>,
+    pub edge_per_gb_second: Option<f64>,
+    pub savings_plan_discount: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,6 +179,8 @@ pub struct RawFunction {
     pub restore: Option<RawDist>,
     pub billed_restore_share: Option<f64>,
     pub ephemeral_storage_mb: Option<i64>,
+    pub edge: Option<bool>,
+    pub edge_trigger: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -423,3 +423,43 @@ arrival = {{ process = "burst", at = "0s", count = 1 }}
     assert_eq!(gbs(10240, 6), 1.73);
     assert_eq!(gbs(3538, 2), 0.5 * 3538.0 / 1024.0);
 }
+
+#[test]
+fn a_savings_plan_discounts_duration_and_provisioned_charges_not_requests() {
+    // AWS's example with a 17 % Compute Savings Plan: 140,000 GB-s × $0.0000166667 =
+    // $2.333338 of duration × 0.83 = $1.936670; the $0.40 of requests stays.
+    let plain = run(&monthly(3_000_000, "120ms", 1536, ""));
+    let r = run(&monthly(
+        3_000_000,
+        "120ms",
+        1536,
+        "savings_plan_discount = 0.17",
+    ));
+    let (p, c) = (&plain.total.costs, &r.total.costs);
+    assert_eq!(c.request, p.request);
+    assert!(
+        (c.compute - p.compute * 0.83).abs() < 1e-12,
+        "{}",
+        c.compute
+    );
+    assert!((c.compute - 1.936_670_5).abs() < 1e-6, "{}", c.compute);
+    // Provisioned allocation too: 10 environments for the month.
+    let pc = |extra: &str| {
+        run(&monthly(1000, "120ms", 1024, extra).replace(
+            "init = \"0s\"",
+            "init = \"0s\"\nprovisioned_concurrency = 10",
+        ))
+        .total
+        .costs
+    };
+    let (full, cut) = (pc(""), pc("savings_plan_discount = 0.17"));
+    assert!((cut.provisioned - full.provisioned * 0.83).abs() < 1e-9);
+    assert!((cut.compute - full.compute * 0.83).abs() < 1e-15);
+    let e = lambdasim::scenario::parse(
+        &monthly(10, "1ms", 128, "savings_plan_discount = 1.0"),
+        std::path::Path::new("t.toml"),
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("pricing.savings_plan_discount"));
+}

@@ -323,3 +323,119 @@ arrival = { process = "burst", at = "0s", count = 2, over = "0s" }
     .unwrap_err();
     assert_eq!(e.key.as_deref(), Some("pricing.ephemeral_per_gb_second"));
 }
+
+/// A CloudFront-triggered Lambda@Edge function beside a regional one, `count` requests
+/// each of 50 ms at 128 MB, with the free tier on.
+fn edge_and_regional(count: u32, edge_keys: &str) -> String {
+    format!(
+        r#"
+duration = "730h"
+[account]
+concurrency_limit = 5000
+scaling_rate = 5000
+[pricing]
+free_tier = true
+[[functions]]
+name = "edge"
+duration = "50ms"
+init = "0s"
+edge = true
+{edge_keys}
+[[functions]]
+name = "regional"
+duration = "50ms"
+init = "0s"
+[[sources]]
+service = "cloudfront"
+function = "edge"
+arrival = {{ process = "burst", at = "0s", count = {count}, over = "10m" }}
+[[sources]]
+service = "api_gateway"
+function = "regional"
+arrival = {{ process = "burst", at = "0s", count = {count}, over = "10m" }}
+"#
+    )
+}
+
+#[test]
+fn lambda_at_edge_has_its_own_prices_and_no_free_tier() {
+    // AWS's Lambda@Edge example, a tenth of it: 1 M requests × $0.60/M = $0.60, and
+    // 1 M × 50 ms = 50,000 s at 128 MB × $0.00000625125 per 128 MB-s = $0.3125625.
+    let r = run(&edge_and_regional(
+        1_000_000,
+        "edge_trigger = \"viewer\"\ntimeout = \"5s\"\nmemory_mb = 128",
+    ));
+    assert_conserved(&r);
+    let (edge, regional) = (&r.functions[0], &r.functions[1]);
+    assert!(
+        (edge.costs.request - 0.60).abs() < 1e-12,
+        "{}",
+        edge.costs.request
+    );
+    assert!(
+        (edge.costs.compute - 0.312_562_5).abs() < 1e-12,
+        "{}",
+        edge.costs.compute
+    );
+    // The regional function alone gets the free tier: 1 M requests and 6,250 GB-s, all
+    // free.
+    assert_eq!((regional.costs.request, regional.costs.compute), (0.0, 0.0));
+}
+
+#[test]
+fn lambda_at_edge_is_refused_beyond_its_quotas_and_off_cloudfront() {
+    let parse = |text: &str| {
+        lambdasim::scenario::parse(text, std::path::Path::new("t.toml"))
+            .map(|_| ())
+            .unwrap_err()
+    };
+    for (keys, key, words) in [
+        (
+            "edge_trigger = \"viewer\"\nmemory_mb = 256",
+            "memory_mb",
+            "at most 128 MB",
+        ),
+        (
+            "edge_trigger = \"viewer\"\ntimeout = \"6s\"",
+            "timeout",
+            "viewer trigger times out after at most 5s",
+        ),
+        (
+            "timeout = \"31s\"",
+            "timeout",
+            "origin trigger times out after at most 30s",
+        ),
+        ("architecture = \"arm64\"", "architecture", "x86_64"),
+        (
+            "provisioned_concurrency = 1",
+            "provisioned_concurrency",
+            "provisioned concurrency",
+        ),
+        ("edge_trigger = \"client\"", "edge_trigger", "unknown"),
+    ] {
+        let e = parse(&edge_and_regional(10, keys));
+        assert_eq!(
+            e.key.as_deref(),
+            Some(format!("functions[0].{key}").as_str()),
+            "{e}"
+        );
+        assert!(e.to_string().contains(words), "{e}");
+    }
+    let e = parse(&edge_and_regional(10, "").replace("\"cloudfront\"", "\"alb\""));
+    assert_eq!(e.key.as_deref(), Some("sources[0].service"));
+    assert!(
+        e.to_string().contains("only `cloudfront` invokes it"),
+        "{e}"
+    );
+    let e =
+        parse(&edge_and_regional(10, "").replace("edge = true\n", "edge_trigger = \"viewer\"\n"));
+    assert_eq!(e.key.as_deref(), Some("functions[0].edge_trigger"));
+    // CloudFront invoking a regional function runs, with a warning.
+    let sc = scenario(&edge_and_regional(10, "").replace("edge = true\n", ""));
+    assert_eq!(sc.warnings.len(), 1);
+    assert!(
+        sc.warnings[0].contains("`sources[0].service`: CloudFront invokes Lambda@Edge functions"),
+        "{:?}",
+        sc.warnings
+    );
+}

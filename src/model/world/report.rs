@@ -167,6 +167,7 @@ impl World<'_> {
                     architecture: spec.architecture,
                     ephemeral_storage_mb: spec.ephemeral_storage_mb,
                     snapstart_charged: spec.snapstart.as_ref().is_some_and(|s| s.charged),
+                    edge: spec.edge,
                 };
                 let usage = Usage {
                     requests: func.m.invocations,
@@ -226,12 +227,22 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                 dlq: b.dlq,
                 pollers: b.pollers_area as f64 / len,
                 oldest_age_s: b.age_max_ns as f64 / 1e9,
-                cost_usd: b.invocations as f64 * sc.pricing.per_request()
-                    + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * rates.per_gb_second()
-                    + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
-                        * rates.provisioned_duration_per_gb_second
-                    + pc_cost
-                    + snapstart_cost
+                cost_usd: if spec.edge {
+                    b.invocations as f64 * p.edge_per_million_requests / 1e6
+                        + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * p.edge_per_gb_second
+                } else {
+                    // Summed in this order, so that the figures of runs without a
+                    // Savings Plan stay the same to the last bit.
+                    let kept = 1.0 - p.savings_plan_discount;
+                    b.invocations as f64 * sc.pricing.per_request()
+                        + billing::gb_seconds(b.ondemand_ms, spec.memory_mb)
+                            * rates.per_gb_second()
+                            * kept
+                        + billing::gb_seconds(b.provisioned_exec_ms, spec.memory_mb)
+                            * rates.provisioned_duration_per_gb_second
+                            * kept
+                        + pc_cost * kept
+                } + snapstart_cost
                     + ephemeral_cost,
                 evictions: b.evictions,
                 host_memory_mb: cluster

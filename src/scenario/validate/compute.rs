@@ -1,10 +1,11 @@
 //! A function's compute options beyond the default: SnapStart (`snapstart`, `restore`,
-//! `billed_restore_share`) and ephemeral storage (`ephemeral_storage_mb`), with what AWS
-//! allows them together with.
+//! `billed_restore_share`), ephemeral storage (`ephemeral_storage_mb`) and Lambda@Edge
+//! (`edge`, `edge_trigger`), with what AWS allows them together with.
 
 use super::dist::validate_dist;
 use super::{Ctx, R};
-use crate::engine::Dist;
+use crate::billing::Architecture;
+use crate::engine::{Dist, Time};
 use crate::model::config::SnapStart;
 use crate::policies::ProvisioningSpec;
 use crate::scenario::raw::RawFunction;
@@ -138,6 +139,77 @@ pub(super) fn validate_snapstart(
         billed_share,
         charged,
     }))
+}
+
+/// What a Lambda@Edge function must agree with.
+pub(super) struct EdgeAround<'a> {
+    pub memory_mb: u32,
+    pub timeout: Time,
+    pub architecture: Architecture,
+    pub provisioned: &'a ProvisioningSpec,
+    pub snapstart: bool,
+}
+
+/// `edge = true` and its `edge_trigger` (`"origin"`, the default, or `"viewer"`), within
+/// Lambda@Edge's quotas: a viewer trigger at most 128 MB and 5 s, an origin trigger at
+/// most 30 s; x86_64 only; no provisioned concurrency and no SnapStart.
+pub(super) fn validate_edge(
+    ctx: &Ctx,
+    k: &dyn Fn(&str) -> String,
+    f: &RawFunction,
+    around: &EdgeAround,
+) -> R<bool> {
+    if f.edge != Some(true) {
+        if f.edge_trigger.is_some() {
+            return Err(ctx.err(
+                &k("edge_trigger"),
+                "`edge_trigger` applies only with `edge = true`",
+            ));
+        }
+        return Ok(false);
+    }
+    let trigger = match &f.edge_trigger {
+        None => "origin",
+        Some(t) => ctx.choice(&k("edge_trigger"), t, &["origin", "viewer"], "edge trigger")?,
+    };
+    let (max_mb, max_timeout) = match trigger {
+        "viewer" => (128, Time::from_secs(5)),
+        _ => (10_240, Time::from_secs(30)),
+    };
+    if around.memory_mb > max_mb {
+        return Err(ctx.err(
+            &k("memory_mb"),
+            format!(
+                "a Lambda@Edge viewer trigger has at most 128 MB, got {}",
+                around.memory_mb
+            ),
+        ));
+    }
+    if around.timeout > max_timeout {
+        return Err(ctx.err(
+            &k("timeout"),
+            format!(
+                "a Lambda@Edge {trigger} trigger times out after at most {max_timeout}, got {}",
+                around.timeout
+            ),
+        ));
+    }
+    let refusal = if around.architecture == Architecture::Arm64 {
+        Some(("architecture", "arm64"))
+    } else if around.provisioned.max() > 0 {
+        Some(("provisioned_concurrency", "provisioned concurrency"))
+    } else if around.snapstart {
+        Some(("snapstart", "SnapStart"))
+    } else {
+        None
+    };
+    if let Some((key, what)) = refusal {
+        return Err(ctx.err(
+            &k(key),
+            format!("Lambda@Edge runs on x86_64 without provisioned concurrency or SnapStart: `edge = true` cannot be used with {what}"),
+        ));
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `[[functions]]`: each function's memory, timeout, durations, concurrency, retries and
 //! keep-alive, and what the functions' reserved concurrency adds up to in the account.
 
-use super::compute::{Around, validate_ephemeral, validate_snapstart};
+use super::compute::{Around, EdgeAround, validate_edge, validate_ephemeral, validate_snapstart};
 use super::dist::validate_dist;
 use super::keep_alive::validate_keep_alive;
 use super::provisioned::validate_provisioned;
@@ -291,6 +291,18 @@ fn validate_function(
             provisioned: &provisioned_concurrency,
         },
     )?;
+    let edge = validate_edge(
+        ctx,
+        &k,
+        f,
+        &EdgeAround {
+            memory_mb,
+            timeout,
+            architecture,
+            provisioned: &provisioned_concurrency,
+            snapstart: snapstart.is_some(),
+        },
+    )?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
@@ -318,6 +330,7 @@ fn validate_function(
         image: package == "image",
         snapstart,
         ephemeral_storage_mb,
+        edge,
     })
 }
 

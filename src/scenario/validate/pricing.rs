@@ -56,10 +56,29 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
             p.ephemeral_per_gb_second,
             &mut pricing.ephemeral_per_gb_second,
         ),
+        (
+            "pricing.edge_per_million_requests",
+            p.edge_per_million_requests,
+            &mut pricing.edge_per_million_requests,
+        ),
+        (
+            "pricing.edge_per_gb_second",
+            p.edge_per_gb_second,
+            &mut pricing.edge_per_gb_second,
+        ),
     ] {
         if let Some(v) = ctx.price(key, given)? {
             *price = v;
         }
+    }
+    if let Some(d) = p.savings_plan_discount {
+        if !(0.0..1.0).contains(&d) {
+            return Err(ctx.err(
+                "pricing.savings_plan_discount",
+                format!("savings_plan_discount is the share taken off duration and provisioned charges, at least 0 and below 1 (AWS's Compute Savings Plans give up to about 0.17), got {d}"),
+            ));
+        }
+        pricing.savings_plan_discount = d;
     }
     if let Some(v) = p.bill_init {
         pricing.bill_init = v;

@@ -137,6 +137,25 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
             ));
         }
     };
+    let edge = functions[function].edge;
+    if edge && service.name != "cloudfront" {
+        return Err(ctx.err(
+            &k("service"),
+            format!(
+                "`{}` is a Lambda@Edge function (`edge = true`): only `cloudfront` invokes it, not `{}`",
+                functions[function].name, service.name
+            ),
+        ));
+    }
+    if !edge && service.name == "cloudfront" {
+        ctx.warn(
+            &k("service"),
+            format!(
+                "CloudFront invokes Lambda@Edge functions, and `{}` has no `edge = true`: it is priced as a regional function",
+                functions[function].name
+            ),
+        );
+    }
     let invocation = match &s.invocation {
         None => service.allowed[0],
         Some(name) => {
