@@ -91,6 +91,8 @@ pub struct Pricing {
     pub edge_per_million_requests: f64,
     /// Lambda@Edge, USD per GB-second (AWS quotes it per 128 MB-second, × 8).
     pub edge_per_gb_second: f64,
+    /// Tenant isolation, USD per GB of memory of each new tenant environment.
+    pub tenant_environment_per_gb: f64,
     /// A Compute Savings Plan's discount (0–1) off duration and provisioned concurrency
     /// charges of regional functions, not requests.
     pub savings_plan_discount: f64,
@@ -159,6 +161,7 @@ impl Pricing {
             edge_per_million_requests: 0.60,
             edge_per_gb_second: 0.000_006_251_25 * 8.0,
             savings_plan_discount: 0.0,
+            tenant_environment_per_gb: 0.000_167,
         })
     }
 
@@ -189,6 +192,8 @@ pub struct Usage {
     pub provisioned_env_ns: u128,
     /// SnapStart restores.
     pub restores: u64,
+    /// Environments started for a tenant (tenant isolation).
+    pub tenant_environments: u64,
 }
 
 /// The memory of a function, as priced.
@@ -226,6 +231,8 @@ pub struct Costs {
     pub snapstart: f64,
     /// Ephemeral storage charges (above 512 MB), USD.
     pub ephemeral: f64,
+    /// Tenant isolation's charges for new tenant environments, USD.
+    pub tenant: f64,
     /// The run's usage scaled to a month (730 h), priced with the whole monthly free
     /// tier (when it applies) and volume tiers, USD.
     pub monthly: f64,
@@ -234,7 +241,12 @@ pub struct Costs {
 impl Costs {
     /// All charges, USD.
     pub fn total(&self) -> f64 {
-        self.request + self.compute + self.provisioned + self.snapstart + self.ephemeral
+        self.request
+            + self.compute
+            + self.provisioned
+            + self.snapstart
+            + self.ephemeral
+            + self.tenant
     }
 }
 
@@ -349,6 +361,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
             provisioned,
             snapstart: cache + restores,
             ephemeral: ephemeral_gb * billed_s * pricing.ephemeral_per_gb_second,
+            tenant: u.tenant_environments as f64 * gb * pricing.tenant_environment_per_gb,
             monthly: 0.0,
         };
         // The cache is charged by time: a month's is a month's, whatever the run's length
@@ -363,6 +376,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         total.provisioned += c.provisioned;
         total.snapstart += c.snapstart;
         total.ephemeral += c.ephemeral;
+        total.tenant += c.tenant;
         total.monthly += c.monthly;
         rows.push(c);
     }
@@ -518,6 +532,7 @@ mod tests {
             provisioned_exec_ms: 1_000_000,
             provisioned_env_ns: 10 * 3600 * 1_000_000_000u128,
             restores: 0,
+            tenant_environments: 0,
         };
         let (_, t) = bill(&p, &[(x86(2048), u)], MONTH);
         assert!(

@@ -110,6 +110,8 @@ pub struct FuncMetrics {
     pub revived: u64,
     /// Cold starts (and pre-warms) that restored a SnapStart snapshot.
     pub restores: u64,
+    /// Environments started for a tenant (tenant isolation).
+    pub tenant_environments: u64,
     /// Invocations of a function with provisioned concurrency on on-demand environments.
     pub spillover: u64,
     /// End-to-end latency of succeeded requests.
@@ -150,6 +152,7 @@ impl FuncMetrics {
             evictions: 0,
             revived: 0,
             restores: 0,
+            tenant_environments: 0,
             spillover: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),

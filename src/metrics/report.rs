@@ -97,6 +97,8 @@ pub struct FunctionReport {
     pub revived: u64,
     /// Cold starts and pre-warms that restored a SnapStart snapshot.
     pub restores: u64,
+    /// Environments started for a tenant (tenant isolation), each charged.
+    pub tenant_environments: u64,
     /// Its memory is below what it needs (`max_memory_used_mb` plus the margin): every
     /// invocation failed out of memory. On `*`: any function's is.
     pub out_of_memory: bool,

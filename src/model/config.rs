@@ -191,6 +191,8 @@ pub struct Function {
     pub ephemeral_storage_mb: u32,
     /// A Lambda@Edge function (`edge = true`): Edge prices, no free tier.
     pub edge: bool,
+    /// Tenant isolation (`tenant_isolation = true`): an environment serves one tenant only.
+    pub tenant_isolation: bool,
 }
 
 /// SnapStart (`snapstart = true`): a new environment restores the snapshot taken when the
@@ -285,6 +287,8 @@ pub struct Source {
     pub client_backoff: Dist,
     /// The event source mapping of a poll source.
     pub mapping: Option<Mapping>,
+    /// The tenants its requests come from (a function with tenant isolation).
+    pub tenants: Option<crate::sources::tenants::TenantMix>,
 }
 
 /// An event source mapping: how Lambda polls a queue or a stream.

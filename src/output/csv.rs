@@ -52,6 +52,8 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "monthly_cost_usd",
     "restores",
     "snapstart_cost_usd",
+    "tenant_environments",
+    "tenant_cost_usd",
     "ephemeral_cost_usd",
     "spillover",
 ];
@@ -167,6 +169,8 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.costs.monthly, 6),
         f.restores.to_string(),
         num(f.costs.snapstart, 6),
+        f.tenant_environments.to_string(),
+        num(f.costs.tenant, 6),
         num(f.costs.ephemeral, 6),
         f.spillover.to_string(),
     ]
@@ -350,6 +354,8 @@ const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
     ("monthly_cost_usd", |f| f.costs.monthly),
     ("restores", |f| f.restores as f64),
     ("snapstart_cost_usd", |f| f.costs.snapstart),
+    ("tenant_environments", |f| f.tenant_environments as f64),
+    ("tenant_cost_usd", |f| f.costs.tenant),
     ("ephemeral_cost_usd", |f| f.costs.ephemeral),
     ("spillover", |f| f.spillover as f64),
 ];

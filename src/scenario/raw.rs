@@ -129,6 +129,7 @@ pub struct RawPricing {
     pub edge_per_million_requests: Option<f64>,
     pub edge_per_gb_second: Option<f64>,
     pub savings_plan_discount: Option<f64>,
+    pub tenant_environment_per_gb: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +182,7 @@ pub struct RawFunction {
     pub ephemeral_storage_mb: Option<i64>,
     pub edge: Option<bool>,
     pub edge_trigger: Option<String>,
+    pub tenant_isolation: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,6 +274,15 @@ pub struct RawSource {
     pub bisect_on_error: Option<bool>,
     pub per_record: Option<RawDist>,
     pub record_error_rate: Option<f64>,
+    pub tenants: Option<RawTenants>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenants {
+    pub count: i64,
+    pub popularity: Option<String>,
+    pub s: Option<f64>,
 }
 
 /// One table, or an array of them.

@@ -4,6 +4,7 @@ pub mod arrival;
 pub mod catalog;
 pub mod cloudwatch;
 
+pub mod tenants;
 pub mod trace;
 pub mod weekly;
 

@@ -6,7 +6,7 @@ use super::{Event, Job, NO_REC, World};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
 use crate::metrics::{AttemptOutcome, AttemptRecord, NO_ENV, TraceKind, TraceRecord};
-use crate::policies::InstanceSelection;
+use crate::policies::{InstanceSelection, SelectionSpec};
 use crate::sources::InvocationType;
 use crate::sources::trace::{Given, GivenCold};
 
@@ -27,16 +27,76 @@ impl World<'_> {
         }
     }
 
-    /// Finds an environment for a new execution of `f`: a provisioned one, an idle one, or
-    /// a new one (cold). A replayed log decides instead (`given`): a logged cold start
-    /// takes a new environment, a logged warm one an idle one, or, if the keep-alive here
-    /// has retired it, one revived without INIT. `None` means throttled.
+    /// The idle environment of `f` that `instance_selection` picks for a request of
+    /// `tenant`, as an index into its idle pool: any idle one, or with tenant isolation
+    /// one of that tenant's.
     #[inline]
-    pub(super) fn acquire(&mut self, now: Time, f: usize, given: GivenCold) -> Option<(u32, bool)> {
+    fn pick_idle(&mut self, f: usize, tenant: u32) -> Option<usize> {
+        let func = &self.funcs[f];
+        let n = func.idle.len();
+        if n == 0 {
+            return None;
+        }
+        if func.tenant_cap.is_none() {
+            return Some(self.selection.pick(n, &mut self.selection_rng));
+        }
+        let envs = &self.envs;
+        let ours = |e: &u32| envs[*e as usize].tenant == tenant;
+        match self.selection {
+            SelectionSpec::Mru => func.idle.iter().rposition(ours),
+            SelectionSpec::Lru => func.idle.iter().position(ours),
+            SelectionSpec::Random => {
+                let m = func.idle.iter().filter(|e| ours(e)).count();
+                if m == 0 {
+                    return None;
+                }
+                let k = self.selection.pick(m, &mut self.selection_rng);
+                func.idle
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| ours(e))
+                    .nth(k)
+                    .map(|(i, _)| i)
+            }
+        }
+    }
+
+    /// Tenant isolation: whether `f` may have one more environment, retiring its least
+    /// recently used idle one (another tenant's) when it is at its cap.
+    fn tenant_room(&mut self, now: Time, f: usize) -> bool {
+        let func = &mut self.funcs[f];
+        let Some(cap) = func.tenant_cap else {
+            return true;
+        };
+        if func.m.series.levels.instances() < cap {
+            return true;
+        }
+        let Some(e) = func.idle.pop_front() else {
+            return false;
+        };
+        func.m.series.advance(now);
+        func.m.series.dec(now, Level::Idle);
+        self.retire_env(now, e);
+        true
+    }
+
+    /// Finds an environment for a new execution of `f`: a provisioned one, an idle one, or
+    /// a new one (cold); with tenant isolation, only an environment of the request's
+    /// tenant. A replayed log decides instead (`given.cold`): a logged cold start takes a
+    /// new environment, a logged warm one an idle one, or, if the keep-alive here has
+    /// retired it, one revived without INIT. `None` means throttled.
+    #[inline]
+    pub(super) fn acquire(&mut self, now: Time, f: usize, given: Given) -> Option<(u32, bool)> {
         if !self.concurrency_allows(f) {
             return None;
         }
+        let (tenant, given) = (given.tenant, given.cold);
         let fresh = matches!(given, GivenCold::Cold(_) | GivenCold::Restored(..));
+        let picked = if fresh || !self.funcs[f].pc.idle.is_empty() {
+            None
+        } else {
+            self.pick_idle(f, tenant)
+        };
         let func = &mut self.funcs[f];
         let (env, cold) = if !fresh && let Some(&e) = func.pc.idle.last() {
             func.pc.account(now);
@@ -44,14 +104,13 @@ impl World<'_> {
             func.pc.busy += 1;
             func.m.series.dec(now, Level::Idle);
             (e, false)
-        } else if !fresh && !func.idle.is_empty() {
+        } else if let Some(i) = picked {
             // Beyond its provisioned environments, a function with provisioned
             // concurrency spills over to on-demand ones.
             if func.pc.allocated > 0 {
                 func.m.spillover += 1;
             }
             let n = func.idle.len();
-            let i = self.selection.pick(n, &mut self.selection_rng);
             let e = if i + 1 == n {
                 func.idle.pop_back()
             } else {
@@ -67,6 +126,9 @@ impl World<'_> {
             (e, false)
         } else if given == GivenCold::Warm {
             // The log says an environment was there: it is, without INIT or a token.
+            if !self.tenant_room(now, f) {
+                return None;
+            }
             let host = self.place(now, f, true)?;
             let func = &mut self.funcs[f];
             if func.pc.allocated > 0 {
@@ -75,9 +137,14 @@ impl World<'_> {
             func.m.revived += 1;
             let lifetime = func.keep_alive.lifetime();
             let e = self.alloc_env(f as u32, false, host);
-            self.envs[e as usize].expires = now.saturating_add(lifetime);
+            let env = &mut self.envs[e as usize];
+            env.expires = now.saturating_add(lifetime);
+            env.tenant = tenant;
             (e, false)
         } else if func.bucket.has_token(now) {
+            if !self.tenant_room(now, f) {
+                return None;
+            }
             // On a finite cluster, no room even after eviction is a throttle.
             let host = self.place(now, f, true)?;
             let func = &mut self.funcs[f];
@@ -87,8 +154,13 @@ impl World<'_> {
             let took = func.bucket.try_take(now);
             debug_assert!(took);
             let lifetime = func.keep_alive.lifetime();
+            if func.tenant_cap.is_some() {
+                func.m.tenant_environments += 1;
+            }
             let e = self.alloc_env(f as u32, false, host);
-            self.envs[e as usize].expires = now.saturating_add(lifetime);
+            let env = &mut self.envs[e as usize];
+            env.expires = now.saturating_add(lifetime);
+            env.tenant = tenant;
             (e, true)
         } else {
             return None;
@@ -133,7 +205,7 @@ impl World<'_> {
                 m.dry_runs += 1;
                 m.succeeded += 1;
             }
-            InvocationType::RequestResponse => match self.acquire(now, f, given.cold) {
+            InvocationType::RequestResponse => match self.acquire(now, f, given) {
                 Some((env, cold)) => {
                     let job = Job::request(request, source, now, NO_REC, 1, given);
                     self.start(now, env, cold, job, q);

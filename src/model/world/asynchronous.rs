@@ -288,7 +288,7 @@ impl World<'_> {
                 });
             }
         }
-        match self.acquire(now, f, p.given.cold) {
+        match self.acquire(now, f, p.given) {
             Some((env, cold)) => {
                 self.clear_backing_off(rec);
                 let pm = &mut self.pending[rec as usize];

@@ -112,6 +112,8 @@ pub(super) struct Env {
     pub(super) idle_since: Time,
     /// Its eviction priority, set when it last became idle (finite clusters).
     pub(super) priority: f64,
+    /// The tenant it serves (tenant isolation; 0 otherwise).
+    pub(super) tenant: u32,
 }
 
 impl Env {
@@ -166,6 +168,7 @@ impl World<'_> {
             born: Time::ZERO,
             host,
             idle_since: Time::ZERO,
+            tenant: 0,
             priority: 0.0,
         };
         self.next_serial = self.next_serial.wrapping_add(1);

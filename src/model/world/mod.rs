@@ -11,6 +11,7 @@ use crate::engine::{self, EventQueue, Model, RngStreams, SimRng, Time};
 use crate::metrics::Level;
 use crate::metrics::{AttemptRecord, FuncMetrics, RunReport, Trace};
 use crate::policies::{KeepAlivePolicy, SelectionSpec};
+use crate::sources::tenants::TenantDraw;
 use crate::sources::trace::{Given, SOURCE_FUNCTION};
 use crate::sources::{ArrivalStream, InvocationType};
 use std::collections::VecDeque;
@@ -98,6 +99,9 @@ struct Func {
     reserved: Option<u32>,
     executing: u32,
     bucket: TokenBucket,
+    /// Tenant isolation: the most environments the function may have (2,500 per 1,000 of
+    /// its concurrency); `None` without.
+    tenant_cap: Option<u32>,
     /// On-demand idle environments, least recently freed first.
     idle: VecDeque<u32>,
     /// Provisioned concurrency: the environments and the policy that sizes them.
@@ -133,8 +137,11 @@ struct Stream {
     arrivals: ArrivalStream,
     /// The function of the scheduled arrival (a trace may name one per arrival).
     next_func: u32,
-    /// What a trace gives the scheduled arrival (`Given::NOTHING`: all drawn).
+    /// What a trace gives the scheduled arrival (`Given::NOTHING`: all drawn), and its
+    /// tenant.
     next_given: Given,
+    /// The source's tenants, drawn for each arrival.
+    tenants: Option<TenantDraw>,
 }
 
 impl Stream {
@@ -149,6 +156,9 @@ impl Stream {
             func
         };
         self.next_given = given;
+        if let Some(d) = &mut self.tenants {
+            self.next_given.tenant = d.next();
+        }
         Some(t)
     }
 }
@@ -229,6 +239,12 @@ impl<'s> World<'s> {
                     .build(rngs.stream(&format!("policy/keep_alive/{}", f.name)));
                 Func {
                     reserved: f.reserved_concurrency,
+                    tenant_cap: f.tenant_isolation.then(|| {
+                        let limit = f
+                            .reserved_concurrency
+                            .unwrap_or(sc.account.concurrency_limit);
+                        (u64::from(limit) * 5).div_ceil(2).min(u64::from(u32::MAX)) as u32
+                    }),
                     executing: 0,
                     bucket: TokenBucket::new(sc.account.scaling_rate, sc.account.scaling_interval),
                     idle: VecDeque::new(),
@@ -272,6 +288,12 @@ impl<'s> World<'s> {
                     arrivals: ArrivalStream::new(p, rng),
                     next_func: s.function as u32,
                     next_given: Given::NOTHING,
+                    tenants: s.tenants.as_ref().map(|mix| {
+                        TenantDraw::new(
+                            mix,
+                            rngs.stream(&format!("source/{}/{}/tenants", s.name, ci)),
+                        )
+                    }),
                 });
             }
         }

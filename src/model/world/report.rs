@@ -175,6 +175,7 @@ impl World<'_> {
                     provisioned_exec_ms: func.m.provisioned_exec_ms,
                     provisioned_env_ns: func.pc.billed_ns,
                     restores: func.m.restores,
+                    tenant_environments: func.m.tenant_environments,
                 };
                 (sizing, usage)
             })
@@ -203,6 +204,12 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                         * gb
                 }
                 _ => 0.0,
+            };
+            // With tenant isolation every cold start starts a tenant's environment.
+            let tenant_cost = if spec.tenant_isolation {
+                b.cold_starts as f64 * gb * p.tenant_environment_per_gb
+            } else {
+                0.0
             };
             let ephemeral_cost = f64::from(
                 spec.ephemeral_storage_mb
@@ -243,7 +250,8 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                             * kept
                         + pc_cost * kept
                 } + snapstart_cost
-                    + ephemeral_cost,
+                    + ephemeral_cost
+                    + tenant_cost,
                 evictions: b.evictions,
                 host_memory_mb: cluster
                     .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
@@ -287,6 +295,7 @@ fn function_report(
         evictions: m.evictions,
         revived: m.revived,
         restores: m.restores,
+        tenant_environments: m.tenant_environments,
         out_of_memory: spec.out_of_memory(),
         spillover: m.spillover,
         function_cold_start_p75: f64::NAN,
@@ -326,6 +335,7 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         evictions: 0,
         revived: 0,
         restores: 0,
+        tenant_environments: 0,
         out_of_memory: false,
         spillover: 0,
         function_cold_start_p75: f64::NAN,
@@ -362,6 +372,7 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.evictions += r.evictions;
     total.revived += r.revived;
     total.restores += r.restores;
+    total.tenant_environments += r.tenant_environments;
     total.out_of_memory |= r.out_of_memory;
     total.spillover += r.spillover;
     total.mean_concurrency += r.mean_concurrency;

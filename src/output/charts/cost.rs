@@ -1,5 +1,5 @@
 //! The cost chart: horizontal bars of request, compute and provisioned cost per function
-//! and in total, with SnapStart and ephemeral storage charges when there are any.
+//! and in total, with SnapStart, ephemeral storage and tenant charges when there are any.
 
 use super::backend::Drawn;
 use super::format::{fmt_usd, fmt_usd_tick, truncate};
@@ -8,7 +8,7 @@ use super::legend::{Entry, draw_legend};
 use super::scale::nonneg;
 use super::style::{
     COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, GRID_BOLD, GRID_LIGHT, MUTED, PANEL_TITLE_SIZE,
-    PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST, SUBTITLE_SIZE, TICK_SIZE, font,
+    PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST, SUBTITLE_SIZE, TENANT_COST, TICK_SIZE, font,
 };
 use crate::metrics::{FunctionReport, RunReport};
 use plotters::coord::Shift;
@@ -19,10 +19,10 @@ use plotters::prelude::{
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The charges a bar stacks, in order.
-const PARTS: usize = 5;
+const PARTS: usize = 6;
 
 /// One bar of the cost chart: label, request, compute, provisioned, SnapStart, ephemeral
-/// storage (USD).
+/// storage, tenant environments (USD).
 struct CostRow {
     label: String,
     parts: [f64; PARTS],
@@ -48,6 +48,7 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
             nonneg(f.costs.provisioned),
             nonneg(f.costs.snapstart),
             nonneg(f.costs.ephemeral),
+            nonneg(f.costs.tenant),
         ],
     };
     let mut rows: Vec<CostRow> = report
@@ -141,6 +142,7 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
     for (cost, color, what) in [
         (total.snapstart, SNAPSTART_COST, "SnapStart"),
         (total.ephemeral, EPHEMERAL_COST, "ephemeral storage"),
+        (total.tenant, TENANT_COST, "tenant environments"),
     ] {
         if nonneg(cost) > 0.0 {
             legend.push(Entry::area(color, format!("{what} {}", fmt_usd(cost))));
@@ -243,6 +245,7 @@ fn draw_cost_bars<DB: DrawingBackend>(
         PROVISIONED_COST,
         SNAPSTART_COST,
         EPHEMERAL_COST,
+        TENANT_COST,
     ];
     for (i, row) in rows.iter().enumerate() {
         let y = y_of(i);

@@ -42,6 +42,7 @@ pub(super) fn function(
         evictions: 0,
         revived: 0,
         restores: 0,
+        tenant_environments: 0,
         out_of_memory: false,
         spillover: 0,
         function_cold_start_p75: f64::NAN,

@@ -212,6 +212,35 @@ pub(super) fn validate_edge(
     Ok(true)
 }
 
+/// `tenant_isolation = true`, refused with SnapStart and provisioned concurrency.
+pub(super) fn validate_tenant_isolation(
+    ctx: &Ctx,
+    k: &dyn Fn(&str) -> String,
+    f: &RawFunction,
+    snapstart: bool,
+    provisioned: &ProvisioningSpec,
+) -> R<bool> {
+    if f.tenant_isolation != Some(true) {
+        return Ok(false);
+    }
+    let refusal = if snapstart {
+        Some(("snapstart", "SnapStart"))
+    } else if provisioned.max() > 0 {
+        Some(("provisioned_concurrency", "provisioned concurrency"))
+    } else {
+        None
+    };
+    if let Some((key, what)) = refusal {
+        return Err(ctx.err(
+            &k(key),
+            format!(
+                "tenant isolation cannot be used with {what}, as AWS enforces: drop one of them"
+            ),
+        ));
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

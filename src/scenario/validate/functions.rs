@@ -1,7 +1,10 @@
 //! `[[functions]]`: each function's memory, timeout, durations, concurrency, retries and
 //! keep-alive, and what the functions' reserved concurrency adds up to in the account.
 
-use super::compute::{Around, EdgeAround, validate_edge, validate_ephemeral, validate_snapstart};
+use super::compute::{
+    Around, EdgeAround, validate_edge, validate_ephemeral, validate_snapstart,
+    validate_tenant_isolation,
+};
 use super::dist::validate_dist;
 use super::keep_alive::validate_keep_alive;
 use super::provisioned::validate_provisioned;
@@ -303,10 +306,23 @@ fn validate_function(
             snapstart: snapstart.is_some(),
         },
     )?;
+    let tenant_isolation =
+        validate_tenant_isolation(ctx, &k, f, snapstart.is_some(), &provisioned_concurrency)?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
     };
+    if tenant_isolation && matches!(keep_alive, KeepAliveSpec::HybridHistogram(_)) {
+        let key = if f.keep_alive.is_some() {
+            k("keep_alive.policy")
+        } else {
+            "platform.keep_alive.policy".to_string()
+        };
+        return Err(ctx.err(
+            &key,
+            "tenant isolation cannot pre-warm: an environment serves one tenant, and a pre-warmed one would have none; choose `fixed`, `none` or `aws`",
+        ));
+    }
     Ok(Function {
         name,
         memory_mb,
@@ -331,6 +347,7 @@ fn validate_function(
         snapstart,
         ephemeral_storage_mb,
         edge,
+        tenant_isolation,
     })
 }
 

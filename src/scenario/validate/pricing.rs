@@ -62,6 +62,11 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
             &mut pricing.edge_per_million_requests,
         ),
         (
+            "pricing.tenant_environment_per_gb",
+            p.tenant_environment_per_gb,
+            &mut pricing.tenant_environment_per_gb,
+        ),
+        (
             "pricing.edge_per_gb_second",
             p.edge_per_gb_second,
             &mut pricing.edge_per_gb_second,

@@ -10,6 +10,7 @@ use crate::model::config::{Function, Source};
 use crate::scenario::raw::{RawScenario, RawSource};
 use crate::sources::ArrivalProcess;
 use crate::sources::catalog::{self, InvocationType, SourceModel};
+use crate::sources::tenants::{Popularity, TenantMix};
 use crate::sources::trace::TraceFormat;
 use std::collections::HashSet;
 
@@ -261,6 +262,7 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
     } else {
         None
     };
+    let tenants = validate_tenants(ctx, i, s, service.model, &functions[function])?;
     Ok(Source {
         name,
         service,
@@ -270,7 +272,79 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         client_retries,
         client_backoff,
         mapping,
+        tenants,
     })
+}
+
+/// `tenants`: the tenants of a push source of a function with tenant isolation, which
+/// every such source needs.
+fn validate_tenants(
+    ctx: &Ctx,
+    i: usize,
+    s: &RawSource,
+    model: SourceModel,
+    function: &Function,
+) -> R<Option<TenantMix>> {
+    let key = format!("sources[{i}].tenants");
+    let Some(t) = &s.tenants else {
+        if function.tenant_isolation && model != SourceModel::Poll {
+            return Err(ctx.err(
+                &format!("sources[{i}]"),
+                format!("`{}` has tenant isolation: this source needs `tenants`, the tenants its requests come from (e.g. tenants = {{ count = 1000, popularity = \"zipf\", s = 1.1 }})", function.name),
+            ));
+        }
+        return Ok(None);
+    };
+    if model == SourceModel::Poll {
+        return Err(ctx.err(
+            &key,
+            "tenant isolation applies to push invocations, not to event source mappings",
+        ));
+    }
+    if !function.tenant_isolation {
+        return Err(ctx.err(
+            &key,
+            format!(
+                "`tenants` needs a function with `tenant_isolation = true`; `{}` has none",
+                function.name
+            ),
+        ));
+    }
+    let count = ctx.int(
+        &format!("{key}.count"),
+        t.count,
+        1,
+        10_000_000,
+        "the tenant count",
+    )?;
+    let popularity = match t.popularity.as_deref() {
+        None | Some("zipf") => {
+            let s = t.s.unwrap_or(1.0);
+            if !s.is_finite() || s < 0.0 {
+                return Err(ctx.err(
+                    &format!("{key}.s"),
+                    format!("s, the Zipf exponent, must be finite and ≥ 0, got {s}"),
+                ));
+            }
+            Popularity::Zipf(s)
+        }
+        Some(p) => {
+            ctx.choice(
+                &format!("{key}.popularity"),
+                p,
+                &["zipf", "uniform"],
+                "tenant popularity",
+            )?;
+            if t.s.is_some() {
+                return Err(ctx.err(
+                    &format!("{key}.s"),
+                    "`s` is the exponent of `popularity = \"zipf\"`",
+                ));
+            }
+            Popularity::Uniform
+        }
+    };
+    Ok(Some(TenantMix { count, popularity }))
 }
 
 /// What all sources offer in one run must stay within what one run may simulate.

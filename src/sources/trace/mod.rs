@@ -66,6 +66,8 @@ pub struct Given {
     pub cold: GivenCold,
     /// How it ends, as logged.
     pub outcome: GivenOutcome,
+    /// The tenant it comes from (a source's `tenants`; 0 without).
+    pub tenant: u32,
 }
 
 impl Given {
@@ -74,6 +76,7 @@ impl Given {
         duration: DRAW,
         cold: GivenCold::Simulate,
         outcome: GivenOutcome::Draw,
+        tenant: 0,
     };
 }
 

@@ -360,7 +360,7 @@ impl<'s> World<'s> {
             (oldest, a.iter().chain(c).any(|x| x.poison))
         };
         let n = self.batches[b as usize].n;
-        match self.acquire(now, f, crate::sources::trace::GivenCold::Simulate) {
+        match self.acquire(now, f, crate::sources::trace::Given::NOTHING) {
             Some((env, cold)) => {
                 let extra = match &per_record {
                     None => Time::ZERO,
