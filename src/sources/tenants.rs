@@ -48,7 +48,7 @@ impl TenantDraw {
 
     /// The next request's tenant, 0..count (0 the most popular under `zipf`).
     #[inline]
-    pub fn next(&mut self) -> u32 {
+    pub fn draw(&mut self) -> u32 {
         match &self.zipf {
             None => self.rng.random_range(0..self.count),
             Some(z) => (z.sample(&mut self.rng) as u32 - 1).min(self.count - 1),
@@ -71,7 +71,7 @@ mod tests {
         let n = 200_000;
         let mut counts = vec![0u32; 100];
         for _ in 0..n {
-            counts[d.next() as usize] += 1;
+            counts[d.draw() as usize] += 1;
         }
         let h: f64 = (1..=100).map(|k| (k as f64).powf(-1.1)).sum();
         for k in [0usize, 1, 9, 99] {
@@ -92,7 +92,7 @@ mod tests {
         let mut d = TenantDraw::new(&mix, RngStreams::new(5).stream("t"));
         let mut counts = [0u32; 10];
         for _ in 0..100_000 {
-            counts[d.next() as usize] += 1;
+            counts[d.draw() as usize] += 1;
         }
         // Binomial(100,000, 0.1): σ = 95; 4σ.
         assert!(
@@ -104,6 +104,6 @@ mod tests {
             popularity: Popularity::Zipf(1.1),
         };
         let mut d = TenantDraw::new(&one, RngStreams::new(5).stream("t"));
-        assert!((0..1000).all(|_| d.next() == 0));
+        assert!((0..1000).all(|_| d.draw() == 0));
     }
 }

@@ -439,3 +439,199 @@ fn lambda_at_edge_is_refused_beyond_its_quotas_and_off_cloudfront() {
         sc.warnings
     );
 }
+
+/// A Poisson API of `rate` per second with a fixed keep-alive of `keep`, its requests
+/// from `tenants` (a TOML table, or nothing without tenant isolation).
+fn saas(rate: f64, keep: &str, length: &str, tenants: Option<&str>, extra: &str) -> String {
+    let (isolation, mix) = match tenants {
+        Some(t) => ("tenant_isolation = true", format!("tenants = {t}")),
+        None => ("", String::new()),
+    };
+    format!(
+        r#"
+duration = "{length}"
+seed = 21
+[[functions]]
+name = "saas"
+memory_mb = 1024
+duration = "10ms"
+init = "100ms"
+keep_alive = {{ policy = "fixed", idle = "{keep}" }}
+{isolation}
+{extra}
+[[sources]]
+service = "api_gateway"
+arrival = {{ process = "poisson", rate = {rate} }}
+{mix}
+"#
+    )
+}
+
+#[test]
+fn tenant_isolation_with_one_tenant_is_the_plain_model() {
+    let plain = run(&saas(20.0, "1m", "30m", None, ""));
+    let one = run(&saas(20.0, "1m", "30m", Some("{ count = 1 }"), ""));
+    let (p, o) = (&plain.total, &one.total);
+    assert_eq!(
+        (p.requests, p.invocations, p.cold_starts, p.succeeded),
+        (o.requests, o.invocations, o.cold_starts, o.succeeded)
+    );
+    assert_eq!(p.latency.p99_ms, o.latency.p99_ms);
+    assert_eq!(p.latency.mean_ms, o.latency.mean_ms);
+    assert_eq!(p.costs.billed_gb_seconds, o.costs.billed_gb_seconds);
+    assert_eq!(p.idle_gb_seconds, o.idle_gb_seconds);
+    // Only the tenant charge differs: one per environment started, $0.000167 per GB.
+    assert_eq!(o.tenant_environments, o.cold_starts);
+    assert_eq!(p.tenant_environments, 0);
+    assert!((o.costs.tenant - o.cold_starts as f64 * 0.000_167).abs() < 1e-15);
+    assert!((o.costs.total() - p.costs.total() - o.costs.tenant).abs() < 1e-12);
+    // The time series holds the charge too.
+    let bins: f64 = one.series[0].iter().map(|b| b.cost_usd).sum();
+    let plain_bins: f64 = plain.series[0].iter().map(|b| b.cost_usd).sum();
+    assert!((bins - plain_bins - o.costs.tenant).abs() < 1e-12);
+}
+
+#[test]
+fn cold_starts_grow_with_the_tenants_as_the_closed_form_says() {
+    // n tenants alike, each sending Poisson(λ/n), a = λ/n; no INIT. A tenant's request is
+    // warm if its previous one ended (10 ms after it arrived) less than K before: cold if
+    // the gap to it is over K + d (probability exp(−a·min(t, K + d)) at time t: averaged
+    // over the run, e^{−a(K+d)} + ∫₀^{K+d} (e^{−at} − e^{−a(K+d)}) dt / T), or under d (the
+    // environment is still busy: 1 − e^{−ad}), to first order in ad.
+    let (rate, keep, d, t) = (10.0f64, 60.0f64, 0.010f64, 4.0 * 3600.0);
+    // (With fewer tenants, a second environment of a tenant, started when two requests
+    // overlap, lives on for K: the first-order form no longer holds, and it is not used.)
+    let mut ratios = Vec::new();
+    for n in [10_000u32, 1_000, 100] {
+        let mix = format!("{{ count = {n}, popularity = \"uniform\" }}");
+        let r =
+            run(&saas(rate, "1m", "4h", Some(&mix), "")
+                .replace("init = \"100ms\"", "init = \"0s\""));
+        let f = &r.functions[0];
+        let a = rate / f64::from(n);
+        let w = keep + d;
+        let expected = (-a * w).exp()
+            + ((1.0 - (-a * w).exp()) / a - w * (-a * w).exp()) / t
+            + (1.0 - (-a * d).exp());
+        let got = f.cold_start_ratio();
+        // A proportion of 144,000 requests: σ ≤ 0.0013; 4σ.
+        let sd = (expected * (1.0 - expected) / f.invocations as f64).sqrt();
+        assert!(
+            (got - expected).abs() < 4.0 * sd.max(1e-4),
+            "{n} tenants: {got} vs {expected} (σ {sd})"
+        );
+        assert_eq!(f.tenant_environments, f.cold_starts);
+        ratios.push(got);
+    }
+    assert!(ratios.windows(2).all(|w| w[0] > w[1]), "{ratios:?}");
+}
+
+#[test]
+fn a_function_has_at_most_2500_tenant_environments_per_1000_of_concurrency() {
+    // 100 tenants alike and a long keep-alive would keep about 100 environments; a
+    // reserved concurrency of 10 allows 25, so the least recently used idle one of
+    // another tenant goes when a 26th is needed.
+    let mix = "{ count = 100, popularity = \"uniform\" }";
+    let capped = run(&saas(
+        5.0,
+        "1h",
+        "2h",
+        Some(mix),
+        "reserved_concurrency = 10",
+    ));
+    let free = run(&saas(5.0, "1h", "2h", Some(mix), ""));
+    crate::assert_conserved(&capped);
+    let peak = |r: &lambdasim::metrics::RunReport| {
+        r.series[0]
+            .iter()
+            .map(|b| b.instances_busy + b.instances_idle + b.instances_initializing)
+            .fold(0.0, f64::max)
+    };
+    assert!(peak(&capped) <= 25.0 + 1e-9, "{}", peak(&capped));
+    assert!(peak(&free) > 90.0, "{}", peak(&free));
+    // Fewer environments kept: more of them started.
+    assert!(capped.total.cold_starts > 3 * free.total.cold_starts);
+    assert_eq!(capped.total.throttles, 0);
+}
+
+#[test]
+fn tenant_isolation_is_refused_where_aws_refuses_it_naming_the_key() {
+    let parse = |text: &str| {
+        lambdasim::scenario::parse(text, std::path::Path::new("t.toml"))
+            .map(|_| ())
+            .unwrap_err()
+    };
+    let mix = Some("{ count = 10 }");
+    for (text, key, words) in [
+        (
+            saas(
+                1.0,
+                "1m",
+                "1m",
+                mix,
+                "runtime = \"java21\"\nsnapstart = true",
+            ),
+            "functions[0].snapstart",
+            "SnapStart",
+        ),
+        (
+            saas(1.0, "1m", "1m", mix, "provisioned_concurrency = 2"),
+            "functions[0].provisioned_concurrency",
+            "provisioned concurrency",
+        ),
+        (
+            saas(1.0, "1m", "1m", mix, "").replace(
+                "keep_alive = { policy = \"fixed\", idle = \"1m\" }",
+                "keep_alive = { policy = \"hybrid_histogram\" }",
+            ),
+            "functions[0].keep_alive.policy",
+            "cannot pre-warm",
+        ),
+        (
+            saas(1.0, "1m", "1m", mix, "").replace("tenant_isolation = true", ""),
+            "sources[0].tenants",
+            "needs a function with `tenant_isolation = true`",
+        ),
+        (
+            saas(1.0, "1m", "1m", mix, "").replace("tenants = { count = 10 }", ""),
+            "sources[0]",
+            "this source needs `tenants`",
+        ),
+        (
+            saas(1.0, "1m", "1m", Some("{ count = 0 }"), ""),
+            "sources[0].tenants.count",
+            "between 1",
+        ),
+        (
+            saas(1.0, "1m", "1m", Some("{ count = 5, s = -1.0 }"), ""),
+            "sources[0].tenants.s",
+            "≥ 0",
+        ),
+        (
+            saas(
+                1.0,
+                "1m",
+                "1m",
+                Some("{ count = 5, popularity = \"uniform\", s = 1.1 }"),
+                "",
+            ),
+            "sources[0].tenants.s",
+            "exponent of `popularity = \"zipf\"`",
+        ),
+        (
+            saas(
+                1.0,
+                "1m",
+                "1m",
+                Some("{ count = 5, popularity = \"pareto\" }"),
+                "",
+            ),
+            "sources[0].tenants.popularity",
+            "unknown",
+        ),
+    ] {
+        let e = parse(&text);
+        assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        assert!(e.to_string().contains(words), "{e}");
+    }
+}

@@ -157,7 +157,7 @@ impl Stream {
         };
         self.next_given = given;
         if let Some(d) = &mut self.tenants {
-            self.next_given.tenant = d.next();
+            self.next_given.tenant = d.draw();
         }
         Some(t)
     }
