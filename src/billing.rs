@@ -91,6 +91,10 @@ pub struct Pricing {
     pub edge_per_million_requests: f64,
     /// Lambda@Edge, USD per GB-second (AWS quotes it per 128 MB-second, × 8).
     pub edge_per_gb_second: f64,
+    /// Response streaming, USD per GB streamed beyond the first 6 MB of each response.
+    pub streaming_per_gb: f64,
+    /// Response streaming's monthly free allowance (with `free_tier`), GB.
+    pub streaming_free_gb: f64,
     /// Tenant isolation, USD per GB of memory of each new tenant environment.
     pub tenant_environment_per_gb: f64,
     /// A Compute Savings Plan's discount (0–1) off duration and provisioned concurrency
@@ -98,6 +102,8 @@ pub struct Pricing {
     pub savings_plan_discount: f64,
 }
 
+/// Bytes in a GB, as AWS counts streamed responses (1 GB = 1,024 MB).
+const GB: f64 = (1u64 << 30) as f64;
 /// Free tier: requests per month.
 pub const FREE_REQUESTS: f64 = 1_000_000.0;
 /// Free tier: GB-seconds per month.
@@ -162,6 +168,8 @@ impl Pricing {
             edge_per_gb_second: 0.000_006_251_25 * 8.0,
             savings_plan_discount: 0.0,
             tenant_environment_per_gb: 0.000_167,
+            streaming_per_gb: 0.008,
+            streaming_free_gb: 100.0,
         })
     }
 
@@ -194,6 +202,8 @@ pub struct Usage {
     pub restores: u64,
     /// Environments started for a tenant (tenant isolation).
     pub tenant_environments: u64,
+    /// Bytes streamed beyond the first 6 MB of each response.
+    pub streamed_bytes: u64,
 }
 
 /// The memory of a function, as priced.
@@ -233,6 +243,8 @@ pub struct Costs {
     pub ephemeral: f64,
     /// Tenant isolation's charges for new tenant environments, USD.
     pub tenant: f64,
+    /// Response streaming's charges, USD.
+    pub streaming: f64,
     /// The run's usage scaled to a month (730 h), priced with the whole monthly free
     /// tier (when it applies) and volume tiers, USD.
     pub monthly: f64,
@@ -247,6 +259,7 @@ impl Costs {
             + self.snapstart
             + self.ephemeral
             + self.tenant
+            + self.streaming
     }
 }
 
@@ -302,6 +315,15 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
                 .rates(arch)
                 .tiered_cost_over(g * (1.0 - free_share), months),
         )
+    };
+    // Streamed bytes: the free allowance, prorated, off the run's total, each function
+    // keeping its share of the rest.
+    let all_streamed: u64 = funcs.iter().map(|(_, u)| u.streamed_bytes).sum();
+    let streamed_gb = all_streamed as f64 / GB;
+    let billable_streamed_gb = if pricing.free_tier {
+        (streamed_gb - pricing.streaming_free_gb * months).max(0.0)
+    } else {
+        streamed_gb
     };
     let (g_x86, c_x86) = arch_cost(Architecture::X86_64);
     let (g_arm, c_arm) = arch_cost(Architecture::Arm64);
@@ -362,6 +384,12 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
             snapstart: cache + restores,
             ephemeral: ephemeral_gb * billed_s * pricing.ephemeral_per_gb_second,
             tenant: u.tenant_environments as f64 * gb * pricing.tenant_environment_per_gb,
+            streaming: if all_streamed > 0 {
+                billable_streamed_gb * u.streamed_bytes as f64 / all_streamed as f64
+                    * pricing.streaming_per_gb
+            } else {
+                0.0
+            },
             monthly: 0.0,
         };
         // The cache is charged by time: a month's is a month's, whatever the run's length
@@ -377,6 +405,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         total.snapstart += c.snapstart;
         total.ephemeral += c.ephemeral;
         total.tenant += c.tenant;
+        total.streaming += c.streaming;
         total.monthly += c.monthly;
         rows.push(c);
     }
@@ -533,6 +562,7 @@ mod tests {
             provisioned_env_ns: 10 * 3600 * 1_000_000_000u128,
             restores: 0,
             tenant_environments: 0,
+            streamed_bytes: 0,
         };
         let (_, t) = bill(&p, &[(x86(2048), u)], MONTH);
         assert!(

@@ -112,6 +112,10 @@ pub struct FuncMetrics {
     pub restores: u64,
     /// Environments started for a tenant (tenant isolation).
     pub tenant_environments: u64,
+    /// Bytes streamed beyond the first 6 MB of each response.
+    pub streamed_bytes: u64,
+    /// Invocations failed for a response too large.
+    pub response_too_large: u64,
     /// Invocations of a function with provisioned concurrency on on-demand environments.
     pub spillover: u64,
     /// End-to-end latency of succeeded requests.
@@ -153,6 +157,8 @@ impl FuncMetrics {
             revived: 0,
             restores: 0,
             tenant_environments: 0,
+            streamed_bytes: 0,
+            response_too_large: 0,
             spillover: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),

@@ -99,6 +99,11 @@ pub struct FunctionReport {
     pub restores: u64,
     /// Environments started for a tenant (tenant isolation), each charged.
     pub tenant_environments: u64,
+    /// Bytes streamed beyond the first 6 MB of each response (charged).
+    pub streamed_bytes: u64,
+    /// Invocations that failed because their response was too large (over 6 MB
+    /// buffered, or 200 MB streamed).
+    pub response_too_large: u64,
     /// Its memory is below what it needs (`max_memory_used_mb` plus the margin): every
     /// invocation failed out of memory. On `*`: any function's is.
     pub out_of_memory: bool,

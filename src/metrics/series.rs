@@ -46,6 +46,9 @@ pub struct Bin {
     pub cold_starts: u64,
     /// Cold starts and pre-warms that restored a SnapStart snapshot.
     pub restores: u64,
+    /// Bytes streamed beyond the first 6 MB of the responses of attempts started in the
+    /// interval.
+    pub streamed_bytes: u64,
     /// Refused attempts.
     pub throttles: u64,
     /// ∫ busy dt.

@@ -193,6 +193,42 @@ pub struct Function {
     pub edge: bool,
     /// Tenant isolation (`tenant_isolation = true`): an environment serves one tenant only.
     pub tenant_isolation: bool,
+    /// The response of a synchronous invocation (`response_bytes`, `streaming`).
+    pub response: Option<Response>,
+}
+
+/// The response a synchronous invocation returns.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// Its size: a distribution whose nanoseconds are bytes.
+    pub bytes: Dist,
+    /// Streamed (`InvokeWithResponseStream`, function URLs): beyond `PAYLOAD_LIMIT`, sent
+    /// at `STREAM_RATE` up to `STREAM_LIMIT`; otherwise a larger response fails.
+    pub streaming: bool,
+}
+
+/// The largest response of a buffered invocation, and the part of a streamed one that is
+/// free and unthrottled: 6 MB.
+pub const PAYLOAD_LIMIT: u64 = 6 << 20;
+/// The largest streamed response: 200 MB.
+pub const STREAM_LIMIT: u64 = 200 << 20;
+/// Bytes per second a response streams at beyond its first 6 MB (AWS: about 2 MB/s).
+pub const STREAM_RATE: u64 = 2 << 20;
+
+impl Response {
+    /// What a response of `bytes` does to its invocation: the time streaming adds, the
+    /// bytes streamed beyond the first 6 MB, and whether it fails (too large).
+    pub fn effect(&self, bytes: u64) -> (Time, u64, bool) {
+        if bytes <= PAYLOAD_LIMIT {
+            (Time::ZERO, 0, false)
+        } else if self.streaming && bytes <= STREAM_LIMIT {
+            let over = bytes - PAYLOAD_LIMIT;
+            let ns = (u128::from(over) * 1_000_000_000).div_ceil(u128::from(STREAM_RATE));
+            (Time(ns as u64), over, false)
+        } else {
+            (Time::ZERO, 0, true)
+        }
+    }
 }
 
 /// SnapStart (`snapstart = true`): a new environment restores the snapshot taken when the

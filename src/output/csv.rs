@@ -55,6 +55,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "tenant_environments",
     "tenant_cost_usd",
     "ephemeral_cost_usd",
+    "streaming_cost_usd",
     "spillover",
 ];
 
@@ -172,6 +173,7 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         f.tenant_environments.to_string(),
         num(f.costs.tenant, 6),
         num(f.costs.ephemeral, 6),
+        num(f.costs.streaming, 6),
         f.spillover.to_string(),
     ]
 }
@@ -357,6 +359,7 @@ const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
     ("tenant_environments", |f| f.tenant_environments as f64),
     ("tenant_cost_usd", |f| f.costs.tenant),
     ("ephemeral_cost_usd", |f| f.costs.ephemeral),
+    ("streaming_cost_usd", |f| f.costs.streaming),
     ("spillover", |f| f.spillover as f64),
 ];
 

@@ -130,6 +130,8 @@ pub struct RawPricing {
     pub edge_per_gb_second: Option<f64>,
     pub savings_plan_discount: Option<f64>,
     pub tenant_environment_per_gb: Option<f64>,
+    pub streaming_per_gb: Option<f64>,
+    pub streaming_free_gb: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +185,8 @@ pub struct RawFunction {
     pub edge: Option<bool>,
     pub edge_trigger: Option<String>,
     pub tenant_isolation: Option<bool>,
+    pub response_bytes: Option<toml::Value>,
+    pub streaming: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -635,3 +635,146 @@ fn tenant_isolation_is_refused_where_aws_refuses_it_naming_the_key() {
         assert!(e.to_string().contains(words), "{e}");
     }
 }
+
+/// `count` requests of 100 ms returning `bytes`, through `service`, with `keys`.
+fn responses(count: u32, length: &str, service: &str, keys: &str, pricing: &str) -> String {
+    format!(
+        r#"
+duration = "{length}"
+[pricing]
+{pricing}
+[[functions]]
+name = "f"
+memory_mb = 1024
+duration = "100ms"
+init = "0s"
+timeout = "900s"
+{keys}
+[[sources]]
+service = "{service}"
+arrival = {{ process = "burst", at = "0s", count = {count}, over = "10m" }}
+"#
+    )
+}
+
+#[test]
+fn a_streamed_response_beyond_6_mb_takes_longer_and_is_charged_per_gb() {
+    // 10 MB: the first 6 MB free and unthrottled, the other 4 MB at 2 MB/s (2 s more),
+    // charged 4 MB / 1,024 MB per GB × $0.008 each.
+    let r = run(&responses(
+        100,
+        "1h",
+        "direct",
+        "response_bytes = \"10MB\"\nstreaming = true",
+        "",
+    ));
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.succeeded, f.errors), (100, 0));
+    assert_eq!(f.latency.max_ms, 2100.0);
+    assert_eq!(f.costs.billed_gb_seconds, 100.0 * 2.1);
+    assert_eq!(f.streamed_bytes, 100 * (4 << 20));
+    let streaming = 100.0 * 4.0 / 1024.0 * 0.008;
+    assert!(
+        (f.costs.streaming - streaming).abs() < 1e-15,
+        "{}",
+        f.costs.streaming
+    );
+    let bins: f64 = r.series[0].iter().map(|b| b.cost_usd).sum();
+    let plain = run(&responses(100, "1h", "direct", "", ""));
+    let plain_bins: f64 = plain.series[0].iter().map(|b| b.cost_usd).sum();
+    let extra_duration = 100.0 * 2.0 * 0.000_016_666_7;
+    assert!((bins - plain_bins - streaming - extra_duration).abs() < 1e-12);
+    // At most 6 MB costs nothing and changes nothing.
+    let small = run(&responses(
+        100,
+        "1h",
+        "direct",
+        "response_bytes = \"6MB\"\nstreaming = true",
+        "",
+    ));
+    assert_eq!(small.functions[0].latency.max_ms, 100.0);
+    assert_eq!(small.functions[0].costs.streaming, 0.0);
+}
+
+#[test]
+fn a_response_over_the_limit_fails_the_invocation() {
+    // Buffered: over 6 MB fails (run and billed in full); streamed: over 200 MB.
+    for (keys, fails) in [
+        ("response_bytes = \"7MB\"", true),
+        ("response_bytes = \"6MB\"", false),
+        ("response_bytes = \"201MB\"\nstreaming = true", true),
+        ("response_bytes = \"200MB\"\nstreaming = true", false),
+    ] {
+        let r = run(&responses(10, "1h", "api_gateway", keys, ""));
+        assert_conserved(&r);
+        let f = &r.functions[0];
+        let (errors, ok) = if fails { (10, 0) } else { (0, 10) };
+        assert_eq!(
+            (f.errors, f.succeeded, f.response_too_large),
+            (errors, ok, errors),
+            "{keys}"
+        );
+    }
+    // Asynchronous invocations return nothing to anyone: no limit.
+    let r = run(&responses(10, "1h", "s3", "response_bytes = \"7MB\"", ""));
+    assert_eq!((r.functions[0].errors, r.functions[0].succeeded), (0, 10));
+}
+
+#[test]
+fn streamed_bytes_get_a_prorated_monthly_free_allowance() {
+    // A 730-hour month of 30,000 streamed 10 MB responses: 30,000 × 4 MB = 117.1875 GB
+    // beyond the first 6 MB each; 100 GB free; 17.1875 GB × $0.008 = $0.1375.
+    let keys = "response_bytes = \"10MB\"\nstreaming = true";
+    let r = run(&responses(
+        30_000,
+        "730h",
+        "direct",
+        keys,
+        "free_tier = true",
+    ));
+    let c = &r.functions[0].costs;
+    assert!((c.streaming - 0.1375).abs() < 1e-12, "{}", c.streaming);
+    // A 73-hour run gets a tenth of the allowance: 117.1875 − 10 GB.
+    let r = run(&responses(
+        30_000,
+        "73h",
+        "direct",
+        keys,
+        "free_tier = true",
+    ));
+    let c = &r.functions[0].costs;
+    assert!(
+        (c.streaming - 107.1875 * 0.008).abs() < 1e-12,
+        "{}",
+        c.streaming
+    );
+    // Sizes are distributions too; bad ones are keyed errors.
+    let sc = scenario(&responses(
+        10,
+        "1h",
+        "direct",
+        "response_bytes = { dist = \"lognormal\", median = \"8MB\", sigma = 0.5 }\nstreaming = true",
+        "",
+    ));
+    assert!(sc.functions[0].response.as_ref().unwrap().streaming);
+    let parse = |keys: &str| {
+        lambdasim::scenario::parse(
+            &responses(10, "1h", "direct", keys, ""),
+            std::path::Path::new("t.toml"),
+        )
+        .map(|_| ())
+        .unwrap_err()
+    };
+    let e = parse("streaming = true");
+    assert_eq!(e.key.as_deref(), Some("functions[0].streaming"));
+    let e = parse("response_bytes = \"10 parsecs\"");
+    assert_eq!(e.key.as_deref(), Some("functions[0].response_bytes"));
+    assert!(e.to_string().contains("not a unit of size"), "{e}");
+    let e = parse("response_bytes = { dist = \"lognormal\", median = \"8mb\", sigma = 0.5 }");
+    assert_eq!(
+        e.key.as_deref(),
+        Some("functions[0].response_bytes.median"),
+        "{e}"
+    );
+}

@@ -231,9 +231,28 @@ impl World<'_> {
         if spec.duration_scale != 1.0 {
             drawn = Time((drawn.as_nanos() as f64 * spec.duration_scale).round() as u64);
         }
-        let drawn = drawn + extra;
+        let mut drawn = drawn + extra;
+        // The response of a synchronous push invocation: streamed beyond 6 MB (longer),
+        // or too large.
+        let mut too_large = false;
+        if let (Some(resp), Some(rng)) = (&spec.response, &mut func.response_rng) {
+            let src = &self.sc.sources[source as usize];
+            if src.invocation == crate::sources::InvocationType::RequestResponse
+                && src.mapping.is_none()
+            {
+                let bytes = resp.bytes.sample(rng).as_nanos();
+                let (longer, streamed, fails) = resp.effect(bytes);
+                drawn += longer;
+                func.m.streamed_bytes += streamed;
+                func.m.series.current().streamed_bytes += streamed;
+                too_large = fails;
+            }
+        }
         let (run, outcome) = if drawn > spec.timeout {
             (spec.timeout, AttemptOutcome::Timeout)
+        } else if too_large {
+            func.m.response_too_large += 1;
+            (drawn, AttemptOutcome::Error)
         } else if given.outcome == GivenOutcome::Draw && !func.out_of_memory {
             if poisoned || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate) {
                 (drawn, AttemptOutcome::Error)

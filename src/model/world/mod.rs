@@ -126,6 +126,8 @@ struct Func {
     /// Its memory is below what it needs: every invocation fails out of memory.
     out_of_memory: bool,
     rng: SimRng,
+    /// Draws response sizes (`response_bytes`), apart from every other draw.
+    response_rng: Option<SimRng>,
     m: FuncMetrics,
 }
 
@@ -273,6 +275,10 @@ impl<'s> World<'s> {
                     out_of_memory: f.out_of_memory(),
                     prewarm_keep: Time::ZERO,
                     rng: rngs.stream(&format!("function/{}", f.name)),
+                    response_rng: f
+                        .response
+                        .as_ref()
+                        .map(|_| rngs.stream(&format!("function/{}/response", f.name))),
                     m: FuncMetrics::new(sc.duration, interval),
                 }
             })

@@ -176,6 +176,7 @@ impl World<'_> {
                     provisioned_env_ns: func.pc.billed_ns,
                     restores: func.m.restores,
                     tenant_environments: func.m.tenant_environments,
+                    streamed_bytes: func.m.streamed_bytes,
                 };
                 (sizing, usage)
             })
@@ -211,6 +212,7 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
             } else {
                 0.0
             };
+            let streaming_cost = b.streamed_bytes as f64 / (1u64 << 30) as f64 * p.streaming_per_gb;
             let ephemeral_cost = f64::from(
                 spec.ephemeral_storage_mb
                     .saturating_sub(billing::FREE_EPHEMERAL_MB),
@@ -251,7 +253,8 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                         + pc_cost * kept
                 } + snapstart_cost
                     + ephemeral_cost
-                    + tenant_cost,
+                    + tenant_cost
+                    + streaming_cost,
                 evictions: b.evictions,
                 host_memory_mb: cluster
                     .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
@@ -296,6 +299,8 @@ fn function_report(
         revived: m.revived,
         restores: m.restores,
         tenant_environments: m.tenant_environments,
+        streamed_bytes: m.streamed_bytes,
+        response_too_large: m.response_too_large,
         out_of_memory: spec.out_of_memory(),
         spillover: m.spillover,
         function_cold_start_p75: f64::NAN,
@@ -336,6 +341,8 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         revived: 0,
         restores: 0,
         tenant_environments: 0,
+        streamed_bytes: 0,
+        response_too_large: 0,
         out_of_memory: false,
         spillover: 0,
         function_cold_start_p75: f64::NAN,
@@ -373,6 +380,8 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.revived += r.revived;
     total.restores += r.restores;
     total.tenant_environments += r.tenant_environments;
+    total.streamed_bytes += r.streamed_bytes;
+    total.response_too_large += r.response_too_large;
     total.out_of_memory |= r.out_of_memory;
     total.spillover += r.spillover;
     total.mean_concurrency += r.mean_concurrency;

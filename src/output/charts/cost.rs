@@ -1,5 +1,5 @@
 //! The cost chart: horizontal bars of request, compute and provisioned cost per function
-//! and in total, with SnapStart, ephemeral storage and tenant charges when there are any.
+//! and in total, with SnapStart, ephemeral storage, tenant and streaming charges when there are any.
 
 use super::backend::Drawn;
 use super::format::{fmt_usd, fmt_usd_tick, truncate};
@@ -8,7 +8,8 @@ use super::legend::{Entry, draw_legend};
 use super::scale::nonneg;
 use super::style::{
     COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, GRID_BOLD, GRID_LIGHT, MUTED, PANEL_TITLE_SIZE,
-    PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST, SUBTITLE_SIZE, TENANT_COST, TICK_SIZE, font,
+    PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST, STREAMING_COST, SUBTITLE_SIZE, TENANT_COST,
+    TICK_SIZE, font,
 };
 use crate::metrics::{FunctionReport, RunReport};
 use plotters::coord::Shift;
@@ -19,10 +20,10 @@ use plotters::prelude::{
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The charges a bar stacks, in order.
-const PARTS: usize = 6;
+const PARTS: usize = 7;
 
 /// One bar of the cost chart: label, request, compute, provisioned, SnapStart, ephemeral
-/// storage, tenant environments (USD).
+/// storage, tenant environments, streaming (USD).
 struct CostRow {
     label: String,
     parts: [f64; PARTS],
@@ -49,6 +50,7 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
             nonneg(f.costs.snapstart),
             nonneg(f.costs.ephemeral),
             nonneg(f.costs.tenant),
+            nonneg(f.costs.streaming),
         ],
     };
     let mut rows: Vec<CostRow> = report
@@ -143,6 +145,7 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
         (total.snapstart, SNAPSTART_COST, "SnapStart"),
         (total.ephemeral, EPHEMERAL_COST, "ephemeral storage"),
         (total.tenant, TENANT_COST, "tenant environments"),
+        (total.streaming, STREAMING_COST, "streaming"),
     ] {
         if nonneg(cost) > 0.0 {
             legend.push(Entry::area(color, format!("{what} {}", fmt_usd(cost))));
@@ -246,6 +249,7 @@ fn draw_cost_bars<DB: DrawingBackend>(
         SNAPSTART_COST,
         EPHEMERAL_COST,
         TENANT_COST,
+        STREAMING_COST,
     ];
     for (i, row) in rows.iter().enumerate() {
         let y = y_of(i);

@@ -34,6 +34,7 @@ pub(super) const PROVISIONED_COST: RGBColor = RGBColor(44, 160, 44);
 pub(super) const SNAPSTART_COST: RGBColor = RGBColor(255, 127, 14);
 pub(super) const EPHEMERAL_COST: RGBColor = RGBColor(140, 86, 75);
 pub(super) const TENANT_COST: RGBColor = RGBColor(227, 119, 194);
+pub(super) const STREAMING_COST: RGBColor = RGBColor(23, 190, 207);
 pub(super) const ALL_FUNCTIONS: RGBColor = RGBColor(20, 20, 20);
 pub(super) const MANY_FUNCTIONS: RGBColor = RGBColor(170, 170, 170);
 

@@ -43,6 +43,8 @@ pub(super) fn function(
         revived: 0,
         restores: 0,
         tenant_environments: 0,
+        streamed_bytes: 0,
+        response_too_large: 0,
         out_of_memory: false,
         spillover: 0,
         function_cold_start_p75: f64::NAN,

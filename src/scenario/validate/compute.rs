@@ -212,6 +212,28 @@ pub(super) fn validate_edge(
     Ok(true)
 }
 
+/// `response_bytes` and `streaming`.
+pub(super) fn validate_response(
+    ctx: &Ctx,
+    k: &dyn Fn(&str) -> String,
+    f: &RawFunction,
+) -> R<Option<crate::model::config::Response>> {
+    let Some(v) = &f.response_bytes else {
+        if f.streaming.is_some() {
+            return Err(ctx.err(
+                &k("streaming"),
+                "`streaming` needs `response_bytes`, the size of the responses (e.g. response_bytes = \"8MB\")",
+            ));
+        }
+        return Ok(None);
+    };
+    let bytes = super::size::validate_size_dist(ctx, &k("response_bytes"), v)?;
+    Ok(Some(crate::model::config::Response {
+        bytes,
+        streaming: f.streaming.unwrap_or(false),
+    }))
+}
+
 /// `tenant_isolation = true`, refused with SnapStart and provisioned concurrency.
 pub(super) fn validate_tenant_isolation(
     ctx: &Ctx,

@@ -2,7 +2,7 @@
 //! keep-alive, and what the functions' reserved concurrency adds up to in the account.
 
 use super::compute::{
-    Around, EdgeAround, validate_edge, validate_ephemeral, validate_snapstart,
+    Around, EdgeAround, validate_edge, validate_ephemeral, validate_response, validate_snapstart,
     validate_tenant_isolation,
 };
 use super::dist::validate_dist;
@@ -308,6 +308,7 @@ fn validate_function(
     )?;
     let tenant_isolation =
         validate_tenant_isolation(ctx, &k, f, snapstart.is_some(), &provisioned_concurrency)?;
+    let response = validate_response(ctx, &k, f)?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
@@ -348,6 +349,7 @@ fn validate_function(
         ephemeral_storage_mb,
         edge,
         tenant_isolation,
+        response,
     })
 }
 

@@ -10,6 +10,7 @@
 //! - `keep_alive.rs`: a `keep_alive` table (a function's, or the platform's default);
 //! - `provisioned.rs`: `provisioned_concurrency` (a number, a schedule, target tracking);
 //! - `dist.rs`: a distribution (`duration`, `init`, `idle`, `per_record`, …);
+//! - `size.rs`: a size distribution (`response_bytes`);
 //! - `sources.rs`: `[[sources]]`, and the requests they offer in all;
 //! - `mapping.rs`: the event source mapping of a poll source;
 //! - `arrivals.rs`: an `arrival` process;
@@ -26,6 +27,7 @@ mod output;
 mod platform;
 mod pricing;
 mod provisioned;
+mod size;
 mod sources;
 mod traces;
 

@@ -62,6 +62,16 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
             &mut pricing.edge_per_million_requests,
         ),
         (
+            "pricing.streaming_per_gb",
+            p.streaming_per_gb,
+            &mut pricing.streaming_per_gb,
+        ),
+        (
+            "pricing.streaming_free_gb",
+            p.streaming_free_gb,
+            &mut pricing.streaming_free_gb,
+        ),
+        (
             "pricing.tenant_environment_per_gb",
             p.tenant_environment_per_gb,
             &mut pricing.tenant_environment_per_gb,
