@@ -351,7 +351,9 @@ const VARIANT_METRICS: &[(&str, Metric)] = &[
 ];
 
 /// Metrics aggregated like `VARIANT_METRICS`, added later: their columns come after
-/// `idle_gb_seconds_vs_fixed_10m`, so no earlier column moves.
+/// `idle_gb_seconds_vs_fixed_10m`, so no column of `VARIANT_METRICS` moves. Among them,
+/// the compute options' in one order (summary.csv's), and lambdasim's own (`spillover`)
+/// last.
 const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
     ("monthly_cost_usd", |f| f.costs.monthly),
     ("restores", |f| f.restores as f64),

@@ -528,8 +528,10 @@ fn function_block(f: &Imported, o: &ImportOptions) -> String {
             "# Fitted: the logged Restore Durations, and the share of them billed."
         );
         let _ = writeln!(t, "restore = {}", percentiles(&s.restore_times));
+        // Each logged Billed Restore Duration is rounded up, and the replay rounds again:
+        // take off half a millisecond per restore.
         let share = if s.restore_ms.0 > 0.0 {
-            (s.restore_ms.1 as f64 / s.restore_ms.0).min(1.0)
+            ((s.restore_ms.1 as f64 - 0.5 * s.restores as f64) / s.restore_ms.0).clamp(0.0, 1.0)
         } else {
             0.0
         };

@@ -453,7 +453,7 @@ duration = "{length}"
 seed = 21
 [[functions]]
 name = "saas"
-memory_mb = 1024
+memory_mb = 2048
 duration = "10ms"
 init = "100ms"
 keep_alive = {{ policy = "fixed", idle = "{keep}" }}
@@ -469,6 +469,24 @@ arrival = {{ process = "poisson", rate = {rate} }}
 
 #[test]
 fn tenant_isolation_with_one_tenant_is_the_plain_model() {
+    for selection in ["lru", "random"] {
+        let with = |t| {
+            run(&saas(20.0, "1m", "30m", t, "").replace(
+                "seed = 21",
+                &format!("seed = 21\n[platform]\ninstance_selection = \"{selection}\""),
+            ))
+        };
+        let (p, o) = (with(None), with(Some("{ count = 1 }")));
+        assert_eq!(p.total.cold_starts, o.total.cold_starts, "{selection}");
+        assert_eq!(
+            p.total.idle_gb_seconds, o.total.idle_gb_seconds,
+            "{selection}"
+        );
+        assert_eq!(
+            p.total.latency.mean_ms, o.total.latency.mean_ms,
+            "{selection}"
+        );
+    }
     let plain = run(&saas(20.0, "1m", "30m", None, ""));
     let one = run(&saas(20.0, "1m", "30m", Some("{ count = 1 }"), ""));
     let (p, o) = (&plain.total, &one.total);
@@ -483,7 +501,7 @@ fn tenant_isolation_with_one_tenant_is_the_plain_model() {
     // Only the tenant charge differs: one per environment started, $0.000167 per GB.
     assert_eq!(o.tenant_environments, o.cold_starts);
     assert_eq!(p.tenant_environments, 0);
-    assert!((o.costs.tenant - o.cold_starts as f64 * 0.000_167).abs() < 1e-15);
+    assert!((o.costs.tenant - o.cold_starts as f64 * 2.0 * 0.000_167).abs() < 1e-15);
     assert!((o.costs.total() - p.costs.total() - o.costs.tenant).abs() < 1e-12);
     // The time series holds the charge too.
     let bins: f64 = one.series[0].iter().map(|b| b.cost_usd).sum();
@@ -547,11 +565,38 @@ fn a_function_has_at_most_2500_tenant_environments_per_1000_of_concurrency() {
             .map(|b| b.instances_busy + b.instances_idle + b.instances_initializing)
             .fold(0.0, f64::max)
     };
+    // At the cap (a whole second of it, in the per-second series), never above it.
     assert!(peak(&capped) <= 25.0 + 1e-9, "{}", peak(&capped));
+    assert!(peak(&capped) > 24.99, "{}", peak(&capped));
     assert!(peak(&free) > 90.0, "{}", peak(&free));
-    // Fewer environments kept: more of them started.
+    // Fewer environments kept: more of them started, each start at the cap retiring one
+    // (counted as an eviction).
     assert!(capped.total.cold_starts > 3 * free.total.cold_starts);
     assert_eq!(capped.total.throttles, 0);
+    assert_eq!(free.total.evictions, 0);
+    assert!(capped.total.evictions >= capped.total.cold_starts - 25);
+    assert!(capped.total.evictions <= capped.total.cold_starts);
+    // 2,500 per 1,000, rounded up: 5 of concurrency allow 13.
+    let odd = run(&saas(
+        5.0,
+        "1h",
+        "2h",
+        Some(mix),
+        "reserved_concurrency = 5",
+    ));
+    assert!(
+        peak(&odd) <= 13.0 + 1e-9 && peak(&odd) > 12.99,
+        "{}",
+        peak(&odd)
+    );
+    // Without a reservation, the account's limit: 10 → 25.
+    let account = run(&saas(5.0, "1h", "2h", Some(mix), "")
+        .replace("seed = 21", "seed = 21\n[account]\nconcurrency_limit = 10"));
+    assert!(
+        peak(&account) <= 25.0 + 1e-9 && peak(&account) > 24.99,
+        "{}",
+        peak(&account)
+    );
 }
 
 #[test]
@@ -628,6 +673,13 @@ fn tenant_isolation_is_refused_where_aws_refuses_it_naming_the_key() {
             ),
             "sources[0].tenants.popularity",
             "unknown",
+        ),
+        (
+            saas(1.0, "1m", "1m", mix, "")
+                .replace("service = \"api_gateway\"", "service = \"sqs\"")
+                .replace("tenants = { count = 10 }", ""),
+            "sources[0].service",
+            "an event source mapping cannot invoke it",
         ),
     ] {
         let e = parse(&text);
@@ -777,4 +829,142 @@ fn streamed_bytes_get_a_prorated_monthly_free_allowance() {
         Some("functions[0].response_bytes.median"),
         "{e}"
     );
+}
+
+#[test]
+fn edge_usage_stays_out_of_the_regional_free_tier_tiers_and_savings_plan() {
+    // A 10,240 MB origin trigger uses 500,000 GB-s: were it counted with the regional
+    // function's 6,250 GB-s, the free 400,000 would no longer cover the regional one.
+    let toml = edge_and_regional(1_000_000, "memory_mb = 10240").replace(
+        "free_tier = true",
+        "free_tier = true\nsavings_plan_discount = 0.17",
+    );
+    let r = run(&toml);
+    let (edge, regional) = (&r.functions[0], &r.functions[1]);
+    assert_eq!((regional.costs.request, regional.costs.compute), (0.0, 0.0));
+    // Edge: its own prices, no discount: 500,000 GB-s × $0.00005001.
+    assert!(
+        (edge.costs.compute - 500_000.0 * 0.000_050_01).abs() < 1e-9,
+        "{}",
+        edge.costs.compute
+    );
+    assert!((edge.costs.request - 0.60).abs() < 1e-12);
+}
+
+#[test]
+fn a_stream_cut_off_by_the_timeout_is_charged_for_what_it_sent() {
+    // 100 MB with a 30 s timeout: 100 ms of work, then 94 MB at 2 MB/s would take 47 s;
+    // cut at 30 s, it sent 29.9 s × 2 MB/s = 59.8 MB beyond the first 6 MB.
+    let keys = "response_bytes = \"100MB\"\nstreaming = true";
+    let r =
+        run(&responses(10, "1h", "direct", keys, "")
+            .replace("timeout = \"900s\"", "timeout = \"30s\""));
+    let f = &r.functions[0];
+    assert_eq!(f.timeouts, 10);
+    let sent = (29.9 * 2.0 * 1024.0 * 1024.0) as u64;
+    assert!(
+        f.streamed_bytes.abs_diff(10 * sent) <= 10,
+        "{} vs {}",
+        f.streamed_bytes,
+        10 * sent
+    );
+    // Streaming is in the total and the monthly cost.
+    let c = &f.costs;
+    let parts = c.request + c.compute + c.provisioned + c.snapstart + c.ephemeral + c.tenant;
+    assert!(c.streaming > 0.0 && (c.total() - parts - c.streaming).abs() < 1e-15);
+    assert!((c.monthly - c.total() * 730.0).abs() < 1e-9);
+    // Negative and unit-less sizes are keyed errors.
+    for bad in [
+        "response_bytes = -5",
+        "response_bytes = { dist = \"uniform\", min = 1.5, max = \"2MB\" }",
+    ] {
+        let e = lambdasim::scenario::parse(
+            &responses(10, "1h", "direct", bad, ""),
+            std::path::Path::new("t.toml"),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(
+            e.key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("functions[0].response_bytes")),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("negative") || e.to_string().contains("with its unit"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn the_streaming_tenant_and_edge_prices_can_be_overridden() {
+    let streamed = run(&responses(
+        10,
+        "1h",
+        "direct",
+        "response_bytes = \"1030MB\"\nstreaming = true",
+        "streaming_per_gb = 1.0",
+    ))
+    .functions[0]
+        .costs
+        .streaming;
+    // Over 200 MB fails: nothing streamed.
+    assert_eq!(streamed, 0.0);
+    let c = run(&responses(
+        10,
+        "1h",
+        "direct",
+        "response_bytes = \"134MB\"\nstreaming = true",
+        "streaming_per_gb = 1.0",
+    ))
+    .functions[0]
+        .costs;
+    // 10 × 128 MB = 1.25 GB × $1.
+    assert!((c.streaming - 1.25).abs() < 1e-12, "{}", c.streaming);
+    let free = run(&responses(
+        10,
+        "730h",
+        "direct",
+        "response_bytes = \"134MB\"\nstreaming = true",
+        "streaming_per_gb = 1.0\nfree_tier = true\nstreaming_free_gb = 1.0",
+    ))
+    .functions[0]
+        .costs;
+    assert!((free.streaming - 0.25).abs() < 1e-12, "{}", free.streaming);
+    let t = run(&saas(1.0, "1m", "10m", Some("{ count = 1 }"), "").replace(
+        "seed = 21",
+        "seed = 21\n[pricing]\ntenant_environment_per_gb = 1.0",
+    ));
+    assert_eq!(
+        t.total.costs.tenant,
+        t.total.tenant_environments as f64 * 2.0
+    );
+    let e = run(&edge_and_regional(10, "").replace(
+        "free_tier = true",
+        "free_tier = true\nedge_per_million_requests = 1000000.0\nedge_per_gb_second = 1.0",
+    ));
+    // 10 requests × $1; 10 × 50 ms × 0.125 GB × $1.
+    assert!((e.functions[0].costs.request - 10.0).abs() < 1e-9);
+    assert!((e.functions[0].costs.compute - 0.0625).abs() < 1e-12);
+}
+
+#[test]
+fn edge_is_refused_with_tenant_isolation_and_responses() {
+    for (keys, key) in [
+        ("tenant_isolation = true", "tenant_isolation"),
+        ("response_bytes = \"1MB\"", "response_bytes"),
+    ] {
+        let e = lambdasim::scenario::parse(
+            &edge_and_regional(10, keys),
+            std::path::Path::new("t.toml"),
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(
+            e.key.as_deref(),
+            Some(format!("functions[0].{key}").as_str()),
+            "{e}"
+        );
+    }
 }

@@ -62,7 +62,8 @@ impl World<'_> {
     }
 
     /// Tenant isolation: whether `f` may have one more environment, retiring its least
-    /// recently used idle one (another tenant's) when it is at its cap.
+    /// recently used idle one (another tenant's) when it is at its cap (counted as an
+    /// eviction).
     fn tenant_room(&mut self, now: Time, f: usize) -> bool {
         let func = &mut self.funcs[f];
         let Some(cap) = func.tenant_cap else {
@@ -76,6 +77,8 @@ impl World<'_> {
         };
         func.m.series.advance(now);
         func.m.series.dec(now, Level::Idle);
+        func.m.evictions += 1;
+        func.m.series.current().evictions += 1;
         self.retire_env(now, e);
         true
     }

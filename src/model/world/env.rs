@@ -241,8 +241,15 @@ impl World<'_> {
                 && src.mapping.is_none()
             {
                 let bytes = resp.bytes.sample(rng).as_nanos();
-                let (longer, streamed, fails) = resp.effect(bytes);
+                let (longer, mut streamed, fails) = resp.effect(bytes);
+                let before = drawn;
                 drawn += longer;
+                if drawn > spec.timeout && longer > Time::ZERO {
+                    // Cut off at the timeout: only what streamed until then.
+                    let sent = spec.timeout.saturating_sub(before).min(longer);
+                    streamed = (u128::from(streamed) * u128::from(sent.as_nanos())
+                        / u128::from(longer.as_nanos())) as u64;
+                }
                 func.m.streamed_bytes += streamed;
                 func.m.series.current().streamed_bytes += streamed;
                 too_large = fails;

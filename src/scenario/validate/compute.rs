@@ -1,6 +1,7 @@
 //! A function's compute options beyond the default: SnapStart (`snapstart`, `restore`,
-//! `billed_restore_share`), ephemeral storage (`ephemeral_storage_mb`) and Lambda@Edge
-//! (`edge`, `edge_trigger`), with what AWS allows them together with.
+//! `billed_restore_share`), ephemeral storage (`ephemeral_storage_mb`), Lambda@Edge
+//! (`edge`, `edge_trigger`), tenant isolation and responses (`response_bytes`,
+//! `streaming`), with what AWS allows them together with.
 
 use super::dist::validate_dist;
 use super::{Ctx, R};
@@ -148,11 +149,14 @@ pub(super) struct EdgeAround<'a> {
     pub architecture: Architecture,
     pub provisioned: &'a ProvisioningSpec,
     pub snapstart: bool,
+    pub tenant_isolation: bool,
+    pub response: bool,
 }
 
 /// `edge = true` and its `edge_trigger` (`"origin"`, the default, or `"viewer"`), within
 /// Lambda@Edge's quotas: a viewer trigger at most 128 MB and 5 s, an origin trigger at
-/// most 30 s; x86_64 only; no provisioned concurrency and no SnapStart.
+/// most 30 s; x86_64 only; no provisioned concurrency, SnapStart or tenant isolation; and
+/// no `response_bytes` (Edge's own response limits are not modelled).
 pub(super) fn validate_edge(
     ctx: &Ctx,
     k: &dyn Fn(&str) -> String,
@@ -200,13 +204,20 @@ pub(super) fn validate_edge(
         Some(("provisioned_concurrency", "provisioned concurrency"))
     } else if around.snapstart {
         Some(("snapstart", "SnapStart"))
+    } else if around.tenant_isolation {
+        Some(("tenant_isolation", "tenant isolation"))
+    } else if around.response {
+        Some((
+            "response_bytes",
+            "`response_bytes` (Lambda@Edge has response limits of its own, not modelled)",
+        ))
     } else {
         None
     };
     if let Some((key, what)) = refusal {
         return Err(ctx.err(
             &k(key),
-            format!("Lambda@Edge runs on x86_64 without provisioned concurrency or SnapStart: `edge = true` cannot be used with {what}"),
+            format!("Lambda@Edge runs on x86_64 without provisioned concurrency, SnapStart, tenant isolation or response streaming: `edge = true` cannot be used with {what}"),
         ));
     }
     Ok(true)

@@ -294,6 +294,9 @@ fn validate_function(
             provisioned: &provisioned_concurrency,
         },
     )?;
+    let tenant_isolation =
+        validate_tenant_isolation(ctx, &k, f, snapstart.is_some(), &provisioned_concurrency)?;
+    let response = validate_response(ctx, &k, f)?;
     let edge = validate_edge(
         ctx,
         &k,
@@ -304,11 +307,10 @@ fn validate_function(
             architecture,
             provisioned: &provisioned_concurrency,
             snapstart: snapstart.is_some(),
+            tenant_isolation,
+            response: response.is_some(),
         },
     )?;
-    let tenant_isolation =
-        validate_tenant_isolation(ctx, &k, f, snapstart.is_some(), &provisioned_concurrency)?;
-    let response = validate_response(ctx, &k, f)?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,

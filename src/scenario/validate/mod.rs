@@ -6,7 +6,8 @@
 //! - `platform.rs`: `[account]`, `[platform]` and its finite cluster;
 //! - `pricing.rs`: `[pricing]`;
 //! - `functions.rs`: `[[functions]]`, and what their reserved concurrency adds up to;
-//! - `compute.rs`: a function's SnapStart and ephemeral storage;
+//! - `compute.rs`: a function's SnapStart, ephemeral storage, Lambda@Edge, tenant
+//!   isolation and responses;
 //! - `keep_alive.rs`: a `keep_alive` table (a function's, or the platform's default);
 //! - `provisioned.rs`: `provisioned_concurrency` (a number, a schedule, target tracking);
 //! - `dist.rs`: a distribution (`duration`, `init`, `idle`, `per_record`, …);

@@ -67,11 +67,6 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
             &mut pricing.streaming_per_gb,
         ),
         (
-            "pricing.streaming_free_gb",
-            p.streaming_free_gb,
-            &mut pricing.streaming_free_gb,
-        ),
-        (
             "pricing.tenant_environment_per_gb",
             p.tenant_environment_per_gb,
             &mut pricing.tenant_environment_per_gb,
@@ -85,6 +80,17 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
         if let Some(v) = ctx.price(key, given)? {
             *price = v;
         }
+    }
+    if let Some(gb) = p.streaming_free_gb {
+        if !gb.is_finite() || gb < 0.0 {
+            return Err(ctx.err(
+                "pricing.streaming_free_gb",
+                format!(
+                    "streaming_free_gb is the GB streamed free each month, finite and ≥ 0, got {gb}"
+                ),
+            ));
+        }
+        pricing.streaming_free_gb = gb;
     }
     if let Some(d) = p.savings_plan_discount {
         if !(0.0..1.0).contains(&d) {

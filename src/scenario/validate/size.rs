@@ -42,15 +42,31 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(bytes.round() as u64)
 }
 
-/// Every size string of `v` (but a table's `dist`) as that many nanoseconds.
+/// Every size of `v` (but a table's `dist`, and its `sigma`, `shape`) as that many
+/// nanoseconds: strings with a unit, or whole numbers of bytes.
 fn as_nanos(ctx: &Ctx, key: &str, v: &mut toml::Value) -> R<()> {
     match v {
         toml::Value::String(s) => {
             let bytes = parse_size(s).map_err(|e| ctx.err(key, e))?;
             *s = format!("{bytes}ns");
         }
+        toml::Value::Integer(n) => {
+            if *n < 0 {
+                return Err(ctx.err(key, format!("a size cannot be negative, got {n}")));
+            }
+            *v = toml::Value::String(format!("{n}ns"));
+        }
+        toml::Value::Float(x) => {
+            return Err(ctx.err(
+                key,
+                format!("write a size with its unit, like \"100KB\" (or whole bytes), got {x}"),
+            ));
+        }
         toml::Value::Table(t) => {
-            for (k, x) in t.iter_mut().filter(|(k, _)| k.as_str() != "dist") {
+            for (k, x) in t
+                .iter_mut()
+                .filter(|(k, _)| !matches!(k.as_str(), "dist" | "sigma" | "shape"))
+            {
                 as_nanos(ctx, &format!("{key}.{k}"), x)?;
             }
         }
@@ -67,10 +83,6 @@ fn as_nanos(ctx: &Ctx, key: &str, v: &mut toml::Value) -> R<()> {
 /// A size distribution, sampled as a `Time` whose nanoseconds are bytes.
 pub(super) fn validate_size_dist(ctx: &Ctx, key: &str, v: &toml::Value) -> R<Dist> {
     let mut v = v.clone();
-    if let toml::Value::Integer(n) = v {
-        // A bare number is bytes.
-        v = toml::Value::String(format!("{}B", n.max(0)));
-    }
     as_nanos(ctx, key, &mut v)?;
     let raw = RawDist::deserialize(v).map_err(|e| {
         ctx.err(

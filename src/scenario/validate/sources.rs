@@ -286,6 +286,12 @@ fn validate_tenants(
     function: &Function,
 ) -> R<Option<TenantMix>> {
     let key = format!("sources[{i}].tenants");
+    if function.tenant_isolation && model == SourceModel::Poll {
+        return Err(ctx.err(
+            &format!("sources[{i}].service"),
+            format!("`{}` has tenant isolation, which applies to push invocations: an event source mapping cannot invoke it", function.name),
+        ));
+    }
     let Some(t) = &s.tenants else {
         if function.tenant_isolation && model != SourceModel::Poll {
             return Err(ctx.err(
