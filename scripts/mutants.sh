@@ -3,9 +3,9 @@
 # cargo-mutants: each mutant is a small plausible bug; a mutant the tests do not catch
 # ("missed") marks a behaviour no test checks.
 #
-#   scripts/mutants.sh                 # every mutant: about 1,250, ~5 h on 2 cores
+#   scripts/mutants.sh                 # every mutant: about 1,600, ~3.5 h on 2 cores
 #   scripts/mutants.sh --shard 3/6 --sharding round-robin
-#                                      # one sixth (K = 0..5), ~1 h: a nightly job
+#                                      # one sixth (K = 0..5), ~40 min: .ci/nightly
 #   scripts/mutants.sh --in-diff F     # only the mutants in the lines a diff F changes
 #   scripts/mutants.sh -f src/billing.rs   # one file
 #
