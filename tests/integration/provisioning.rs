@@ -516,3 +516,68 @@ arrival = { process = "burst", at = "300500ms", count = 5 }
     let per: f64 = rows[1][col].parse().unwrap();
     assert!((per - (cost_pc - cost_none) / 2.0).abs() < 1e-9, "{per}");
 }
+
+#[test]
+fn a_decrease_during_an_allocation_cancels_the_environments_in_progress() {
+    // 10 asked for at 10 min, ready 2 min later; at 11 min only 2 are wanted: 8 of the
+    // allocations in progress are cancelled at once, and never become ready.
+    let r = run(&scenario(
+        r#"[{ at = "10m", value = 10 }, { at = "11m", value = 2 }]"#,
+        "{ process = \"constant\", rate = 0.0 }",
+        "30m",
+        "60s",
+    ));
+    let (pc, idle) = (provisioned(&r), idle(&r));
+    for m in 0..30 {
+        let (want_pc, want_idle) = match m {
+            0..10 => (0.0, 0.0),
+            10 => (10.0, 0.0),
+            11 => (2.0, 0.0),
+            _ => (2.0, 2.0),
+        };
+        close(pc[m], want_pc, &format!("provisioned in minute {m}"));
+        close(idle[m], want_idle, &format!("idle in minute {m}"));
+    }
+    // Billing: the 8 cancelled after 1 minute, rounded up to a 5-minute block each; the 2
+    // kept for 20 minutes.
+    close(
+        r.functions[0].costs.provisioned,
+        (8.0 * 300.0 + 2.0 * 1200.0) * PC_RATE,
+        "provisioned cost",
+    );
+}
+
+#[test]
+fn a_provisioned_environment_that_becomes_ready_takes_a_throttled_event_at_once() {
+    // A reserved function (5) allowed one new environment per 10 s: of 5 events at 1.5 s
+    // one starts, four are throttled and back off (1 s). The 4 provisioned environments
+    // asked for at 1 s are ready at 2 s (1 s allocation, no INIT): the waiting events
+    // start on them then, not at their next retry.
+    let r = run(r#"
+duration = "1m"
+[account]
+scaling_rate = 1
+scaling_interval = "10s"
+[[functions]]
+name = "f"
+duration = "20s"
+init = "0s"
+timeout = "30s"
+reserved_concurrency = 5
+provisioned_concurrency = { policy = "schedule", steps = [{ at = "1s", value = 4 }], allocation_delay = "1s" }
+[[sources]]
+service = "s3"
+arrival = { process = "burst", at = "1500ms", count = 5, over = "0s" }
+[output]
+invocations = true
+"#);
+    let mut starts: Vec<u64> = r
+        .attempts
+        .unwrap()
+        .iter()
+        .filter(|a| a.outcome != lambdasim::metrics::AttemptOutcome::Throttled)
+        .map(|a| a.start.as_nanos() / 1_000_000)
+        .collect();
+    starts.sort_unstable();
+    assert_eq!(starts, [1500, 2000, 2000, 2000, 2000]);
+}
