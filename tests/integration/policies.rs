@@ -356,3 +356,87 @@ arrival = [{ process = "burst", at = "0s", count = 11, over = "330s" }, { proces
         f.idle_gb_seconds
     );
 }
+
+#[test]
+fn a_superseded_prewarm_does_not_load_an_environment() {
+    // After 10 idle times of 20 minutes the policy pre-warms 17.1 minutes after each
+    // call. A call 15 minutes after the 11th starts cold (its environment was unloaded)
+    // and, with an idle time of 15 minutes learnt, asks for a pre-warm 12.6 minutes after
+    // it ends. The first pre-warm, due at 17.1 minutes, was superseded by that call: it
+    // must not load an environment, though none is idle then. Only the second happens.
+    let d = tempfile::tempdir().unwrap();
+    let mut times: Vec<f64> = (0..11).map(|k| k as f64 * 1200.0).collect();
+    times.push(10.0 * 1200.0 + 900.0);
+    let r = run(&periodic(
+        d.path(),
+        &times,
+        "5h",
+        "{ policy = \"hybrid_histogram\" }",
+        "",
+    ));
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, 2);
+    assert_eq!((f.prewarms, f.prewarm_hits), (1, 0));
+}
+
+#[test]
+fn the_cold_start_p75_is_over_the_functions_that_ran() {
+    // Cold-start ratios 1/4, 1/2 and 1 (keep-alive none), and a function that never runs:
+    // the 75th percentile (nearest rank) of the three that ran is 1, not that of four
+    // with a 0 among them (1/2).
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "quarter"
+duration = "10ms"
+init = "0s"
+[[functions]]
+name = "half"
+duration = "10ms"
+init = "0s"
+[[functions]]
+name = "all"
+duration = "10ms"
+init = "0s"
+keep_alive = { policy = "none" }
+[[functions]]
+name = "idle"
+duration = "10ms"
+init = "0s"
+[[sources]]
+name = "a"
+service = "direct"
+function = "quarter"
+arrival = { process = "burst", at = "0s", count = 4, over = "4s" }
+[[sources]]
+name = "b"
+service = "direct"
+function = "half"
+arrival = { process = "burst", at = "0s", count = 2, over = "2s" }
+[[sources]]
+name = "c"
+service = "direct"
+function = "all"
+arrival = { process = "burst", at = "0s", count = 3, over = "3s" }
+[[sources]]
+name = "d"
+service = "direct"
+function = "idle"
+arrival = { process = "constant", rate = 0.0 }
+"#);
+    let ratios: Vec<f64> = r.functions.iter().map(|f| f.cold_start_ratio()).collect();
+    assert_eq!(ratios, [0.25, 0.5, 1.0, 0.0]);
+    assert_eq!(r.total.function_cold_start_p75, 1.0);
+    // Asynchronous sources are flagged for the queue chart; this run has none.
+    assert!(!r.asynchronous);
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "10ms"
+[[sources]]
+service = "s3"
+arrival = { process = "constant", rate = 1.0 }
+"#);
+    assert!(r.asynchronous);
+}

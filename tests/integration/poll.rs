@@ -678,3 +678,49 @@ arrival = { process = "burst", at = "0s", count = 100 }
         s.queue_depth_mean
     );
 }
+
+#[test]
+fn stream_records_dead_lettered_are_counted_in_every_book_and_latency_is_from_arrival() {
+    // Three bad records at 0 and one good one at 0.5 s on a single shard: the batch of
+    // the three fails twice (max_retry_attempts = 1) and goes to the on-failure
+    // destination; every book says 3: the function's, the source's, the time series'.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "consumer"
+duration = "200ms"
+init = "0s"
+[[sources]]
+service = "kinesis"
+shards = 1
+record_error_rate = 1.0
+max_retry_attempts = 1
+arrival = { process = "burst", at = "0s", count = 3, over = "1ms" }
+[output]
+invocations = true
+"#);
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!((f.dlq, f.failed, f.invocations), (3, 3, 2));
+    assert_eq!(source(&r).dlq, 3);
+    assert_eq!(r.series[0].iter().map(|b| b.dlq).sum::<u64>(), 3);
+    // Each invocation of a batch has a request id of its own.
+    let ids: std::collections::HashSet<u64> =
+        r.attempts.as_ref().unwrap().iter().map(|a| a.request).collect();
+    assert_eq!(ids.len(), 2);
+    // A good record at 0.5 s: read at the poll at 1 s, done at 1.2 s: 700 ms.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "consumer"
+duration = "200ms"
+init = "0s"
+[[sources]]
+service = "kinesis"
+shards = 1
+arrival = { process = "burst", at = "500ms", count = 1, over = "1ms" }
+"#);
+    let f = &r.functions[0];
+    assert_eq!(f.succeeded, 1);
+    assert_eq!(f.latency.max_ms, 700.0);
+}
