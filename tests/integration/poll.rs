@@ -724,3 +724,32 @@ arrival = { process = "burst", at = "500ms", count = 1, over = "1ms" }
     assert_eq!(f.succeeded, 1);
     assert_eq!(f.latency.max_ms, 700.0);
 }
+
+#[test]
+fn a_finished_batch_no_longer_sets_the_oldest_age() {
+    // Two messages at 0, read at the poll at 1 s in two batches of one, each done at
+    // 30.5 s; a third at 40 s, read at 41 s and in flight to the end. The oldest age over
+    // the polls is that of the first two at the last poll that samples them in flight
+    // (29–30 s), not the 59 s that a finished batch's message would give at the last
+    // poll.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "29500ms"
+timeout = "60s"
+init = "0s"
+reserved_concurrency = 2
+[[sources]]
+service = "sqs"
+batch_size = 1
+visibility_timeout = "12m"
+arrival = [
+  { process = "burst", at = "0s", count = 2, over = "1ms" },
+  { process = "burst", at = "40s", count = 1, over = "1ms" },
+]
+"#);
+    assert_eq!(r.functions[0].succeeded, 2);
+    let age = source(&r).oldest_age.as_ref().unwrap();
+    assert!((29_000.0..=30_000.0).contains(&age.max_ms), "{}", age.max_ms);
+}
