@@ -705,8 +705,13 @@ invocations = true
     assert_eq!(source(&r).dlq, 3);
     assert_eq!(r.series[0].iter().map(|b| b.dlq).sum::<u64>(), 3);
     // Each invocation of a batch has a request id of its own.
-    let ids: std::collections::HashSet<u64> =
-        r.attempts.as_ref().unwrap().iter().map(|a| a.request).collect();
+    let ids: std::collections::HashSet<u64> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.request)
+        .collect();
     assert_eq!(ids.len(), 2);
     // A good record at 0.5 s: read at the poll at 1 s, done at 1.2 s: 700 ms.
     let r = run(r#"
@@ -751,5 +756,9 @@ arrival = [
 "#);
     assert_eq!(r.functions[0].succeeded, 2);
     let age = source(&r).oldest_age.as_ref().unwrap();
-    assert!((29_000.0..=30_000.0).contains(&age.max_ms), "{}", age.max_ms);
+    assert!(
+        (29_000.0..=30_000.0).contains(&age.max_ms),
+        "{}",
+        age.max_ms
+    );
 }

@@ -203,3 +203,82 @@ fn no_trace_json_without_trace() {
     assert!(dir.join("summary.csv").exists());
     assert!(!dir.join("trace.json").exists());
 }
+
+#[test]
+fn what_is_open_at_the_end_is_cut_there() {
+    // A run of 60 s. A request at 20 s: INIT 20–30 s, then its invocation, open at the
+    // end: cut at 60 s. One at 50 s: its INIT ends at the end, and it has no invocation
+    // span (not even an empty one). An asynchronous event at 50 s runs from 50 s (a 0 s INIT) and is
+    // open at the end: it gets an invocation span but no queue wait. Of three events at
+    // 40 s for a function reserved at 1, one runs, two wait to the end: a queue wait
+    // each, cut at 60 s.
+    use lambdasim::metrics::TraceKind;
+    let r = crate::run(
+        r#"
+duration = "60s"
+[[functions]]
+name = "slow"
+duration = "30s"
+timeout = "60s"
+init = "10s"
+[[functions]]
+name = "events"
+duration = "30s"
+timeout = "60s"
+init = "0s"
+[[functions]]
+name = "shut"
+duration = "100s"
+timeout = "120s"
+init = "0s"
+reserved_concurrency = 1
+[[sources]]
+name = "a"
+service = "direct"
+function = "slow"
+arrival = [
+  { process = "burst", at = "20s", count = 1, over = "1ms" },
+  { process = "burst", at = "50s", count = 1, over = "1ms" },
+]
+[[sources]]
+name = "b"
+service = "s3"
+function = "events"
+arrival = { process = "burst", at = "50s", count = 1, over = "1ms" }
+[[sources]]
+name = "c"
+service = "s3"
+function = "shut"
+arrival = { process = "burst", at = "40s", count = 3, over = "1ms" }
+[output]
+trace = true
+"#,
+    );
+    let t = r.trace.as_ref().unwrap();
+    let spans = |kind: TraceKind, function: u32| -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = t
+            .records
+            .iter()
+            .filter(|x| x.kind == kind && x.function == function && x.note == "unfinished")
+            .map(|x| {
+                (
+                    x.start.as_nanos() / 1_000_000_000,
+                    x.end.as_nanos() / 1_000_000_000,
+                )
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(spans(TraceKind::Init, 0), [(20, 30), (50, 60)]);
+    assert_eq!(spans(TraceKind::Invoke, 0), [(30, 60)]);
+    assert_eq!(spans(TraceKind::Invoke, 1), [(50, 60)]);
+    let queued: Vec<(u32, u64)> = t
+        .records
+        .iter()
+        .filter(|x| x.kind == TraceKind::QueueWait && x.end.as_nanos() == 60_000_000_000)
+        .map(|x| (x.function, x.start.as_nanos() / 1_000_000_000))
+        .collect();
+    assert_eq!(queued, [(2, 40), (2, 40)]);
+    assert_eq!(spans(TraceKind::Invoke, 2), [(40, 60)]);
+}
