@@ -739,3 +739,48 @@ arrival = { process = "burst", at = "0s", count = 1 }
         f.mean_instances
     );
 }
+
+#[test]
+fn the_time_series_averages_each_level_over_its_bin() {
+    // Requests every 2 s from 0, 1 s each, the first cold with a 500 ms INIT; 10 s bins.
+    // Bin 0: INIT 0.5 s, busy 5 × 1 s, one environment from 0 on: concurrency 5.5/10,
+    // busy 0.5, initialising 0.05, idle 0.45. Later bins: 5 × 1 s busy, idle 0.5. A
+    // second function holds 1 provisioned environment (1 GB) and nothing else: each bin
+    // costs 10 s × 1 GB × $0.0000041667.
+    let r = crate::run(r#"
+duration = "30s"
+[output]
+timeseries_interval = "10s"
+[[functions]]
+name = "api"
+memory_mb = 1024
+duration = "1s"
+init = "500ms"
+[[functions]]
+name = "ready"
+memory_mb = 1024
+duration = "1s"
+provisioned_concurrency = 1
+[[sources]]
+service = "direct"
+function = "api"
+arrival = { process = "burst", at = "0s", count = 15, over = "30s" }
+"#);
+    let s = &r.series[0];
+    let times: Vec<f64> = s.iter().map(|b| b.time_s).collect();
+    assert_eq!(times, [0.0, 10.0, 20.0]);
+    let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    close(s[0].concurrency, 0.55);
+    close(s[0].instances_busy, 0.5);
+    close(s[0].instances_initializing, 0.05);
+    close(s[0].instances_idle, 0.45);
+    for b in &s[1..] {
+        close(b.concurrency, 0.5);
+        close(b.instances_busy, 0.5);
+        close(b.instances_idle, 0.5);
+    }
+    for b in &r.series[1] {
+        close(b.provisioned, 1.0);
+        close(b.cost_usd, 10.0 * 0.000_004_166_7);
+    }
+}
