@@ -747,7 +747,8 @@ fn the_time_series_averages_each_level_over_its_bin() {
     // busy 0.5, initialising 0.05, idle 0.45. Later bins: 5 × 1 s busy, idle 0.5. A
     // second function holds 1 provisioned environment (1 GB) and nothing else: each bin
     // costs 10 s × 1 GB × $0.0000041667.
-    let r = crate::run(r#"
+    let r = crate::run(
+        r#"
 duration = "30s"
 [output]
 timeseries_interval = "10s"
@@ -765,7 +766,8 @@ provisioned_concurrency = 1
 service = "direct"
 function = "api"
 arrival = { process = "burst", at = "0s", count = 15, over = "30s" }
-"#);
+"#,
+    );
     let s = &r.series[0];
     let times: Vec<f64> = s.iter().map(|b| b.time_s).collect();
     assert_eq!(times, [0.0, 10.0, 20.0]);

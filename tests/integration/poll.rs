@@ -466,6 +466,8 @@ fn sqs_pollers_scale_back_down_to_five_when_the_queue_empties() {
     for w in down.windows(2) {
         assert_eq!(w[0] - w[1], 5.0, "shrinks by 5 a second: {down:?}");
     }
+    // Step by step, not at once: peak, peak − 5, …, 10.
+    assert_eq!(down.len() as f64, (peak - 5.0) / 5.0, "{down:?}");
     assert!(
         pollers[top + down.len()..].iter().all(|&p| p == 5.0),
         "{pollers:?}"
@@ -760,5 +762,32 @@ arrival = [
         (29_000.0..=30_000.0).contains(&age.max_ms),
         "{}",
         age.max_ms
+    );
+}
+
+#[test]
+fn sqs_pollers_keep_the_fraction_of_a_step_for_the_next_poll() {
+    // At 60 pollers a minute the mapping adds 1 a second; at 90, 1.5 a second: 1, then 2,
+    // as the half carries over. Over the same T seconds of backlog, 60 a minute adds
+    // ⌊T⌋ = n and 90 a minute ⌊1.5·T⌋, which lies in [⌊1.5·n⌋, ⌊1.5·n + 1.5⌋).
+    let added = |per_minute: u32| {
+        let r = run(&sqs(
+            "",
+            "",
+            "{ process = \"burst\", at = \"0s\", count = 2000000 }",
+            "20s",
+        )
+        .replace(
+            "seed = 3",
+            &format!("seed = 3\n[platform]\nsqs_pollers_per_minute = {per_minute}"),
+        ));
+        source(&r).max_pollers - 5
+    };
+    let (one, one_and_a_half) = (added(60), added(90));
+    assert!(one >= 10, "{one}");
+    let low = one * 3 / 2;
+    assert!(
+        (low..=low + 1).contains(&one_and_a_half),
+        "{one} {one_and_a_half}"
     );
 }
