@@ -100,6 +100,24 @@ fn batches_are_full_under_a_backlog_and_single_in_a_trickle() {
         "{}",
         f.latency.mean_ms
     );
+    // A window that ends between two polls (2.5 s) starts its batch when it ends, not at
+    // the next poll: 3 messages a batch, waiting 2.5, 1.5 and 0.5 s.
+    let between = run(&sqs(
+        "",
+        "batch_size = 100\nbatching_window = \"2500ms\"",
+        "{ process = \"constant\", rate = 1.0 }",
+        "1h",
+    )
+    .replace("duration = \"1s\"", "duration = \"10ms\""));
+    let f = &between.functions[0];
+    assert_eq!(f.latency.max_ms, 2_510.0);
+    assert!(
+        (f.latency.mean_ms - 1_510.0).abs() < 1e-9,
+        "{}",
+        f.latency.mean_ms
+    );
+    let b = source(&between);
+    assert_eq!(b.batched, 3 * b.batches);
 }
 
 #[test]
