@@ -809,3 +809,36 @@ fn sqs_pollers_keep_the_fraction_of_a_step_for_the_next_poll() {
         "{one} {one_and_a_half}"
     );
 }
+
+#[test]
+fn the_oldest_age_of_a_queue_is_its_own() {
+    // Queue `a` has a message in flight from 1 s to past the end (a 100 s run); queue `b`
+    // gets one message a second, each done within a second. `b`'s oldest age never
+    // exceeds a second: `a`'s message is not `b`'s.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "slow"
+duration = "100s"
+timeout = "120s"
+init = "0s"
+[[functions]]
+name = "fast"
+duration = "10ms"
+init = "0s"
+[[sources]]
+name = "a"
+service = "sqs"
+function = "slow"
+visibility_timeout = "12m"
+arrival = { process = "burst", at = "0s", count = 1, over = "1ms" }
+[[sources]]
+name = "b"
+service = "sqs"
+function = "fast"
+arrival = { process = "constant", rate = 1.0 }
+"#);
+    let age = |i: usize| r.source_reports[i].oldest_age.as_ref().unwrap().max_ms;
+    assert!(age(0) >= 58_000.0, "{}", age(0));
+    assert!(age(1) <= 1_000.0, "{}", age(1));
+}
