@@ -842,3 +842,25 @@ arrival = { process = "constant", rate = 1.0 }
     assert!(age(0) >= 58_000.0, "{}", age(0));
     assert!(age(1) <= 1_000.0, "{}", age(1));
 }
+
+#[test]
+fn a_full_batch_does_not_wait_for_the_batching_window() {
+    // 1,000 messages within the first millisecond, batches of 10, a 5 s window: a batch
+    // starts as soon as the long-polling pollers see 10 messages (the 10th arrives at
+    // 9 µs), not when a window would end.
+    let r = run(&sqs(
+        "",
+        "batch_size = 10\nbatching_window = \"5s\"",
+        "{ process = \"burst\", at = \"0s\", count = 1000, over = \"1ms\" }",
+        "1m",
+    ));
+    let first = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.start.as_nanos())
+        .min()
+        .unwrap();
+    assert_eq!(first, 9_000);
+}
