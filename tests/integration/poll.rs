@@ -864,3 +864,33 @@ fn a_full_batch_does_not_wait_for_the_batching_window() {
         .unwrap();
     assert_eq!(first, 9_000);
 }
+
+#[test]
+fn a_full_stream_batch_does_not_wait_for_the_batching_window() {
+    // 100 records at 0 on one shard, batches of 10, a 5 s window: the first batch is full
+    // at the first poll that finds the records (1 s) and starts then.
+    let r = run(r#"
+duration = "1m"
+[[functions]]
+name = "f"
+duration = "100ms"
+init = "0s"
+[[sources]]
+service = "kinesis"
+shards = 1
+batch_size = 10
+batching_window = "5s"
+arrival = { process = "burst", at = "0s", count = 100, over = "1ms" }
+[output]
+invocations = true
+"#);
+    let first = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.start.as_nanos())
+        .min()
+        .unwrap();
+    assert_eq!(first, 1_000_000_000);
+}
