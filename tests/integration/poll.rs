@@ -869,7 +869,7 @@ fn a_full_batch_does_not_wait_for_the_batching_window() {
 fn a_full_stream_batch_does_not_wait_for_the_batching_window() {
     // 100 records at 0 on one shard, batches of 10, a 5 s window: the first batch is full
     // at the first poll that finds the records (1 s) and starts then.
-    let r = run(r#"
+    let text = r#"
 duration = "1m"
 [[functions]]
 name = "f"
@@ -883,7 +883,8 @@ batching_window = "5s"
 arrival = { process = "burst", at = "0s", count = 100, over = "1ms" }
 [output]
 invocations = true
-"#);
+"#;
+    let r = run(text);
     let first = r
         .attempts
         .as_ref()
@@ -893,4 +894,14 @@ invocations = true
         .min()
         .unwrap();
     assert_eq!(first, 1_000_000_000);
+    // Three records only: the batch waits for the window, to the poll at 5 s.
+    let r = run(&text.replace("count = 100", "count = 3"));
+    let starts: Vec<u64> = r
+        .attempts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.start.as_nanos())
+        .collect();
+    assert_eq!(starts, [5_000_000_000]);
 }
