@@ -43,8 +43,14 @@ fn snapstart_cold_starts_use_restore_not_init() {
         assert_eq!(a.billed_ms, 60);
     }
     assert_eq!(f.costs.billed_gb_seconds, 5.0 * 0.060 * 2.0);
-    // Java pays no cache and no restores.
+    // Java pays no cache and no restores, in the totals or the time series.
     assert_eq!(f.costs.snapstart, 0.0);
+    let bins: f64 = r.series[0].iter().map(|b| b.cost_usd).sum();
+    assert!(
+        (bins - f.costs.total()).abs() < 1e-15,
+        "{bins} vs {}",
+        f.costs.total()
+    );
     // The same function without SnapStart runs its 5 s INIT, billed with the execution.
     let plain = run(&burst(5, "1m", "runtime = \"java21\""));
     let p = &plain.functions[0];
