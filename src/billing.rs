@@ -103,7 +103,12 @@ pub struct Pricing {
 }
 
 /// Bytes in a GB, as AWS counts streamed responses (1 GB = 1,024 MB).
-const GB: f64 = (1u64 << 30) as f64;
+pub const BYTES_PER_GB: f64 = (1u64 << 30) as f64;
+
+/// The charged GB of ephemeral storage of `storage_mb`: what is above the free 512 MB.
+pub fn ephemeral_gb(storage_mb: u32) -> f64 {
+    f64::from(storage_mb.saturating_sub(FREE_EPHEMERAL_MB)) / 1024.0
+}
 /// Free tier: requests per month.
 pub const FREE_REQUESTS: f64 = 1_000_000.0;
 /// Free tier: GB-seconds per month.
@@ -319,7 +324,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
     // Streamed bytes: the free allowance, prorated, off the run's total, each function
     // keeping its share of the rest.
     let all_streamed: u64 = funcs.iter().map(|(_, u)| u.streamed_bytes).sum();
-    let streamed_gb = all_streamed as f64 / GB;
+    let streamed_gb = all_streamed as f64 / BYTES_PER_GB;
     let billable_streamed_gb = if pricing.free_tier {
         (streamed_gb - pricing.streaming_free_gb * months).max(0.0)
     } else {
@@ -350,8 +355,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         } else {
             (0.0, 0.0, 0.0)
         };
-        let ephemeral_gb =
-            f64::from(s.ephemeral_storage_mb.saturating_sub(FREE_EPHEMERAL_MB)) / 1024.0;
+        let ephemeral_gb = ephemeral_gb(s.ephemeral_storage_mb);
         let billed_s = (u.ondemand_ms + u.provisioned_exec_ms) as f64 / 1000.0;
         let kept = 1.0 - pricing.savings_plan_discount;
         let (request, compute, provisioned) = if s.edge {

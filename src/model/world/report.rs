@@ -212,11 +212,9 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
             } else {
                 0.0
             };
-            let streaming_cost = b.streamed_bytes as f64 / (1u64 << 30) as f64 * p.streaming_per_gb;
-            let ephemeral_cost = f64::from(
-                spec.ephemeral_storage_mb
-                    .saturating_sub(billing::FREE_EPHEMERAL_MB),
-            ) / 1024.0
+            let streaming_cost =
+                b.streamed_bytes as f64 / billing::BYTES_PER_GB * p.streaming_per_gb;
+            let ephemeral_cost = billing::ephemeral_gb(spec.ephemeral_storage_mb)
                 * (b.ondemand_ms + b.provisioned_exec_ms) as f64
                 / 1000.0
                 * p.ephemeral_per_gb_second;
