@@ -119,6 +119,8 @@ pub const MONTH: Time = Time::from_secs(730 * 3600);
 pub const SNAPSHOT_CACHE_MINIMUM: Time = Time::from_secs(3 * 3600);
 /// Ephemeral storage that comes free with every function, MB.
 pub const FREE_EPHEMERAL_MB: u32 = 512;
+/// Lambda Managed Instances' management fee: 15 % of the instances' on-demand price.
+pub const MANAGEMENT_FEE: f64 = 0.15;
 /// Provisioned concurrency is charged in whole blocks of five minutes.
 pub const PROVISIONED_BLOCK: Time = Time::from_secs(300);
 
@@ -209,6 +211,8 @@ pub struct Usage {
     pub tenant_environments: u64,
     /// Bytes streamed beyond the first 6 MB of each response.
     pub streamed_bytes: u64,
+    /// Managed Instances: instance-nanoseconds of the capacity provider's instances.
+    pub instance_ns: u128,
 }
 
 /// The memory of a function, as priced.
@@ -224,6 +228,29 @@ pub struct Sizing {
     pub snapstart_charged: bool,
     /// A Lambda@Edge function: its own prices, no free tier, no tiers.
     pub edge: bool,
+    /// On Managed Instances: its instances' EC2 price.
+    pub managed: Option<InstancePrice>,
+}
+
+/// The EC2 price of a capacity provider's instances.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InstancePrice {
+    /// On-demand price, USD per instance-hour.
+    pub hourly: f64,
+    /// A Savings Plan's (or Reserved Instance's) discount on it, 0–1.
+    pub savings_plan_discount: f64,
+}
+
+impl InstancePrice {
+    /// USD per instance-nanosecond: the EC2 price (less the discount), and the management
+    /// fee (15 % of the on-demand price).
+    pub fn per_ns(&self) -> (f64, f64) {
+        let per_ns = self.hourly / 3.6e12;
+        (
+            per_ns * (1.0 - self.savings_plan_discount),
+            per_ns * MANAGEMENT_FEE,
+        )
+    }
 }
 
 /// GB-seconds of `ms` milliseconds at `memory_mb` (GB = MB / 1024).
@@ -250,6 +277,10 @@ pub struct Costs {
     pub tenant: f64,
     /// Response streaming's charges, USD.
     pub streaming: f64,
+    /// Managed Instances: the EC2 instances, less any Savings Plan, USD.
+    pub instance: f64,
+    /// Managed Instances: the management fee, 15 % of the instances' on-demand price, USD.
+    pub management_fee: f64,
     /// The run's usage scaled to a month (730 h), priced with the whole monthly free
     /// tier (when it applies) and volume tiers, USD.
     pub monthly: f64,
@@ -265,6 +296,8 @@ impl Costs {
             + self.ephemeral
             + self.tenant
             + self.streaming
+            + self.instance
+            + self.management_fee
     }
 }
 
@@ -380,8 +413,15 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
                 pc_env_gbs * rates.provisioned_per_gb_second * kept,
             )
         };
+        let (instance, management_fee) = s.managed.map_or((0.0, 0.0), |p| {
+            let (ec2, fee) = p.per_ns();
+            let ns = u.instance_ns as f64;
+            (ns * ec2, ns * fee)
+        });
         let c = Costs {
             billed_gb_seconds: g + pc_exec_gbs,
+            instance,
+            management_fee,
             request,
             compute,
             provisioned,
@@ -410,6 +450,8 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         total.ephemeral += c.ephemeral;
         total.tenant += c.tenant;
         total.streaming += c.streaming;
+        total.instance += c.instance;
+        total.management_fee += c.management_fee;
         total.monthly += c.monthly;
         rows.push(c);
     }
@@ -437,6 +479,7 @@ mod tests {
             ephemeral_storage_mb: FREE_EPHEMERAL_MB,
             snapstart_charged: false,
             edge: false,
+            managed: None,
         }
     }
 
@@ -567,6 +610,7 @@ mod tests {
             restores: 0,
             tenant_environments: 0,
             streamed_bytes: 0,
+            instance_ns: 0,
         };
         let (_, t) = bill(&p, &[(x86(2048), u)], MONTH);
         assert!(

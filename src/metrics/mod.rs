@@ -9,7 +9,7 @@ mod trace;
 
 pub use report::{
     AttemptOutcome, AttemptRecord, BinReport, ClusterReport, FunctionReport, LatencyReport,
-    RunReport, SourceReport,
+    ManagedBin, RunReport, SourceReport,
 };
 pub use series::{Bin, Level, Levels, Series};
 pub use trace::{NO_ENV, Trace, TraceKind, TraceRecord};
@@ -118,6 +118,8 @@ pub struct FuncMetrics {
     pub response_too_large: u64,
     /// Invocations of a function with provisioned concurrency on on-demand environments.
     pub spillover: u64,
+    /// Managed Instances: instances replaced at 14 days.
+    pub instance_replacements: u64,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -160,6 +162,7 @@ impl FuncMetrics {
             streamed_bytes: 0,
             response_too_large: 0,
             spillover: 0,
+            instance_replacements: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

@@ -130,6 +130,8 @@ pub struct FunctionReport {
     pub mean_instances: f64,
     /// GB-seconds held by idle environments.
     pub idle_gb_seconds: f64,
+    /// Managed Instances: instance-hours of the capacity provider's EC2 instances.
+    pub instance_hours: f64,
     /// Charges.
     pub costs: Costs,
     /// The concurrency this function may reach: its reservation, else the unreserved pool
@@ -188,6 +190,19 @@ pub struct BinReport {
     /// Time-average host memory held by the function's environments, MB (finite clusters;
     /// `None` with unbounded capacity).
     pub host_memory_mb: Option<f64>,
+    /// Managed Instances' figures (`None` on Lambda's default compute).
+    pub managed: Option<ManagedBin>,
+}
+
+/// One interval of a function on Managed Instances.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ManagedBin {
+    /// Time-average EC2 instances.
+    pub instances: f64,
+    /// Time-average environments taking requests.
+    pub environments: f64,
+    /// vCPUs in use over the vCPUs of those environments (NaN without any).
+    pub cpu_utilization: f64,
 }
 
 impl RunReport {

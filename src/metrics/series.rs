@@ -20,13 +20,22 @@ pub struct Levels {
     pub provisioned: u32,
     /// Environments holding memory on a host of a finite cluster (every live one).
     pub held: u32,
+    /// Managed Instances: requests in progress (many per environment).
+    pub requests: u32,
+    /// Managed Instances: environments that take requests (or finish theirs).
+    pub environments: u32,
+    /// Managed Instances: EC2 instances, from launch to termination.
+    pub managed_instances: u32,
+    /// Managed Instances: vCPUs of the environments in use.
+    pub cpu: u32,
 }
 
 impl Levels {
-    /// Executions in progress (initialising or busy): the concurrency.
+    /// Executions in progress (initialising or busy, or requests on managed
+    /// environments): the concurrency.
     #[inline]
     pub fn executing(&self) -> u32 {
-        self.busy + self.init
+        self.busy + self.init + self.requests
     }
     /// Live environments.
     #[inline]
@@ -65,6 +74,14 @@ pub struct Bin {
     pub provisioned_area: u128,
     /// ∫ environments holding host memory dt (finite clusters only).
     pub held_area: u128,
+    /// ∫ requests in progress on managed environments dt.
+    pub requests_area: u128,
+    /// ∫ managed environments dt.
+    pub environments_area: u128,
+    /// ∫ EC2 instances of Managed Instances dt (with the overlap of replacements).
+    pub managed_instances_area: u128,
+    /// ∫ vCPUs in use on managed environments dt.
+    pub cpu_area: u128,
     /// Idle environments evicted to make room on a host.
     pub evictions: u64,
     /// Highest age of the oldest unprocessed message or record sampled in the interval, ns.
@@ -96,6 +113,14 @@ pub enum Level {
     Provisioned,
     /// Environments holding memory on a host (finite clusters only).
     Held,
+    /// Requests in progress on managed environments.
+    Requests,
+    /// Managed environments taking requests.
+    Environments,
+    /// EC2 instances of Managed Instances.
+    ManagedInstances,
+    /// vCPUs in use on managed environments.
+    Cpu,
 }
 
 /// The series of one function.
@@ -145,6 +170,10 @@ impl Series {
             b.pollers_area = u128::from(l.pollers) * len;
             b.provisioned_area = u128::from(l.provisioned) * len;
             b.held_area = u128::from(l.held) * len;
+            b.requests_area = u128::from(l.requests) * len;
+            b.environments_area = u128::from(l.environments) * len;
+            b.managed_instances_area = u128::from(l.managed_instances) * len;
+            b.cpu_area = u128::from(l.cpu) * len;
             // A new interval starts at the current concurrency.
             b.max_concurrency = l.executing();
         }
@@ -162,6 +191,18 @@ impl Series {
             Level::Pollers => (&mut self.levels.pollers, &mut b.pollers_area, rest),
             Level::Provisioned => (&mut self.levels.provisioned, &mut b.provisioned_area, rest),
             Level::Held => (&mut self.levels.held, &mut b.held_area, rest),
+            Level::Requests => (&mut self.levels.requests, &mut b.requests_area, rest),
+            Level::Environments => (
+                &mut self.levels.environments,
+                &mut b.environments_area,
+                rest,
+            ),
+            Level::ManagedInstances => (
+                &mut self.levels.managed_instances,
+                &mut b.managed_instances_area,
+                rest,
+            ),
+            Level::Cpu => (&mut self.levels.cpu, &mut b.cpu_area, rest),
         }
     }
 
@@ -171,7 +212,7 @@ impl Series {
         let (l, area, rest) = self.slot(now, level);
         *l += 1;
         *area += rest;
-        if matches!(level, Level::Busy | Level::Init) {
+        if matches!(level, Level::Busy | Level::Init | Level::Requests) {
             self.note_concurrency();
         }
     }
@@ -190,7 +231,7 @@ impl Series {
         let (l, area, rest) = self.slot(now, level);
         *l += n;
         *area += rest * u128::from(n);
-        if matches!(level, Level::Busy | Level::Init) {
+        if matches!(level, Level::Busy | Level::Init | Level::Requests) {
             self.note_concurrency();
         }
     }

@@ -35,6 +35,8 @@ pub struct Scenario {
     pub pricing: Pricing,
     /// Functions, in file order.
     pub functions: Vec<Function>,
+    /// Capacity providers of Lambda Managed Instances (`[[capacity_providers]]`).
+    pub capacity_providers: Vec<crate::model::managed::CapacityProvider>,
     /// Sources, in file order.
     pub sources: Vec<Source>,
     /// What to write.
@@ -195,6 +197,9 @@ pub struct Function {
     pub tenant_isolation: bool,
     /// The response of a synchronous invocation (`response_bytes`, `streaming`).
     pub response: Option<Response>,
+    /// Lambda Managed Instances (`compute = "managed_instances"`); `None`: Lambda's
+    /// default compute, one request per environment.
+    pub managed: Option<crate::model::managed::Managed>,
 }
 
 /// The response a synchronous invocation returns.

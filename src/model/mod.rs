@@ -3,6 +3,7 @@
 
 mod admission;
 pub mod config;
+pub mod managed;
 pub mod runtimes;
 mod world;
 

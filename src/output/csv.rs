@@ -52,6 +52,9 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "monthly_cost_usd",
     "restores",
     "snapstart_cost_usd",
+    "instance_hours",
+    "instance_cost_usd",
+    "management_fee_usd",
     "tenant_environments",
     "tenant_cost_usd",
     "ephemeral_cost_usd",
@@ -84,6 +87,9 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "provisioned",
     "evictions",
     "host_memory_mb",
+    "managed_instances",
+    "managed_environments",
+    "cpu_utilization",
 ];
 
 /// Columns of `invocations.csv`.
@@ -170,6 +176,9 @@ fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.costs.monthly, 6),
         f.restores.to_string(),
         num(f.costs.snapstart, 6),
+        num(f.instance_hours, 6),
+        num(f.costs.instance, 6),
+        num(f.costs.management_fee, 6),
         f.tenant_environments.to_string(),
         num(f.costs.tenant, 6),
         num(f.costs.ephemeral, 6),
@@ -221,6 +230,10 @@ pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                     &num(b.provisioned, 4),
                     &b.evictions.to_string(),
                     &b.host_memory_mb.map_or(String::new(), |m| num(m, 1)),
+                    &b.managed.map_or(String::new(), |m| num(m.instances, 4)),
+                    &b.managed.map_or(String::new(), |m| num(m.environments, 4)),
+                    &b.managed
+                        .map_or(String::new(), |m| num(m.cpu_utilization, 4)),
                 ])?;
             }
         }
@@ -358,6 +371,9 @@ const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
     ("monthly_cost_usd", |f| f.costs.monthly),
     ("restores", |f| f.restores as f64),
     ("snapstart_cost_usd", |f| f.costs.snapstart),
+    ("instance_hours", |f| f.instance_hours),
+    ("instance_cost_usd", |f| f.costs.instance),
+    ("management_fee_usd", |f| f.costs.management_fee),
     ("tenant_environments", |f| f.tenant_environments as f64),
     ("tenant_cost_usd", |f| f.costs.tenant),
     ("ephemeral_cost_usd", |f| f.costs.ephemeral),

@@ -151,6 +151,7 @@ pub fn logged_cost(s: &LogSummary, arch: Architecture) -> (f64, f64) {
                     ephemeral_storage_mb: billing::FREE_EPHEMERAL_MB,
                     snapstart_charged: false,
                     edge: false,
+                    managed: None,
                 },
                 Usage {
                     requests,

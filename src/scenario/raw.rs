@@ -100,6 +100,8 @@ pub struct RawScenario {
     pub functions: Vec<RawFunction>,
     #[serde(default)]
     pub sources: Vec<RawSource>,
+    #[serde(default)]
+    pub capacity_providers: Vec<RawCapacityProvider>,
     pub output: Option<RawOutput>,
     pub recommend: Option<RawRecommend>,
     pub sweep: Option<toml::Value>,
@@ -187,6 +189,27 @@ pub struct RawFunction {
     pub tenant_isolation: Option<bool>,
     pub response_bytes: Option<toml::Value>,
     pub streaming: Option<bool>,
+    pub compute: Option<String>,
+    pub capacity_provider: Option<String>,
+    pub per_vcpu_concurrency: Option<i64>,
+    pub memory_per_vcpu_gb: Option<i64>,
+    pub min_environments: Option<i64>,
+    pub max_environments: Option<i64>,
+}
+
+/// A `[[capacity_providers]]` table (Lambda Managed Instances).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacityProvider {
+    pub name: Option<String>,
+    pub instance_type: Option<String>,
+    pub vcpus: Option<i64>,
+    pub memory_gb: Option<i64>,
+    pub hourly_price: Option<f64>,
+    pub max_vcpus: Option<i64>,
+    pub savings_plan_discount: Option<f64>,
+    pub launch_delay: Option<RawDuration>,
+    pub target_utilization: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -386,6 +386,9 @@ fn lambda_at_edge_has_its_own_prices_and_no_free_tier() {
     // The regional function alone gets the free tier: 1 M requests and 6,250 GB-s, all
     // free.
     assert_eq!((regional.costs.request, regional.costs.compute), (0.0, 0.0));
+    // The time series (list prices, no free tier) charges the Edge function the same.
+    let series: f64 = r.series[0].iter().map(|b| b.cost_usd).sum();
+    assert!((series - (0.60 + 0.312_562_5)).abs() < 1e-9, "{series}");
 }
 
 #[test]

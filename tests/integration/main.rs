@@ -9,6 +9,7 @@ mod compute;
 mod import;
 mod lifecycle;
 mod logs;
+mod managed;
 mod policies;
 mod poll;
 mod provisioning;

@@ -2,6 +2,8 @@
 //! one more execution (reserved concurrency, the unreserved pool, provisioned claims), which
 //! environment serves it (provisioned, idle or new under the scaling rate), and throttles.
 
+use super::env::SHARED;
+use super::managed::NO_GROUP;
 use super::{Event, Job, NO_REC, World};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
@@ -90,6 +92,9 @@ impl World<'_> {
     /// retired it, one revived without INIT. `None` means throttled.
     #[inline]
     pub(super) fn acquire(&mut self, now: Time, f: usize, given: Given) -> Option<(u32, bool)> {
+        if self.funcs[f].group != NO_GROUP {
+            return self.acquire_shared(f).map(|e| (e | SHARED, false));
+        }
         if !self.concurrency_allows(f) {
             return None;
         }
@@ -291,6 +296,9 @@ impl World<'_> {
     /// Whether `acquire(now, f)` would succeed (changes nothing).
     pub(super) fn can_start(&self, now: Time, f: usize) -> bool {
         let func = &self.funcs[f];
+        if func.group != NO_GROUP {
+            return self.shared_room(f);
+        }
         self.concurrency_allows(f)
             && (!func.pc.idle.is_empty()
                 || !func.idle.is_empty()

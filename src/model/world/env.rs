@@ -3,9 +3,11 @@
 //! what becomes of the environment and of the request), and retirement.
 
 use super::{Event, World};
+use crate::engine::SimRng;
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
 use crate::metrics::{AttemptOutcome, AttemptRecord, TraceKind, TraceRecord};
+use crate::model::config::Function;
 use crate::policies::KeepAliveDecision;
 use crate::sources::trace::{DRAW, Given, GivenCold, GivenOutcome};
 use rand::RngExt;
@@ -141,13 +143,60 @@ impl Env {
     }
 }
 
-impl World<'_> {
-    /// A new environment of `func` on `host` (taken by `place`).
-    pub(super) fn alloc_env(&mut self, func: u32, provisioned: bool, host: u32) -> u32 {
-        let env = Env {
+/// Draws an attempt's execution time: the trace's if it gives one, else `duration`
+/// (scaled for the memory size), plus `extra` (a batch's per-record work).
+#[inline]
+pub(super) fn draw_duration(spec: &Function, rng: &mut SimRng, given: Time, extra: Time) -> Time {
+    let mut drawn = if given == DRAW {
+        spec.duration.sample(rng)
+    } else {
+        given
+    };
+    if spec.duration_scale != 1.0 {
+        drawn = Time((drawn.as_nanos() as f64 * spec.duration_scale).round() as u64);
+    }
+    drawn + extra
+}
+
+/// The outcome of an attempt that ends within its timeout: what a replayed log says, or
+/// drawn from `error_rate` (a batch with a poison record fails; so does every attempt of
+/// a function short of memory).
+#[inline]
+pub(super) fn attempt_outcome(
+    spec: &Function,
+    rng: &mut SimRng,
+    out_of_memory: bool,
+    poisoned: bool,
+    given: GivenOutcome,
+) -> AttemptOutcome {
+    if given == GivenOutcome::Draw && !out_of_memory {
+        if poisoned || (spec.error_rate > 0.0 && rng.random::<f64>() < spec.error_rate) {
+            AttemptOutcome::Error
+        } else {
+            AttemptOutcome::Success
+        }
+    } else if out_of_memory {
+        AttemptOutcome::Error
+    } else {
+        match given {
+            GivenOutcome::Timeout => AttemptOutcome::Timeout,
+            GivenOutcome::Error => AttemptOutcome::Error,
+            _ => AttemptOutcome::Success,
+        }
+    }
+}
+
+/// `acquire`'s environment of a function on Managed Instances: this bit is set, and the
+/// rest is the index of a managed environment (`World::fleet`), not of `World::envs`.
+pub(super) const SHARED: u32 = 1 << 31;
+
+impl Env {
+    /// An environment of `func` with serial `serial`, before anything happens to it.
+    pub(super) fn blank(func: u32, serial: u32) -> Env {
+        Env {
             func,
             state: EnvState::Initializing,
-            provisioned,
+            provisioned: false,
             deadline: Time::MAX,
             request: 0,
             source: 0,
@@ -161,15 +210,26 @@ impl World<'_> {
             cold: false,
             rec: NO_REC,
             attempt: 1,
-            serial: self.next_serial,
+            serial,
             batch: NO_BATCH,
             expires: Time::MAX,
             prewarmed: false,
             born: Time::ZERO,
-            host,
+            host: super::cluster::NO_HOST,
             idle_since: Time::ZERO,
             tenant: 0,
             priority: 0.0,
+        }
+    }
+}
+
+impl World<'_> {
+    /// A new environment of `func` on `host` (taken by `place`).
+    pub(super) fn alloc_env(&mut self, func: u32, provisioned: bool, host: u32) -> u32 {
+        let env = Env {
+            provisioned,
+            host,
+            ..Env::blank(func, self.next_serial)
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         if let Some(i) = self.free_envs.pop() {
@@ -218,20 +278,15 @@ impl World<'_> {
             poisoned,
             given,
         } = job;
+        if e & SHARED != 0 {
+            return self.start_shared(now, e & !SHARED, job, q);
+        }
         let f = self.envs[e as usize].func as usize;
         let spec = &self.sc.functions[f];
         let func = &mut self.funcs[f];
         func.keep_alive.on_start(now);
         func.prewarm_token = func.prewarm_token.wrapping_add(1);
-        let mut drawn = if given.duration == DRAW {
-            spec.duration.sample(&mut func.rng)
-        } else {
-            given.duration
-        };
-        if spec.duration_scale != 1.0 {
-            drawn = Time((drawn.as_nanos() as f64 * spec.duration_scale).round() as u64);
-        }
-        let mut drawn = drawn + extra;
+        let mut drawn = draw_duration(spec, &mut func.rng, given.duration, extra);
         // The response of a synchronous push invocation: streamed beyond 6 MB (longer),
         // or too large.
         let mut too_large = false;
@@ -260,20 +315,10 @@ impl World<'_> {
         } else if too_large {
             func.m.response_too_large += 1;
             (drawn, AttemptOutcome::Error)
-        } else if given.outcome == GivenOutcome::Draw && !func.out_of_memory {
-            if poisoned || (spec.error_rate > 0.0 && func.rng.random::<f64>() < spec.error_rate) {
-                (drawn, AttemptOutcome::Error)
-            } else {
-                (drawn, AttemptOutcome::Success)
-            }
-        } else if func.out_of_memory {
-            (drawn, AttemptOutcome::Error)
         } else {
-            match given.outcome {
-                GivenOutcome::Timeout => (drawn, AttemptOutcome::Timeout),
-                GivenOutcome::Error => (drawn, AttemptOutcome::Error),
-                _ => (drawn, AttemptOutcome::Success),
-            }
+            let oom = func.out_of_memory;
+            let outcome = attempt_outcome(spec, &mut func.rng, oom, poisoned, given.outcome);
+            (drawn, outcome)
         };
         let (init, billed_init, restored) = if cold {
             let (init, billed_init, restored) = match (given.cold, &spec.snapstart) {
@@ -448,7 +493,20 @@ impl World<'_> {
         if pc_retired {
             self.retire_pc(now, f, e);
         }
-        // What becomes of the request.
+        self.settle(now, &env, billed_ms, q);
+    }
+
+    /// What becomes of the request (or batch) of the attempt `env` ran, which ended now
+    /// with `env.outcome`: counted, retried, dead-lettered or handed to its mapping; the
+    /// attempt logged; freed capacity handed to waiting events.
+    pub(super) fn settle(
+        &mut self,
+        now: Time,
+        env: &Env,
+        billed_ms: u64,
+        q: &mut EventQueue<Event>,
+    ) {
+        let f = env.func as usize;
         let m = &mut self.funcs[f].m;
         let failed = match env.outcome {
             AttemptOutcome::Success => {
@@ -485,7 +543,7 @@ impl World<'_> {
             self.free_pending(env.rec);
         }
         if self.attempts.is_some() || self.trace.is_some() {
-            self.log_attempt(now, &env, billed_ms);
+            self.log_attempt(now, env, billed_ms);
         }
         let pool_backlog = self.funcs[f].reserved.is_none() && !self.backlogged.is_empty();
         if pool_backlog || !self.funcs[f].waiting.is_empty() {

@@ -21,12 +21,14 @@ mod asynchronous;
 mod cluster;
 mod env;
 mod keepalive;
+mod managed;
 mod poll;
 mod provisioned;
 mod report;
 use asynchronous::{Pending, queue_wait_span};
 use cluster::Cluster;
 use env::{Env, EnvState, Job, NO_BATCH, NO_REC};
+use managed::{Fleet, NO_GROUP};
 use poll::{BatchRt, MappingRt};
 use provisioned::Pc;
 
@@ -85,6 +87,30 @@ pub enum Event {
         /// Function index.
         func: u32,
     },
+    /// A managed environment's shared CPU reaches its next CPU-phase departure or the
+    /// timeout of a request in its CPU phase.
+    SharedCpu {
+        /// Managed environment slot.
+        env: u32,
+        /// Its timer token: a timer set since supersedes this event.
+        token: u32,
+    },
+    /// A request on a managed environment ends (its I/O-bound part done, or its timeout).
+    SharedDone {
+        /// Request slot.
+        req: u32,
+        /// Its generation: a slot reused since does not match.
+        generation: u32,
+    },
+    /// A managed environment finished INIT (on a ready instance) and takes requests.
+    SharedReady {
+        /// Managed environment slot.
+        env: u32,
+        /// Its serial: a slot reused since does not match.
+        serial: u32,
+    },
+    /// The scaler of Managed Instances looks at the utilisation of each managed function.
+    Scale,
     /// A provisioned environment finished its allocation delay and INIT: it is ready.
     PcReady {
         /// Environment slot.
@@ -96,7 +122,11 @@ pub enum Event {
 
 /// A function's run-time state.
 struct Func {
+    /// Reserved concurrency; `Some(u32::MAX)` on Managed Instances, which use none of the
+    /// account's and serve their own queue.
     reserved: Option<u32>,
+    /// Its group in `World::fleet` (Managed Instances), or `NO_GROUP`.
+    group: u32,
     executing: u32,
     bucket: TokenBucket,
     /// Tenant isolation: the most environments the function may have (2,500 per 1,000 of
@@ -200,6 +230,8 @@ pub struct World<'s> {
     trace: Option<Trace>,
     /// The hosts of a finite cluster; `None`: unbounded capacity (the default).
     cluster: Option<Cluster>,
+    /// Lambda Managed Instances: instances, environments and requests (empty without).
+    fleet: Fleet,
 }
 
 /// Runs `scenario` with `seed` as replication `replication` and reports the results.
@@ -240,7 +272,12 @@ impl<'s> World<'s> {
                     .keep_alive
                     .build(rngs.stream(&format!("policy/keep_alive/{}", f.name)));
                 Func {
-                    reserved: f.reserved_concurrency,
+                    reserved: if f.managed.is_some() {
+                        Some(u32::MAX)
+                    } else {
+                        f.reserved_concurrency
+                    },
+                    group: NO_GROUP,
                     tenant_cap: f.tenant_isolation.then(|| {
                         let limit = f
                             .reserved_concurrency
@@ -332,7 +369,9 @@ impl<'s> World<'s> {
                 .platform
                 .cluster
                 .map(|c| Cluster::new(&c, sc, rngs.stream("policy/placement"))),
+            fleet: Fleet::default(),
         };
+        w.init_fleet(&rngs, queue);
         for f in 0..w.funcs.len() {
             // The PC in force at t = 0 is ready when the run starts (on a finite cluster,
             // as much of it as the hosts hold).
@@ -407,6 +446,10 @@ impl Model for World<'_> {
             Event::Prewarm { func, token } => self.on_prewarm(now, func as usize, token, q),
             Event::PcDecide { func } => self.on_pc_decide(now, func as usize, q),
             Event::PcReady { env, serial } => self.on_pc_ready(now, env, serial, q),
+            Event::SharedCpu { env, token } => self.on_shared_cpu(now, env, token, q),
+            Event::SharedDone { req, generation } => self.on_shared_done(now, req, generation, q),
+            Event::SharedReady { env, serial } => self.on_shared_ready(now, env, serial, q),
+            Event::Scale => self.on_scale(now, q),
         }
     }
 }

@@ -4,7 +4,9 @@
 use super::{Cluster, EnvState, NO_BATCH, World, queue_wait_span};
 use crate::billing::{self, Costs, Sizing, Usage};
 use crate::engine::Time;
-use crate::metrics::{BinReport, FuncMetrics, FunctionReport, Recorder, RunReport, TraceKind};
+use crate::metrics::{
+    BinReport, FuncMetrics, FunctionReport, ManagedBin, Recorder, RunReport, TraceKind,
+};
 use crate::model::config::{Function, Scenario};
 use crate::sources::InvocationType;
 
@@ -31,6 +33,7 @@ impl World<'_> {
         let duration_ns = end.as_nanos() as f64;
         let unfinished = self.unfinished();
         self.cut_trace_at_end();
+        self.shared_trace_at_end();
         for func in &mut self.funcs {
             func.m.series.advance(end);
         }
@@ -110,6 +113,7 @@ impl World<'_> {
             }
         }
         self.mapping_unfinished(&mut unfinished);
+        self.shared_unfinished(&mut unfinished);
         // Requests waiting for another attempt (an executing one is counted above).
         for p in &self.pending {
             if p.live && !p.executing {
@@ -168,6 +172,7 @@ impl World<'_> {
                     ephemeral_storage_mb: spec.ephemeral_storage_mb,
                     snapstart_charged: spec.snapstart.as_ref().is_some_and(|s| s.charged),
                     edge: spec.edge,
+                    managed: instance_price(self.sc, spec),
                 };
                 let usage = Usage {
                     requests: func.m.invocations,
@@ -177,6 +182,13 @@ impl World<'_> {
                     restores: func.m.restores,
                     tenant_environments: func.m.tenant_environments,
                     streamed_bytes: func.m.streamed_bytes,
+                    instance_ns: func
+                        .m
+                        .series
+                        .bins()
+                        .iter()
+                        .map(|b| b.managed_instances_area)
+                        .sum(),
                 };
                 (sizing, usage)
             })
@@ -185,11 +197,23 @@ impl World<'_> {
     }
 }
 
+/// The EC2 price of a managed function's instances; `None` on the default compute.
+fn instance_price(sc: &Scenario, spec: &Function) -> Option<billing::InstancePrice> {
+    spec.managed.as_ref().map(|m| {
+        let p = &sc.capacity_providers[m.provider];
+        billing::InstancePrice {
+            hourly: p.hourly_price,
+            savings_plan_discount: p.savings_plan_discount,
+        }
+    })
+}
+
 /// The `timeseries.csv` rows of one function: each bin's counts, its time averages of
 /// the levels, and its cost.
 fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> Vec<BinReport> {
     let rates = sc.pricing.rates(spec.architecture);
     let gb = spec.memory_gb();
+    let instance = instance_price(sc, spec).map(|p| p.per_ns());
     m.series
         .bins()
         .iter()
@@ -224,7 +248,7 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                 invocations: b.invocations,
                 cold_starts: b.cold_starts,
                 throttles: b.throttles,
-                concurrency: (b.busy_area + b.init_area) as f64 / len,
+                concurrency: (b.busy_area + b.init_area + b.requests_area) as f64 / len,
                 concurrency_max: b.max_concurrency,
                 instances_busy: b.busy_area as f64 / len,
                 instances_idle: b.idle_area as f64 / len,
@@ -234,7 +258,10 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                 dlq: b.dlq,
                 pollers: b.pollers_area as f64 / len,
                 oldest_age_s: b.age_max_ns as f64 / 1e9,
-                cost_usd: if spec.edge {
+                cost_usd: if let Some((ec2, fee)) = instance {
+                    b.invocations as f64 * sc.pricing.per_request()
+                        + b.managed_instances_area as f64 * (ec2 + fee)
+                } else if spec.edge {
                     b.invocations as f64 * p.edge_per_million_requests / 1e6
                         + billing::gb_seconds(b.ondemand_ms, spec.memory_mb) * p.edge_per_gb_second
                 } else {
@@ -256,6 +283,12 @@ fn bin_rows(sc: &Scenario, spec: &Function, m: &FuncMetrics, cluster: bool) -> V
                 evictions: b.evictions,
                 host_memory_mb: cluster
                     .then(|| b.held_area as f64 / len * f64::from(spec.memory_mb)),
+                managed: spec.managed.as_ref().map(|m| ManagedBin {
+                    instances: b.managed_instances_area as f64 / len,
+                    environments: b.environments_area as f64 / len,
+                    cpu_utilization: b.cpu_area as f64
+                        / (b.environments_area as f64 * f64::from(m.env_vcpus)),
+                }),
             }
         })
         .collect()
@@ -271,10 +304,14 @@ fn function_report(
     duration_ns: f64,
 ) -> FunctionReport {
     let (mut busy, mut idle, mut init) = (0u128, 0u128, 0u128);
+    let (mut requests, mut environments, mut instance_ns) = (0u128, 0u128, 0u128);
     for b in m.series.bins() {
         busy += b.busy_area;
         idle += b.idle_area;
         init += b.init_area;
+        requests += b.requests_area;
+        environments += b.environments_area;
+        instance_ns += b.managed_instances_area;
     }
     FunctionReport {
         function: spec.name.clone(),
@@ -307,9 +344,11 @@ fn function_report(
         event_age: m.event_age.report(),
         oldest_age: m.oldest_age.report(),
         max_concurrency: m.max_concurrency,
-        mean_concurrency: (busy + init) as f64 / duration_ns,
-        mean_instances: (busy + idle + init) as f64 / duration_ns,
+        mean_concurrency: (busy + init + requests) as f64 / duration_ns,
+        // On Managed Instances: the execution environments, not the EC2 instances.
+        mean_instances: (busy + idle + init + environments) as f64 / duration_ns,
         idle_gb_seconds: idle as f64 / 1e9 * spec.memory_gb(),
+        instance_hours: instance_ns as f64 / 3.6e12,
         costs,
         limit,
     }
@@ -352,6 +391,7 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         mean_concurrency: 0.0,
         mean_instances: 0.0,
         idle_gb_seconds: 0.0,
+        instance_hours: 0.0,
         costs,
         limit,
     }
@@ -385,4 +425,5 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.mean_concurrency += r.mean_concurrency;
     total.mean_instances += r.mean_instances;
     total.idle_gb_seconds += r.idle_gb_seconds;
+    total.instance_hours += r.instance_hours;
 }

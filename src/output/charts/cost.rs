@@ -7,9 +7,9 @@ use super::header::header;
 use super::legend::{Entry, draw_legend};
 use super::scale::nonneg;
 use super::style::{
-    COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, GRID_BOLD, GRID_LIGHT, MUTED, PANEL_TITLE_SIZE,
-    PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST, STREAMING_COST, SUBTITLE_SIZE, TENANT_COST,
-    TICK_SIZE, font,
+    COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, GRID_BOLD, GRID_LIGHT, INSTANCE_COST,
+    MANAGEMENT_FEE_COST, MUTED, PANEL_TITLE_SIZE, PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST,
+    STREAMING_COST, SUBTITLE_SIZE, TENANT_COST, TICK_SIZE, font,
 };
 use crate::metrics::{FunctionReport, RunReport};
 use plotters::coord::Shift;
@@ -20,10 +20,10 @@ use plotters::prelude::{
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The charges a bar stacks, in order.
-const PARTS: usize = 7;
+const PARTS: usize = 9;
 
 /// One bar of the cost chart: label, request, compute, provisioned, SnapStart, ephemeral
-/// storage, tenant environments, streaming (USD).
+/// storage, tenant environments, streaming, Managed Instances' EC2 and fee (USD).
 struct CostRow {
     label: String,
     parts: [f64; PARTS],
@@ -51,6 +51,8 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
             nonneg(f.costs.ephemeral),
             nonneg(f.costs.tenant),
             nonneg(f.costs.streaming),
+            nonneg(f.costs.instance),
+            nonneg(f.costs.management_fee),
         ],
     };
     let mut rows: Vec<CostRow> = report
@@ -146,6 +148,8 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
         (total.ephemeral, EPHEMERAL_COST, "ephemeral storage"),
         (total.tenant, TENANT_COST, "tenant environments"),
         (total.streaming, STREAMING_COST, "streaming"),
+        (total.instance, INSTANCE_COST, "EC2 instances"),
+        (total.management_fee, MANAGEMENT_FEE_COST, "management fee"),
     ] {
         if nonneg(cost) > 0.0 {
             legend.push(Entry::area(color, format!("{what} {}", fmt_usd(cost))));
@@ -250,6 +254,8 @@ fn draw_cost_bars<DB: DrawingBackend>(
         EPHEMERAL_COST,
         TENANT_COST,
         STREAMING_COST,
+        INSTANCE_COST,
+        MANAGEMENT_FEE_COST,
     ];
     for (i, row) in rows.iter().enumerate() {
         let y = y_of(i);

@@ -15,6 +15,7 @@ mod format;
 mod header;
 mod latency_cdf;
 mod legend;
+mod managed;
 mod marks;
 mod memory;
 #[cfg(test)]
@@ -37,6 +38,7 @@ use concurrency::{concurrency_panel_count, draw_concurrency};
 use cost::{cost_chart_height, draw_cost};
 use latency_cdf::draw_latency_cdf;
 use legend::{LEGEND_ROW_H, legend_rows};
+use managed::{draw_managed, has_managed};
 use memory::{draw_memory, memory_legend_labels};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend, WHITE};
@@ -71,8 +73,9 @@ pub enum ChartError {
 
 /// Renders every chart of one run; returns (file name, bytes) pairs, SVG and PNG for each chart.
 ///
-/// The files are `concurrency`, `latency_cdf`, `cold_starts_throttles`, `cost` and, when
-/// `report.asynchronous || report.poll`, `queue`, each as `.svg` and `.png` (in that order).
+/// The files are `concurrency`, `latency_cdf`, `cold_starts_throttles`, `cost`, when
+/// `report.asynchronous || report.poll` `queue`, and with a function on Managed Instances
+/// `managed_instances`, each as `.svg` and `.png` (in that order).
 pub fn render(report: &RunReport) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     ensure_font()?;
     let figures: Vec<RunChart> = Chart::of(report)
@@ -142,6 +145,7 @@ enum Chart {
     ColdStartsThrottles,
     Cost,
     Queue,
+    Managed,
 }
 
 impl Chart {
@@ -156,6 +160,9 @@ impl Chart {
         if report.asynchronous || report.poll {
             charts.push(Chart::Queue);
         }
+        if has_managed(report) {
+            charts.push(Chart::Managed);
+        }
         charts
     }
 
@@ -166,6 +173,7 @@ impl Chart {
             Chart::ColdStartsThrottles => "cold_starts_throttles",
             Chart::Cost => "cost",
             Chart::Queue => "queue",
+            Chart::Managed => "managed_instances",
         }
     }
 
@@ -188,6 +196,7 @@ impl Chart {
             Chart::ColdStartsThrottles => (WIDTH, 900),
             Chart::Cost => (WIDTH, cost_chart_height(report)),
             Chart::Queue => (WIDTH, queue_chart_height(report)),
+            Chart::Managed => (WIDTH, 1200),
         }
     }
 
@@ -200,6 +209,7 @@ impl Chart {
             Chart::ColdStartsThrottles => draw_cold_starts_throttles(&root, report),
             Chart::Cost => draw_cost(&root, report),
             Chart::Queue => draw_queue(&root, report),
+            Chart::Managed => draw_managed(&root, report),
         }
     }
 }

@@ -35,6 +35,12 @@ pub(super) const SNAPSTART_COST: RGBColor = RGBColor(255, 127, 14);
 pub(super) const EPHEMERAL_COST: RGBColor = RGBColor(140, 86, 75);
 pub(super) const TENANT_COST: RGBColor = RGBColor(227, 119, 194);
 pub(super) const STREAMING_COST: RGBColor = RGBColor(23, 190, 207);
+pub(super) const INSTANCE_COST: RGBColor = RGBColor(188, 189, 34);
+pub(super) const MANAGEMENT_FEE_COST: RGBColor = RGBColor(127, 127, 127);
+/// Managed Instances: EC2 instances and execution environments over time.
+pub(super) const MANAGED_INSTANCES: RGBColor = RGBColor(31, 119, 180);
+pub(super) const MANAGED_ENVIRONMENTS: RGBColor = RGBColor(255, 127, 14);
+pub(super) const CPU_UTILIZATION: RGBColor = RGBColor(44, 160, 44);
 pub(super) const ALL_FUNCTIONS: RGBColor = RGBColor(20, 20, 20);
 pub(super) const MANY_FUNCTIONS: RGBColor = RGBColor(170, 170, 170);
 

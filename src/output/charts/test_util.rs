@@ -56,6 +56,7 @@ pub(super) fn function(
         mean_concurrency: 0.0,
         mean_instances: 0.0,
         idle_gb_seconds: 0.0,
+        instance_hours: 0.0,
         costs,
         limit,
     }
@@ -100,6 +101,7 @@ fn series(bins: usize, scale: f64) -> Vec<BinReport> {
                 dlq: 0,
                 evictions: 0,
                 host_memory_mb: None,
+                managed: None,
                 pollers: 0.0,
                 oldest_age_s: 0.0,
                 cost_usd: busy * 1e-4,

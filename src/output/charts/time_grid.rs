@@ -127,6 +127,21 @@ impl TimeGrid {
                     host_memory_mb: chunk[0]
                         .host_memory_mb
                         .map(|_| mean(|b| b.host_memory_mb.unwrap_or(0.0))),
+                    managed: chunk[0].managed.map(|_| {
+                        let m = |b: &BinReport| b.managed.unwrap_or_default();
+                        let envs: f64 = chunk.iter().map(|b| nonneg(m(b).environments)).sum();
+                        // Utilisation weighted by the environments it is of.
+                        let busy: f64 = chunk
+                            .iter()
+                            .map(|b| nonneg(m(b).cpu_utilization * m(b).environments))
+                            .sum();
+                        crate::metrics::ManagedBin {
+                            instances: chunk.iter().map(|b| nonneg(m(b).instances)).sum::<f64>()
+                                / k,
+                            environments: envs / k,
+                            cpu_utilization: busy / envs,
+                        }
+                    }),
                 }
             })
             .collect()

@@ -7,11 +7,13 @@ use super::compute::{
 };
 use super::dist::validate_dist;
 use super::keep_alive::validate_keep_alive;
+use super::managed::{MEMORY_MB, ManagedAround, is_managed, validate_managed};
 use super::provisioned::validate_provisioned;
 use super::{Ctx, R, check_name};
 use crate::billing::{Architecture, Pricing};
 use crate::engine::{Dist, Time};
 use crate::model::config::{Account, Function};
+use crate::model::managed::{CapacityProvider, MAX_ASYNC_TIMEOUT};
 use crate::policies::{KeepAliveSpec, ProvisioningSpec};
 use crate::scenario::raw::RawDist;
 use crate::scenario::raw::{RawFunction, RawScenario};
@@ -33,6 +35,7 @@ pub(super) fn validate_functions(
     ctx: &Ctx,
     raw: &RawScenario,
     pricing: &Pricing,
+    providers: &[CapacityProvider],
 ) -> R<Vec<Function>> {
     // Functions without their own keep_alive take the platform's, else AWS-like fixed.
     let default_keep_alive = match raw.platform.as_ref().and_then(|p| p.keep_alive.as_ref()) {
@@ -50,7 +53,7 @@ pub(super) fn validate_functions(
     let mut functions = Vec::with_capacity(raw.functions.len());
     let mut names = HashSet::new();
     for (i, f) in raw.functions.iter().enumerate() {
-        let func = validate_function(ctx, i, f, pricing, &default_keep_alive)?;
+        let func = validate_function(ctx, i, f, pricing, providers, &default_keep_alive)?;
         if !names.insert(func.name.clone()) {
             return Err(ctx.err(
                 &format!("functions[{i}].name"),
@@ -67,17 +70,29 @@ fn validate_function(
     i: usize,
     f: &RawFunction,
     pricing: &Pricing,
+    providers: &[CapacityProvider],
     default_keep_alive: &KeepAliveSpec,
 ) -> R<Function> {
     let k = |key: &str| format!("functions[{i}].{key}");
     let name = f.name.clone().unwrap_or_else(|| format!("function{i}"));
     check_name(ctx, &k("name"), &name, "the function name")?;
+    // Managed Instances: 2–32 GB environments, and invocations up to 90 minutes.
+    let managed = is_managed(ctx, &k("compute"), f)?;
+    let ((lo, hi), max_timeout) = if managed {
+        (MEMORY_MB, MAX_ASYNC_TIMEOUT)
+    } else {
+        ((128, 10_240), MAX_TIMEOUT)
+    };
     let memory_mb = ctx.int(
         &k("memory_mb"),
-        f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
-        128,
-        10_240,
-        "memory_mb (MB)",
+        f.memory_mb.unwrap_or(DEFAULT_MEMORY_MB.max(lo)),
+        lo,
+        hi,
+        if managed {
+            "memory_mb (MB) of a managed environment"
+        } else {
+            "memory_mb (MB)"
+        },
     )?;
     let architecture = match &f.architecture {
         None => pricing.default_architecture,
@@ -87,10 +102,17 @@ fn validate_function(
         },
     };
     let timeout = f.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
-    if timeout == Time::ZERO || timeout > MAX_TIMEOUT {
+    if timeout == Time::ZERO || timeout > max_timeout {
         return Err(ctx.err(
             &k("timeout"),
-            format!("the timeout must be greater than 0 and at most 900s, got {timeout}"),
+            format!(
+                "the timeout must be greater than 0 and at most {}, got {timeout}",
+                if managed {
+                    "90m on Managed Instances (15m for synchronous invocations)"
+                } else {
+                    "900s"
+                }
+            ),
         ));
     }
     let Some(duration) = &f.duration else {
@@ -206,6 +228,8 @@ fn validate_function(
     }
     let cpu_scaling = match (f.cpu_bound_fraction, f.reference_memory_mb) {
         (None, None) => None,
+        // On Managed Instances the CPU-bound share is shared, not scaled (`managed`).
+        _ if managed => None,
         (Some(c), Some(r)) => {
             if !(0.0..=1.0).contains(&c) {
                 return Err(ctx.err(
@@ -311,6 +335,16 @@ fn validate_function(
             response: response.is_some(),
         },
     )?;
+    let managed = validate_managed(
+        ctx,
+        &k,
+        f,
+        providers,
+        &ManagedAround {
+            name: &name,
+            memory_mb,
+        },
+    )?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,
@@ -352,6 +386,7 @@ fn validate_function(
         edge,
         tenant_isolation,
         response,
+        managed,
     })
 }
 

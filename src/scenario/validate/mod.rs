@@ -8,6 +8,7 @@
 //! - `functions.rs`: `[[functions]]`, and what their reserved concurrency adds up to;
 //! - `compute.rs`: a function's SnapStart, ephemeral storage, Lambda@Edge, tenant
 //!   isolation and responses;
+//! - `managed.rs`: `[[capacity_providers]]` and a function on Managed Instances;
 //! - `keep_alive.rs`: a `keep_alive` table (a function's, or the platform's default);
 //! - `provisioned.rs`: `provisioned_concurrency` (a number, a schedule, target tracking);
 //! - `dist.rs`: a distribution (`duration`, `init`, `idle`, `per_record`, …);
@@ -23,6 +24,7 @@ mod compute;
 mod dist;
 mod functions;
 mod keep_alive;
+mod managed;
 mod mapping;
 mod output;
 mod platform;
@@ -177,9 +179,17 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let account = platform::validate_account(&ctx, &raw)?;
     let platform = platform::validate_platform(&ctx, &raw)?;
     let pricing = pricing::validate_pricing(&ctx, &raw)?;
-    let mut functions = functions::validate_functions(&ctx, &raw, &pricing)?;
+    let capacity_providers = managed::validate_providers(&ctx, &raw)?;
+    let mut functions = functions::validate_functions(&ctx, &raw, &pricing, &capacity_providers)?;
     let mut sources = sources::validate_sources(&ctx, &raw, &functions)?;
     let origin = traces::expand_trace_functions(&ctx, &mut functions, &mut sources)?;
+    managed::check_managed_use(
+        &ctx,
+        &functions,
+        &sources,
+        &origin,
+        platform.cluster.is_some(),
+    )?;
     platform::check_hosts_fit(&ctx, &raw, &platform, &functions)?;
     functions::check_reserved(&ctx, &account, &functions, &origin)?;
     sources::check_offered(&ctx, &sources, duration)?;
@@ -198,6 +208,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         platform,
         pricing,
         functions,
+        capacity_providers,
         sources,
         output,
         recommend,

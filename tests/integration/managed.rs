@@ -1,0 +1,463 @@
+//! Lambda Managed Instances: many requests per environment, the CPU-bound part shared,
+//! throttles at the slots' cap, scaling on utilisation (at most a doubling in five
+//! minutes), instance-hours billing with the management fee, and what is refused.
+
+use crate::{assert_conserved, run};
+use lambdasim::metrics::RunReport;
+
+/// A provider of 4-vCPU, 16 GB instances at $0.20 an hour, and one managed function.
+fn lmi(duration: &str, function: &str, arrival: &str, provider: &str) -> String {
+    format!(
+        r#"
+name = "lmi"
+duration = "{duration}"
+seed = 5
+
+[[capacity_providers]]
+name = "fleet"
+instance_type = "m7g.xlarge"
+vcpus = 4
+memory_gb = 16
+hourly_price = 0.2
+{provider}
+
+[[functions]]
+name = "api"
+compute = "managed_instances"
+capacity_provider = "fleet"
+runtime = "nodejs22.x"
+memory_mb = 2048
+init = "1ms"
+{function}
+
+[[sources]]
+name = "web"
+service = "api_gateway"
+function = "api"
+arrival = {arrival}
+"#
+    )
+}
+
+/// The managed figures of the time-series interval half a minute into `minute`.
+fn minute(r: &RunReport, minute: usize) -> lambdasim::metrics::ManagedBin {
+    let k = ((minute as f64 * 60.0 + 30.0) / r.interval.as_secs_f64()) as usize;
+    r.series[0][k]
+        .managed
+        .expect("a managed function's figures")
+}
+
+fn api(r: &RunReport) -> &lambdasim::metrics::FunctionReport {
+    assert_conserved(r);
+    &r.functions[0]
+}
+
+#[test]
+fn requests_alone_on_their_vcpu_run_for_their_duration_with_no_cold_start() {
+    // One request a second on 3 environments of 1 vCPU: none ever shares a vCPU.
+    let r = run(&lmi(
+        "10m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 0.5",
+        "{ process = \"constant\", rate = 1.0 }",
+        "",
+    ));
+    let f = api(&r);
+    assert_eq!(f.requests, 600);
+    assert_eq!(f.succeeded, 600);
+    assert_eq!((f.cold_starts, f.throttles), (0, 0));
+    assert_eq!(f.latency.max_ms, 100.0);
+    assert!(
+        (f.latency.mean_ms - 100.0).abs() < 1e-9,
+        "{}",
+        f.latency.mean_ms
+    );
+    // No duration is billed on Managed Instances.
+    assert_eq!(f.costs.billed_gb_seconds, 0.0);
+    assert_eq!(f.costs.compute, 0.0);
+}
+
+#[test]
+fn concurrent_requests_share_the_vcpus_of_their_environment() {
+    // Six requests at once on three 1-vCPU environments: two per environment (the
+    // least-loaded takes each). CPU-bound, they get half a vCPU each: 200 ms, not 100.
+    let burst = "{ process = \"burst\", at = \"1s\", count = 6 }";
+    let cpu = run(&lmi(
+        "1m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0",
+        burst,
+        "",
+    ));
+    let f = api(&cpu);
+    assert_eq!(f.succeeded, 6);
+    assert_eq!(f.latency.max_ms, 200.0);
+    assert!(
+        (f.latency.mean_ms - 200.0).abs() < 1e-6,
+        "{}",
+        f.latency.mean_ms
+    );
+    assert_eq!(f.max_concurrency, 6);
+    // I/O-bound, they do not slow each other down.
+    let io = run(&lmi(
+        "1m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 0.0",
+        burst,
+        "",
+    ));
+    assert_eq!(api(&io).latency.max_ms, 100.0);
+    // Half and half: the CPU halves take 100 ms shared, then 50 ms of I/O: 150 ms.
+    let half = run(&lmi(
+        "1m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 0.5",
+        burst,
+        "",
+    ));
+    assert_eq!(api(&half).latency.max_ms, 150.0);
+}
+
+#[test]
+fn a_request_that_finds_every_slot_taken_is_throttled() {
+    // 3 environments × 1 vCPU × 2 per vCPU = 6 slots: a burst of 10 at once, 4 throttled.
+    let r = run(&lmi(
+        "1m",
+        "duration = \"1s\"\ncpu_bound_fraction = 0.0\nper_vcpu_concurrency = 2",
+        "{ process = \"burst\", at = \"1s\", count = 10 }",
+        "",
+    ));
+    let f = api(&r);
+    assert_eq!((f.succeeded, f.throttles, f.failed), (6, 4, 4));
+    assert_eq!(f.max_concurrency, 6);
+}
+
+#[test]
+fn a_timeout_ends_a_request_whose_shared_cpu_makes_it_too_slow() {
+    // Two CPU-bound requests of 100 ms per 1-vCPU environment would end at 200 ms: the
+    // 150 ms timeout ends them first, at 150 ms.
+    let r = run(&lmi(
+        "1m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"150ms\"",
+        "{ process = \"burst\", at = \"1s\", count = 6 }",
+        "",
+    ));
+    let f = api(&r);
+    assert_eq!((f.timeouts, f.failed, f.succeeded), (6, 6, 0));
+    // Alone, the same request ends in time.
+    let r = run(&lmi(
+        "1m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"150ms\"",
+        "{ process = \"burst\", at = \"1s\", count = 3 }",
+        "",
+    ));
+    assert_eq!((api(&r).timeouts, api(&r).succeeded), (0, 3));
+}
+
+#[test]
+fn instances_are_billed_by_the_hour_with_the_fee_on_the_on_demand_price() {
+    // Light traffic keeps the floor of 3 instances for the hour: 3 instance-hours at
+    // $0.20 = $0.60, less a 30 % Savings Plan = $0.42; the fee is 15 % of $0.60 = $0.09;
+    // 3,600 requests at $0.20 per million.
+    let r = run(&lmi(
+        "1h",
+        "duration = \"10ms\"",
+        "{ process = \"constant\", rate = 1.0 }",
+        "savings_plan_discount = 0.3",
+    ));
+    let f = api(&r);
+    assert!(
+        (f.instance_hours - 3.0).abs() < 1e-12,
+        "{}",
+        f.instance_hours
+    );
+    let c = &f.costs;
+    assert!((c.instance - 0.42).abs() < 1e-12, "{}", c.instance);
+    assert!(
+        (c.management_fee - 0.09).abs() < 1e-12,
+        "{}",
+        c.management_fee
+    );
+    assert!((c.request - 3600.0 * 0.2e-6).abs() < 1e-12, "{}", c.request);
+    assert!((c.total() - (0.42 + 0.09 + 0.00072)).abs() < 1e-12);
+    // A month is 730 of these hours.
+    assert!(
+        (c.monthly - 730.0 * c.total()).abs() < 1e-9,
+        "{}",
+        c.monthly
+    );
+    // The time series adds up to the same cost, and shows the 3 instances.
+    let series: f64 = r.series[0].iter().map(|b| b.cost_usd).sum();
+    assert!(
+        (series - c.total()).abs() < 1e-9,
+        "{series} vs {}",
+        c.total()
+    );
+    for b in &r.series[0] {
+        let m = b.managed.expect("a managed function's figures");
+        assert!((m.instances - 3.0).abs() < 1e-12, "{m:?}");
+        assert!((m.environments - 3.0).abs() < 1e-12, "{m:?}");
+    }
+}
+
+#[test]
+fn saturated_environments_grow_at_most_a_doubling_in_five_minutes() {
+    // Far more CPU-bound work than 3 vCPUs can do: utilisation is 100 % every minute, so
+    // the scaler wants twice the environments, and gets ×2^(1/5) a minute (at least one
+    // more): 3, 4, 5, …, 14, then 16, 18, 20.
+    let r = run(&lmi(
+        "16m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"",
+        "{ process = \"poisson\", rate = 400.0 }",
+        "max_vcpus = 1000\nlaunch_delay = \"0s\"",
+    ));
+    let f = api(&r);
+    assert!(f.throttles > 0);
+    let mut want = vec![3u32];
+    while want.len() < 16 {
+        let n = *want.last().unwrap();
+        want.push(((f64::from(n) * 2f64.powf(0.2)).floor() as u32).max(n + 1));
+    }
+    assert_eq!(&want[10..], &[13, 14, 16, 18, 20, 22]);
+    for (k, &n) in want.iter().enumerate() {
+        // Half a minute in, the environments of that minute are up (INIT is 1 ms).
+        let m = minute(&r, k);
+        assert_eq!(m.environments, f64::from(n), "minute {k}");
+        // Packed 3 to an instance (3 usable vCPUs of 4), at least 3 instances.
+        assert_eq!(m.instances, f64::from(n.div_ceil(3).max(3)), "minute {k}");
+        assert!(m.cpu_utilization > 0.999, "minute {k}: {m:?}");
+    }
+}
+
+#[test]
+fn new_instances_take_their_launch_delay() {
+    // Saturated from the start: the 10th environment (minute 7) needs a 4th instance,
+    // launched at 7 min and ready 2 minutes later.
+    let r = run(&lmi(
+        "12m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"",
+        "{ process = \"poisson\", rate = 400.0 }",
+        "launch_delay = \"2m\"",
+    ));
+    let envs = |k: usize| minute(&r, k);
+    // Environments 4–9 fit on the first three instances.
+    assert_eq!(envs(6).environments, 9.0);
+    assert_eq!(envs(6).instances, 3.0);
+    // Minute 7: a 4th instance (billed from launch), its environment not up yet.
+    assert_eq!(envs(7).instances, 4.0);
+    assert_eq!(envs(7).environments, 9.0);
+    assert_eq!(envs(8).environments, 9.0);
+    // Ready at 9 min: the 10th, 11th (minute 8) and 12th (minute 9) start then.
+    assert_eq!(envs(9).environments, 12.0);
+}
+
+#[test]
+fn idle_environments_scale_in_by_a_tenth_a_minute_down_to_three() {
+    // Ten minutes of overload, then nothing: environments fall by at most a tenth (at
+    // least one) a minute to 3, and empty instances beyond three terminate.
+    let r = run(&lmi(
+        "40m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"",
+        "{ process = \"stages\", ramp = \"step\", stages = [{ duration = \"10m\", rate = 400.0 }, { duration = \"30m\", rate = 0.0 }] }",
+        "launch_delay = \"0s\"",
+    ));
+    let f = api(&r);
+    assert_eq!(f.unfinished, 0);
+    let envs = |k: usize| minute(&r, k);
+    // Saturated for ten minutes (3, 4, …, 13; no launch delay here).
+    assert_eq!(envs(10).environments, 13.0);
+    // The scaler at 11 min sees the last minute's work drain in a few seconds (about
+    // 7 % utilisation): from then on, down by a tenth (at least one) a minute.
+    let mut n = 13;
+    for k in 11..40 {
+        n -= (n - 3).min((n / 10).max(1));
+        assert_eq!(envs(k).environments, f64::from(n), "minute {k}");
+    }
+    assert_eq!(n, 3);
+    assert_eq!(envs(39).instances, 3.0);
+    assert_eq!(envs(39).cpu_utilization, 0.0);
+}
+
+#[test]
+fn asynchronous_invocations_may_run_ninety_minutes() {
+    let text = lmi(
+        "2h",
+        "duration = \"80m\"\ncpu_bound_fraction = 0.0\ntimeout = \"90m\"",
+        "{ process = \"burst\", at = \"1s\", count = 2 }",
+        "",
+    )
+    .replace("service = \"api_gateway\"", "service = \"s3\"");
+    let r = run(&text);
+    let f = api(&r);
+    assert_eq!((f.succeeded, f.timeouts), (2, 0));
+    assert!((f.latency.max_ms - 80.0 * 60_000.0).abs() < 1e-6);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let text = lmi(
+        "5m",
+        "duration = { dist = \"lognormal\", median = \"80ms\", sigma = 0.5 }",
+        "{ process = \"poisson\", rate = 300.0 }",
+        "",
+    );
+    let (a, b) = (run(&text), run(&text));
+    assert_eq!(a.functions[0].latency.p99_ms, b.functions[0].latency.p99_ms);
+    assert_eq!(a.functions[0].throttles, b.functions[0].throttles);
+    assert_eq!(a.series[0], b.series[0]);
+}
+
+#[test]
+fn managed_instances_are_refused_where_aws_refuses_them_naming_the_key() {
+    let parse = |text: &str| {
+        lambdasim::scenario::parse(text, std::path::Path::new("t.toml"))
+            .map(|_| ())
+            .unwrap_err()
+    };
+    let base = |function: &str, provider: &str| {
+        lmi(
+            "1m",
+            &format!("duration = \"10ms\"\n{function}"),
+            "{ process = \"constant\", rate = 1.0 }",
+            provider,
+        )
+    };
+    let cases = [
+        (base("", ""), "", "", "ok"),
+        (
+            base("", "").replace("\"managed_instances\"", "\"managed_instance\""),
+            "functions[0].compute",
+            "did you mean `managed_instances`",
+            "",
+        ),
+        (
+            base("", "").replace(
+                "capacity_provider = \"fleet\"",
+                "capacity_provider = \"flet\"",
+            ),
+            "functions[0].capacity_provider",
+            "did you mean `fleet`",
+            "",
+        ),
+        (
+            base("", "").replace("capacity_provider = \"fleet\"\n", ""),
+            "functions[0].compute",
+            "needs `capacity_provider`",
+            "",
+        ),
+        (
+            base("memory_per_vcpu_gb = 4", ""),
+            "functions[0].memory_mb",
+            "a multiple of 4096",
+            "",
+        ),
+        (
+            base("memory_per_vcpu_gb = 3", ""),
+            "functions[0].memory_per_vcpu_gb",
+            "2, 4 or 8",
+            "",
+        ),
+        (
+            base("", "").replace("memory_mb = 2048", "memory_mb = 8192"),
+            "functions[0].memory_mb",
+            "does not fit",
+            "",
+        ),
+        (
+            base("", "").replace("memory_mb = 2048", "memory_mb = 1024"),
+            "functions[0].memory_mb",
+            "between 2048 and 32768",
+            "",
+        ),
+        (
+            base("", "").replace("nodejs22.x", "ruby3.4"),
+            "functions[0].runtime",
+            "Node.js, Java, .NET and Python",
+            "",
+        ),
+        (
+            base("", "").replace("runtime = \"nodejs22.x\"\n", ""),
+            "functions[0].compute",
+            "needs `runtime`",
+            "",
+        ),
+        (
+            base("per_vcpu_concurrency = 65", ""),
+            "functions[0].per_vcpu_concurrency",
+            "at most 64",
+            "",
+        ),
+        (
+            base("provisioned_concurrency = 5", ""),
+            "functions[0].provisioned_concurrency",
+            "provisioned concurrency",
+            "",
+        ),
+        (
+            base("reserved_concurrency = 5", ""),
+            "functions[0].reserved_concurrency",
+            "reserved concurrency",
+            "",
+        ),
+        (
+            base("keep_alive = { policy = \"none\" }", ""),
+            "functions[0].keep_alive",
+            "keep-alive",
+            "",
+        ),
+        (
+            base("timeout = \"20m\"", ""),
+            "sources[0].function",
+            "beyond the 15 minutes of a synchronous invocation",
+            "",
+        ),
+        (
+            base("timeout = \"91m\"", ""),
+            "functions[0].timeout",
+            "at most 90m",
+            "",
+        ),
+        (
+            base("", "max_vcpus = 8"),
+            "capacity_providers[0].max_vcpus",
+            "3 instances",
+            "",
+        ),
+        (
+            base("", "savings_plan_discount = 1.0"),
+            "capacity_providers[0].savings_plan_discount",
+            "below 1",
+            "",
+        ),
+        (
+            base("", "").replace("hourly_price = 0.2\n", ""),
+            "capacity_providers[0]",
+            "needs `hourly_price`",
+            "",
+        ),
+        (
+            base("", "").replace("compute = \"managed_instances\"\n", ""),
+            "functions[0].capacity_provider",
+            "applies only with compute",
+            "",
+        ),
+        (
+            format!(
+                "{}\n[[functions]]\nname = \"b\"\ncompute = \"managed_instances\"\ncapacity_provider = \"fleet\"\nruntime = \"python3.13\"\nmemory_mb = 2048\nduration = \"1ms\"\n",
+                base("", "")
+            ),
+            "functions[1].capacity_provider",
+            "already runs function",
+            "",
+        ),
+    ];
+    for (text, key, words, ok) in cases {
+        if ok == "ok" {
+            lambdasim::scenario::parse(&text, std::path::Path::new("t.toml"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            continue;
+        }
+        let e = parse(&text);
+        assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        assert!(e.to_string().contains(words), "{key}: {e}");
+        if key.contains('.') {
+            assert!(e.position.is_some(), "{key}: no position in {e}");
+        }
+    }
+}
