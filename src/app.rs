@@ -18,9 +18,13 @@ pub fn run(cli: &Cli) -> Result<()> {
     opts.progress = opts.progress && std::io::stderr().is_terminal();
     let files = load_all(cli, &opts)?;
     // Warnings go to stderr even with --quiet: the run goes on, but not as the user thinks.
+    // Each once, though several variants of a sweep may give it.
+    let mut seen = std::collections::HashSet::new();
     for variants in &files {
-        for w in &variants[0].warnings {
-            eprintln!("warning: {w}");
+        for w in variants.iter().flat_map(|v| &v.warnings) {
+            if seen.insert(w.as_str()) {
+                eprintln!("warning: {w}");
+            }
         }
     }
     let mut stdout = std::io::stdout().lock();

@@ -432,12 +432,6 @@ fn managed_instances_are_refused_where_aws_refuses_them_naming_the_key() {
             "",
         ),
         (
-            base("", "").replace("compute = \"managed_instances\"\n", ""),
-            "functions[0].capacity_provider",
-            "applies only with compute",
-            "",
-        ),
-        (
             format!(
                 "{}\n[[functions]]\nname = \"b\"\ncompute = \"managed_instances\"\ncapacity_provider = \"fleet\"\nruntime = \"python3.13\"\nmemory_mb = 2048\nduration = \"1ms\"\n",
                 base("", "")
@@ -460,4 +454,33 @@ fn managed_instances_are_refused_where_aws_refuses_them_naming_the_key() {
             assert!(e.position.is_some(), "{key}: no position in {e}");
         }
     }
+}
+
+#[test]
+fn the_managed_keys_are_ignored_with_a_warning_on_the_default_compute() {
+    // So that a sweep of `compute` can compare the two on one function.
+    let text = lmi(
+        "1m",
+        "duration = \"10ms\"\ncpu_bound_fraction = 0.5\nreference_memory_mb = 2048",
+        "{ process = \"constant\", rate = 1.0 }",
+        "",
+    );
+    let default = crate::scenario(&text.replace("compute = \"managed_instances\"\n", ""));
+    assert!(default.functions[0].managed.is_none());
+    assert_eq!(default.warnings.len(), 1, "{:?}", default.warnings);
+    assert!(
+        default.warnings[0].contains("functions[0].capacity_provider")
+            && default.warnings[0].contains("ignored with compute = \"default\""),
+        "{:?}",
+        default.warnings
+    );
+    let managed = crate::scenario(&text);
+    assert!(managed.functions[0].managed.is_some());
+    assert_eq!(managed.warnings.len(), 1, "{:?}", managed.warnings);
+    assert!(managed.warnings[0].contains("functions[0].reference_memory_mb"));
+    // On the default compute, the duration measured at this memory size does not scale:
+    // 10 ms, and 1 ms more for the one cold start (`init = "1ms"`).
+    let r = lambdasim::model::simulate(&default, 5, 0);
+    assert_eq!(r.functions[0].cold_starts, 1);
+    assert_eq!(r.functions[0].latency.max_ms, 11.0);
 }

@@ -8,6 +8,7 @@
 //! NaN values or dozens of functions.
 
 mod backend;
+mod break_even;
 mod cold_starts_throttles;
 mod concurrency;
 mod cost;
@@ -33,6 +34,7 @@ mod variants;
 
 use crate::metrics::RunReport;
 use backend::{Drawn, ensure_font, render_png, render_svg};
+use break_even::{BreakEven, draw_break_even};
 use cold_starts_throttles::draw_cold_starts_throttles;
 use concurrency::{concurrency_panel_count, draw_concurrency};
 use cost::{cost_chart_height, draw_cost};
@@ -99,21 +101,21 @@ pub fn render_variants(runs: &[RunReport]) -> Result<Vec<(String, Vec<u8>)>, Cha
         return Ok(Vec::new());
     }
     ensure_font()?;
-    let mut figures = vec![SweepFigure {
-        chart: SweepChart::Variants,
+    let break_even = BreakEven::of(runs);
+    let figure = |chart| SweepFigure {
+        chart,
         sweep: &sweep,
-    }];
+        break_even: break_even.as_ref(),
+    };
+    let mut figures = vec![figure(SweepChart::Variants)];
     if sweep.memory.is_some() {
-        figures.push(SweepFigure {
-            chart: SweepChart::Memory,
-            sweep: &sweep,
-        });
+        figures.push(figure(SweepChart::Memory));
     }
     if sweep.policies {
-        figures.push(SweepFigure {
-            chart: SweepChart::Policies,
-            sweep: &sweep,
-        });
+        figures.push(figure(SweepChart::Policies));
+    }
+    if break_even.is_some() {
+        figures.push(figure(SweepChart::BreakEven));
     }
     render_all(&figures)
 }
@@ -238,12 +240,15 @@ enum SweepChart {
     Variants,
     Memory,
     Policies,
+    BreakEven,
 }
 
 /// A chart of a sweep.
 struct SweepFigure<'a> {
     chart: SweepChart,
     sweep: &'a Sweep,
+    /// The sweep across traffic and the two computes, if it is one.
+    break_even: Option<&'a BreakEven>,
 }
 
 impl Figure for SweepFigure<'_> {
@@ -252,6 +257,7 @@ impl Figure for SweepFigure<'_> {
             SweepChart::Variants => "variants",
             SweepChart::Memory => "memory",
             SweepChart::Policies => "policies",
+            SweepChart::BreakEven => "break_even",
         }
     }
 
@@ -270,6 +276,11 @@ impl Figure for SweepFigure<'_> {
                     &numbered_names(self.sweep, COLD_WASTE),
                     self.sweep.variants.len(),
                 ) as u32,
+            ),
+            SweepChart::BreakEven => (
+                WIDTH,
+                1300 + LEGEND_ROW_H as u32
+                    * (self.break_even.map_or(0, BreakEven::legend_lines) as u32 / 2),
             ),
             SweepChart::Memory => {
                 let labels = self
@@ -293,6 +304,10 @@ impl Figure for SweepFigure<'_> {
             SweepChart::Variants => draw_variants(&root, self.sweep, COST_P99),
             SweepChart::Memory => draw_memory(&root, self.sweep),
             SweepChart::Policies => draw_variants(&root, self.sweep, COLD_WASTE),
+            SweepChart::BreakEven => match self.break_even {
+                Some(be) => draw_break_even(&root, self.sweep, be),
+                None => Ok(()),
+            },
         }
     }
 }

@@ -173,13 +173,26 @@ pub(super) fn validate_managed(
     around: &ManagedAround,
 ) -> R<Option<Managed>> {
     if !is_managed(ctx, &k("compute"), f)? {
+        // Kept, so that a sweep of `compute` can switch between the two.
         if let Some(key) = managed_only_key(f) {
-            return Err(ctx.err(
+            ctx.warn(
                 &k(key),
-                format!("`{key}` applies only with compute = \"managed_instances\""),
-            ));
+                "ignored with compute = \"default\": it applies to Managed Instances",
+            );
         }
         return Ok(None);
+    }
+    // Kept, so that a sweep of `compute` can switch between the two.
+    for (given, key) in [
+        (f.reference_memory_mb.is_some(), "reference_memory_mb"),
+        (f.threads.is_some(), "threads"),
+    ] {
+        if given {
+            ctx.warn(
+                &k(key),
+                "ignored on Managed Instances: `duration` is a request's time alone in its environment, using at most one vCPU, and `cpu_bound_fraction` the share of it that needs the vCPU",
+            );
+        }
     }
     // What Managed Instances do not have.
     let refused = [
@@ -218,16 +231,6 @@ pub(super) fn validate_managed(
             f.ephemeral_storage_mb.is_some(),
             "ephemeral_storage_mb",
             "ephemeral storage settings: environments use the instance's storage",
-        ),
-        (
-            f.reference_memory_mb.is_some(),
-            "reference_memory_mb",
-            "`reference_memory_mb`: `duration` is a request's time alone in its environment, and `cpu_bound_fraction` the share of it that needs a vCPU",
-        ),
-        (
-            f.threads.is_some(),
-            "threads",
-            "`threads`: each request uses at most one vCPU at a time",
         ),
     ];
     if let Some((_, key, what)) = refused.into_iter().find(|(given, ..)| *given) {
