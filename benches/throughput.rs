@@ -2,7 +2,8 @@
 //! 1.991 s, cold +253 ms, 10-min keep-alive), on a high-rate one (λ = 1,000/s), and on
 //! the same high rate invoked asynchronously: unthrottled, and overloaded behind a
 //! reservation so that events queue, back off and drain; and on poll sources: an SQS
-//! queue and a Kinesis stream at 1,000 messages/s (elements are messages).
+//! queue and a Kinesis stream at 1,000 messages/s (elements are messages); and on Lambda
+//! Managed Instances at 1,000 requests/s, I/O-bound and CPU-bound.
 //!
 //! Run with `cargo bench --bench throughput`; criterion reports time per run, and the
 //! throughput line gives simulated requests (elements) per second.
@@ -122,6 +123,42 @@ fn bench(c: &mut Criterion) {
     g.bench_function("kinesis_1000_per_s", |b| {
         b.iter(|| black_box(simulate(&kinesis, 1, 0)))
     });
+    // Lambda Managed Instances at 1,000 requests/s for an hour: many requests per
+    // environment, the CPU-bound part under processor sharing, scaling each minute.
+    for (name, cpu) in [
+        ("managed_io_bound_1000_per_s", 0.1),
+        ("managed_cpu_bound_1000_per_s", 0.9),
+    ] {
+        let toml = format!(
+            r#"
+duration = "1h"
+seed = 1
+[[capacity_providers]]
+name = "p"
+instance_type = "m7g.xlarge"
+vcpus = 4
+memory_gb = 16
+hourly_price = 0.1632
+max_vcpus = 2000
+[[functions]]
+name = "f"
+compute = "managed_instances"
+capacity_provider = "p"
+runtime = "nodejs22.x"
+memory_mb = 2048
+timeout = "30s"
+duration = {{ dist = "lognormal", median = "60ms", sigma = 0.4 }}
+cpu_bound_fraction = {cpu}
+[[sources]]
+service = "api_gateway"
+arrival = {{ process = "poisson", rate = 1000.0 }}
+"#
+        );
+        let sc = lambdasim::scenario::parse(&toml, Path::new("bench.toml"))
+            .expect("valid managed bench scenario");
+        g.throughput(Throughput::Elements(3_600_000));
+        g.bench_function(name, |b| b.iter(|| black_box(simulate(&sc, 1, 0))));
+    }
     g.finish();
 }
 

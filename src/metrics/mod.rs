@@ -118,8 +118,6 @@ pub struct FuncMetrics {
     pub response_too_large: u64,
     /// Invocations of a function with provisioned concurrency on on-demand environments.
     pub spillover: u64,
-    /// Managed Instances: instances replaced at 14 days.
-    pub instance_replacements: u64,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -162,7 +160,6 @@ impl FuncMetrics {
             streamed_bytes: 0,
             response_too_large: 0,
             spillover: 0,
-            instance_replacements: 0,
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

@@ -76,6 +76,16 @@ pub struct Managed {
     pub max_environments: u32,
 }
 
+impl Managed {
+    /// The most requests the function can run at once: its most environments (what
+    /// `max_vcpus` holds, at most `max_environments`) × their slots.
+    pub fn most_concurrency(&self, p: &CapacityProvider) -> u32 {
+        let fit = (p.max_vcpus / p.vcpus) * p.envs_per_instance(self.env_vcpus, self.env_gb);
+        u32::try_from(u64::from(fit.min(self.max_environments)) * u64::from(self.concurrency))
+            .unwrap_or(u32::MAX)
+    }
+}
+
 /// AWS's most concurrent requests per vCPU of each runtime family, the default of
 /// `per_vcpu_concurrency`; `None` for a runtime Managed Instances do not run.
 pub fn per_vcpu_cap(runtime: &str) -> Option<u32> {

@@ -128,26 +128,94 @@ fn a_request_that_finds_every_slot_taken_is_throttled() {
     assert_eq!(f.max_concurrency, 6);
 }
 
+/// Each attempt's duration, from `invocations.csv`'s records.
+fn attempt_ms(r: &RunReport) -> Vec<f64> {
+    let attempts = r.attempts.as_ref().expect("invocations = true");
+    attempts
+        .iter()
+        .map(|a| (a.end - a.start).as_millis_f64())
+        .collect()
+}
+
 #[test]
 fn a_timeout_ends_a_request_whose_shared_cpu_makes_it_too_slow() {
     // Two CPU-bound requests of 100 ms per 1-vCPU environment would end at 200 ms: the
-    // 150 ms timeout ends them first, at 150 ms.
-    let r = run(&lmi(
+    // 150 ms timeout ends them at 150 ms, in their CPU phase.
+    let text = lmi(
         "1m",
         "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"150ms\"",
         "{ process = \"burst\", at = \"1s\", count = 6 }",
         "",
-    ));
+    ) + "\n[output]\ninvocations = true\n";
+    let r = run(&text);
     let f = api(&r);
     assert_eq!((f.timeouts, f.failed, f.succeeded), (6, 6, 0));
+    assert_eq!(attempt_ms(&r), vec![150.0; 6]);
     // Alone, the same request ends in time.
-    let r = run(&lmi(
-        "1m",
-        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"150ms\"",
-        "{ process = \"burst\", at = \"1s\", count = 3 }",
-        "",
-    ));
+    let r = run(&text.replace("count = 6", "count = 3"));
     assert_eq!((api(&r).timeouts, api(&r).succeeded), (0, 3));
+    assert_eq!(attempt_ms(&r), vec![100.0; 3]);
+    // Its I/O-bound part is cut at the timeout too: 60 ms of CPU (shared by two: 120 ms),
+    // then 40 ms of I/O would end at 160 ms.
+    let r = run(&text.replace("cpu_bound_fraction = 1.0", "cpu_bound_fraction = 0.6"));
+    assert_eq!(api(&r).timeouts, 6);
+    assert_eq!(attempt_ms(&r), vec![150.0; 6]);
+    // All I/O: 200 ms of it ends at the 150 ms timeout.
+    let r = run(&text
+        .replace("cpu_bound_fraction = 1.0", "cpu_bound_fraction = 0.0")
+        .replace("\"100ms\"", "\"200ms\""));
+    assert_eq!(api(&r).timeouts, 6);
+    assert_eq!(attempt_ms(&r), vec![150.0; 6]);
+}
+
+#[test]
+fn asynchronous_events_retry_and_wait_for_a_slot_of_their_own_function() {
+    // 10 events at once on 6 slots: 4 throttled, each taken by the next freed slot (at
+    // 1 s, not after its 1 s backoff... which would end at the same time: use 300 ms
+    // executions), so all succeed, the last 4 after one execution's wait.
+    let text = lmi(
+        "1m",
+        "duration = \"300ms\"\ncpu_bound_fraction = 0.0\nper_vcpu_concurrency = 2",
+        "{ process = \"burst\", at = \"1s\", count = 10 }",
+        "",
+    )
+    .replace("service = \"api_gateway\"", "service = \"s3\"");
+    let r = run(&text);
+    let f = api(&r);
+    assert_eq!((f.succeeded, f.throttles, f.failed), (10, 4, 0));
+    assert_eq!(f.latency.max_ms, 600.0);
+    // Six events that fail every attempt: two retries each (after 1 and 2 minutes),
+    // then the DLQ.
+    let failing = text
+        .replace(
+            "per_vcpu_concurrency = 2",
+            "per_vcpu_concurrency = 2\nerror_rate = 1.0",
+        )
+        .replace("count = 10", "count = 6")
+        .replace("duration = \"1m\"", "duration = \"10m\"");
+    let f = api(&run(&failing)).clone();
+    assert_eq!((f.errors, f.retries, f.dlq, f.failed), (18, 12, 6, 6));
+    assert_eq!((f.invocations, f.throttles), (18, 0));
+}
+
+#[test]
+fn an_sqs_mapping_invokes_a_managed_function_in_batches() {
+    let text = lmi(
+        "10m",
+        "duration = \"50ms\"",
+        "{ process = \"burst\", at = \"1s\", count = 1000 }",
+        "",
+    )
+    .replace(
+        "service = \"api_gateway\"",
+        "service = \"sqs\"\nbatch_size = 10",
+    );
+    let r = run(&text);
+    let f = api(&r);
+    assert_eq!((f.succeeded, f.unfinished, f.failed), (1000, 0, 0));
+    // Batches of up to 10 (the first polls take what has arrived).
+    assert_eq!(r.source_reports[0].batches, f.invocations);
+    assert!((100..=120).contains(&f.invocations), "{}", f.invocations);
 }
 
 #[test]
@@ -483,4 +551,88 @@ fn the_managed_keys_are_ignored_with_a_warning_on_the_default_compute() {
     let r = lambdasim::model::simulate(&default, 5, 0);
     assert_eq!(r.functions[0].cold_starts, 1);
     assert_eq!(r.functions[0].latency.max_ms, 11.0);
+}
+
+#[test]
+fn instances_are_replaced_every_fourteen_days_and_the_overlap_is_billed() {
+    // 15 days of light traffic on the floor of 3 instances: each is replaced once, at
+    // 14 days, its replacement launched a minute (the launch delay) before.
+    let r = run(&lmi(
+        "15d",
+        "duration = \"10ms\"",
+        "{ process = \"constant\", rate = 0.01 }",
+        "",
+    ));
+    let f = api(&r);
+    let want = 3.0 * 15.0 * 24.0 + 3.0 * 60.0 / 3600.0;
+    assert!(
+        (f.instance_hours - want).abs() < 1e-9,
+        "{} vs {want}",
+        f.instance_hours
+    );
+    // Without reaching 14 days, no overlap.
+    let r = run(&lmi(
+        "13d",
+        "duration = \"10ms\"",
+        "{ process = \"constant\", rate = 0.01 }",
+        "",
+    ));
+    assert!((api(&r).instance_hours - 3.0 * 13.0 * 24.0).abs() < 1e-9);
+}
+
+#[test]
+fn min_and_max_environments_bound_the_fleet() {
+    // Five at t = 0, spread over the three instances; overloaded, never more than six.
+    let r = run(&lmi(
+        "10m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"\nmin_environments = 5\nmax_environments = 6",
+        "{ process = \"poisson\", rate = 400.0 }",
+        "launch_delay = \"0s\"",
+    ));
+    assert_eq!(minute(&r, 0).environments, 5.0);
+    assert_eq!(minute(&r, 0).instances, 3.0);
+    assert_eq!(minute(&r, 1).environments, 6.0);
+    for b in &r.series[0] {
+        assert!(b.managed.unwrap().environments <= 6.0, "{b:?}");
+    }
+    assert!(api(&r).throttles > 0);
+}
+
+#[test]
+fn instances_emptied_by_a_fall_in_traffic_terminate() {
+    // Overloaded for 10 minutes (13 environments on 5 instances), then 5 requests a
+    // second, which 3 environments carry: the environments drain with requests still in
+    // them, and the instances they leave empty terminate, down to three.
+    let r = run(&lmi(
+        "50m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"",
+        "{ process = \"stages\", ramp = \"step\", stages = [{ duration = \"10m\", rate = 400.0 }, { duration = \"40m\", rate = 5.0 }] }",
+        "launch_delay = \"0s\"",
+    ));
+    assert_eq!(minute(&r, 10).environments, 13.0);
+    assert_eq!(minute(&r, 10).instances, 5.0);
+    let last = minute(&r, 49);
+    assert_eq!((last.environments, last.instances), (3.0, 3.0));
+}
+
+#[test]
+fn an_each_function_trace_cannot_replay_onto_a_managed_function() {
+    let traces = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/traces");
+    let arrival = format!(
+        "{{ process = \"trace\", format = \"azure2019\", path = \"{}\", each_function = true, spread = \"even\" }}",
+        traces.join("10_inv.csv").display()
+    );
+    let text = lmi("24h", "duration = \"50ms\"", &arrival, "")
+        .replace("service = \"api_gateway\"", "service = \"direct\"");
+    let e = lambdasim::scenario::parse(&text, std::path::Path::new("t.toml")).unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("sources[0].arrival.each_function"),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("cannot replay onto a managed function"),
+        "{e}"
+    );
 }

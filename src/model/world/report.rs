@@ -65,8 +65,12 @@ impl World<'_> {
             total_queue_wait.merge(&m.queue_wait);
             total_event_age.merge(&m.event_age);
             total_oldest_age.merge(&m.oldest_age);
-            // Without a reservation, the limit is the pool the unreserved functions share.
-            let limit = spec.reserved_concurrency.unwrap_or(pool_capacity);
+            // Without a reservation, the limit is the pool the unreserved functions share;
+            // on Managed Instances, the slots of the most environments it can have.
+            let limit = match &spec.managed {
+                Some(m) => m.most_concurrency(&sc.capacity_providers[m.provider]),
+                None => spec.reserved_concurrency.unwrap_or(pool_capacity),
+            };
             let r = function_report(spec, m, unfinished[i], costs[i], limit, duration_ns);
             add_to_total(&mut total, &r);
             functions.push(r);

@@ -292,7 +292,7 @@ fn validate_function(
                 &k("max_memory_used_mb"),
                 n,
                 1,
-                10_240,
+                hi,
                 "max_memory_used_mb (MB)",
             )?;
             Some(f64::from(used) * (1.0 + margin))
@@ -335,16 +335,7 @@ fn validate_function(
             response: response.is_some(),
         },
     )?;
-    let managed = validate_managed(
-        ctx,
-        &k,
-        f,
-        providers,
-        &ManagedAround {
-            name: &name,
-            memory_mb,
-        },
-    )?;
+    let managed = validate_managed(ctx, &k, f, providers, &ManagedAround { memory_mb })?;
     let keep_alive = match &f.keep_alive {
         None => default_keep_alive.clone(),
         Some(ka) => validate_keep_alive(ctx, &k("keep_alive"), ka)?,

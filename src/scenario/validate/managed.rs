@@ -10,7 +10,7 @@ use crate::model::managed::{
     CapacityProvider, MAX_ASYNC_TIMEOUT, Managed, RESERVED_GB, RESERVED_VCPUS, per_vcpu_cap,
 };
 use crate::scenario::raw::{RawDuration, RawFunction, RawScenario};
-use crate::sources::InvocationType;
+use crate::sources::{ArrivalProcess, InvocationType};
 
 /// Assumption (AWS publishes no figure): an instance takes a minute from launch until
 /// environments can start on it.
@@ -158,8 +158,7 @@ fn managed_only_key(f: &RawFunction) -> Option<&'static str> {
 }
 
 /// What the rest of the function says, that Managed Instances must agree with.
-pub(super) struct ManagedAround<'a> {
-    pub name: &'a str,
+pub(super) struct ManagedAround {
     pub memory_mb: u32,
 }
 
@@ -347,15 +346,6 @@ pub(super) fn validate_managed(
         i64::from(fit.max(3)),
         "min_environments (AWS keeps at least 3; at most what max_vcpus holds)",
     )?;
-    if fit < min_environments {
-        return Err(ctx.err(
-            &format!("capacity_providers[{provider}].max_vcpus"),
-            format!(
-                "max_vcpus = {} holds {fit} environments of function `{}` ({per_instance} per instance), fewer than its {min_environments}",
-                p.max_vcpus, around.name
-            ),
-        ));
-    }
     let max_environments = match f.max_environments {
         None => u32::MAX,
         Some(n) => ctx.int(
@@ -387,6 +377,29 @@ pub(super) fn check_managed_use(
     origin: &[usize],
     cluster: bool,
 ) -> R<()> {
+    // An `each_function` trace would give each of its functions the template's settings
+    // (and its memory): capacity providers are not shared.
+    for (si, s) in sources.iter().enumerate() {
+        for (ci, p) in s.arrival.iter().enumerate() {
+            if let ArrivalProcess::Trace(t) = p
+                && let Some(each) = &t.each
+                && each
+                    .targets
+                    .iter()
+                    .any(|&f| functions[f as usize].managed.is_some())
+            {
+                let key = if s.arrival.len() > 1 {
+                    format!("sources[{si}].arrival[{ci}].each_function")
+                } else {
+                    format!("sources[{si}].arrival.each_function")
+                };
+                return Err(ctx.err(
+                    &key,
+                    "an `each_function` trace cannot replay onto a managed function: its functions would share one capacity provider",
+                ));
+            }
+        }
+    }
     let mut used: Vec<Option<usize>> = Vec::new();
     for (f, &i) in functions.iter().zip(origin) {
         let Some(m) = &f.managed else { continue };
@@ -401,12 +414,6 @@ pub(super) fn check_managed_use(
             used.resize(m.provider + 1, None);
         }
         match used[m.provider] {
-            Some(j) if j == i => {
-                return Err(ctx.err(
-                    &key,
-                    "an `each_function` trace cannot replay onto a managed function: its functions would share one capacity provider",
-                ));
-            }
             Some(j) => {
                 return Err(ctx.err(
                     &key,

@@ -116,7 +116,6 @@ struct Instance {
     /// vCPUs and GB its environments hold.
     vcpus: u32,
     gb: u32,
-    live: bool,
 }
 
 /// Every managed function's instances, environments and requests (empty without).
@@ -186,7 +185,6 @@ impl World<'_> {
             born: now,
             vcpus: 0,
             gb: 0,
-            live: true,
         };
         let fl = &mut self.fleet;
         let i = if let Some(i) = fl.free_instances.pop() {
@@ -226,7 +224,9 @@ impl World<'_> {
         self.next_serial = self.next_serial.wrapping_add(1);
         let fl = &mut self.fleet;
         let e = if let Some(e) = fl.free_envs.pop() {
-            fl.envs[e as usize] = env;
+            // A timer of the slot's last environment must not match the new one's.
+            let token = fl.envs[e as usize].token.wrapping_add(1);
+            fl.envs[e as usize] = SharedEnv { token, ..env };
             e
         } else {
             fl.envs.push(env);

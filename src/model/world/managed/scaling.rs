@@ -86,14 +86,28 @@ impl World<'_> {
         if want > current {
             self.scale_out(now, g, want - current, q);
         } else if want < current {
-            self.scale_in(now, g, scale_in_step(current, want));
+            // Only ready environments drain, and never below the floor.
+            let group = &self.fleet.groups[g as usize];
+            let envs = &self.fleet.envs;
+            let ready = group
+                .envs
+                .iter()
+                .filter(|&&e| envs[e as usize].state == SharedState::Ready)
+                .count() as u32;
+            let n = scale_in_step(current, want).min(ready.saturating_sub(m.min_environments));
+            self.scale_in(now, g, n);
         }
+        // Environments drained since the last minute may have emptied instances.
+        self.terminate_empty_instances(now, g);
         self.replace_old_instances(now, g);
     }
 
     /// `n` more environments: draining ones taken back first, then new ones packed onto
-    /// the instances, as far as `max_vcpus` allows.
+    /// the instances, as far as `max_environments` (counting the draining ones) and
+    /// `max_vcpus` allow.
     fn scale_out(&mut self, now: Time, g: u32, mut n: u32, q: &mut EventQueue<Event>) {
+        let f = self.fleet.groups[g as usize].func as usize;
+        let max = self.managed_spec(f).max_environments;
         let group = &self.fleet.groups[g as usize];
         let draining: Vec<u32> = group
             .envs
@@ -102,15 +116,20 @@ impl World<'_> {
             .filter(|&e| self.fleet.envs[e as usize].state == SharedState::Draining)
             .take(n as usize)
             .collect();
+        let taken_back = !draining.is_empty();
         for e in draining {
             self.fleet.envs[e as usize].state = SharedState::Ready;
             self.fleet.groups[g as usize].ready.add(now, 1);
             n -= 1;
         }
-        for _ in 0..n {
+        let live = self.fleet.groups[g as usize].envs.len() as u32;
+        for _ in 0..n.min(max.saturating_sub(live)) {
             if !self.place_shared_env(now, g, q) {
                 break;
             }
+        }
+        if taken_back && !self.funcs[f].waiting.is_empty() {
+            self.pull_waiting(now, f, q);
         }
     }
 
@@ -154,25 +173,28 @@ impl World<'_> {
         true
     }
 
-    /// `n` fewer environments: the ready ones with the fewest requests stop taking new
-    /// ones and go when their last ends; then empty instances beyond three terminate.
+    /// `n` fewer environments: ready ones stop taking new requests and go when their last
+    /// ends, those of the emptiest instances first (so that instances empty out), and
+    /// among them those with the fewest requests.
     fn scale_in(&mut self, now: Time, g: u32, n: u32) {
         let fl = &self.fleet;
-        let mut ready: Vec<(u32, u32)> = fl.groups[g as usize]
+        let mut ready: Vec<(u32, u32, u32)> = fl.groups[g as usize]
             .envs
             .iter()
-            .map(|&e| (fl.envs[e as usize].active, e))
-            .filter(|&(_, e)| fl.envs[e as usize].state == SharedState::Ready)
+            .filter(|&&e| fl.envs[e as usize].state == SharedState::Ready)
+            .map(|&e| {
+                let env = &fl.envs[e as usize];
+                (fl.instances[env.instance as usize].vcpus, env.active, e)
+            })
             .collect();
         ready.sort_unstable();
-        for &(active, e) in ready.iter().take(n as usize) {
+        for &(_, active, e) in ready.iter().take(n as usize) {
             self.fleet.envs[e as usize].state = SharedState::Draining;
             self.fleet.groups[g as usize].ready.add(now, -1);
             if active == 0 {
                 self.retire_shared_env(now, e);
             }
         }
-        self.terminate_empty_instances(now, g);
     }
 
     /// Terminates the group's instances that hold no environment, keeping three.
@@ -189,7 +211,6 @@ impl World<'_> {
         while k < group.instances.len() && group.instances.len() > MIN_INSTANCES {
             let i = group.instances[k];
             if instances[i as usize].vcpus == 0 {
-                instances[i as usize].live = false;
                 free_instances.push(i);
                 group.instances.swap_remove(k);
                 gone += 1;
@@ -209,7 +230,7 @@ impl World<'_> {
     fn replace_old_instances(&mut self, now: Time, g: u32) {
         let f = self.fleet.groups[g as usize].func as usize;
         let delay = self.sc.capacity_providers[self.managed_spec(f).provider].launch_delay;
-        let mut replaced = 0u64;
+        let mut replaced = 0u32;
         for &i in &self.fleet.groups[g as usize].instances {
             let inst = &mut self.fleet.instances[i as usize];
             if now - inst.born >= INSTANCE_LIFETIME {
@@ -222,7 +243,6 @@ impl World<'_> {
             m.series.advance(now);
             m.series.current().managed_instances_area +=
                 u128::from(replaced) * u128::from(delay.as_nanos());
-            m.instance_replacements += replaced;
         }
     }
 }
