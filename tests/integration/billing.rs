@@ -443,6 +443,19 @@ fn a_savings_plan_discounts_duration_and_provisioned_charges_not_requests() {
         c.compute
     );
     assert!((c.compute - 1.936_670_5).abs() < 1e-6, "{}", c.compute);
+    // The time series (list prices) takes the same share off its duration part.
+    let bins =
+        |r: &lambdasim::metrics::RunReport| -> f64 { r.series[0].iter().map(|b| b.cost_usd).sum() };
+    let requests = 3_000_000.0 * 0.2e-6;
+    let cut = bins(&r) - requests;
+    assert!(
+        (cut - 0.83 * (bins(&plain) - requests)).abs() < 1e-9,
+        "{cut}"
+    );
+    assert!(
+        (cut - 0.83 * 540_000.0 * 0.000_016_666_7).abs() < 1e-6,
+        "{cut}"
+    );
     // Provisioned allocation too: 10 environments for the month.
     let pc = |extra: &str| {
         run(&monthly(1000, "120ms", 1024, extra).replace(
@@ -453,6 +466,23 @@ fn a_savings_plan_discounts_duration_and_provisioned_charges_not_requests() {
         .costs
     };
     let (full, cut) = (pc(""), pc("savings_plan_discount = 0.17"));
+    let pc_bins = |extra: &str| -> f64 {
+        run(&monthly(1000, "120ms", 1024, extra).replace(
+            "init = \"0s\"",
+            "init = \"0s\"\nprovisioned_concurrency = 10",
+        ))
+        .series[0]
+            .iter()
+            .map(|b| b.cost_usd)
+            .sum()
+    };
+    // 1,000 requests stay; the provisioned allocation and execution take 17 % off.
+    let requests = 1000.0 * 0.2e-6;
+    let (full_bins, cut_bins) = (pc_bins(""), pc_bins("savings_plan_discount = 0.17"));
+    assert!(
+        ((cut_bins - requests) - 0.83 * (full_bins - requests)).abs() < 1e-9,
+        "{full_bins} {cut_bins}"
+    );
     assert!((cut.provisioned - full.provisioned * 0.83).abs() < 1e-9);
     assert!((cut.compute - full.compute * 0.83).abs() < 1e-15);
     let e = lambdasim::scenario::parse(

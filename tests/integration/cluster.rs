@@ -448,3 +448,36 @@ invocations = true
         [(1.0, true), (2.0, true), (4.0, true), (5.0, false)]
     );
 }
+
+#[test]
+fn the_time_series_shows_the_host_memory_held() {
+    // Two environments of 512 MB from t = 0 (a burst of 2, 10 s each), kept idle for a
+    // minute after: 1,024 MB held for the first 70 s, then nothing.
+    let r = run(r#"
+duration = "2m"
+[platform]
+hosts = 1
+host_memory_mb = 4096
+[[functions]]
+name = "f"
+memory_mb = 512
+timeout = "30s"
+duration = "10s"
+init = "0s"
+keep_alive = { policy = "fixed", idle = "1m" }
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "0s", count = 2 }
+[output]
+timeseries_interval = "10s"
+"#);
+    let held: Vec<f64> = r.series[0]
+        .iter()
+        .map(|b| b.host_memory_mb.expect("a cluster"))
+        .collect();
+    assert_eq!(held.len(), 12);
+    for (k, mb) in held.iter().enumerate() {
+        let want = if k < 7 { 1024.0 } else { 0.0 };
+        assert!((mb - want).abs() < 1e-9, "bin {k}: {mb}");
+    }
+}

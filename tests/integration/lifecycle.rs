@@ -786,3 +786,38 @@ arrival = { process = "burst", at = "0s", count = 15, over = "30s" }
         close(b.cost_usd, 10.0 * 0.000_004_166_7);
     }
 }
+
+#[test]
+fn mean_concurrency_counts_init_and_mean_instances_the_idle_time() {
+    // Three cold starts at t = 0, 2 s of INIT then 1 s each, in a 30 s run: 3 × 3 s of
+    // executions in progress, 0.3 on average; the environments stay idle to the end.
+    let r = run(r#"
+duration = "30s"
+[[functions]]
+name = "f"
+duration = "1s"
+init = "2s"
+keep_alive = { policy = "fixed", idle = "1m" }
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "0s", count = 3 }
+"#);
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, 3);
+    assert!(
+        (f.mean_concurrency - 0.3).abs() < 1e-12,
+        "{}",
+        f.mean_concurrency
+    );
+    assert!(
+        (f.mean_instances - 3.0).abs() < 1e-12,
+        "{}",
+        f.mean_instances
+    );
+    // 27 s idle each at 128 MB.
+    assert!(
+        (f.idle_gb_seconds - 3.0 * 27.0 / 8.0).abs() < 1e-12,
+        "{}",
+        f.idle_gb_seconds
+    );
+}

@@ -431,3 +431,96 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.idle_gb_seconds += r.idle_gb_seconds;
     total.instance_hours += r.instance_hours;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A function row whose every counter and time average is `k` times a distinct
+    /// value.
+    fn row(k: u64) -> FunctionReport {
+        let mut r = empty_total(0, Costs::default(), 0);
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            k * n
+        };
+        r.requests = next();
+        r.succeeded = next();
+        r.failed = next();
+        r.unfinished = next();
+        r.invocations = next();
+        r.cold_starts = next();
+        r.throttles = next();
+        r.errors = next();
+        r.timeouts = next();
+        r.retries = next();
+        r.dry_runs = next();
+        r.dlq = next();
+        r.prewarms = next();
+        r.prewarm_hits = next();
+        r.evictions = next();
+        r.revived = next();
+        r.restores = next();
+        r.tenant_environments = next();
+        r.streamed_bytes = next();
+        r.response_too_large = next();
+        r.spillover = next();
+        r.mean_concurrency = next() as f64;
+        r.mean_instances = next() as f64;
+        r.idle_gb_seconds = next() as f64;
+        r.instance_hours = next() as f64;
+        r
+    }
+
+    #[test]
+    fn the_total_row_adds_up_every_function_row() {
+        let mut total = empty_total(7, Costs::default(), 1000);
+        add_to_total(&mut total, &row(1));
+        add_to_total(&mut total, &row(10));
+        // Each field is 1·n + 10·n = 11·n for its n.
+        let want = row(11);
+        let counts = |r: &FunctionReport| {
+            [
+                r.requests,
+                r.succeeded,
+                r.failed,
+                r.unfinished,
+                r.invocations,
+                r.cold_starts,
+                r.throttles,
+                r.errors,
+                r.timeouts,
+                r.retries,
+                r.dry_runs,
+                r.dlq,
+                r.prewarms,
+                r.prewarm_hits,
+                r.evictions,
+                r.revived,
+                r.restores,
+                r.tenant_environments,
+                r.streamed_bytes,
+                r.response_too_large,
+                r.spillover,
+            ]
+        };
+        assert_eq!(counts(&total), counts(&want));
+        let means = |r: &FunctionReport| {
+            [
+                r.mean_concurrency,
+                r.mean_instances,
+                r.idle_gb_seconds,
+                r.instance_hours,
+            ]
+        };
+        assert_eq!(means(&total), means(&want));
+        // The run's peak and limit are its own, not sums.
+        assert_eq!((total.max_concurrency, total.limit), (7, 1000));
+        // Out of memory anywhere is out of memory on the total.
+        let mut oom = row(1);
+        oom.out_of_memory = true;
+        add_to_total(&mut total, &oom);
+        assert!(total.out_of_memory);
+    }
+}
