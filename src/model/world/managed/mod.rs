@@ -4,6 +4,7 @@
 //! environment's vCPUs (`sharing`), its I/O-bound part alongside; timeouts; and the end
 //! of a request. The scaler (instances and environments on utilisation) is `scaling`.
 
+mod routing;
 mod scaling;
 mod sharing;
 
@@ -11,6 +12,7 @@ use super::env::{Env, EnvState, attempt_outcome, draw_duration};
 use super::{Event, Job, World};
 use crate::engine::{EventQueue, RngStreams, SimRng, Time};
 use crate::metrics::{AttemptOutcome, Level, TraceKind};
+use routing::{OUT, Routing};
 use sharing::SharedCpu;
 use std::collections::VecDeque;
 
@@ -51,6 +53,8 @@ struct Group {
     envs: Vec<u32>,
     /// Live instances.
     instances: Vec<u32>,
+    /// Its ready environments by requests in progress.
+    routing: Routing,
     /// Draws the INIT of new environments, apart from the function's draws.
     rng: SimRng,
     /// vCPUs in use, requests in progress and ready environments, for the scaler.
@@ -128,6 +132,8 @@ pub(in crate::model::world) struct Fleet {
     free_reqs: Vec<u32>,
     instances: Vec<Instance>,
     free_instances: Vec<u32>,
+    /// Each environment slot's position in its group's `routing` (`OUT`: not there).
+    pos: Vec<u32>,
 }
 
 impl Fleet {
@@ -154,6 +160,7 @@ impl World<'_> {
                 func: f as u32,
                 envs: Vec::new(),
                 instances: Vec::new(),
+                routing: Routing::default(),
                 rng: rngs.stream(&format!("function/{}/managed", spec.name)),
                 cpu: Meter::default(),
                 inflight: Meter::default(),
@@ -230,10 +237,25 @@ impl World<'_> {
             e
         } else {
             fl.envs.push(env);
+            fl.pos.push(OUT);
             (fl.envs.len() - 1) as u32
         };
         fl.groups[g as usize].envs.push(e);
         e
+    }
+
+    /// Environment `e` of group `g` takes requests: into the routing.
+    fn route_to(&mut self, g: usize, e: u32) {
+        let Fleet {
+            groups, envs, pos, ..
+        } = &mut self.fleet;
+        groups[g].routing.insert(pos, e, envs[e as usize].active);
+    }
+
+    /// Environment `e` of group `g` takes no more requests: out of the routing.
+    fn route_away(&mut self, g: usize, e: u32) {
+        let Fleet { groups, pos, .. } = &mut self.fleet;
+        groups[g].routing.remove(pos, e);
     }
 
     /// Environment `e` takes requests from now on.
@@ -241,6 +263,7 @@ impl World<'_> {
         let env = &mut self.fleet.envs[e as usize];
         env.state = SharedState::Ready;
         let g = env.group as usize;
+        self.route_to(g, e);
         let group = &mut self.fleet.groups[g];
         group.ready.add(now, 1);
         let s = &mut self.funcs[group.func as usize].m.series;
@@ -271,10 +294,7 @@ impl World<'_> {
     pub(in crate::model::world) fn shared_room(&self, f: usize) -> bool {
         let g = &self.fleet.groups[self.funcs[f].group as usize];
         let cap = self.managed_spec(f).concurrency;
-        g.envs.iter().any(|&e| {
-            let env = &self.fleet.envs[e as usize];
-            env.state == SharedState::Ready && env.active < cap
-        })
+        g.routing.least().is_some_and(|(_, load)| load < cap)
     }
 
     /// Takes a slot for a request of managed function `f` on its least-loaded ready
@@ -282,23 +302,21 @@ impl World<'_> {
     pub(in crate::model::world) fn acquire_shared(&mut self, f: usize) -> Option<u32> {
         let gi = self.funcs[f].group as usize;
         let cap = self.managed_spec(f).concurrency;
-        let fl = &mut self.fleet;
-        let mut best: Option<(u32, u32)> = None;
-        for &e in &fl.groups[gi].envs {
-            let env = &fl.envs[e as usize];
-            if env.state == SharedState::Ready
-                && env.active < cap
-                && best.is_none_or(|(_, a)| env.active < a)
-            {
-                best = Some((e, env.active));
+        let Fleet {
+            groups, envs, pos, ..
+        } = &mut self.fleet;
+        let group = &mut groups[gi];
+        match group.routing.least() {
+            Some((e, load)) if load < cap => {
+                envs[e as usize].active += 1;
+                group.routing.set(pos, e, load + 1);
+                Some(e)
+            }
+            _ => {
+                group.throttled = true;
+                None
             }
         }
-        let Some((e, _)) = best else {
-            fl.groups[gi].throttled = true;
-            return None;
-        };
-        fl.envs[e as usize].active += 1;
-        Some(e)
     }
 
     fn managed_spec(&self, f: usize) -> &crate::model::managed::Managed {
@@ -516,8 +534,12 @@ impl World<'_> {
         self.fleet.reqs[r as usize].live = false;
         self.fleet.free_reqs.push(r);
         let e = req.env;
-        let env = &mut self.fleet.envs[e as usize];
+        let Fleet {
+            groups, envs, pos, ..
+        } = &mut self.fleet;
+        let env = &mut envs[e as usize];
         env.active -= 1;
+        groups[env.group as usize].routing.set(pos, e, env.active);
         let (gi, serial, drained) = (
             env.group as usize,
             env.serial,
@@ -557,6 +579,7 @@ impl World<'_> {
         let counted = matches!(env.state, SharedState::Ready | SharedState::Draining);
         env.state = SharedState::Gone;
         let (gi, inst) = (env.group as usize, env.instance);
+        self.route_away(gi, e);
         let f = self.fleet.groups[gi].func as usize;
         let spec = self.managed_spec(f);
         let (vcpus, gb) = (spec.env_vcpus, spec.env_gb);

@@ -119,6 +119,7 @@ impl World<'_> {
         let taken_back = !draining.is_empty();
         for e in draining {
             self.fleet.envs[e as usize].state = SharedState::Ready;
+            self.route_to(g as usize, e);
             self.fleet.groups[g as usize].ready.add(now, 1);
             n -= 1;
         }
@@ -190,6 +191,7 @@ impl World<'_> {
         ready.sort_unstable();
         for &(_, active, e) in ready.iter().take(n as usize) {
             self.fleet.envs[e as usize].state = SharedState::Draining;
+            self.route_away(g as usize, e);
             self.fleet.groups[g as usize].ready.add(now, -1);
             if active == 0 {
                 self.retire_shared_env(now, e);
