@@ -636,3 +636,27 @@ fn an_each_function_trace_cannot_replay_onto_a_managed_function() {
         "{e}"
     );
 }
+
+#[test]
+fn traffic_that_more_than_doubles_within_five_minutes_is_throttled_a_slower_ramp_is_not() {
+    // 10 requests/s of 100 ms CPU on 3 one-vCPU environments (33 % busy), then 40/s:
+    // at once, or over 20 minutes. The step overloads the vCPUs, the slots (16 per vCPU)
+    // fill and requests are throttled while capacity grows a minute at a time; the ramp
+    // grows slower than capacity can.
+    let stages = |ramp: &str| {
+        format!(
+            "{{ process = \"stages\", ramp = \"{ramp}\", start_rate = 10.0, stages = [{{ duration = \"10m\", rate = 10.0 }}, {{ duration = \"20m\", rate = 40.0 }}, {{ duration = \"10m\", rate = 40.0 }}] }}"
+        )
+    };
+    let function = "duration = \"100ms\"\ncpu_bound_fraction = 1.0\nper_vcpu_concurrency = 16\ntimeout = \"60s\"";
+    let step = run(&lmi("40m", function, &stages("step"), ""));
+    let ramp = run(&lmi("40m", function, &stages("linear"), ""));
+    assert!(api(&step).throttles > 100, "{}", api(&step).throttles);
+    assert_eq!(api(&ramp).throttles, 0);
+    // Both end with the capacity 40/s needs at 50 %: 8 environments (9 when a minute's
+    // Poisson arrivals ask a little more than their mean).
+    for r in [&step, &ramp] {
+        let n = minute(r, 39).environments;
+        assert!((8.0..=9.0).contains(&n), "{n}");
+    }
+}
