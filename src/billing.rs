@@ -620,4 +620,33 @@ mod tests {
         );
         assert!((t.compute - 0.019_444_4).abs() < 1e-9, "{}", t.compute);
     }
+
+    #[test]
+    fn each_architecture_goes_through_its_own_tiers() {
+        // 5 B GB-s on x86 and 5 B on arm64 in a month: each within its first tier (6 B
+        // and 7.5 B), so neither reaches its second, although together they would.
+        let p = Pricing::preset("aws-x86-2025").unwrap();
+        let ms = 5e9 as u64 * 1000;
+        let usage = Usage {
+            ondemand_ms: ms,
+            ..Usage::default()
+        };
+        let arm = Sizing {
+            architecture: Architecture::Arm64,
+            ..x86(1024)
+        };
+        let (rows, _) = bill(&p, &[(x86(1024), usage), (arm, usage)], MONTH);
+        let want_x86 = 5e9 * 0.000_016_666_7;
+        let want_arm = 5e9 * 0.000_013_333_4;
+        assert!(
+            (rows[0].compute / want_x86 - 1.0).abs() < 1e-12,
+            "{}",
+            rows[0].compute
+        );
+        assert!(
+            (rows[1].compute / want_arm - 1.0).abs() < 1e-12,
+            "{}",
+            rows[1].compute
+        );
+    }
 }
