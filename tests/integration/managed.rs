@@ -660,3 +660,40 @@ fn traffic_that_more_than_doubles_within_five_minutes_is_throttled_a_slower_ramp
         assert!((8.0..=9.0).contains(&n), "{n}");
     }
 }
+
+#[test]
+fn io_bound_requests_need_about_one_environment_per_slots_of_on_demand_concurrency() {
+    // 500 req/s of 1 s requests that wait on I/O: on demand, λ·E[S] = 500 environments
+    // are busy on average. On Managed Instances an environment holds 64 of them (Node.js,
+    // 1 vCPU) and the scaler aims at half its slots, so 500 / (64 × 0.5) = 15.6 → 16.
+    let body = "duration = \"1s\"\ncpu_bound_fraction = 0.0\ntimeout = \"60s\"";
+    let arrival = "{ process = \"poisson\", rate = 500.0 }";
+    let managed = lmi("30m", body, arrival, "launch_delay = \"0s\"");
+    let on_demand = managed
+        .replace("compute = \"managed_instances\"", "compute = \"default\"")
+        .replace("capacity_provider = \"fleet\"\n", "")
+        .replace("cpu_bound_fraction = 0.0\n", "");
+    let od = run(&on_demand);
+    let od_busy = api(&od).mean_concurrency;
+    // Poisson arrivals over 30 minutes: λ·E[S] within a few standard errors (≈ 0.5).
+    assert!((od_busy - 500.0).abs() < 3.0, "on demand: {od_busy}");
+    let r = run(&managed);
+    let f = api(&r);
+    // The fleet grows from 3 at ×2^(1/5) a minute; from minute 15 it has its 16.
+    for k in 15..30 {
+        let m = minute(&r, k);
+        assert_eq!(m.environments, 16.0, "minute {k}: {m:?}");
+    }
+    let ratio = od_busy / minute(&r, 20).environments;
+    assert!((ratio - 64.0 * 0.5).abs() < 1.0, "{ratio}");
+    // Once grown, nothing is throttled: each environment runs about 31 requests of 64.
+    let late: u64 = r.series[0][(1200.0 / r.interval.as_secs_f64()) as usize..]
+        .iter()
+        .map(|b| b.throttles)
+        .sum();
+    assert_eq!(late, 0);
+    assert!(
+        f.throttles > 0,
+        "the first minutes are throttled while it grows"
+    );
+}
