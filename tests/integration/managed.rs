@@ -697,3 +697,95 @@ fn io_bound_requests_need_about_one_environment_per_slots_of_on_demand_concurren
         "the first minutes are throttled while it grows"
     );
 }
+
+#[test]
+fn the_concurrency_limit_is_the_slots_of_the_most_environments_the_fleet_can_hold() {
+    // 2 GB environments of 1 vCPU, 3 on an instance of 4 vCPUs and 16 GB (1 vCPU and 1 GB
+    // kept), 64 requests each (Node.js). The limit summary.csv and the concurrency chart
+    // show is the most environments × 64.
+    let limit = |function: &str, provider: &str| {
+        let r = run(&lmi(
+            "1m",
+            &format!("duration = \"10ms\"\n{function}"),
+            "{ process = \"constant\", rate = 1.0 }",
+            provider,
+        ));
+        api(&r).limit
+    };
+    // max_vcpus 400 (the default): 100 instances, 300 environments.
+    assert_eq!(limit("", ""), 300 * 64);
+    // 40 vCPUs: 10 instances, 30 environments.
+    assert_eq!(limit("", "max_vcpus = 40"), 30 * 64);
+    // At most 7 environments.
+    assert_eq!(limit("max_environments = 7", ""), 7 * 64);
+    // 2 requests a vCPU: 30 × 2.
+    assert_eq!(limit("per_vcpu_concurrency = 2", "max_vcpus = 40"), 30 * 2);
+}
+
+#[test]
+fn a_new_environment_takes_a_waiting_event_as_soon_as_it_is_ready() {
+    // 10 events at once on 3 environments of one slot, each running 200 s: 3 start, 7
+    // wait. The scaler adds an environment at 1 and at 2 minutes (INIT 1 ms); each takes a
+    // waiting event when it is ready, long before any slot frees at 200 s.
+    let text = lmi(
+        "4m",
+        "duration = \"200s\"\ncpu_bound_fraction = 0.0\nper_vcpu_concurrency = 1\ntimeout = \"15m\"",
+        "{ process = \"burst\", at = \"0s\", count = 10 }",
+        "launch_delay = \"0s\"",
+    )
+    .replace("service = \"api_gateway\"", "service = \"s3\"");
+    let r = run(&text);
+    assert_conserved(&r);
+    let started = |from: f64, to: f64| -> u64 {
+        r.series[0]
+            .iter()
+            .filter(|b| b.time_s >= from && b.time_s < to)
+            .map(|b| b.invocations)
+            .sum()
+    };
+    assert_eq!(started(0.0, 60.0), 3);
+    assert_eq!(started(60.0, 61.0), 1, "the 4th environment's event");
+    assert_eq!(started(61.0, 120.0), 0);
+    assert_eq!(started(120.0, 121.0), 1, "the 5th environment's event");
+}
+
+#[test]
+fn the_first_environments_are_spread_so_no_instance_holds_more_than_it_can() {
+    // 10 environments at t = 0 on instances that hold 3: 4 instances (3, 3, 2, 2). Then
+    // saturated, the fleet grows 10, 11, 12, 13, 14, 16 and packs them best-fit: the
+    // instances are always ⌈environments / 3⌉.
+    let r = run(&lmi(
+        "6m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"\nmin_environments = 10",
+        "{ process = \"poisson\", rate = 400.0 }",
+        "launch_delay = \"0s\"",
+    ));
+    for (k, n) in [10u32, 11, 12, 13, 14, 16].into_iter().enumerate() {
+        let m = minute(&r, k);
+        assert_eq!(m.environments, f64::from(n), "minute {k}");
+        assert_eq!(m.instances, f64::from(n.div_ceil(3)), "minute {k}: {m:?}");
+    }
+}
+
+#[test]
+fn cpu_utilisation_counts_every_vcpu_in_use_in_environments_of_two() {
+    // Environments of 2 vCPUs (4 GB at 2 GB a vCPU), at most 3; 3 CPU-bound requests a
+    // second of 1.5 s each: 4.5 in flight, at most 2 in an environment (least loaded
+    // first), so none slows down. The vCPUs in use average 4.5 of 6: utilisation 0.75 in
+    // every minute after the first 1.5 s.
+    let text = lmi(
+        "5m",
+        "duration = \"1500ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"\nmax_environments = 3",
+        "{ process = \"constant\", rate = 3.0 }",
+        "",
+    )
+    .replace("memory_mb = 2048", "memory_mb = 4096");
+    let r = run(&text);
+    let f = api(&r);
+    assert_eq!(f.latency.max_ms, 1500.0, "no request shares a vCPU");
+    for k in 1..5 {
+        let m = minute(&r, k);
+        assert_eq!(m.environments, 3.0);
+        assert!((m.cpu_utilization - 0.75).abs() < 1e-9, "minute {k}: {m:?}");
+    }
+}
