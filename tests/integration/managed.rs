@@ -65,6 +65,8 @@ fn requests_alone_on_their_vcpu_run_for_their_duration_with_no_cold_start() {
     assert_eq!(f.requests, 600);
     assert_eq!(f.succeeded, 600);
     assert_eq!((f.cold_starts, f.throttles), (0, 0));
+    // One request at a time, in the function and in the run.
+    assert_eq!((f.max_concurrency, r.total.max_concurrency), (1, 1));
     assert_eq!(f.latency.max_ms, 100.0);
     assert!(
         (f.latency.mean_ms - 100.0).abs() < 1e-9,
@@ -787,5 +789,249 @@ fn cpu_utilisation_counts_every_vcpu_in_use_in_environments_of_two() {
         let m = minute(&r, k);
         assert_eq!(m.environments, 3.0);
         assert!((m.cpu_utilization - 0.75).abs() < 1e-9, "minute {k}: {m:?}");
+    }
+}
+
+#[test]
+fn each_managed_attempt_is_recorded_with_its_request_source_attempt_and_run() {
+    // Three API requests at 1 s, and one S3 event at 2 s that fails every attempt (two
+    // retries, after 1 and 2 minutes, then the DLQ), all alone in their environment:
+    // each runs 100 ms. One more event at 250 s is open at the end (250.05 s): the trace
+    // cuts it there.
+    let text = lmi(
+        "250050ms",
+        "duration = \"100ms\"\ncpu_bound_fraction = 0.5\nerror_rate = 1.0\ntimeout = \"60s\"",
+        "{ process = \"burst\", at = \"1s\", count = 3, over = \"1ms\" }",
+        "",
+    ) + r#"
+[[sources]]
+name = "jobs"
+service = "s3"
+function = "api"
+arrival = { process = "burst", at = "2s", count = 1, over = "1ms" }
+
+[[sources]]
+name = "late"
+service = "s3"
+function = "api"
+arrival = { process = "burst", at = "250s", count = 1, over = "1ms" }
+
+[output]
+invocations = true
+trace = true
+"#;
+    let r = run(&text);
+    let attempts = r.attempts.as_ref().expect("invocations = true");
+    let mut seen: Vec<(u64, u32, u32, f64)> = attempts
+        .iter()
+        .map(|a| (a.request, a.source, a.attempt, a.duration.as_millis_f64()))
+        .collect();
+    seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(
+        seen,
+        [
+            (0, 0, 1, 100.0),
+            (1, 0, 1, 100.0),
+            (2, 0, 1, 100.0),
+            (3, 1, 1, 100.0),
+            (3, 1, 2, 100.0),
+            (3, 1, 3, 100.0),
+        ]
+    );
+    for a in attempts {
+        assert_eq!(a.end - a.start, a.duration);
+    }
+    let open: Vec<_> = r
+        .trace
+        .as_ref()
+        .expect("trace = true")
+        .records
+        .iter()
+        .filter(|x| x.note == "unfinished")
+        .map(|x| {
+            (
+                x.request,
+                x.attempt,
+                x.start.as_secs_f64(),
+                x.end.as_secs_f64(),
+            )
+        })
+        .collect();
+    assert_eq!(open, [(4, 1, 250.0, 250.05)]);
+}
+
+#[test]
+fn an_environment_drained_while_busy_goes_when_its_last_request_ends() {
+    // Requests of 90 s on environments of 8 slots. When the traffic stops at 12 minutes,
+    // the scaler drains environments that still run requests (each has a few, routed to
+    // the least loaded); each goes when its last request ends, and the fleet is back to
+    // 3 environments on 3 instances.
+    let r = run(&lmi(
+        "30m",
+        "duration = \"90s\"\ncpu_bound_fraction = 0.0\nper_vcpu_concurrency = 8\ntimeout = \"5m\"",
+        "{ process = \"stages\", ramp = \"step\", stages = [{ duration = \"12m\", rate = 0.5 }, { duration = \"18m\", rate = 0.0 }] }",
+        "launch_delay = \"0s\"",
+    ));
+    let f = api(&r);
+    assert_eq!(f.unfinished, 0);
+    let end = minute(&r, 29);
+    assert_eq!((end.environments, end.instances), (3.0, 3.0));
+}
+
+#[test]
+fn room_freed_by_scale_in_is_used_again_before_a_new_instance() {
+    // Saturated for 7 minutes (3 → 9 environments, the 3 instances full), nearly idle for
+    // 4 (drained a tenth at a time, the emptiest instance first), saturated again: the
+    // environments come back onto the room the drained ones left, so the instances stay
+    // ⌈environments / 3⌉ (at least 3) every minute.
+    let text = lmi(
+        "17m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"",
+        "{ process = \"stages\", ramp = \"step\", stages = [{ duration = \"7m\", rate = 400.0 }, { duration = \"4m\", rate = 1.0 }, { duration = \"6m\", rate = 400.0 }] }",
+        "launch_delay = \"0s\"",
+    );
+    // 3 to an instance by vCPUs (1 of 3 usable), and by memory: 4 GB environments of
+    // 1 vCPU on 8-vCPU, 16 GB instances (15 GB usable).
+    let by_memory = text.replace("vcpus = 4", "vcpus = 8").replace(
+        "memory_mb = 2048",
+        "memory_mb = 4096\nmemory_per_vcpu_gb = 4",
+    );
+    for text in [text, by_memory] {
+        room_is_used_again(&run(&text));
+    }
+}
+
+fn room_is_used_again(r: &RunReport) {
+    let mut shrank = false;
+    for k in 0..17 {
+        let m = minute(r, k);
+        let envs = m.environments as u32;
+        assert_eq!(f64::from(envs), m.environments, "minute {k}: {m:?}");
+        assert_eq!(
+            m.instances,
+            f64::from(envs.div_ceil(3).max(3)),
+            "minute {k}: {m:?}"
+        );
+        shrank |= k > 7 && envs < 9;
+    }
+    assert!(shrank, "the idle minutes drained some environments");
+    assert!(minute(r, 16).environments > 9.0, "and they came back");
+}
+
+#[test]
+fn a_request_sharing_a_vcpu_runs_on_when_its_neighbour_leaves_and_one_ending_at_its_timeout_succeeds()
+ {
+    // Three CPU-bound requests of 100 ms at 1 s, one on each 1-vCPU environment, and one
+    // more at 1.05 s, routed to the first (all equally loaded): it shares the vCPU with
+    // the first, which then ends at 1.15 s (50 ms alone, 50 ms at half speed); it runs on
+    // alone and ends at 1.2 s. Nothing is near the 1 s timeout.
+    let text = lmi(
+        "1m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"1s\"",
+        "{ process = \"burst\", at = \"1s\", count = 3 }",
+        "",
+    ) + r#"
+[[sources]]
+name = "later"
+service = "api_gateway"
+function = "api"
+arrival = { process = "burst", at = "1050ms", count = 1 }
+
+[output]
+invocations = true
+"#;
+    let r = run(&text);
+    assert_eq!(api(&r).succeeded, 4);
+    let mut ms = attempt_ms(&r);
+    ms.sort_by(f64::total_cmp);
+    assert_eq!(ms, [100.0, 100.0, 150.0, 150.0]);
+    // A request that ends exactly at its timeout succeeds, as on the default compute:
+    // in its CPU phase (alone on its vCPU) and in its I/O phase.
+    for cpu in ["1.0", "0.5", "0.0"] {
+        let exact = text
+            .replace("timeout = \"1s\"", "timeout = \"100ms\"")
+            .replace(
+                "cpu_bound_fraction = 1.0",
+                &format!("cpu_bound_fraction = {cpu}"),
+            )
+            .replace("at = \"1050ms\"", "at = \"30s\"");
+        let r = run(&exact);
+        let f = api(&r);
+        assert_eq!(
+            (f.succeeded, f.timeouts),
+            (4, 0),
+            "cpu_bound_fraction = {cpu}"
+        );
+        assert_eq!(attempt_ms(&r), [100.0; 4], "cpu_bound_fraction = {cpu}");
+    }
+}
+
+#[test]
+fn the_capacity_limits_are_accepted_at_their_bounds_and_refused_beyond() {
+    let parse = |text: &str| lambdasim::scenario::parse(text, std::path::Path::new("t.toml"));
+    let base = |function: &str, provider: &str| {
+        lmi(
+            "1m",
+            &format!("duration = \"10ms\"\n{function}"),
+            "{ process = \"constant\", rate = 1.0 }",
+            provider,
+        )
+    };
+    let second = |name: &str| {
+        format!(
+            "{}\n[[capacity_providers]]\nname = \"{name}\"\ninstance_type = \"c7g.large\"\nvcpus = 2\nmemory_gb = 4\nhourly_price = 0.07\n",
+            base("", "")
+        )
+    };
+    // (scenario, the key refused, or "" when it is valid)
+    let cases = [
+        (second("spare"), ""),
+        (second("fleet"), "capacity_providers[1].name"),
+        // Three instances of 4 vCPUs at least.
+        (base("", "max_vcpus = 12"), ""),
+        (
+            base("", "max_vcpus = 11"),
+            "capacity_providers[0].max_vcpus",
+        ),
+        (base("", "launch_delay = \"1h\""), ""),
+        (
+            base("", "launch_delay = \"2h\""),
+            "capacity_providers[0].launch_delay",
+        ),
+        (base("", "target_utilization = 1.0"), ""),
+        (
+            base("", "target_utilization = 0.0"),
+            "capacity_providers[0].target_utilization",
+        ),
+        (
+            base("", "target_utilization = 1.5"),
+            "capacity_providers[0].target_utilization",
+        ),
+        // An instance of 4 vCPUs and 16 GB keeps 1 vCPU and 1 GB: an environment of 3
+        // vCPUs fits, of 4 does not; of 16 GB (at 8 GB a vCPU) fits 17 GB, not 16.
+        (
+            base("", "").replace("memory_mb = 2048", "memory_mb = 6144"),
+            "",
+        ),
+        (
+            base("", "").replace("memory_mb = 2048", "memory_mb = 8192"),
+            "functions[0].memory_mb",
+        ),
+        (
+            base("memory_per_vcpu_gb = 8", "")
+                .replace("memory_mb = 2048", "memory_mb = 16384")
+                .replace("memory_gb = 16", "memory_gb = 17"),
+            "",
+        ),
+        (
+            base("memory_per_vcpu_gb = 8", "").replace("memory_mb = 2048", "memory_mb = 16384"),
+            "functions[0].memory_mb",
+        ),
+    ];
+    for (text, key) in cases {
+        match parse(&text) {
+            Ok(_) => assert_eq!(key, "", "accepted, but {key} should be refused"),
+            Err(e) => assert_eq!(e.key.as_deref(), Some(key), "{e}"),
+        }
     }
 }
