@@ -637,6 +637,17 @@ fn an_each_function_trace_cannot_replay_onto_a_managed_function() {
             .contains("cannot replay onto a managed function"),
         "{e}"
     );
+    // One of several arrival components: the key names it.
+    let text = text.replace(
+        &format!("arrival = {arrival}"),
+        &format!("arrival = [{{ process = \"constant\", rate = 1.0 }}, {arrival}]"),
+    );
+    let e = lambdasim::scenario::parse(&text, std::path::Path::new("t.toml")).unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("sources[0].arrival[1].each_function"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -1028,7 +1039,19 @@ fn the_capacity_limits_are_accepted_at_their_bounds_and_refused_beyond() {
             "functions[0].memory_mb",
         ),
     ];
-    for (text, key) in cases {
+    let sync = |timeout: &str| base(&format!("timeout = \"{timeout}\""), "");
+    let more = [
+        // A synchronous source waits at most 15 minutes.
+        (sync("15m"), ""),
+        (sync("901s"), "sources[0].function"),
+        // At most the environments max_vcpus holds: 100 instances × 3.
+        (base("min_environments = 300", ""), ""),
+        (
+            base("min_environments = 301", ""),
+            "functions[0].min_environments",
+        ),
+    ];
+    for (text, key) in cases.into_iter().chain(more) {
         match parse(&text) {
             Ok(_) => assert_eq!(key, "", "accepted, but {key} should be refused"),
             Err(e) => assert_eq!(e.key.as_deref(), Some(key), "{e}"),
