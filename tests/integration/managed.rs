@@ -1041,6 +1041,10 @@ fn the_capacity_limits_are_accepted_at_their_bounds_and_refused_beyond() {
     ];
     let sync = |timeout: &str| base(&format!("timeout = \"{timeout}\""), "");
     let more = [
+        (
+            base("cpu_bound_fraction = 1.5", ""),
+            "functions[0].cpu_bound_fraction",
+        ),
         // A synchronous source waits at most 15 minutes.
         (sync("15m"), ""),
         (sync("901s"), "sources[0].function"),
@@ -1104,4 +1108,22 @@ fn draining_environments_are_taken_back_before_new_ones_start() {
         [13.0, 13.0, 13.0, 12.0, 13.0, 14.0, 14.0, 14.0, 14.0],
         "{envs:?}"
     );
+}
+
+#[test]
+fn the_scaler_sizes_a_cpu_bound_fleet_to_its_target_utilisation() {
+    // 40 CPU-bound requests a second of 100 ms, evenly spaced: always 4 in flight, 4 vCPUs
+    // in use. On 3 environments of 2 vCPUs that is 4/6 of their vCPUs, and the scaler
+    // wants ⌈3 × (4/6) / 0.5⌉ = 4; on 4 it is 4/8 = 0.5, the target: 4 stay.
+    let text = lmi(
+        "6m",
+        "duration = \"100ms\"\ncpu_bound_fraction = 1.0\ntimeout = \"60s\"",
+        "{ process = \"constant\", rate = 40.0 }",
+        "launch_delay = \"0s\"",
+    )
+    .replace("memory_mb = 2048", "memory_mb = 4096");
+    let r = run(&text);
+    let envs: Vec<f64> = (0..6).map(|k| minute(&r, k).environments).collect();
+    assert_eq!(envs, [3.0, 4.0, 4.0, 4.0, 4.0, 4.0]);
+    assert_eq!(api(&r).latency.max_ms, 100.0, "no request shares a vCPU");
 }
