@@ -807,10 +807,10 @@ fn cpu_utilisation_counts_every_vcpu_in_use_in_environments_of_two() {
 fn each_managed_attempt_is_recorded_with_its_request_source_attempt_and_run() {
     // Three API requests at 1 s, and one S3 event at 2 s that fails every attempt (two
     // retries, after 1 and 2 minutes, then the DLQ), all alone in their environment:
-    // each runs 100 ms. One more event at 250 s is open at the end (250.05 s): the trace
-    // cuts it there.
+    // each runs 100 ms. One more event at 250 s fails too, and its retry at 310.1 s is
+    // open at the end (310.15 s): the trace cuts it there, as attempt 2.
     let text = lmi(
-        "250050ms",
+        "310150ms",
         "duration = \"100ms\"\ncpu_bound_fraction = 0.5\nerror_rate = 1.0\ntimeout = \"60s\"",
         "{ process = \"burst\", at = \"1s\", count = 3, over = \"1ms\" }",
         "",
@@ -847,6 +847,7 @@ trace = true
             (3, 1, 1, 100.0),
             (3, 1, 2, 100.0),
             (3, 1, 3, 100.0),
+            (4, 2, 1, 100.0),
         ]
     );
     for a in attempts {
@@ -868,7 +869,7 @@ trace = true
             )
         })
         .collect();
-    assert_eq!(open, [(4, 1, 250.0, 250.05)]);
+    assert_eq!(open, [(4, 2, 310.1, 310.15)]);
 }
 
 #[test]
