@@ -12,6 +12,7 @@ use super::env::{Env, EnvState, attempt_outcome, draw_duration};
 use super::{Event, Job, World};
 use crate::engine::{EventQueue, RngStreams, SimRng, Time};
 use crate::metrics::{AttemptOutcome, Level, TraceKind};
+use crate::model::managed::SCALE_INTERVAL;
 use routing::{OUT, Routing};
 use sharing::SharedCpu;
 use std::collections::VecDeque;
@@ -180,8 +181,8 @@ impl World<'_> {
                 self.mark_ready(Time::ZERO, e);
             }
         }
-        if !self.fleet.groups.is_empty() && self.scale_interval() < self.end {
-            q.schedule(self.scale_interval(), Event::Scale);
+        if !self.fleet.groups.is_empty() && SCALE_INTERVAL < self.end {
+            q.schedule(SCALE_INTERVAL, Event::Scale);
         }
     }
 

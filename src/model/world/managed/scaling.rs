@@ -32,10 +32,6 @@ pub(super) fn scale_in_step(current: u32, desired: u32) -> u32 {
 }
 
 impl World<'_> {
-    pub(super) fn scale_interval(&self) -> Time {
-        SCALE_INTERVAL
-    }
-
     /// The scaler's minute: every group sized to its load.
     pub(in crate::model::world) fn on_scale(&mut self, now: Time, q: &mut EventQueue<Event>) {
         for g in 0..self.fleet.groups.len() as u32 {
