@@ -3,14 +3,17 @@
 
 use crate::cli::{Cli, Command};
 use crate::model::Scenario;
+use crate::output::folder::{self, Staged};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, InputError};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 /// Runs the command described by `cli`.
 pub fn run(cli: &Cli) -> Result<()> {
+    // An interrupted command removes what it staged and exits with 130 or 143.
+    folder::remove_staged_on_interrupt().context("cannot watch for interrupts")?;
     if let Some(Command::Import(args)) = &cli.command {
         return crate::import::run(args);
     }
@@ -26,6 +29,10 @@ pub fn run(cli: &Cli) -> Result<()> {
                 eprintln!("warning: {w}");
             }
         }
+    }
+    // Where the outputs go is checked before anything runs, in --check too.
+    for (variants, path) in files.iter().zip(&cli.scenarios) {
+        writable(&variants[0], path, &opts)?;
     }
     let mut stdout = std::io::stdout().lock();
     if cli.check {
@@ -43,18 +50,25 @@ pub fn run(cli: &Cli) -> Result<()> {
         }
         return Ok(());
     }
+    // Each folder is locked and staged before the long part: a second run of the same
+    // scenario is refused at once, and an interrupted one leaves the old folder whole.
+    let staged = files
+        .iter()
+        .map(|v| Staged::begin(&runner::output_dir(&v[0], &opts)))
+        .collect::<Result<Vec<_>, _>>()?;
     // Every variant of every file is a scenario of its own; outputs are grouped by file.
     let scenarios: Vec<Scenario> = files.iter().flatten().cloned().collect();
     let mut per_scenario = runner::simulate_all(&scenarios, &opts)?.into_iter();
     let mut results = Vec::with_capacity(files.len());
     let mut written = Vec::with_capacity(files.len());
-    for variants in &files {
+    for (variants, staged) in files.iter().zip(staged) {
         let runs: Vec<crate::metrics::RunReport> = per_scenario
             .by_ref()
             .take(variants.len())
             .flatten()
             .collect();
-        written.push(runner::write_outputs(&variants[0], &runs, &opts)?);
+        written.push(runner::write_outputs(&variants[0], &runs, &staged, &opts)?);
+        staged.commit()?;
         results.push(runs);
     }
     let comparison = if files.len() > 1 {
@@ -108,6 +122,32 @@ fn load_all(cli: &Cli, opts: &RunOptions) -> Result<Vec<Vec<Scenario>>> {
         scenarios.push(sc);
     }
     Ok(scenarios)
+}
+
+/// Refuses, before the run, an output folder that cannot be written: a part of its path
+/// that is a file, or a place that takes no new file (read-only, no permission).
+fn writable(sc: &Scenario, path: &std::path::Path, opts: &RunOptions) -> Result<()> {
+    let dir = runner::output_dir(sc, opts);
+    folder::check_writable(&dir).map_err(|why| {
+        InputError {
+            file: path.display().to_string(),
+            position: None,
+            key: Some(
+                if opts.out.is_some() {
+                    "--out"
+                } else {
+                    "output.dir"
+                }
+                .into(),
+            ),
+            message: format!(
+                "the output folder {} cannot be written: {why}",
+                dir.display()
+            ),
+            help: Some("choose another folder with `[output] dir` or `--out`".into()),
+        }
+        .into()
+    })
 }
 
 /// What `--check` prints for a scenario.

@@ -167,7 +167,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::output::write_atomic(dir, &file, text.as_bytes())
+    crate::output::folder::write_file(dir, &file, text.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();

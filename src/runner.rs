@@ -5,6 +5,7 @@
 use crate::engine::derive_seed;
 use crate::metrics::RunReport;
 use crate::model::{Scenario, simulate};
+use crate::output::folder::Staged;
 use crate::output::{self, charts};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -107,11 +108,18 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
 /// Writes the outputs of one scenario file's runs (every variant and replication).
 /// `trace.json` (when asked for) and the per-run charts show the first variant's
 /// replication 0; with a sweep, the `variants` and `memory` charts cover every variant.
-pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Result<Written> {
-    let dir = output_dir(sc, opts);
+/// They go to `staged`, which the caller commits.
+pub fn write_outputs(
+    sc: &Scenario,
+    runs: &[RunReport],
+    staged: &Staged,
+    opts: &RunOptions,
+) -> Result<Written> {
+    let dir = staged.dir().to_path_buf();
     let mut files = Vec::new();
     let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        let p = output::write_atomic(&dir, name, bytes)
+        let p = staged
+            .write(name, bytes)
             .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
         files.push(p);
         Ok(())
@@ -171,7 +179,7 @@ pub fn write_outputs(sc: &Scenario, runs: &[RunReport], opts: &RunOptions) -> Re
 /// Writes `comparison.csv` under `root`: one row per scenario and variant, for a command
 /// that ran several scenarios.
 pub fn write_comparison(root: &std::path::Path, results: &[Vec<RunReport>]) -> Result<PathBuf> {
-    output::write_atomic(root, "comparison.csv", &output::csv::comparison(results)?)
+    output::folder::write_file(root, "comparison.csv", &output::csv::comparison(results)?)
         .with_context(|| format!("cannot write {}", root.join("comparison.csv").display()))
 }
 

@@ -14,6 +14,7 @@ mod policies;
 mod poll;
 mod provisioning;
 mod recommend;
+mod safety;
 mod seeds;
 mod sweeps;
 mod trace;
