@@ -21,20 +21,9 @@ fn input(file: String, key: Option<&str>, message: String, help: Option<&str>) -
 }
 
 fn check_name(name: &str, key: &str) -> Result<(), InputError> {
-    let ok = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(input(
-            "lambdasim import".into(),
-            Some(key),
-            format!("`{name}` must use only A-Z a-z 0-9 _ . - and not start with `.`"),
-            None,
-        ))
+    match crate::scenario::name_problem(name) {
+        None => Ok(()),
+        Some(p) => Err(input("lambdasim import".into(), Some(key), p, None)),
     }
 }
 

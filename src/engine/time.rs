@@ -87,19 +87,72 @@ impl From<std::time::Duration> for Time {
 }
 
 impl fmt::Display for Time {
-    /// Formats as a humane duration, e.g. `1h 30m` or `250ms`.
+    /// Formats as a humane duration, e.g. `1h 30m`, `250ms` or `400days 2h`: humantime's
+    /// form, but in days however long, never in months or years (calendar units that a
+    /// scenario file does not accept), so whatever is printed parses back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}",
-            humantime::format_duration(std::time::Duration::from_nanos(self.0))
-        )
+        if self.0 == 0 {
+            return f.write_str("0s");
+        }
+        let secs = self.0 / Self::NS_PER_S;
+        let nanos = self.0 % Self::NS_PER_S;
+        let parts = [
+            (secs / 86_400, "day"),
+            (secs % 86_400 / 3600, "h"),
+            (secs % 3600 / 60, "m"),
+            (secs % 60, "s"),
+            (nanos / 1_000_000, "ms"),
+            (nanos / 1000 % 1000, "us"),
+            (nanos % 1000, "ns"),
+        ];
+        let mut started = false;
+        for (n, unit) in parts {
+            if n == 0 {
+                continue;
+            }
+            if started {
+                f.write_str(" ")?;
+            }
+            started = true;
+            let plural = if unit == "day" && n > 1 { "s" } else { "" };
+            write!(f, "{n}{unit}{plural}")?;
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_is_humantimes_below_a_month_and_days_beyond() {
+        // Below a month, byte for byte what humantime prints (the shipped outputs' form).
+        let mut x: u64 = 1;
+        while x < 2_630_016 * Time::NS_PER_S {
+            // humantime's month is 30.44 days (2,630,016 s).
+            for t in [x, x + 7, x * 3 + 999_999_999]
+                .into_iter()
+                .filter(|&t| t < 2_630_016 * Time::NS_PER_S)
+            {
+                let ours = Time(t).to_string();
+                let theirs =
+                    humantime::format_duration(std::time::Duration::from_nanos(t)).to_string();
+                assert_eq!(ours, theirs, "{t} ns");
+            }
+            x = x * 2 + 1;
+        }
+        assert_eq!(Time::ZERO.to_string(), "0s");
+        assert_eq!(Time::from_secs(86_400).to_string(), "1day");
+        assert_eq!(
+            Time::from_secs(400 * 86_400 + 7200).to_string(),
+            "400days 2h"
+        );
+        assert_eq!(
+            Time::MAX.to_string(),
+            "213503days 23h 34m 33s 709ms 551us 615ns"
+        );
+    }
 
     #[test]
     fn addition_saturates_instead_of_wrapping() {

@@ -7,9 +7,10 @@ mod raw;
 mod sweep;
 mod validate;
 
-pub use error::{InputError, line_col, locate, suggest};
+pub use error::{InputError, QUOTE_CHARS, line_col, locate, quote, suggest};
 pub use raw::parse_duration;
 pub use sweep::BASELINE;
+pub use validate::{MAX_NAME, name_problem};
 
 use crate::model::Scenario;
 use std::path::Path;
@@ -113,6 +114,22 @@ fn from_toml(text: &str, file: &str, e: &toml::de::Error) -> InputError {
         }
     } else if let Some(field) = msg.strip_prefix("missing field `") {
         message = format!("missing required key `{}`", field.trim_end_matches('`'));
+    } else if msg.starts_with("invalid type") {
+        // serde names Rust's types (`expected i64`); a user wrote TOML.
+        for (rust, plain) in [
+            ("expected i64", "expected an integer"),
+            ("expected u64", "expected a whole number, 0 or more"),
+            ("expected u32", "expected a whole number, 0 or more"),
+            ("expected f64", "expected a number"),
+            ("expected a boolean", "expected true or false"),
+        ] {
+            if let Some(head) = msg.strip_suffix(rust) {
+                message = format!("{head}{plain}");
+                if rust == "expected i64" && head.contains("floating point") {
+                    help = Some("write it without a decimal point, e.g. 512".into());
+                }
+            }
+        }
     }
     InputError {
         file: file.to_string(),
@@ -180,6 +197,93 @@ arrival = { process = "poisson", rate = 5.0 }
         let e = err(&OK.replace("\"10m\"", "\"ten minutes\""));
         assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
         assert!(e.to_string().contains("not a duration"), "{e}");
+    }
+
+    #[test]
+    fn durations_are_under_584_years_and_what_check_prints_parses_back() {
+        let too_long = |s: &str| {
+            let e = parse_duration(s).unwrap_err();
+            assert!(
+                e.contains("too long") && e.contains("584 years"),
+                "{s}: {e}"
+            );
+        };
+        too_long("18446744073709551615ns");
+        too_long("1e30s");
+        too_long("1e400s");
+        too_long("213160days");
+        too_long("99999999999999999999999s");
+        let ok = |s: &str, t: Time| assert_eq!(parse_duration(s), Ok(t), "{s}");
+        ok("213159days", Time::from_secs(213_159 * 86_400));
+        ok("1e3ms", Time::from_secs(1));
+        ok("2.5e-1s", Time::from_millis(250));
+        ok("1.5 m", Time::from_secs(90));
+        for bad in ["abc", "5", "-5s", "1e3", "s", "1x"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("not a duration"), "{bad}: {e}");
+        }
+        // What is printed (by --check, in warnings) reads back as the same duration,
+        // up to the longest accepted.
+        for t in [
+            Time(1),
+            Time::from_millis(1500),
+            Time::from_secs(31 * 86_400),
+            Time::from_secs(400 * 86_400 + 3_725),
+            Time(raw::MAX_DURATION.as_nanos() - 1),
+        ] {
+            assert_eq!(parse_duration(&t.to_string()), Ok(t), "{t}");
+        }
+        // A long bad value is quoted, not echoed whole.
+        let e = parse_duration(&"9".repeat(500)).unwrap_err();
+        assert!(e.len() < 200 && e.contains("(500 characters)"), "{e}");
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_folder_is_refused_before_the_run_and_not_echoed_whole() {
+        let long = "n".repeat(256);
+        let e = err(&format!("name = \"{long}\"\n{OK}"));
+        assert_eq!(e.key.as_deref(), Some("name"));
+        assert!(e.message.contains("at most 128 characters"), "{e}");
+        assert!(!e.message.contains(&long) && e.message.contains("(256 characters)"));
+        let just = "n".repeat(128);
+        parse(&format!("name = \"{just}\"\n{OK}"), Path::new("t.toml")).unwrap();
+        let e = err(&OK.replace("name = \"api\"", &format!("name = \"{long}\"")));
+        assert_eq!(e.key.as_deref(), Some("functions[0].name"), "{e}");
+    }
+
+    #[test]
+    fn an_integer_key_given_a_decimal_says_an_integer_not_i64() {
+        let e = err(&OK.replace("name = \"api\"", "name = \"api\"\nmemory_mb = 512.0"));
+        assert_eq!(e.key.as_deref(), Some("functions[0].memory_mb"), "{e}");
+        assert!(e.message.contains("expected an integer"), "{e}");
+        assert!(!e.message.contains("i64"), "{e}");
+        assert_eq!(
+            e.help.as_deref(),
+            Some("write it without a decimal point, e.g. 512")
+        );
+    }
+
+    #[test]
+    fn reserved_concurrency_over_what_the_account_can_set_aside_says_how_much_it_can() {
+        let with = |limit: u32, reserved: u32| {
+            err(&OK
+                .replace(
+                    "name = \"api\"",
+                    &format!("name = \"api\"\nreserved_concurrency = {reserved}"),
+                )
+                .replace(
+                    "duration = \"10m\"",
+                    &format!("duration = \"10m\"\n[account]\nconcurrency_limit = {limit}"),
+                ))
+        };
+        let e = with(50, 10);
+        assert_eq!(e.key.as_deref(), Some("functions[0].reserved_concurrency"));
+        assert!(e.message.contains("can set none aside"), "{e}");
+        assert!(!e.message.contains("the 0"), "{e}");
+        assert!(e.help.as_deref().unwrap().contains("at least 110"), "{e}");
+        let e = with(1000, 950);
+        assert!(e.message.contains("can set at most 900 aside"), "{e}");
+        assert!(e.help.as_deref().unwrap().contains("at least 1050"), "{e}");
     }
 
     #[test]

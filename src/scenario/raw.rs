@@ -10,7 +10,26 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RawDuration(pub crate::engine::Time);
 
-/// Parses `"250ms"`, `"2s"`, `"1h30m"`, `"1h 30m"`, `"0.5s"`, `"1.5m"`.
+/// The bound of a written duration: under 584 years of 365 days, inside the range of
+/// integer nanoseconds with room to spare, and printed back in days, which parse again.
+pub const MAX_DURATION: crate::engine::Time =
+    crate::engine::Time(584 * 365 * 86_400 * crate::engine::Time::NS_PER_S);
+
+fn too_long(s: &str) -> String {
+    format!(
+        "`{}` is too long: durations must be under 584 years",
+        super::error::quote(s)
+    )
+}
+
+fn not_a_duration(s: &str) -> String {
+    format!(
+        "`{}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\"",
+        super::error::quote(s)
+    )
+}
+
+/// Parses `"250ms"`, `"2s"`, `"1h30m"`, `"1h 30m"`, `"0.5s"`, `"1.5m"`, `"1e3ms"`.
 pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
     let t = s.trim();
     if t.is_empty() {
@@ -22,18 +41,22 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
         .any(|u| matches!(u, "M" | "month" | "months" | "y" | "year" | "years"));
     if calendar {
         return Err(format!(
-            "`{s}`: months and years are not fixed durations; use s, m (minutes), h or d"
+            "`{}`: months and years are not fixed durations; use s, m (minutes), h or d",
+            super::error::quote(s)
         ));
     }
-    if let Ok(d) = humantime::parse_duration(t) {
-        return u64::try_from(d.as_nanos())
-            .map(crate::engine::Time)
-            .map_err(|_| format!("`{s}` is too long: durations must be under 584 years"));
+    match humantime::parse_duration(t) {
+        Ok(d) if d.as_nanos() < u128::from(MAX_DURATION.as_nanos()) => {
+            return Ok(crate::engine::Time(d.as_nanos() as u64));
+        }
+        Ok(_) | Err(humantime::DurationError::NumberOverflow) => return Err(too_long(s)),
+        Err(_) => {}
     }
-    // humantime takes whole numbers only; also accept one decimal number with a unit.
+    // humantime takes whole numbers only; also accept one decimal number (or one in
+    // scientific notation) with a unit.
     let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+        .rfind(|c: char| !(c.is_alphabetic() || c == ' '))
+        .map_or(0, |i| i + t[i..].chars().next().map_or(1, char::len_utf8));
     let (num, unit) = t.split_at(split);
     let unit_ns: f64 = match unit.trim() {
         "ns" => 1.0,
@@ -43,19 +66,24 @@ pub fn parse_duration(s: &str) -> Result<crate::engine::Time, String> {
         "m" | "min" | "mins" => 60e9,
         "h" | "hr" | "hrs" => 3600e9,
         "d" | "day" | "days" => 86_400e9,
-        _ => {
-            return Err(format!(
-                "`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\""
-            ));
-        }
+        _ => return Err(not_a_duration(s)),
     };
+    let num = num.trim();
+    let numeric = !num.is_empty()
+        && num
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
     match num.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 && x * unit_ns < u64::MAX as f64 => {
-            Ok(crate::engine::Time((x * unit_ns).round() as u64))
+        Ok(x) if numeric && x.is_finite() && x >= 0.0 => {
+            let ns = (x * unit_ns).round();
+            if ns < MAX_DURATION.as_nanos() as f64 {
+                Ok(crate::engine::Time(ns as u64))
+            } else {
+                Err(too_long(s))
+            }
         }
-        _ => Err(format!(
-            "`{s}` is not a duration: write a number and a unit, e.g. \"250ms\", \"2s\", \"1h30m\""
-        )),
+        Ok(x) if numeric && x.is_infinite() && x > 0.0 => Err(too_long(s)),
+        _ => Err(not_a_duration(s)),
     }
 }
 

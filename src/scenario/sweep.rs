@@ -5,7 +5,7 @@
 //! addressed by the element's `name` (or its 0-based index): `"functions.api.memory_mb"`,
 //! `"sources.frontend.arrival"`, `"account.concurrency_limit"`.
 
-use super::error::{InputError, line_col, locate, suggest};
+use super::error::{self, InputError, line_col, locate, suggest};
 use toml::{Table, Value};
 
 /// The most variants one file may expand to.
@@ -48,12 +48,33 @@ pub fn expand(mut doc: Table, text: &str, file: &str) -> Result<Vec<Variant>, In
     let mut count: usize = 1;
     for (path, values) in sweep {
         let key = format!("sweep.{}", quote(&path));
-        let Value::Array(values) = values else {
-            return Err(err(
-                &key,
-                format!("the values of `{path}` must be an array, e.g. [128, 256, 512]"),
-                None,
-            ));
+        let values = match values {
+            Value::Array(values) => values,
+            // `functions.api.memory_mb = [...]` unquoted is TOML's nested tables.
+            Value::Table(t) => {
+                let dotted = first_leaf(&path, &t);
+                return Err(err(
+                    &key,
+                    format!(
+                        "`{}` is a table: a sweep's key is one path, written in quotes",
+                        error::quote(&path)
+                    ),
+                    Some(format!(
+                        "write \"{}\" = [...], with the quotes",
+                        error::quote(&dotted)
+                    )),
+                ));
+            }
+            _ => {
+                return Err(err(
+                    &key,
+                    format!(
+                        "the values of `{}` must be an array, e.g. [128, 256, 512]",
+                        error::quote(&path)
+                    ),
+                    None,
+                ));
+            }
         };
         if values.is_empty() {
             return Err(err(&key, format!("`{path}` lists no values"), None));
@@ -289,6 +310,16 @@ fn set_in(
     }
 }
 
+/// The dotted path to the first value under `t` that is not a table: what an unquoted
+/// dotted key under `[sweep]` meant.
+fn first_leaf(path: &str, t: &toml::Table) -> String {
+    match t.iter().next() {
+        Some((k, Value::Table(inner))) => first_leaf(&format!("{path}.{k}"), inner),
+        Some((k, _)) => format!("{path}.{k}"),
+        None => path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,5 +402,20 @@ memory_mb = 256
         assert!(e.message.contains("must be an array"), "{e}");
         let text = "duration = \"1h\"\n[sweep]\n\"account.concurrency_limit\" = []\n";
         assert!(expand(doc(text), text, "t.toml").is_err());
+    }
+
+    #[test]
+    fn an_unquoted_dotted_sweep_key_is_told_to_quote_the_path() {
+        let text = "duration = \"1h\"\n[sweep]\nfunctions.api.memory_mb = [128, 256]\n";
+        let e = match expand(doc(text), text, "t.toml") {
+            Err(e) => e,
+            Ok(_) => panic!("should fail"),
+        };
+        assert!(e.message.contains("written in quotes"), "{e}");
+        assert!(!e.message.contains("must be an array"), "{e}");
+        assert_eq!(
+            e.help.as_deref(),
+            Some("write \"functions.api.memory_mb\" = [...], with the quotes")
+        );
     }
 }

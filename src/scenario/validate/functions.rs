@@ -404,12 +404,23 @@ pub(super) fn check_reserved(
             } else {
                 "provisioned_concurrency"
             };
-            return Err(ctx.err(
+            let limit = account.concurrency_limit;
+            let aside = if max_reservable == 0 {
+                format!("an account with concurrency_limit = {limit} can set none aside")
+            } else {
+                format!(
+                    "an account with concurrency_limit = {limit} can set at most {max_reservable} aside"
+                )
+            };
+            return Err(ctx.err_help(
                 &format!("functions[{i}].{key}"),
                 format!(
-                    "reserved and provisioned concurrency add up to {claimed}, more than the {max_reservable} an account with concurrency_limit = {} may set aside (AWS keeps 100 unreserved)",
-                    account.concurrency_limit
+                    "reserved and provisioned concurrency add up to {claimed}, and {aside}: AWS keeps 100 unreserved"
                 ),
+                Some(format!(
+                    "lower it, or raise `account.concurrency_limit` to at least {}",
+                    claimed + 100
+                )),
             ));
         }
     }

@@ -147,18 +147,37 @@ fn did_you_mean<'a>(
 }
 
 fn check_name(ctx: &Ctx, key: &str, name: &str, what: &str) -> R<()> {
+    match name_problem(name) {
+        Some(p) => Err(ctx.err(key, format!("{what} {p}"))),
+        None => Ok(()),
+    }
+}
+
+/// The longest name: a scenario's becomes a folder name (with its staging and lock names
+/// beside it), and a file system takes 255 bytes.
+pub const MAX_NAME: usize = 128;
+
+/// What is wrong with a name, if anything: it must be 1 to [`MAX_NAME`] characters of
+/// A-Z a-z 0-9 _ . -, not starting with `.`.
+pub fn name_problem(name: &str) -> Option<String> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if !ok {
-        return Err(ctx.err(
-            key,
-            format!("{what} `{name}` must use only A-Z a-z 0-9 _ . - and not start with `.`"),
-        ));
+        Some(format!(
+            "`{}` must use only A-Z a-z 0-9 _ . - and not start with `.`",
+            super::error::quote(name)
+        ))
+    } else if name.len() > MAX_NAME {
+        Some(format!(
+            "`{}` is too long: at most {MAX_NAME} characters",
+            super::error::quote(name)
+        ))
+    } else {
+        None
     }
-    Ok(())
 }
 
 /// Validates a whole scenario file. The sections are checked in the order below, each
