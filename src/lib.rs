@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod policies;
+pub mod read;
 pub mod runner;
 pub mod scenario;
 pub mod sources;

@@ -39,21 +39,7 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// The longest stretch of a user's text an error quotes: enough to recognise it, not a
-/// whole line of a file the user did not mean to show.
-pub const QUOTE_CHARS: usize = 80;
-
-/// `text` for an error message: the first [`QUOTE_CHARS`] characters, and how long the
-/// whole was when it is longer.
-pub fn quote(text: &str) -> String {
-    let n = text.chars().count();
-    if n <= QUOTE_CHARS {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(QUOTE_CHARS).collect();
-        format!("{head}… ({n} characters)")
-    }
-}
+pub use crate::read::{QUOTE_CHARS, quote};
 
 /// 1-based (line, column) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

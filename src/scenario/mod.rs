@@ -26,10 +26,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
     Ok(parse_variants(text, path)?.swap_remove(0))
 }
 
+/// The largest scenario file: a hand-written or imported one is a few kilobytes.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
 /// Reads and validates the scenario at `path`, one `Scenario` per variant of its sweep.
 pub fn load_variants(path: &Path) -> Result<Vec<Scenario>, InputError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
+    let text = crate::read::small_text(path, MAX_SCENARIO_BYTES).map_err(|e| InputError {
         file: file.clone(),
         position: None,
         key: None,

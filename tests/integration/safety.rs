@@ -306,3 +306,19 @@ fn a_broken_pipe_on_stdout_exits_quietly() {
     );
     assert!(out.status.success(), "{:?}", out.status);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_scenario_path_that_is_a_device_is_refused_without_reading_it() {
+    let out = lambdasim()
+        .args(["/dev/zero", "--check"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+}

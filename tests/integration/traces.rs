@@ -671,3 +671,90 @@ fn a_poisson_spread_reproduces_the_counts_on_average() {
         "chi {chi} over {k} minutes"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_trace_path_that_is_a_device_a_pipe_or_a_folder_is_refused_without_reading_it() {
+    let parse = |text: &str| lambdasim::scenario::parse(text, Path::new("s.toml")).unwrap_err();
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("fifo");
+    // A FIFO with no writer would block a reader for ever.
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+            || rustix::fs::mknodat(
+                rustix::fs::CWD,
+                &fifo,
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::from_raw_mode(0o600),
+                0
+            )
+            .is_ok()
+    );
+    for (path, format) in [
+        (Path::new("/dev/zero"), "timestamps"),
+        (Path::new("/dev/zero"), "azure2021"),
+        (fifo.as_path(), "timestamps"),
+        (d.path(), "azure2019"),
+        (Path::new("/dev/zero"), "cloudwatch"),
+    ] {
+        let t0 = std::time::Instant::now();
+        let e = parse(&replay(
+            &format!(
+                "{{ process = \"trace\", format = \"{format}\", path = \"{}\" }}",
+                path.display()
+            ),
+            "1m",
+        ));
+        assert!(
+            e.message.contains("not a regular file"),
+            "{format} {}: {e}",
+            path.display()
+        );
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
+
+#[test]
+fn a_trace_with_a_huge_line_is_refused_and_quoted_in_eighty_characters() {
+    let parse = |text: &str| lambdasim::scenario::parse(text, Path::new("s.toml")).unwrap_err();
+    let d = tempfile::tempdir().unwrap();
+    // A 200 KB line that is not a number: quoted, not echoed.
+    let p = d.path().join("long.txt");
+    std::fs::write(&p, format!("0.5\nsecret{}\n", "x".repeat(200_000))).unwrap();
+    let e = parse(&replay(
+        &format!(
+            "{{ process = \"trace\", format = \"timestamps\", path = \"{}\" }}",
+            p.display()
+        ),
+        "1m",
+    ));
+    let shown = e.to_string();
+    assert!(
+        shown.contains("long.txt:2") && shown.contains("(200006 characters)"),
+        "{shown}"
+    );
+    assert!(shown.len() < 400, "{} bytes of message", shown.len());
+    // A line over the 1 MiB limit is refused before it is held whole.
+    for format in ["timestamps", "azure2021"] {
+        std::fs::write(
+            &p,
+            format!("1{}\n", "0".repeat(lambdasim::read::MAX_LINE + 1)),
+        )
+        .unwrap();
+        let e = parse(&replay(
+            &format!(
+                "{{ process = \"trace\", format = \"{format}\", path = \"{}\" }}",
+                p.display()
+            ),
+            "1m",
+        ));
+        assert!(
+            e.to_string().contains("longer than 1048576 bytes"),
+            "{format}: {e}"
+        );
+        assert!(e.to_string().len() < 400);
+    }
+}

@@ -2,6 +2,7 @@
 //! columns>`): the counts of each minute, in total or function by function.
 
 use super::{EachFunction, TraceError, TraceFunction, bad, column, each_csv_row, first_header};
+use crate::read::quote;
 use std::path::Path;
 
 /// Per-minute totals of the selected rows of an azure2019 counts file; with `each`, also
@@ -58,9 +59,12 @@ pub(super) fn azure2019_minutes(
             let n: u64 = if field.is_empty() {
                 0
             } else {
-                field
-                    .parse()
-                    .map_err(|_| bad(line, format!("minute {}: `{field}` is not a count", k + 1)))?
+                field.parse().map_err(|_| {
+                    bad(
+                        line,
+                        format!("minute {}: `{}` is not a count", k + 1, quote(field)),
+                    )
+                })?
             };
             let too_many = || {
                 bad(

@@ -3,6 +3,7 @@
 
 use super::{EachFunction, TraceError, TraceFunction, bad, column, each_csv_row, first_header};
 use crate::engine::Dist;
+use crate::read::quote;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -65,7 +66,7 @@ pub fn load_durations(path: &Path, fs: &mut EachFunction) -> Result<usize, Trace
             let ms: f64 = field.parse().map_err(|_| {
                 bad(
                     line,
-                    format!("p{}: `{field}` is not a number of ms", q * 100.0),
+                    format!("p{}: `{}` is not a number of ms", q * 100.0, quote(field)),
                 )
             })?;
             if !(0.0..=1e12).contains(&ms) {
@@ -119,7 +120,7 @@ pub fn load_memory(path: &Path, fs: &mut EachFunction) -> Result<usize, TraceErr
             .ok_or_else(|| {
                 bad(
                     line,
-                    format!("AverageAllocatedMb `{field}` is not a size in MB"),
+                    format!("AverageAllocatedMb `{}` is not a size in MB", quote(field)),
                 )
             })?;
         let v = (v.round().min(1e9) as u32).clamp(128, 10_240);

@@ -46,6 +46,7 @@ pub use companions::{load_durations, load_memory};
 pub use stream::TraceStream;
 
 use crate::engine::{Dist, Time};
+use crate::read::{LineLimit, quote};
 use azure2019::{azure2019_has, azure2019_minutes};
 use azure2021::{azure2021_columns, azure2021_keep, azure2021_key, azure2021_start};
 use std::collections::HashMap;
@@ -215,10 +216,12 @@ fn bad(line: u64, message: impl Into<String>) -> TraceError {
 }
 
 fn seconds(field: &str, line: u64, what: &str) -> Result<Time, TraceError> {
-    let x: f64 = field
-        .trim()
-        .parse()
-        .map_err(|_| bad(line, format!("{what} `{field}` is not a number of seconds")))?;
+    let x: f64 = field.trim().parse().map_err(|_| {
+        bad(
+            line,
+            format!("{what} `{}` is not a number of seconds", quote(field)),
+        )
+    })?;
     if !(0.0..=1.8e10).contains(&x) {
         return Err(bad(
             line,
@@ -228,19 +231,24 @@ fn seconds(field: &str, line: u64, what: &str) -> Result<Time, TraceError> {
     Ok(Time((x * 1e9).round() as u64))
 }
 
+/// Opens a trace: a regular file only, read through a limit on the length of its lines.
+pub(crate) fn open_trace(path: &Path) -> Result<LineLimit<File>, TraceError> {
+    crate::read::open_regular(path)
+        .map(LineLimit::new)
+        .map_err(|e| TraceError {
+            line: None,
+            message: format!("cannot open the trace {}: {e}", path.display()),
+            on_function: false,
+        })
+}
+
 /// Reads every record of a CSV file with a header, calling `row` with the line number.
 fn each_csv_row(
     path: &Path,
     mut row: impl FnMut(&csv::StringRecord, u64) -> Result<(), TraceError>,
 ) -> Result<csv::StringRecord, TraceError> {
-    let file = File::open(path).map_err(|e| TraceError {
-        line: None,
-        message: format!("cannot open the trace {}: {e}", path.display()),
-        on_function: false,
-    })?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(BufReader::new(file));
+    let file = open_trace(path)?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
     let header = rdr
         .headers()
         .map_err(|e| bad(1, format!("cannot read the header: {e}")))?
@@ -302,11 +310,7 @@ pub fn check(
             warnings = c.warnings;
         }
         TraceFormat::Timestamps { column: None } => {
-            let file = File::open(path).map_err(|e| TraceError {
-                line: None,
-                message: format!("cannot open the trace {}: {e}", path.display()),
-                on_function: false,
-            })?;
+            let file = open_trace(path)?;
             for (i, l) in BufReader::new(file).lines().enumerate() {
                 let line = i as u64 + 1;
                 let l = l.map_err(|e| bad(line, format!("cannot read: {e}")))?;
@@ -328,8 +332,9 @@ pub fn check(
                 bad(
                     1,
                     format!(
-                        "no column `{name}` in the header ({})",
-                        header.iter().collect::<Vec<_>>().join(", ")
+                        "no column `{}` in the header ({})",
+                        quote(name),
+                        quote(&header.iter().collect::<Vec<_>>().join(", "))
                     ),
                 )
             })?;
@@ -426,12 +431,8 @@ pub fn check(
 }
 
 fn first_header(path: &Path) -> Result<csv::StringRecord, TraceError> {
-    let file = File::open(path).map_err(|e| TraceError {
-        line: None,
-        message: format!("cannot open the trace {}: {e}", path.display()),
-        on_function: false,
-    })?;
-    let mut rdr = csv::Reader::from_reader(BufReader::new(file));
+    let file = open_trace(path)?;
+    let mut rdr = csv::Reader::from_reader(file);
     rdr.headers()
         .cloned()
         .map_err(|e| bad(1, format!("cannot read the header: {e}")))
