@@ -67,6 +67,9 @@ pub fn run(cli: &Cli) -> Result<()> {
             .take(variants.len())
             .flatten()
             .collect();
+        for r in runs.iter().filter(|r| r.stopped_at.is_some()) {
+            eprintln!("warning: {}", stopped(r));
+        }
         written.push(runner::write_outputs(&variants[0], &runs, &staged, &opts)?);
         staged.commit()?;
         results.push(runs);
@@ -148,6 +151,22 @@ fn writable(sc: &Scenario, path: &std::path::Path, opts: &RunOptions) -> Result<
         }
         .into()
     })
+}
+
+/// The warning of a run that reached the most attempts a run may make.
+fn stopped(r: &crate::metrics::RunReport) -> String {
+    let at = r.stopped_at.unwrap_or_default();
+    let name = if r.variant == "base" {
+        r.scenario.clone()
+    } else {
+        format!("{} [{}]", r.scenario, r.variant)
+    };
+    format!(
+        "{name}, replication {}: stopped at {at} of {}, after {:.0e} attempts (invocations and throttles), the most one run may make; its results cover the run until then. Throttled events retried without end are the usual cause: check the backoffs and the concurrency",
+        r.replication,
+        r.duration,
+        crate::model::config::MAX_ATTEMPTS as f64
+    )
 }
 
 /// What `--check` prints for a scenario.

@@ -19,9 +19,16 @@ pub trait Model {
 
     /// Handles `event`, due at `now`; new events go into `queue`.
     fn handle(&mut self, now: Time, event: Self::Event, queue: &mut EventQueue<Self::Event>);
+
+    /// Whether the model asks to stop before `until` (a run that reached a cap).
+    #[inline]
+    fn halted(&self) -> bool {
+        false
+    }
 }
 
-/// Runs `model` until the queue is empty or the next event is at or after `until`.
+/// Runs `model` until the queue is empty, the next event is at or after `until`, or the
+/// model halts.
 ///
 /// Returns the number of events handled. Events due exactly at `until` are not handled:
 /// the simulated interval is `[0, until)`.
@@ -36,6 +43,9 @@ pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Tim
         last = now;
         model.handle(now, event, queue);
         handled += 1;
+        if model.halted() {
+            break;
+        }
     }
     handled
 }

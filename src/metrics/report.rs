@@ -261,6 +261,10 @@ pub struct RunReport {
     pub trace: Option<super::Trace>,
     /// Events the engine handled.
     pub events: u64,
+    /// When the run stopped early, having made the most attempts a run may
+    /// (`platform.max_attempts`): what it reports covers the run until then, what was in
+    /// flight counted unfinished.
+    pub stopped_at: Option<Time>,
     /// Each function's keep-alive policy (`KeepAliveSpec::label`), in function order.
     pub keep_alive: Vec<String>,
     /// The finite cluster, if the scenario has one.

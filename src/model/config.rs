@@ -93,7 +93,18 @@ pub struct Platform {
     pub sqs_throttle_hold: Time,
     /// A finite cluster (`hosts`); `None`: unbounded capacity, the default.
     pub cluster: Option<ClusterSpec>,
+    /// The most attempts (invocations started and throttles) of one run: a run that
+    /// reaches it stops there, with a warning. Not a scenario key; [`MAX_ATTEMPTS`].
+    pub max_attempts: u64,
 }
+
+/// The most attempts of one run: the 10¹⁰ requests a run may be offered, and one retry
+/// or throttle each. About half an hour at 10 M attempts a second.
+pub const MAX_ATTEMPTS: u64 = 20_000_000_000;
+
+/// The shortest backoff of a throttled asynchronous event a scenario may set. AWS's is
+/// 1 s; shorter ones model a faster platform, but not a storm of retries nanoseconds apart.
+pub const MIN_BACKOFF: Time = Time::from_millis(1);
 
 /// A finite cluster of identical hosts (the operator's view, docs/model.md "Policies").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +136,7 @@ impl Default for Platform {
             poll_interval: Time::from_secs(1),
             sqs_throttle_hold: Time::from_secs(60),
             cluster: None,
+            max_attempts: MAX_ATTEMPTS,
         }
     }
 }

@@ -466,8 +466,22 @@ arrival = { process = "poisson", rate = 5.0 }
             "{OK}[platform]\nasync_backoff_initial = \"10s\"\nasync_backoff_max = \"5s\"\n"
         ));
         assert_eq!(e.key.as_deref(), Some("platform.async_backoff_max"));
-        let e = err(&format!("{OK}[platform]\nasync_backoff_initial = \"0s\"\n"));
-        assert!(e.message.contains("greater than 0"), "{e}");
+        for t in ["0s", "1ns", "999us"] {
+            let e = err(&format!(
+                "{OK}[platform]\nasync_backoff_initial = \"{t}\"\n"
+            ));
+            assert!(e.message.contains("at least 1ms"), "{e}");
+            let e = err(&format!("{OK}[platform]\nasync_backoff_max = \"{t}\"\n"));
+            assert_eq!(e.key.as_deref(), Some("platform.async_backoff_max"), "{e}");
+        }
+        let s = parse(
+            &format!(
+                "{OK}[platform]\nasync_backoff_initial = \"1ms\"\nasync_backoff_max = \"1ms\"\n"
+            ),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.platform.async_backoff(5), Time::from_millis(1));
     }
 
     #[test]

@@ -824,3 +824,58 @@ arrival = { process = "burst", at = "10s", count = 2, over = "1ms" }
         f.queue_wait.max_ms
     );
 }
+
+/// The livelock of an adversarial review: one environment, 100 events of 10 s, and
+/// backoffs as short as they may be.
+const STORM: &str = r#"
+duration = "1m"
+[platform]
+async_backoff_initial = "1ms"
+async_backoff_max = "1ms"
+[[functions]]
+name = "f"
+duration = "10s"
+timeout = "15s"
+init = "0s"
+reserved_concurrency = 1
+[[sources]]
+service = "s3"
+arrival = { process = "burst", at = "0s", count = 100, over = "1ms" }
+"#;
+
+#[test]
+fn backoffs_shorter_than_a_millisecond_are_refused_so_retries_cannot_storm() {
+    let e = lambdasim::scenario::parse(
+        &STORM.replace("\"1ms\"", "\"1ns\""),
+        std::path::Path::new("s.toml"),
+    )
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("platform.async_backoff_initial"));
+    // At the floor, the events waiting on the one environment each retry every
+    // millisecond: 99 of them for the first 10 s, 98 for the next, … 94 for the sixth,
+    // so (99 + 98 + … + 94) × 10,000 throttles, and 6 invocations of 10 s.
+    let r = run(STORM);
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.invocations, 6);
+    assert_eq!(f.throttles, (94..=99).sum::<u64>() * 10_000);
+    assert_eq!(r.stopped_at, None);
+}
+
+#[test]
+fn a_run_that_reaches_the_attempt_cap_stops_there_and_says_when() {
+    let mut sc = crate::scenario(STORM);
+    sc.platform.max_attempts = 10_000;
+    let r = lambdasim::model::simulate(&sc, sc.seed, 0);
+    assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.invocations + f.throttles, 10_000, "every attempt counts");
+    // One invocation, then 99 throttles a millisecond: the 10,000th attempt about
+    // 101 ms in.
+    let at = r.stopped_at.expect("stopped").as_millis_f64();
+    assert!((95.0..=110.0).contains(&at), "stopped at {at} ms");
+    assert_eq!(
+        f.unfinished, 100,
+        "what was in flight or waiting is unfinished"
+    );
+}

@@ -257,6 +257,7 @@ impl World<'_> {
         arrival: Time,
         attempt: u32,
     ) {
+        self.count_attempt(now);
         let m = &mut self.funcs[f].m;
         m.throttles += 1;
         m.series.current().throttles += 1;

@@ -267,6 +267,7 @@ impl World<'_> {
         job: Job,
         q: &mut EventQueue<Event>,
     ) {
+        self.count_attempt(now);
         let Job {
             request,
             source,

@@ -232,6 +232,10 @@ pub struct World<'s> {
     cluster: Option<Cluster>,
     /// Lambda Managed Instances: instances, environments and requests (empty without).
     fleet: Fleet,
+    /// Attempts started or throttled, against `platform.max_attempts`.
+    attempts_made: u64,
+    /// When the run reached `platform.max_attempts` and stopped.
+    stopped_at: Option<Time>,
 }
 
 /// Runs `scenario` with `seed` as replication `replication` and reports the results.
@@ -353,6 +357,8 @@ impl<'s> World<'s> {
             executing: 0,
             max_executing: 0,
             next_request: 0,
+            attempts_made: 0,
+            stopped_at: None,
             next_serial: 0,
             pending: Vec::new(),
             free_pending: Vec::new(),
@@ -414,8 +420,24 @@ impl<'s> World<'s> {
     }
 }
 
+impl World<'_> {
+    /// Counts an attempt (started or throttled); the run stops at the cap.
+    #[inline]
+    fn count_attempt(&mut self, now: Time) {
+        self.attempts_made += 1;
+        if self.attempts_made == self.sc.platform.max_attempts {
+            self.stopped_at = Some(now);
+        }
+    }
+}
+
 impl Model for World<'_> {
     type Event = Event;
+
+    #[inline]
+    fn halted(&self) -> bool {
+        self.stopped_at.is_some()
+    }
 
     #[inline]
     fn handle(&mut self, now: Time, event: Event, q: &mut EventQueue<Event>) {

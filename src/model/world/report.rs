@@ -101,6 +101,7 @@ impl World<'_> {
             attempts: self.attempts,
             trace: self.trace,
             events,
+            stopped_at: self.stopped_at,
             keep_alive: sc.functions.iter().map(|f| f.keep_alive.label()).collect(),
             cluster,
         }

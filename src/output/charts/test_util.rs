@@ -164,6 +164,7 @@ pub(super) fn report(nfuncs: usize, bins: usize) -> RunReport {
         asynchronous: false,
         poll: false,
         events: 0,
+        stopped_at: None,
         keep_alive: vec!["fixed 6m".to_string(); nfuncs],
         cluster: None,
     }

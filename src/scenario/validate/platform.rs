@@ -3,7 +3,7 @@
 
 use super::{Ctx, R};
 use crate::engine::Time;
-use crate::model::config::{Account, ClusterSpec, Function, Platform};
+use crate::model::config::{Account, ClusterSpec, Function, MIN_BACKOFF, Platform};
 use crate::policies::{EvictionSpec, PlacementSpec, SelectionSpec, cpu_share, host_cpu};
 use crate::scenario::raw::{RawDuration, RawPlatform, RawScenario};
 
@@ -72,10 +72,12 @@ pub(super) fn validate_platform(ctx: &Ctx, raw: &RawScenario) -> R<Platform> {
             ),
         ] {
             if let Some(RawDuration(t)) = v {
-                if t == Time::ZERO && key != "async_retry_delay" {
+                if t < MIN_BACKOFF && key != "async_retry_delay" {
                     return Err(ctx.err(
                         &format!("platform.{key}"),
-                        "a backoff must be greater than 0",
+                        format!(
+                            "a backoff must be at least {MIN_BACKOFF} (AWS's is 1s): shorter ones retry throttled events without end"
+                        ),
                     ));
                 }
                 *slot = t;

@@ -336,6 +336,7 @@ impl World<'_> {
         job: Job,
         q: &mut EventQueue<Event>,
     ) {
+        self.count_attempt(now);
         let gi = self.fleet.envs[e as usize].group as usize;
         let f = self.fleet.groups[gi].func as usize;
         let spec = &self.sc.functions[f];
