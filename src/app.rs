@@ -23,12 +23,25 @@ pub fn run(cli: &Cli) -> Result<()> {
     // Warnings go to stderr even with --quiet: the run goes on, but not as the user thinks.
     // Each once, though several variants of a sweep may give it.
     let mut seen = std::collections::HashSet::new();
-    for variants in &files {
-        for w in variants.iter().flat_map(|v| &v.warnings) {
-            if seen.insert(w.as_str()) {
+    let mut warned = 0;
+    for (variants, path) in files.iter().zip(&cli.scenarios) {
+        let long = long_run(variants, path, &opts);
+        for w in variants.iter().flat_map(|v| &v.warnings).chain(&long) {
+            if seen.insert(w.clone()) {
                 eprintln!("warning: {w}");
+                warned += 1;
             }
         }
+    }
+    if cli.deny_warnings && warned > 0 {
+        return Err(InputError {
+            file: cli.scenarios[0].display().to_string(),
+            position: None,
+            key: None,
+            message: format!("{warned} warning(s) above, and --deny-warnings makes them errors"),
+            help: None,
+        }
+        .into());
     }
     // Where the outputs go is checked before anything runs, in --check too.
     for (variants, path) in files.iter().zip(&cli.scenarios) {
@@ -150,6 +163,36 @@ fn writable(sc: &Scenario, path: &std::path::Path, opts: &RunOptions) -> Result<
             help: Some("choose another folder with `[output] dir` or `--out`".into()),
         }
         .into()
+    })
+}
+
+/// Simulated requests a second one core is assumed to manage, for the estimate of a
+/// command's run time (the engine does 3–10 M on today's machines; slow scenarios less).
+const REQUESTS_PER_CORE_SECOND: f64 = 2e6;
+
+/// A warning when a file's runs (variants × replications) would take over an hour.
+fn long_run(variants: &[Scenario], path: &std::path::Path, opts: &RunOptions) -> Option<String> {
+    let requests: f64 = variants
+        .iter()
+        .map(|sc| {
+            let per_run: f64 = sc
+                .sources
+                .iter()
+                .map(|s| s.expected_requests(sc.duration).max(0.0))
+                .sum();
+            per_run * f64::from(sc.replications)
+        })
+        .sum();
+    let cores = opts.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
+    let runs: u64 = variants.iter().map(|v| u64::from(v.replications)).sum();
+    let secs = requests / REQUESTS_PER_CORE_SECOND / cores.min(runs as usize).max(1) as f64;
+    (secs > 3600.0).then(|| {
+        format!(
+            "{}: {runs} run(s) of about {:.2e} requests in all may take about {:.1} hours on {cores} core(s); fewer `replications`, variants or a shorter `duration` would take less",
+            path.display(),
+            requests,
+            secs / 3600.0
+        )
     })
 }
 

@@ -49,6 +49,10 @@ pub struct Cli {
     /// No progress bars, no table; errors still go to stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Treat warnings (valid input that is probably a mistake) as errors: exit status 2.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// The commands besides running scenarios.

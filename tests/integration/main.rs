@@ -19,6 +19,7 @@ mod seeds;
 mod sweeps;
 mod trace;
 mod traces;
+mod warnings;
 
 use lambdasim::metrics::RunReport;
 use lambdasim::model::{Scenario, simulate};

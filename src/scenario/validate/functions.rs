@@ -426,3 +426,32 @@ pub(super) fn check_reserved(
     }
     Ok(())
 }
+
+/// Warns of settings that are valid but probably not what the user meant: a constant
+/// duration over the timeout (every invocation times out), and a provisioned-concurrency
+/// step at or after the end of the run (it never applies).
+pub(super) fn warn_mistakes(ctx: &Ctx, functions: &[Function], origin: &[usize], end: Time) {
+    for (f, &i) in functions.iter().zip(origin) {
+        if let Dist::Constant(t) = f.duration
+            && t > f.timeout
+        {
+            ctx.warn(
+                &format!("functions[{i}].duration"),
+                format!(
+                    "every invocation takes {t}, longer than the timeout of {}: every one times out",
+                    f.timeout
+                ),
+            );
+        }
+        if let ProvisioningSpec::Schedule { steps, .. } = &f.provisioned_concurrency {
+            for &(at, value) in steps.iter().filter(|&&(at, _)| at >= end) {
+                ctx.warn(
+                    &format!("functions[{i}].provisioned_concurrency"),
+                    format!(
+                        "the step to {value} at {at} comes at or after the end of the run ({end}): it never applies"
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -211,6 +211,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     )?;
     platform::check_hosts_fit(&ctx, &raw, &platform, &functions)?;
     functions::check_reserved(&ctx, &account, &functions, &origin)?;
+    functions::warn_mistakes(&ctx, &functions, &origin, duration);
     sources::check_offered(&ctx, &sources, duration)?;
     let output = output::validate_output(&ctx, &raw, duration)?;
     let recommend = output::validate_recommend(&ctx, &raw)?;

@@ -165,6 +165,20 @@ pub(super) fn validate_trace(ctx: &Ctx, key: &str, a: &RawArrival) -> R<ArrivalP
     for w in &checked.warnings {
         ctx.warn(&format!("{key}.path"), w);
     }
+    if checked.count == 0
+        && checked
+            .each
+            .as_ref()
+            .is_none_or(|e| !e.functions.is_empty())
+    {
+        ctx.warn(
+            &format!("{key}.path"),
+            format!(
+                "{}: the trace holds no arrivals (it is empty, or a header only): this source offers nothing",
+                path.display()
+            ),
+        );
+    }
     let mut found = checked.each;
     if let Some(fs) = &mut found {
         if fs.functions.is_empty() {
