@@ -43,7 +43,16 @@ pub fn run(cli: &Cli) -> Result<()> {
         }
         .into());
     }
-    // Where the outputs go is checked before anything runs, in --check too.
+    // The memory the runs need, and where the outputs go, are checked before anything
+    // runs, in --check too.
+    let threads = opts.jobs.unwrap_or_else(rayon::current_num_threads);
+    let named: Vec<(&std::path::Path, &[Scenario])> = cli
+        .scenarios
+        .iter()
+        .map(|p| p.as_path())
+        .zip(files.iter().map(|v| v.as_slice()))
+        .collect();
+    crate::budget::check(&named, threads, cli.max_memory)?;
     for (variants, path) in files.iter().zip(&cli.scenarios) {
         writable(&variants[0], path, &opts)?;
     }

@@ -50,6 +50,11 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// The most memory the runs may need, in GiB: a command estimated to need more is
+    /// refused before it runs.
+    #[arg(long, value_name = "GIB", default_value_t = lambdasim_default_gib(), value_parser = positive_gib)]
+    pub max_memory: f64,
+
     /// Treat warnings (valid input that is probably a mistake) as errors: exit status 2.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -105,5 +110,16 @@ impl Cli {
             charts: !self.no_charts,
             progress: !self.quiet,
         }
+    }
+}
+
+const fn lambdasim_default_gib() -> f64 {
+    crate::budget::DEFAULT_GIB
+}
+
+fn positive_gib(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("`{s}` is not a number of GiB greater than 0")),
     }
 }

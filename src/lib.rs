@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod billing;
+pub mod budget;
 pub mod cli;
 pub mod engine;
 pub mod import;

@@ -2,6 +2,7 @@
 
 mod asynchronous;
 mod billing;
+mod budget;
 mod cli;
 mod closed_forms;
 mod cluster;

@@ -122,16 +122,16 @@ fn a_provisioned_step_after_the_end_of_the_run_warns_that_it_never_applies() {
 #[test]
 fn runs_estimated_over_an_hour_warn_with_the_estimate() {
     let d = tempfile::tempdir().unwrap();
-    // 100,000 replications of 1 h at 100,000 a second: 3.6e13 requests, hours on a
+    // 10,000 replications of 1 h at a million a second: 3.6e13 requests, hours on a
     // thousand cores.
-    let text = BASE.replace("rate = 5.0", "rate = 100000.0").replace(
+    let text = BASE.replace("rate = 5.0", "rate = 1000000.0").replace(
         "duration = \"10m\"",
-        "duration = \"1h\"\nreplications = 100000",
+        "duration = \"1h\"\nreplications = 10000",
     );
     let [(code, err), _] = check(d.path(), &text);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("100000 run(s) of about 3.60e13 requests") && err.contains("hours"),
+        err.contains(" 10000 run(s) of about 3.60e13 requests") && err.contains("hours"),
         "{err}"
     );
     // A tenth of a core-hour does not warn.

@@ -1,0 +1,123 @@
+//! The memory a command's runs need, estimated before any of them runs, against a budget:
+//! a scenario that would exhaust the machine is refused with the estimate and the key to
+//! change, instead of dying an hour in.
+
+use crate::model::{Footprint, Scenario, footprint};
+use crate::scenario::InputError;
+
+/// The default budget, GiB (`--max-memory`).
+pub const DEFAULT_GIB: f64 = 8.0;
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// What the runs of one scenario file need.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Need {
+    /// Bytes the reports keep until the outputs are written, over every run.
+    pub kept: u64,
+    /// Bytes the largest run takes while it runs.
+    pub working: u64,
+    /// Bytes of the text of its CSV files while they are written.
+    pub text: u64,
+    /// Runs (variants × replications).
+    pub runs: u64,
+    /// The largest run's footprint, for the error.
+    pub largest: Footprint,
+}
+
+/// What the runs of one file (its variants, each with its replications) need.
+pub fn need(variants: &[Scenario]) -> Need {
+    let mut n = Need::default();
+    for sc in variants {
+        let f = footprint(sc);
+        let reps = u64::from(sc.replications);
+        n.kept = n
+            .kept
+            .saturating_add(f.kept(true))
+            .saturating_add(f.kept(false).saturating_mul(reps.saturating_sub(1)));
+        if f.working() > n.working {
+            n.working = f.working();
+            n.largest = f;
+        }
+        n.text = n.text.saturating_add(f.text.saturating_mul(reps));
+        n.runs += reps;
+    }
+    n
+}
+
+/// Refuses a command whose runs would need more than `budget_gib`: every report kept,
+/// with either as many runs at once as there are `threads` or, once they are done, the
+/// text of the largest file's CSV files.
+pub fn check(
+    files: &[(&std::path::Path, &[Scenario])],
+    threads: usize,
+    budget_gib: f64,
+) -> Result<(), InputError> {
+    let needs: Vec<Need> = files.iter().map(|(_, v)| need(v)).collect();
+    let runs: u64 = needs.iter().map(|n| n.runs).sum();
+    let at_once = (threads as u64).min(runs).max(1);
+    let working = needs.iter().map(|n| n.working).max().unwrap_or(0);
+    let kept: u64 = needs.iter().map(|n| n.kept).fold(0, u64::saturating_add);
+    let text = needs.iter().map(|n| n.text).max().unwrap_or(0);
+    let total = kept.saturating_add(working.saturating_mul(at_once).max(text));
+    if (total as f64) <= budget_gib * GIB {
+        return Ok(());
+    }
+    // Name the file that needs the most, and the part of it that dominates.
+    let (i, n) = needs
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, n)| n.kept.saturating_add(n.working))
+        .expect("at least one file");
+    let (path, variants) = files[i];
+    let f = n.largest;
+    let gb = |b: u64| {
+        if b as f64 >= GIB / 10.0 {
+            format!("{:.1} GiB", b as f64 / GIB)
+        } else {
+            format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
+        }
+    };
+    let parts = [
+        (
+            f.series + f.series_kept,
+            "output.timeseries_interval",
+            "time series",
+        ),
+        (f.distributions, "replications", "distributions"),
+        (f.environments, "account.concurrency_limit", "environments"),
+        (f.hosts, "platform.hosts", "hosts"),
+        (f.records, "output.invocations", "invocation records"),
+    ];
+    let &(_, key, what) = parts.iter().max_by_key(|p| p.0).expect("parts");
+    let pc = variants[0]
+        .functions
+        .iter()
+        .position(|f| f.provisioned_concurrency.max() > 0);
+    let key = match (what, pc) {
+        ("environments", Some(j)) => format!("functions[{j}].provisioned_concurrency"),
+        ("distributions", _) if variants.len() > 1 => "sweep".into(),
+        _ => key.to_string(),
+    };
+    Err(InputError {
+        file: path.display().to_string(),
+        position: None,
+        key: Some(key),
+        message: format!(
+            "the runs need about {} of memory, more than the budget of {budget_gib} GiB: {} run(s) ({} variant(s) × replications) keep {} of reports, {at_once} at once take {} each while they run (most of it {what}), and the CSV text takes {}",
+            gb(total),
+            n.runs,
+            variants.len(),
+            gb(n.kept),
+            gb(n.working),
+            gb(n.text),
+        ),
+        help: Some(match what {
+            "time series" => "a longer `output.timeseries_interval`, a shorter `duration`, or fewer `replications`; or a larger budget with --max-memory".into(),
+            "distributions" => "fewer variants or replications, or a larger budget with --max-memory".into(),
+            "environments" => "fewer provisioned environments or a lower `account.concurrency_limit`; or a larger budget with --max-memory".into(),
+            "hosts" => "fewer `platform.hosts`, or a larger budget with --max-memory".into(),
+            _ => "turn `output.invocations` off, shorten the run, or give a larger budget with --max-memory".into(),
+        }),
+    })
+}

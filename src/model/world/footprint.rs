@@ -1,0 +1,157 @@
+//! A run's memory, estimated from the scenario alone before it runs: what a run holds
+//! while it runs (its time series, environments, hosts, records), and what its report
+//! keeps once it is done, until the outputs are written.
+
+use super::env::Env;
+use crate::metrics::{AttemptRecord, Bin, BinReport, TraceRecord};
+use crate::model::Scenario;
+
+/// Bytes one run takes, by what takes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// The time series while the run runs (its bins).
+    pub series: u64,
+    /// The time series its report keeps.
+    pub series_kept: u64,
+    /// The latency, queue and age distributions (kept by the first replication of each
+    /// variant only).
+    pub distributions: u64,
+    /// Execution environments: the concurrency the account allows and the provisioned
+    /// ones beside.
+    pub environments: u64,
+    /// The hosts of a finite cluster.
+    pub hosts: u64,
+    /// The records of `invocations.csv` and `trace.json`, when asked for.
+    pub records: u64,
+    /// The run's rows of `timeseries.csv` (and `invocations.csv`), as text, while the
+    /// files are written.
+    pub text: u64,
+}
+
+/// Bytes of a row of `timeseries.csv` as text, about (25 columns).
+const SERIES_ROW_TEXT: u64 = 150;
+/// Bytes of a row of `invocations.csv` as text, about.
+const ATTEMPT_ROW_TEXT: u64 = 120;
+
+impl Footprint {
+    /// What the run holds at its peak.
+    pub fn working(&self) -> u64 {
+        self.series
+            + self.series_kept
+            + self.distributions
+            + self.environments
+            + self.hosts
+            + self.records
+    }
+
+    /// What the report keeps once the run is done; `first`: the first replication of its
+    /// variant, which keeps its distributions.
+    pub fn kept(&self, first: bool) -> u64 {
+        self.series_kept + self.records + if first { self.distributions } else { 0 }
+    }
+}
+
+/// Bytes of one latency distribution (an hdrhistogram of 1 µs to 30 days at three
+/// significant digits).
+fn distribution_bytes() -> u64 {
+    static BYTES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BYTES.get_or_init(|| {
+        let h = crate::metrics::latency_histogram();
+        (h.distinct_values() * std::mem::size_of::<u64>()) as u64
+    })
+}
+
+/// Estimates what one run of `sc` takes.
+pub fn footprint(sc: &Scenario) -> Footprint {
+    let functions = sc.functions.len() as u64;
+    let interval = sc.output.timeseries_interval.as_nanos().max(1);
+    let bins = sc.duration.as_nanos().div_ceil(interval) + 1;
+    let cells = bins.saturating_mul(functions);
+    // A function's latency distribution, and the total's; queue waits with asynchronous
+    // or poll sources, event and oldest ages with poll sources (each is allocated at its
+    // first value).
+    let asynchronous = sc
+        .sources
+        .iter()
+        .any(|s| s.invocation == crate::sources::InvocationType::Event || s.mapping.is_some());
+    let poll = sc.sources.iter().any(|s| s.mapping.is_some());
+    let kinds = 1 + u64::from(asynchronous) + 2 * u64::from(poll);
+    let distributions = kinds * (functions + 1) * distribution_bytes();
+    let provisioned: u64 = sc
+        .functions
+        .iter()
+        .map(|f| u64::from(f.provisioned_concurrency.max()))
+        .sum();
+    let environments = (u64::from(sc.account.concurrency_limit) + provisioned)
+        * (std::mem::size_of::<Env>() as u64 + 16);
+    let hosts = sc.platform.cluster.map_or(0, |c| u64::from(c.hosts) * 256);
+    let expected: f64 = sc
+        .sources
+        .iter()
+        .map(|s| s.expected_requests(sc.duration).max(0.0))
+        .sum();
+    let mut records = 0;
+    let mut text = cells.saturating_mul(SERIES_ROW_TEXT);
+    if sc.output.invocations {
+        records += (expected * std::mem::size_of::<AttemptRecord>() as f64) as u64;
+        text = text.saturating_add((expected * ATTEMPT_ROW_TEXT as f64) as u64);
+    }
+    if sc.output.trace {
+        records += sc.output.trace_limit * std::mem::size_of::<TraceRecord>() as u64;
+    }
+    Footprint {
+        series: cells.saturating_mul(std::mem::size_of::<Bin>() as u64),
+        series_kept: cells.saturating_mul(std::mem::size_of::<BinReport>() as u64),
+        distributions,
+        environments,
+        hosts,
+        records,
+        text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_series_grow_with_the_bins_and_the_functions_and_provisioned_environments_count() {
+        let sc = |extra: &str, interval: &str| {
+            crate::scenario::parse(
+                &format!(
+                    r#"
+duration = "16m"
+[[functions]]
+name = "a"
+duration = "10ms"
+{extra}
+[[sources]]
+service = "api_gateway"
+function = "a"
+arrival = {{ process = "poisson", rate = 1.0 }}
+[output]
+timeseries_interval = "{interval}"
+"#
+                ),
+                std::path::Path::new("t.toml"),
+            )
+            .unwrap()
+        };
+        let bin = std::mem::size_of::<Bin>() as u64;
+        let row = std::mem::size_of::<BinReport>() as u64;
+        let ms = footprint(&sc("", "1ms"));
+        assert_eq!((ms.series, ms.series_kept), (960_001 * bin, 960_001 * row));
+        let s = footprint(&sc("", "1s"));
+        assert_eq!((s.series, s.series_kept), (961 * bin, 961 * row));
+        assert_eq!(s.kept(true) - s.kept(false), s.distributions);
+        assert!(ms.working() > 100 * s.working() / 2);
+        assert!(distribution_bytes() > 100_000, "{}", distribution_bytes());
+        // A synchronous source: the latency distributions of the function and the total.
+        assert_eq!(s.distributions, 2 * distribution_bytes());
+        let pc = footprint(&sc("provisioned_concurrency = 500", "1s"));
+        assert_eq!(
+            pc.environments - s.environments,
+            500 * (std::mem::size_of::<Env>() as u64 + 16)
+        );
+    }
+}
