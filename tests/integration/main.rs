@@ -7,6 +7,7 @@ mod cli;
 mod closed_forms;
 mod cluster;
 mod compute;
+mod fuzz;
 mod import;
 mod lifecycle;
 mod logs;
