@@ -1128,3 +1128,48 @@ fn the_scaler_sizes_a_cpu_bound_fleet_to_its_target_utilisation() {
     assert_eq!(envs, [3.0, 4.0, 4.0, 4.0, 4.0, 4.0]);
     assert_eq!(api(&r).latency.max_ms, 100.0, "no request shares a vCPU");
 }
+
+#[test]
+fn the_total_cost_of_two_managed_functions_is_the_sum_of_theirs() {
+    // A second managed function on its own provider; the total's instance charge and
+    // management fee are the sum of the two functions' (a mutation run found neither
+    // summed over more than one function).
+    let text = lmi(
+        "1h",
+        "duration = \"20ms\"",
+        "{ process = \"poisson\", rate = 50.0 }",
+        "",
+    ) + r#"
+[[capacity_providers]]
+name = "batch"
+instance_type = "c7g.2xlarge"
+vcpus = 8
+memory_gb = 16
+hourly_price = 0.3
+
+[[functions]]
+name = "worker"
+compute = "managed_instances"
+capacity_provider = "batch"
+runtime = "python3.12"
+memory_mb = 4096
+init = "1ms"
+duration = "50ms"
+
+[[sources]]
+name = "jobs"
+service = "direct"
+function = "worker"
+arrival = { process = "poisson", rate = 20.0 }
+"#;
+    let r = run(&text);
+    let [a, b] = [&r.functions[0].costs, &r.functions[1].costs];
+    assert!(a.instance > 0.0 && b.instance > 0.0 && a.instance != b.instance);
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * y.abs().max(1.0);
+    assert!(close(r.total.costs.instance, a.instance + b.instance));
+    assert!(close(
+        r.total.costs.management_fee,
+        a.management_fee + b.management_fee
+    ));
+    assert!(a.management_fee > 0.0 && b.management_fee > 0.0);
+}
