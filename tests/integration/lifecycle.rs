@@ -821,3 +821,31 @@ arrival = { process = "burst", at = "0s", count = 3 }
         f.idle_gb_seconds
     );
 }
+
+#[test]
+fn an_initialising_environment_counts_in_the_concurrency_of_every_interval_it_spans() {
+    // One request at t = 0 whose INIT takes 2.5 s, then runs 1 s: concurrency 1 from 0 to
+    // 3.5 s, in the intervals' maxima and in the mean (a mutation run found INIT left out).
+    let r = crate::run(
+        r#"
+duration = "10s"
+[[functions]]
+name = "f"
+duration = "1s"
+init = "2500ms"
+[[sources]]
+service = "direct"
+arrival = { process = "burst", at = "0s", count = 1 }
+[output]
+timeseries_interval = "1s"
+"#,
+    );
+    let maxima: Vec<u32> = r.series[0].iter().map(|b| b.concurrency_max).collect();
+    assert_eq!(maxima[..5], [1, 1, 1, 1, 0], "{maxima:?}");
+    let f = &r.functions[0];
+    assert!(
+        (f.mean_concurrency - 0.35).abs() < 1e-9,
+        "{}",
+        f.mean_concurrency
+    );
+}

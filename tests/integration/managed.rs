@@ -1173,3 +1173,25 @@ arrival = { process = "poisson", rate = 20.0 }
     ));
     assert!(a.management_fee > 0.0 && b.management_fee > 0.0);
 }
+
+#[test]
+fn the_mean_concurrency_and_environments_of_a_managed_function_are_its_time_averages() {
+    // Requests of 20 ms at 50 a second, alone on their vCPU: 1 request in progress on
+    // average (Little's law), on the fleet's 3 environments at least (a mutation run
+    // found neither mean summed over the intervals).
+    let r = run(&lmi(
+        "1h",
+        "duration = \"20ms\"",
+        "{ process = \"poisson\", rate = 50.0 }",
+        "",
+    ));
+    let f = api(&r);
+    // Little: λ·E[S] = 50 × 0.02 = 1; the sample's σ over an hour is about 0.3 %.
+    assert!(
+        (f.mean_concurrency - 1.0).abs() < 0.02,
+        "{}",
+        f.mean_concurrency
+    );
+    assert!(f.mean_instances >= 3.0 - 1e-9, "{}", f.mean_instances);
+    assert!(f.mean_instances < 10.0, "{}", f.mean_instances);
+}
