@@ -654,3 +654,25 @@ invocations = true
     .to_string();
     assert!(e.contains("`start` is the time of the run's t = 0"), "{e}");
 }
+
+#[test]
+fn a_logged_timeout_shorter_than_the_scenarios_timeout_is_replayed_as_a_timeout() {
+    // The log's own verdict decides: a `Status: timeout` of 3 s, replayed under the
+    // scenario's 6 s timeout, still times out (a mutation run found this arm untested: no
+    // shipped log has a timeout).
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("t.txt");
+    let line = |at: &str, ms: &str, status: &str| {
+        format!(
+            "2025-09-01T00:0{at}:00.000000+00:00 2025/09/01/[$LATEST]6b1b REPORT RequestId: 0144185c-3aad-281f-48e0-88824835b3a{at}\tDuration: {ms}.00 ms\tBilled Duration: {ms} ms\tMemory Size: 512 MB\tMax Memory Used: 119 MB\t{status}\n"
+        )
+    };
+    let text =
+        line("1", "100", "") + &line("2", "3000", "Status: timeout\t") + &line("3", "120", "");
+    std::fs::write(&p, text).unwrap();
+    let r = replay(p.to_str().unwrap());
+    crate::assert_conserved(&r);
+    let f = &r.functions[0];
+    assert_eq!(f.requests, 3);
+    assert_eq!((f.timeouts, f.errors, f.failed), (1, 0, 1));
+}
