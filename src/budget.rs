@@ -121,3 +121,111 @@ pub fn check(
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(extra: &str, sweep: &str) -> Vec<Scenario> {
+        crate::scenario::parse_variants(
+            &format!(
+                r#"
+duration = "16m"
+{extra}
+[[functions]]
+name = "a"
+duration = "10ms"
+[[sources]]
+service = "api_gateway"
+arrival = {{ process = "poisson", rate = 1.0 }}
+{sweep}
+"#
+            ),
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+    }
+
+    fn refusal(v: &[Scenario], threads: usize, gib: f64) -> InputError {
+        check(&[(std::path::Path::new("t.toml"), v)], threads, gib).unwrap_err()
+    }
+
+    #[test]
+    fn the_estimate_adds_the_reports_kept_to_the_runs_at_once_and_names_what_dominates() {
+        let v = scenario(
+            "replications = 3",
+            "[output]\ntimeseries_interval = \"1ms\"",
+        );
+        let n = need(&v);
+        let f = footprint(&v[0]);
+        assert_eq!(n.runs, 3);
+        assert_eq!(n.kept, f.kept(true) + 2 * f.kept(false));
+        assert_eq!(n.working, f.working());
+        assert_eq!(n.text, 3 * f.text);
+        // Just over the estimate with one thread is refused, just under is not.
+        let total = n.kept + n.working.max(n.text);
+        let gib = total as f64 / GIB;
+        assert!(check(&[(std::path::Path::new("t.toml"), &v)], 1, gib * 1.001).is_ok());
+        let e = refusal(&v, 1, gib * 0.999);
+        assert_eq!(e.key.as_deref(), Some("output.timeseries_interval"));
+        assert!(e.message.contains("3 run(s) (1 variant(s)"), "{e}");
+        assert!(
+            e.help
+                .unwrap()
+                .starts_with("a longer `output.timeseries_interval`")
+        );
+        // Two threads hold two runs at once, when the runs at once outweigh the text.
+        let two = n.kept + (2 * n.working).max(n.text);
+        assert!(
+            check(
+                &[(std::path::Path::new("t.toml"), &v)],
+                2,
+                two as f64 / GIB * 1.001
+            )
+            .is_ok()
+        );
+        if 2 * n.working > n.text {
+            assert!(
+                check(
+                    &[(std::path::Path::new("t.toml"), &v)],
+                    2,
+                    two as f64 / GIB * 0.999
+                )
+                .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn small_figures_are_in_mib_and_a_sweeps_distributions_name_the_sweep() {
+        let v = scenario("", "[sweep]\n\"functions.a.memory_mb\" = [128, 256, 512]");
+        assert_eq!(v.len(), 3);
+        let e = refusal(&v, 1, 1e-4);
+        assert_eq!(e.key.as_deref(), Some("sweep"), "{e}");
+        assert!(
+            e.message.contains("MiB") && !e.message.contains(" GiB of reports"),
+            "{e}"
+        );
+        assert!(e.message.contains("most of it distributions"), "{e}");
+        assert!(
+            e.help
+                .unwrap()
+                .starts_with("fewer variants or replications")
+        );
+        let one = scenario("", "");
+        let e = refusal(&one, 1, 1e-4);
+        assert_eq!(e.key.as_deref(), Some("replications"), "{e}");
+        let hosts = scenario("[platform]\nhosts = 100000\nhost_memory_mb = 4096", "");
+        let e = refusal(&hosts, 1, 1e-4);
+        assert_eq!(e.key.as_deref(), Some("platform.hosts"), "{e}");
+        assert!(e.help.unwrap().starts_with("fewer `platform.hosts`"));
+        let envs = scenario("[account]\nconcurrency_limit = 5000000", "");
+        let e = refusal(&envs, 1, 1e-3);
+        assert_eq!(e.key.as_deref(), Some("account.concurrency_limit"), "{e}");
+        assert!(
+            e.help
+                .unwrap()
+                .starts_with("fewer provisioned environments")
+        );
+    }
+}
