@@ -183,14 +183,7 @@ const REQUESTS_PER_CORE_SECOND: f64 = 2e6;
 fn long_run(variants: &[Scenario], path: &std::path::Path, opts: &RunOptions) -> Option<String> {
     let requests: f64 = variants
         .iter()
-        .map(|sc| {
-            let per_run: f64 = sc
-                .sources
-                .iter()
-                .map(|s| s.expected_requests(sc.duration).max(0.0))
-                .sum();
-            per_run * f64::from(sc.replications)
-        })
+        .map(|sc| sc.expected_requests() * f64::from(sc.replications))
         .sum();
     let cores = opts.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
     let runs: u64 = variants.iter().map(|v| u64::from(v.replications)).sum();
@@ -205,14 +198,19 @@ fn long_run(variants: &[Scenario], path: &std::path::Path, opts: &RunOptions) ->
     })
 }
 
-/// The warning of a run that reached the most attempts a run may make.
-fn stopped(r: &crate::metrics::RunReport) -> String {
-    let at = r.stopped_at.unwrap_or_default();
-    let name = if r.variant == "base" {
+/// A run's scenario, and its variant when it is one of a sweep's.
+fn run_name(r: &crate::metrics::RunReport) -> String {
+    if r.variant == "base" {
         r.scenario.clone()
     } else {
         format!("{} [{}]", r.scenario, r.variant)
-    };
+    }
+}
+
+/// The warning of a run that reached the most attempts a run may make.
+fn stopped(r: &crate::metrics::RunReport) -> String {
+    let at = r.stopped_at.unwrap_or_default();
+    let name = run_name(r);
     format!(
         "{name}, replication {}: stopped at {at} of {}, after {:.0e} attempts (invocations and throttles), the most one run may make; its results cover the run until then. Throttled events retried without end are the usual cause: check the backoffs and the concurrency",
         r.replication,
@@ -285,11 +283,7 @@ fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
                     format!("{x:.1}")
                 }
             };
-            let name = if r.variant == "base" {
-                r.scenario.clone()
-            } else {
-                format!("{} [{}]", r.scenario, r.variant)
-            };
+            let name = run_name(r);
             rows.push([
                 name,
                 r.replication.to_string(),

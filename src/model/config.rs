@@ -141,6 +141,17 @@ impl Default for Platform {
     }
 }
 
+impl Scenario {
+    /// The requests its sources are expected to offer in one run (0 for a source whose
+    /// expectation is unknown or negative).
+    pub fn expected_requests(&self) -> f64 {
+        self.sources
+            .iter()
+            .map(|s| s.expected_requests(self.duration).max(0.0))
+            .sum()
+    }
+}
+
 impl Platform {
     /// The backoff after the `throttles`-th throttled dispatch of an event (1-based).
     pub fn async_backoff(&self, throttles: u32) -> Time {

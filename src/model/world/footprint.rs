@@ -85,11 +85,7 @@ pub fn footprint(sc: &Scenario) -> Footprint {
     let environments = (u64::from(sc.account.concurrency_limit) + provisioned)
         * (std::mem::size_of::<Env>() as u64 + 16);
     let hosts = sc.platform.cluster.map_or(0, |c| u64::from(c.hosts) * 256);
-    let expected: f64 = sc
-        .sources
-        .iter()
-        .map(|s| s.expected_requests(sc.duration).max(0.0))
-        .sum();
+    let expected = sc.expected_requests();
     let mut records = 0;
     let mut text = cells.saturating_mul(SERIES_ROW_TEXT);
     if sc.output.invocations {

@@ -8,12 +8,11 @@ use super::message::{self, Message, parse_ms, timestamp};
 use super::{BadLines, Invocation, LogError, Logged, Status};
 use crate::engine::Time;
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The longest line read; a longer one is counted malformed and skipped.
-const MAX_LINE: usize = 1 << 20;
+use crate::read::MAX_LINE;
 
 /// The most `platform.start` times kept while their reports are awaited.
 const MAX_STARTS: usize = 1 << 20;
@@ -92,11 +91,7 @@ pub(super) struct LogFile {
 /// magic bytes.
 fn open(path: &Path) -> Result<Input, LogError> {
     let cannot = |e: std::io::Error| LogError::file(path, format!("cannot open: {e}"));
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(LogError::file(path, "is not a regular file"));
-    }
-    let mut f = BufReader::new(File::open(path).map_err(cannot)?);
+    let mut f = BufReader::new(crate::read::open_regular(path).map_err(cannot)?);
     let gz = f.fill_buf().map_err(cannot)?.starts_with(&[0x1f, 0x8b]);
     let inner: Box<dyn Read + Send> = if gz {
         Box::new(flate2::bufread::MultiGzDecoder::new(f))
