@@ -80,7 +80,21 @@ pub fn run(cli: &Cli) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     // Every variant of every file is a scenario of its own; outputs are grouped by file.
     let scenarios: Vec<Scenario> = files.iter().flatten().cloned().collect();
-    let mut per_scenario = runner::simulate_all(&scenarios, &opts)?.into_iter();
+    // Each run writes its rows into its file's folder as it ends; the first variant of
+    // each file is charted.
+    let spill = runner::Spill {
+        staged: files
+            .iter()
+            .zip(&staged)
+            .flat_map(|(v, s)| std::iter::repeat_n(s, v.len()))
+            .collect(),
+        charted: files
+            .iter()
+            .flat_map(|v| (0..v.len()).map(|k| k == 0))
+            .collect(),
+    };
+    let mut per_scenario = runner::simulate_into(&scenarios, &opts, Some(&spill))?.into_iter();
+    drop(spill);
     let mut results = Vec::with_capacity(files.len());
     let mut written = Vec::with_capacity(files.len());
     for (variants, staged) in files.iter().zip(staged) {

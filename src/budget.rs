@@ -28,12 +28,13 @@ pub struct Need {
 /// What the runs of one file (its variants, each with its replications) need.
 pub fn need(variants: &[Scenario]) -> Need {
     let mut n = Need::default();
-    for sc in variants {
+    for (v, sc) in variants.iter().enumerate() {
         let f = footprint(sc);
         let reps = u64::from(sc.replications);
+        // The first variant's replication 0 is the charted run.
         n.kept = n
             .kept
-            .saturating_add(f.kept(true))
+            .saturating_add(f.kept(v == 0))
             .saturating_add(f.kept(false).saturating_mul(reps.saturating_sub(1)));
         if f.working() > n.working {
             n.working = f.working();
@@ -90,13 +91,19 @@ pub fn check(
         (f.records, "output.invocations", "invocation records"),
     ];
     let &(_, key, what) = parts.iter().max_by_key(|p| p.0).expect("parts");
+    // Many small runs: their summaries, kept until the files are written, dominate.
+    let (key, what) = if n.kept > n.working.saturating_mul(at_once) {
+        ("replications", "reports")
+    } else {
+        (key, what)
+    };
     let pc = variants[0]
         .functions
         .iter()
         .position(|f| f.provisioned_concurrency.max() > 0);
     let key = match (what, pc) {
         ("environments", Some(j)) => format!("functions[{j}].provisioned_concurrency"),
-        ("distributions", _) if variants.len() > 1 => "sweep".into(),
+        ("distributions" | "reports", _) if variants.len() > 1 => "sweep".into(),
         _ => key.to_string(),
     };
     Err(InputError {
@@ -104,7 +111,7 @@ pub fn check(
         position: None,
         key: Some(key),
         message: format!(
-            "the runs need about {} of memory, more than the budget of {budget_gib} GiB: {} run(s) ({} variant(s) × replications) keep {} of reports, {at_once} at once take {} each while they run (most of it {what}), and the CSV text takes {}",
+            "the runs need about {} of memory (most of it {what}), more than the budget of {budget_gib} GiB: {} run(s) ({} variant(s) × replications) keep {} of reports, {at_once} at once take {} each while they run, and the CSV text takes {}",
             gb(total),
             n.runs,
             variants.len(),
@@ -114,7 +121,7 @@ pub fn check(
         ),
         help: Some(match what {
             "time series" => "a longer `output.timeseries_interval`, a shorter `duration`, or fewer `replications`; or a larger budget with --max-memory".into(),
-            "distributions" => "fewer variants or replications, or a larger budget with --max-memory".into(),
+            "distributions" | "reports" => "fewer variants or replications, or a larger budget with --max-memory".into(),
             "environments" => "fewer provisioned environments or a lower `account.concurrency_limit`; or a larger budget with --max-memory".into(),
             "hosts" => "fewer `platform.hosts`, or a larger budget with --max-memory".into(),
             _ => "turn `output.invocations` off, shorten the run, or give a larger budget with --max-memory".into(),

@@ -10,6 +10,7 @@ use crate::output::{self, charts};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// How to run.
@@ -55,8 +56,34 @@ pub fn output_dir(sc: &Scenario, opts: &RunOptions) -> PathBuf {
         .join(&sc.name)
 }
 
-/// Simulates every replication of every scenario, in parallel; results in input order.
+/// Simulates every replication of every scenario, in parallel; results in input order,
+/// each with its whole time series and attempts.
 pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec<RunReport>>> {
+    simulate_into(scenarios, opts, None)
+}
+
+/// Where [`simulate_into`] writes each scenario's rows, and which scenarios are charted.
+pub struct Spill<'a> {
+    /// The folder each scenario writes to (the variants of a file share one).
+    pub staged: Vec<&'a Staged>,
+    /// Whether each scenario's replication 0 is charted (and traced): it keeps its time
+    /// series, distributions and trace.
+    pub charted: Vec<bool>,
+}
+
+/// The two files whose rows grow with the runs: each finished run writes its rows as parts
+/// of them, in its scenario's staged folder, then drops what only they needed.
+const STREAMED: [&str; 2] = ["timeseries.csv", "invocations.csv"];
+
+/// Simulates as [`simulate_all`] does; with `spill`, each run, once done, writes its rows
+/// of `timeseries.csv` and `invocations.csv` to its scenario's folder as parts, drops its
+/// attempts, and keeps its time series, distributions and trace only if it is a charted
+/// replication 0. Memory then holds each run's summary, not its rows.
+pub fn simulate_into(
+    scenarios: &[Scenario],
+    opts: &RunOptions,
+    spill: Option<&Spill>,
+) -> Result<Vec<Vec<RunReport>>> {
     let jobs: Vec<(usize, u32)> = scenarios
         .iter()
         .enumerate()
@@ -75,7 +102,7 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
     } else {
         ProgressBar::hidden()
     };
-    let work = || -> Vec<RunReport> {
+    let work = || -> Result<Vec<RunReport>> {
         jobs.par_iter()
             .map(|&(i, r)| {
                 let sc = &scenarios[i];
@@ -84,8 +111,11 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
                 if r > 0 {
                     report.drop_distributions();
                 }
+                if let Some(s) = spill {
+                    write_rows(&mut report, s.staged[i], (i, r), s.charted[i] && r == 0)?;
+                }
                 bar.inc(1);
-                report
+                Ok(report)
             })
             .collect()
     };
@@ -96,13 +126,70 @@ pub fn simulate_all(scenarios: &[Scenario], opts: &RunOptions) -> Result<Vec<Vec
             .context("cannot start the worker threads")?
             .install(work),
         None => work(),
-    };
+    }?;
     bar.finish_and_clear();
     let mut out: Vec<Vec<RunReport>> = scenarios.iter().map(|_| Vec::new()).collect();
     for (report, &(i, _)) in reports.into_iter().zip(&jobs) {
         out[i].push(report);
     }
     Ok(out)
+}
+
+/// Writes the file `name` of `columns`: from the runs' parts when they wrote them (every
+/// run one), else from the reports by `whole`.
+fn streamed(
+    staged: &Staged,
+    runs: &[RunReport],
+    name: &str,
+    columns: &[&str],
+    whole: fn(&[RunReport]) -> Result<Vec<u8>, csv::Error>,
+) -> Result<PathBuf> {
+    let written = staged.parts(name);
+    let path = if written == 0 {
+        staged.write(name, &whole(runs)?)
+    } else {
+        anyhow::ensure!(
+            written == runs.len(),
+            "only {written} of {} runs wrote their rows of {name}",
+            runs.len()
+        );
+        staged.join(name, &output::csv::header(columns)?)
+    };
+    path.with_context(|| format!("cannot write {}", staged.dir().join(name).display()))
+}
+
+/// What writes one run's rows of a file.
+type Rows<'a> = &'a dyn Fn(&mut dyn Write) -> csv::Result<()>;
+
+/// Writes `report`'s rows of the streamed files as part `key` of them in `staged`, then
+/// drops its attempts, and unless it is `charted` its time series, distributions and
+/// trace.
+fn write_rows(
+    report: &mut RunReport,
+    staged: &Staged,
+    key: (usize, u32),
+    charted: bool,
+) -> Result<()> {
+    let [series, attempts] = STREAMED;
+    let r = &*report;
+    let parts: [(&str, Rows); 2] = [
+        (series, &|w| output::csv::timeseries_rows(r, w)),
+        (attempts, &|w| output::csv::invocation_rows(r, w)),
+    ];
+    // Runs that recorded no attempts have no rows of `invocations.csv`.
+    let recorded = usize::from(report.attempts.is_some());
+    for &(name, rows) in &parts[..1 + recorded] {
+        staged
+            .write_part(name, key, |w| rows(w).map_err(std::io::Error::other))
+            .with_context(|| format!("cannot write {}", staged.dir().join(name).display()))?;
+    }
+    report.attempts = None;
+    if !charted {
+        report.series = Vec::new();
+        report.trace = None;
+        report.drop_distributions();
+    }
+    Ok(())
 }
 
 /// Writes the outputs of one scenario file's runs (every variant and replication).
@@ -117,30 +204,42 @@ pub fn write_outputs(
 ) -> Result<Written> {
     let dir = staged.dir().to_path_buf();
     let mut files = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        let p = staged
+    let put = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
+        staged
             .write(name, bytes)
-            .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
-        files.push(p);
-        Ok(())
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))
     };
-    put("summary.csv", &output::csv::summary(runs)?)?;
-    put("timeseries.csv", &output::csv::timeseries(runs)?)?;
-    put("sources.csv", &output::csv::sources(runs)?)?;
-    put("variants.csv", &output::csv::variants(runs)?)?;
+    files.push(put("summary.csv", &output::csv::summary(runs)?)?);
+    let timeseries = streamed(
+        staged,
+        runs,
+        "timeseries.csv",
+        output::csv::TIMESERIES_COLUMNS,
+        output::csv::timeseries,
+    )?;
+    files.push(timeseries);
+    files.push(put("sources.csv", &output::csv::sources(runs)?)?);
+    files.push(put("variants.csv", &output::csv::variants(runs)?)?);
     if sc.output.invocations {
-        put("invocations.csv", &output::csv::invocations(runs)?)?;
+        let invocations = streamed(
+            staged,
+            runs,
+            "invocations.csv",
+            output::csv::INVOCATION_COLUMNS,
+            output::csv::invocations,
+        )?;
+        files.push(invocations);
     }
     let mut recommendation = None;
     if let Some(strategy) = sc.recommend {
         use crate::metrics::recommend::recommend;
         match recommend(runs, strategy, crate::scenario::BASELINE) {
             Some(r) => {
-                put("recommendation.csv", &output::recommend::csv(&r)?)?;
-                put(
+                files.push(put("recommendation.csv", &output::recommend::csv(&r)?)?);
+                files.push(put(
                     "power_tuning.json",
                     &output::recommend::power_tuning_json(&r),
-                )?;
+                )?);
                 recommendation = Some(output::recommend::sentence(&sc.name, &r));
             }
             None => {
@@ -155,18 +254,18 @@ pub fn write_outputs(
     if sc.output.trace
         && let Some(bytes) = runs.first().and_then(output::trace::render)
     {
-        put("trace.json", &bytes)?;
+        files.push(put("trace.json", &bytes)?);
     }
     if opts.charts && sc.output.charts {
         if let Some(first) = runs.first() {
             for (name, bytes) in charts::render(first).context("cannot draw the charts")? {
-                put(&name, &bytes)?;
+                files.push(put(&name, &bytes)?);
             }
         }
         // With a sweep, the variants side by side (nothing for a single variant).
         let sweep = charts::render_variants(runs).context("cannot draw the sweep charts")?;
         for (name, bytes) in sweep {
-            put(&name, &bytes)?;
+            files.push(put(&name, &bytes)?);
         }
     }
     Ok(Written {

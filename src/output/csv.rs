@@ -201,54 +201,75 @@ pub fn summary(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
 
 /// `timeseries.csv` for the runs of one scenario.
 pub fn timeseries(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(TIMESERIES_COLUMNS)?;
+    let mut out = header(TIMESERIES_COLUMNS)?;
     for r in runs {
-        let rep = r.replication.to_string();
-        for (f, bins) in r.functions.iter().zip(&r.series) {
-            for b in bins {
-                w.write_record([
-                    r.scenario.as_str(),
-                    r.variant.as_str(),
-                    rep.as_str(),
-                    f.function.as_str(),
-                    &num(b.time_s, 3),
-                    &b.arrivals.to_string(),
-                    &b.invocations.to_string(),
-                    &b.cold_starts.to_string(),
-                    &b.throttles.to_string(),
-                    &num(b.concurrency, 4),
-                    &num(b.instances_busy, 4),
-                    &num(b.instances_idle, 4),
-                    &num(b.instances_initializing, 4),
-                    &num(b.queue_depth, 4),
-                    &num(b.cost_usd, 8),
-                    &b.concurrency_max.to_string(),
-                    &b.dlq.to_string(),
-                    &num(b.pollers, 4),
-                    &num(b.oldest_age_s, 3),
-                    &num(b.provisioned, 4),
-                    &b.evictions.to_string(),
-                    &b.host_memory_mb.map_or(String::new(), |m| num(m, 1)),
-                    &b.managed.map_or(String::new(), |m| num(m.instances, 4)),
-                    &b.managed.map_or(String::new(), |m| num(m.environments, 4)),
-                    &b.managed
-                        .map_or(String::new(), |m| num(m.cpu_utilization, 4)),
-                ])?;
-            }
+        timeseries_rows(r, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// The header line of a CSV file of `columns`.
+pub fn header(columns: &[&str]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(columns)?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes one run's rows of `timeseries.csv`, with no header, to `out`: what a finished
+/// run writes to its part of the file.
+pub fn timeseries_rows<W: std::io::Write>(r: &RunReport, out: W) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    let rep = r.replication.to_string();
+    for (f, bins) in r.functions.iter().zip(&r.series) {
+        for b in bins {
+            w.write_record([
+                r.scenario.as_str(),
+                r.variant.as_str(),
+                rep.as_str(),
+                f.function.as_str(),
+                &num(b.time_s, 3),
+                &b.arrivals.to_string(),
+                &b.invocations.to_string(),
+                &b.cold_starts.to_string(),
+                &b.throttles.to_string(),
+                &num(b.concurrency, 4),
+                &num(b.instances_busy, 4),
+                &num(b.instances_idle, 4),
+                &num(b.instances_initializing, 4),
+                &num(b.queue_depth, 4),
+                &num(b.cost_usd, 8),
+                &b.concurrency_max.to_string(),
+                &b.dlq.to_string(),
+                &num(b.pollers, 4),
+                &num(b.oldest_age_s, 3),
+                &num(b.provisioned, 4),
+                &b.evictions.to_string(),
+                &b.host_memory_mb.map_or(String::new(), |m| num(m, 1)),
+                &b.managed.map_or(String::new(), |m| num(m.instances, 4)),
+                &b.managed.map_or(String::new(), |m| num(m.environments, 4)),
+                &b.managed
+                    .map_or(String::new(), |m| num(m.cpu_utilization, 4)),
+            ])?;
         }
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.flush()?;
+    Ok(())
 }
 
 /// `invocations.csv` for the runs of one scenario that recorded their attempts.
 pub fn invocations(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(INVOCATION_COLUMNS)?;
+    let mut out = header(INVOCATION_COLUMNS)?;
     for r in runs {
-        let Some(attempts) = &r.attempts else {
-            continue;
-        };
+        invocation_rows(r, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Writes one run's rows of `invocations.csv` (none when it recorded no attempts), with
+/// no header, to `out`.
+pub fn invocation_rows<W: std::io::Write>(r: &RunReport, out: W) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    if let Some(attempts) = &r.attempts {
         let rep = r.replication.to_string();
         for a in attempts {
             w.write_record([
@@ -271,7 +292,8 @@ pub fn invocations(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
             ])?;
         }
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.flush()?;
+    Ok(())
 }
 
 /// Columns of `sources.csv` (a lambdasim extension).

@@ -52,7 +52,15 @@ pub struct Staged {
     // Held until the folder is committed or abandoned; the OS releases it if we die.
     _lock: File,
     committed: bool,
+    /// Parts written so far, by file name and key: see [`Staged::write_part`].
+    parts: Mutex<Vec<(String, Part, PathBuf)>>,
 }
+
+/// What orders the parts of a file: the run's scenario (variant) and replication.
+pub type Part = (usize, u32);
+
+/// Where parts wait to be joined, inside the staged folder.
+const PARTS: &str = ".parts";
 
 impl Staged {
     /// Locks `dir` (through `.<name>.lock` beside it), removes what a killed run left
@@ -92,6 +100,7 @@ impl Staged {
             tmp,
             _lock: lock,
             committed: false,
+            parts: Mutex::new(Vec::new()),
         })
     }
 
@@ -113,9 +122,76 @@ impl Staged {
         Ok(self.dir.join(name))
     }
 
+    /// Writes part `key` of the file `name` through `write`, buffered, to be joined in key
+    /// order by [`Staged::join`]: finished runs write their rows as they end, in whatever
+    /// order, and nothing holds them all in memory.
+    pub fn write_part(
+        &self,
+        name: &str,
+        key: Part,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        plain(name)?;
+        let dir = self.tmp.join(PARTS).join(name);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{}-{}", key.0, key.1));
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let mut w = io::BufWriter::new(f);
+        write(&mut w)?;
+        w.flush()?;
+        let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        parts.push((name.to_string(), key, path));
+        Ok(())
+    }
+
+    /// How many parts of `name` have been written.
+    pub fn parts(&self, name: &str) -> usize {
+        let parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        parts.iter().filter(|(n, ..)| n == name).count()
+    }
+
+    /// Writes the file `name`: `head`, then its parts in key order, copied through a
+    /// small buffer; the parts are removed. Returns the path it will have once committed.
+    pub fn join(&self, name: &str, head: &[u8]) -> io::Result<PathBuf> {
+        plain(name)?;
+        let mine: Vec<(Part, PathBuf)> = {
+            let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+            let (mine, rest) = std::mem::take(&mut *parts)
+                .into_iter()
+                .partition(|(n, ..)| n == name);
+            *parts = rest;
+            let mut mine: Vec<(Part, PathBuf)> = mine.into_iter().map(|(_, k, p)| (k, p)).collect();
+            mine.sort_unstable_by_key(|&(k, _)| k);
+            mine
+        };
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(self.tmp.join(name))?;
+        let mut w = io::BufWriter::new(f);
+        w.write_all(head)?;
+        for (_, path) in &mine {
+            io::copy(&mut File::open(path)?, &mut w)?;
+            std::fs::remove_file(path)?;
+        }
+        w.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        let _ = std::fs::remove_dir(self.tmp.join(PARTS).join(name));
+        Ok(self.dir.join(name))
+    }
+
     /// Swaps the staged folder in for the old one (atomically where the system can
     /// exchange two names, Linux), then removes the old one.
     pub fn commit(mut self) -> Result<(), StageError> {
+        // Parts never joined (none, when every file was written) are not outputs.
+        let parts = self.tmp.join(PARTS);
+        if parts.exists() {
+            std::fs::remove_dir_all(&parts).map_err(io_at(&parts))?;
+        }
         let mut registry = STAGED.lock().unwrap_or_else(|p| p.into_inner());
         swap_in(&self.tmp, &self.dir).map_err(io_at(&self.dir))?;
         // `tmp` now holds the old folder, if there was one.
@@ -325,6 +401,42 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn parts_written_in_any_order_are_joined_in_key_order_and_leave_nothing_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("s");
+        let s = Staged::begin(&dir).unwrap();
+        let text = |t: &'static str| move |w: &mut dyn Write| w.write_all(t.as_bytes());
+        s.write_part("t.csv", (1, 0), text("c\n")).unwrap();
+        s.write_part("t.csv", (0, 1), text("b\n")).unwrap();
+        s.write_part("u.csv", (0, 0), text("x\n")).unwrap();
+        s.write_part("t.csv", (0, 0), text("a\n")).unwrap();
+        s.write_part("t.csv", (0, 10), text("b10\n")).unwrap();
+        s.write_part("t.csv", (0, 2), text("b2\n")).unwrap();
+        // A part that was never joined is not an output.
+        s.write_part("v.csv", (0, 0), text("gone\n")).unwrap();
+        assert_eq!(
+            (s.parts("t.csv"), s.parts("u.csv"), s.parts("w.csv")),
+            (5, 1, 0)
+        );
+        assert!(s.write_part("../t.csv", (0, 0), text("")).is_err());
+        assert!(
+            s.write_part("t.csv", (0, 0), text("again")).is_err(),
+            "one part per key"
+        );
+        assert_eq!(s.join("t.csv", b"h\n").unwrap(), dir.join("t.csv"));
+        assert_eq!(s.parts("t.csv"), 0);
+        s.join("u.csv", b"").unwrap();
+        s.commit().unwrap();
+        assert_eq!(names(&dir), ["t.csv", "u.csv"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("t.csv")).unwrap(),
+            "h\na\nb\nb2\nb10\nc\n"
+        );
+        assert_eq!(std::fs::read_to_string(dir.join("u.csv")).unwrap(), "x\n");
+        assert_eq!(names(root.path()), [".s.lock", "s"]);
     }
 
     #[test]

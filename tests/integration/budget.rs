@@ -37,27 +37,50 @@ arrival = { process = "poisson", rate = 1.0 }
 timeseries_interval = "1ms"
 "#;
 
+/// The review's case with twenty functions: each run holds 20 × 960,001 bins.
+fn twenty_functions() -> String {
+    let mut text = FINE_SERIES
+        .replace("replications = 100", "replications = 10")
+        .replace(
+            "service = \"api_gateway\"",
+            "service = \"api_gateway\"\nfunction = \"a\"",
+        );
+    for k in 1..20 {
+        text.push_str(&format!(
+            "[[functions]]\nname = \"f{k}\"\nduration = \"10ms\"\n"
+        ));
+    }
+    text
+}
+
 #[test]
 fn time_series_that_would_exhaust_memory_are_refused_before_the_run_with_the_estimate() {
-    for args in [&["--check"][..], &[][..]] {
-        let (code, err) = check(FINE_SERIES, args);
+    let many = twenty_functions();
+    for args in [&["--check", "-j", "2"][..], &["-j", "2"][..]] {
+        let (code, err) = check(&many, args);
         assert_eq!(code, Some(2), "{err}");
         assert!(err.contains("`output.timeseries_interval`"), "{err}");
+        assert!(err.contains("(most of it time series)"), "{err}");
         assert!(err.contains("more than the budget of 8 GiB"), "{err}");
-        // 100 runs × 960,001 bins × a report row each: about 16 GiB kept.
+        // 2 at once × 20 functions × 960,001 bins × (a running bin and a report row).
         assert!(
-            err.contains("100 run(s)") && err.contains("GiB of reports"),
+            err.contains("10 run(s)") && err.contains("2 at once take 8.2 GiB each"),
             "{err}"
         );
     }
-    // Ten replications fit; a larger budget takes the hundred.
-    let (code, err) = check(
-        &FINE_SERIES.replace("replications = 100", "replications = 10"),
-        &["--check"],
-    );
+    // Under a budget of 12 GiB, one thread (one run at once) fits and two do not.
+    let (code, err) = check(&many, &["--check", "-j", "1", "--max-memory", "12"]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, err) = check(FINE_SERIES, &["--check", "--max-memory", "64"]);
+    let (code, err) = check(&many, &["--check", "-j", "2", "--max-memory", "12"]);
+    assert_eq!(code, Some(2), "{err}");
+    // The review's hundred replications of one function: each run's rows go to disk as it
+    // ends, and only the charted run keeps its series: about 1 GiB with two threads.
+    let (code, err) = check(FINE_SERIES, &["--check", "-j", "2"]);
     assert_eq!(code, Some(0), "{err}");
+    let (code, err) = check(FINE_SERIES, &["--check", "-j", "2", "--max-memory", "0.9"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("about 1.0 GiB"), "{err}");
+    assert!(err.contains("keep 0.2 GiB of reports"), "{err}");
     let (code, err) = check(FINE_SERIES, &["--check", "--max-memory", "0"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("greater than 0"), "{err}");

@@ -386,3 +386,76 @@ fn invocations_csv_has_one_row_per_attempt() {
     );
     assert!(requests >= invocations);
 }
+
+#[test]
+fn rows_written_as_each_run_ends_equal_the_files_built_whole_from_the_reports() {
+    // Each run writes its rows of timeseries.csv and invocations.csv to disk as it ends, in
+    // whatever order the threads finish; the files joined in run order are those built
+    // whole from every report, and nothing of the parts is left in the folder.
+    let d = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace("replications = 2", "replications = 3")
+        .replace("service = \"api_gateway\"", "service = \"s3\"")
+        .replace(
+            "memory_mb = 256",
+            "memory_mb = 256\nreserved_concurrency = 4",
+        )
+        + "[output]\ninvocations = true\ncharts = false\n[sweep]\n\"functions.api.memory_mb\" = [256, 512]\n";
+    let p = write(d.path(), "s.toml", &text);
+    let out = d.path().join("o");
+    lambdasim()
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .args(["-q", "--jobs", "2"])
+        .assert()
+        .success();
+    let variants = lambdasim::scenario::parse_variants(&text, &p).unwrap();
+    let opts = lambdasim::runner::RunOptions {
+        jobs: Some(2),
+        ..Default::default()
+    };
+    let runs: Vec<_> = lambdasim::runner::simulate_all(&variants, &opts)
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(runs.len(), 6);
+    let folder = out.join("s");
+    let files = read_all(&folder);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "invocations.csv",
+            "sources.csv",
+            "summary.csv",
+            "timeseries.csv",
+            "variants.csv"
+        ]
+    );
+    let file = |name: &str| std::fs::read(folder.join(name)).unwrap();
+    use lambdasim::output::csv;
+    assert_eq!(file("timeseries.csv"), csv::timeseries(&runs).unwrap());
+    assert_eq!(file("invocations.csv"), csv::invocations(&runs).unwrap());
+    assert_eq!(file("summary.csv"), csv::summary(&runs).unwrap());
+    // Every run's rows, in run order.
+    let rows = String::from_utf8(file("invocations.csv")).unwrap();
+    let mut order: Vec<String> = rows
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(1).take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    order.dedup();
+    assert_eq!(
+        order,
+        [
+            "memory_mb=256,0",
+            "memory_mb=256,1",
+            "memory_mb=256,2",
+            "memory_mb=512,0",
+            "memory_mb=512,1",
+            "memory_mb=512,2"
+        ]
+    );
+}

@@ -1,9 +1,12 @@
 //! A run's memory, estimated from the scenario alone before it runs: what a run holds
 //! while it runs (its time series, environments, hosts, records), and what its report
-//! keeps once it is done, until the outputs are written.
+//! keeps once it is done, until the outputs are written (its summary; with the series,
+//! distributions and records too if it is the charted run).
 
 use super::env::Env;
-use crate::metrics::{AttemptRecord, Bin, BinReport, TraceRecord};
+use crate::metrics::{
+    AttemptRecord, Bin, BinReport, FunctionReport, RunReport, SourceReport, TraceRecord,
+};
 use crate::model::Scenario;
 
 /// Bytes one run takes, by what takes them.
@@ -11,10 +14,11 @@ use crate::model::Scenario;
 pub struct Footprint {
     /// The time series while the run runs (its bins).
     pub series: u64,
-    /// The time series its report keeps.
+    /// The time series as its report holds it (kept by the charted run only).
     pub series_kept: u64,
-    /// The latency, queue and age distributions (kept by the first replication of each
-    /// variant only).
+    /// Its summary: the figures of each function, the total and each source.
+    pub summary: u64,
+    /// The latency, queue and age distributions (kept by the charted run only).
     pub distributions: u64,
     /// Execution environments: the concurrency the account allows and the provisioned
     /// ones beside.
@@ -23,31 +27,39 @@ pub struct Footprint {
     pub hosts: u64,
     /// The records of `invocations.csv` and `trace.json`, when asked for.
     pub records: u64,
-    /// The run's rows of `timeseries.csv` (and `invocations.csv`), as text, while the
-    /// files are written.
+    /// The run's rows of the files written whole from the reports (`summary.csv`,
+    /// `sources.csv`, `variants.csv`), as text; the rows of `timeseries.csv` and
+    /// `invocations.csv` go to disk as each run ends.
     pub text: u64,
 }
 
-/// Bytes of a row of `timeseries.csv` as text, about (25 columns).
-const SERIES_ROW_TEXT: u64 = 150;
-/// Bytes of a row of `invocations.csv` as text, about.
-const ATTEMPT_ROW_TEXT: u64 = 120;
+/// Bytes of a row of `summary.csv` or `variants.csv` as text, at most about.
+const SUMMARY_ROW_TEXT: u64 = 1200;
+/// Bytes of a row of `sources.csv` as text, at most about.
+const SOURCE_ROW_TEXT: u64 = 300;
 
 impl Footprint {
     /// What the run holds at its peak.
     pub fn working(&self) -> u64 {
         self.series
             + self.series_kept
+            + self.summary
             + self.distributions
             + self.environments
             + self.hosts
             + self.records
     }
 
-    /// What the report keeps once the run is done; `first`: the first replication of its
-    /// variant, which keeps its distributions.
-    pub fn kept(&self, first: bool) -> u64 {
-        self.series_kept + self.records + if first { self.distributions } else { 0 }
+    /// What the report keeps once the run is done: its summary; and if it is `charted`
+    /// (the run the charts and `trace.json` show), its time series, distributions and
+    /// records too.
+    pub fn kept(&self, charted: bool) -> u64 {
+        self.summary
+            + if charted {
+                self.series_kept + self.distributions + self.records
+            } else {
+                0
+            }
     }
 }
 
@@ -87,10 +99,10 @@ pub fn footprint(sc: &Scenario) -> Footprint {
     let hosts = sc.platform.cluster.map_or(0, |c| u64::from(c.hosts) * 256);
     let expected = sc.expected_requests();
     let mut records = 0;
-    let mut text = cells.saturating_mul(SERIES_ROW_TEXT);
+    let sources = sc.sources.len() as u64;
+    let text = (functions + 1) * SUMMARY_ROW_TEXT + sources * SOURCE_ROW_TEXT;
     if sc.output.invocations {
         records += (expected * std::mem::size_of::<AttemptRecord>() as f64) as u64;
-        text = text.saturating_add((expected * ATTEMPT_ROW_TEXT as f64) as u64);
     }
     if sc.output.trace {
         records += sc.output.trace_limit * std::mem::size_of::<TraceRecord>() as u64;
@@ -98,6 +110,9 @@ pub fn footprint(sc: &Scenario) -> Footprint {
     Footprint {
         series: cells.saturating_mul(std::mem::size_of::<Bin>() as u64),
         series_kept: cells.saturating_mul(std::mem::size_of::<BinReport>() as u64),
+        summary: std::mem::size_of::<RunReport>() as u64
+            + (functions + 1) * std::mem::size_of::<FunctionReport>() as u64
+            + sources * (std::mem::size_of::<SourceReport>() as u64 + 32),
         distributions,
         environments,
         hosts,
@@ -139,7 +154,11 @@ timeseries_interval = "{interval}"
         assert_eq!((ms.series, ms.series_kept), (960_001 * bin, 960_001 * row));
         let s = footprint(&sc("", "1s"));
         assert_eq!((s.series, s.series_kept), (961 * bin, 961 * row));
-        assert_eq!(s.kept(true) - s.kept(false), s.distributions);
+        assert_eq!(
+            s.kept(true) - s.kept(false),
+            s.series_kept + s.distributions + s.records
+        );
+        assert!(s.kept(false) >= std::mem::size_of::<RunReport>() as u64);
         assert!(ms.working() > 100 * s.working() / 2);
         assert!(distribution_bytes() > 100_000, "{}", distribution_bytes());
         // A synchronous source: the latency distributions of the function and the total.
