@@ -119,7 +119,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         None
     };
     if !cli.quiet {
-        writeln!(stdout, "{}", table(&results))?;
+        writeln!(stdout, "{}", crate::output::table::render(&results))?;
         for w in &written {
             let names: Vec<String> = w
                 .files
@@ -212,19 +212,10 @@ fn long_run(variants: &[Scenario], path: &std::path::Path, opts: &RunOptions) ->
     })
 }
 
-/// A run's scenario, and its variant when it is one of a sweep's.
-fn run_name(r: &crate::metrics::RunReport) -> String {
-    if r.variant == "base" {
-        r.scenario.clone()
-    } else {
-        format!("{} [{}]", r.scenario, r.variant)
-    }
-}
-
 /// The warning of a run that reached the most attempts a run may make.
 fn stopped(r: &crate::metrics::RunReport) -> String {
     let at = r.stopped_at.unwrap_or_default();
-    let name = run_name(r);
+    let name = crate::output::table::run_name(r);
     format!(
         "{name}, replication {}: stopped at {at} of {}, after {:.0e} attempts (invocations and throttles), the most one run may make; its results cover the run until then. Throttled events retried without end are the usual cause: check the backoffs and the concurrency",
         r.replication,
@@ -270,73 +261,4 @@ fn plan(sc: &Scenario, opts: &RunOptions) -> String {
         ));
     }
     s
-}
-
-/// The per-scenario table printed at the end.
-fn table(results: &[Vec<crate::metrics::RunReport>]) -> String {
-    let header = [
-        "scenario",
-        "rep",
-        "requests",
-        "cold %",
-        "throttles",
-        "failed",
-        "p50 ms",
-        "p99 ms",
-        "cost $",
-        "monthly $",
-    ];
-    let mut rows: Vec<[String; 10]> = Vec::new();
-    for runs in results {
-        for r in runs {
-            let t = &r.total;
-            let ms = |x: f64| {
-                if x.is_nan() {
-                    "-".to_string()
-                } else {
-                    format!("{x:.1}")
-                }
-            };
-            let name = run_name(r);
-            rows.push([
-                name,
-                r.replication.to_string(),
-                t.requests.to_string(),
-                format!("{:.2}", 100.0 * t.cold_start_ratio()),
-                t.throttles.to_string(),
-                t.failed.to_string(),
-                ms(t.latency.p50_ms),
-                ms(t.latency.p99_ms),
-                format!("{:.4}", t.costs.total()),
-                format!("{:.2}", t.costs.monthly),
-            ]);
-        }
-    }
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let mut out = line(header.to_vec());
-    for r in &rows {
-        out.push('\n');
-        out.push_str(&line(r.iter().map(|s| s.as_str()).collect()));
-    }
-    out
 }

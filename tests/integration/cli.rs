@@ -459,3 +459,80 @@ fn rows_written_as_each_run_ends_equal_the_files_built_whole_from_the_reports() 
         ]
     );
 }
+
+#[test]
+fn the_table_shows_each_function_its_cold_starts_and_no_zero_for_a_non_zero_share() {
+    // Two functions: one with 1 cold start in 200,000 invocations (0.0005 %: one
+    // environment, free long before the next request), one that never runs; their rows,
+    // then the run's `*` row.
+    let d = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "two"
+duration = "200s"
+[[functions]]
+name = "hot"
+duration = "500us"
+init = "0s"
+[[functions]]
+name = "idle"
+duration = "1ms"
+[[sources]]
+service = "api_gateway"
+function = "hot"
+arrival = { process = "constant", rate = 1000.0 }
+[output]
+charts = false
+"#;
+    let p = write(d.path(), "two.toml", text);
+    let out = lambdasim()
+        .arg(&p)
+        .arg("-o")
+        .arg(d.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .take_while(|l| !l.starts_with("wrote "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "scenario", "rep", "function", "requests", "cold", "cold", "%", "throttles",
+            "failed", "p50", "ms", "p99", "ms", "cost", "$", "monthly", "$"
+        ]
+    );
+    assert_eq!(rows.len(), 4, "{stdout}");
+    assert_eq!(rows[1][..6], ["two", "0", "hot", "200000", "1", "0.00050"]);
+    assert_eq!(rows[2][..6], ["two", "0", "idle", "0", "0", "0.00"]);
+    assert_eq!(rows[3][..6], ["two", "0", "*", "200000", "1", "0.00050"]);
+    // The idle function has no latency.
+    assert_eq!(rows[2][8..10], ["-", "-"]);
+    // Eleven functions: the `*` row alone; 70 replications: 60 rows and a count.
+    let mut many = text
+        .replace("name = \"two\"", "name = \"many\"\nreplications = 70")
+        .replace("200s", "1s");
+    for k in 0..9 {
+        many.push_str(&format!("[[functions]]\nname = \"f{k}\"\nduration = \"1ms\"\n"));
+    }
+    let p = write(d.path(), "many.toml", &many);
+    let out = lambdasim()
+        .arg(&p)
+        .arg("-o")
+        .arg(d.path().join("o"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let table: Vec<&str> = stdout
+        .lines()
+        .take_while(|l| !l.starts_with("wrote "))
+        .collect();
+    assert_eq!(table.len(), 1 + 60 + 1, "{stdout}");
+    assert!(table[1..61].iter().all(|l| l.split_whitespace().nth(2) == Some("*")));
+    assert_eq!(
+        table[61],
+        "… and 10 more row(s): every run is in summary.csv"
+    );
+}
