@@ -1,7 +1,7 @@
 //! The application: load and validate every scenario, run them, write their outputs and
 //! print the summary table. All terminal and file I/O of a command happens here or below.
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::model::Scenario;
 use crate::output::folder::{self, Staged};
 use crate::runner::{self, RunOptions};
@@ -14,8 +14,16 @@ use std::io::{IsTerminal, Write};
 pub fn run(cli: &Cli) -> Result<()> {
     // An interrupted command removes what it staged and exits with 130 or 143.
     folder::remove_staged_on_interrupt().context("cannot watch for interrupts")?;
-    if let Some(Command::Import(args)) = &cli.command {
-        return crate::import::run(args);
+    match &cli.command {
+        Some(Command::Import(args)) => return crate::import::run(args),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(*shell, &mut cmd, "lambdasim", &mut out);
+            out.flush()?;
+            return Ok(());
+        }
+        None => {}
     }
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
@@ -118,7 +126,10 @@ pub fn run(cli: &Cli) -> Result<()> {
     } else {
         None
     };
-    if !cli.quiet {
+    if !cli.quiet && cli.format == Format::Json {
+        serde_json::to_writer_pretty(&mut stdout, &crate::output::table::json(&results))?;
+        writeln!(stdout)?;
+    } else if !cli.quiet {
         writeln!(stdout, "{}", crate::output::table::render(&results))?;
         for w in &written {
             let names: Vec<String> = w

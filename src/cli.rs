@@ -1,7 +1,7 @@
 //! The command line: clap options, converted into run options in one place.
 
 use crate::runner::RunOptions;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// lambdasim — simulate AWS Lambda workloads: latency, cold starts, throttling and cost.
@@ -14,6 +14,7 @@ use std::path::PathBuf;
     version,
     about,
     long_about = None,
+    after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -58,7 +59,39 @@ pub struct Cli {
     /// Treat warnings (valid input that is probably a mistake) as errors: exit status 2.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// What stdout shows at the end: the table and the files written, or the summary
+    /// rows (the columns of summary.csv) as JSON, alone.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
+
+/// What stdout shows at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The summary table, the folders and files written, the recommendations.
+    Table,
+    /// A JSON array of the summary rows, one object per run and function, with the
+    /// columns of summary.csv as keys.
+    Json,
+}
+
+/// Shown under the options by `--help`.
+const AFTER_HELP: &str = "\
+Examples:
+  lambdasim scenarios/burst.toml              run one scenario, write output/burst/
+  lambdasim a.toml b.toml -j 4 -o results     run two, on 4 threads, under results/
+  lambdasim --check scenarios/*.toml          validate and show what would run
+  lambdasim s.toml --format json | jq '.[] | select(.function == \"*\")'
+  lambdasim import --name orders logs/*.log   a scenario from a function's CloudWatch logs
+  lambdasim completions bash > /etc/bash_completion.d/lambdasim
+
+Exit status: 0 success; 1 a failure while running or writing; 2 invalid input (the error
+names the file, line, key and what was expected); 130 and 143 when interrupted by SIGINT
+or SIGTERM (the output folder is left as it was).
+
+Every key of a scenario file, the outputs and their columns: docs/scenarios.md in the
+lambdasim repository.";
 
 /// The commands besides running scenarios.
 #[derive(Debug, Subcommand)]
@@ -66,6 +99,13 @@ pub enum Command {
     /// Read a function's CloudWatch logs (REPORT lines, any export) and write a scenario
     /// that replays them exactly, with a model of the function fitted from them.
     Import(ImportArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish or powershell) on
+    /// stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `lambdasim import`.

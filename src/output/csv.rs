@@ -125,7 +125,8 @@ fn ms(t: Time) -> String {
     format!("{:.3}", t.as_millis_f64())
 }
 
-fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
+/// A row of `summary.csv`: run `r`'s figures of `f` (a function, or the total `*`).
+pub fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
     vec![
         r.scenario.clone(),
         r.variant.clone(),

@@ -123,6 +123,56 @@ pub fn render(results: &[Vec<RunReport>]) -> String {
     out
 }
 
+/// Columns of summary.csv that hold names; every other holds a number, or nothing.
+const NAMES: [&str; 3] = ["scenario", "variant", "function"];
+
+/// A row of `summary.csv` as a JSON object, its keys in the file's column order.
+pub struct JsonRow(Vec<(&'static str, serde_json::Value)>);
+
+impl serde::Serialize for JsonRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// The rows of `summary.csv` of every run, as JSON objects keyed by its columns in order:
+/// names as strings, figures as numbers, an empty cell (or one that is not a finite
+/// number) as null.
+pub fn json(results: &[Vec<RunReport>]) -> Vec<JsonRow> {
+    use crate::output::csv::{SUMMARY_COLUMNS, summary_row};
+    use serde_json::{Number, Value};
+    let mut rows = Vec::new();
+    for r in results.iter().flatten() {
+        for f in r.functions.iter().chain(std::iter::once(&r.total)) {
+            let cells = summary_row(r, f);
+            let row = SUMMARY_COLUMNS
+                .iter()
+                .zip(cells)
+                .map(|(&column, cell)| {
+                    let value = if NAMES.contains(&column) {
+                        Value::String(cell)
+                    } else if let Ok(n) = cell.parse::<u64>() {
+                        Value::from(n)
+                    } else {
+                        cell.parse::<f64>()
+                            .ok()
+                            .and_then(Number::from_f64)
+                            .map_or(Value::Null, Value::Number)
+                    };
+                    (column, value)
+                })
+                .collect();
+            rows.push(JsonRow(row));
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -500,8 +500,23 @@ charts = false
     assert_eq!(
         rows[0],
         [
-            "scenario", "rep", "function", "requests", "cold", "cold", "%", "throttles",
-            "failed", "p50", "ms", "p99", "ms", "cost", "$", "monthly", "$"
+            "scenario",
+            "rep",
+            "function",
+            "requests",
+            "cold",
+            "cold",
+            "%",
+            "throttles",
+            "failed",
+            "p50",
+            "ms",
+            "p99",
+            "ms",
+            "cost",
+            "$",
+            "monthly",
+            "$"
         ]
     );
     assert_eq!(rows.len(), 4, "{stdout}");
@@ -515,7 +530,9 @@ charts = false
         .replace("name = \"two\"", "name = \"many\"\nreplications = 70")
         .replace("200s", "1s");
     for k in 0..9 {
-        many.push_str(&format!("[[functions]]\nname = \"f{k}\"\nduration = \"1ms\"\n"));
+        many.push_str(&format!(
+            "[[functions]]\nname = \"f{k}\"\nduration = \"1ms\"\n"
+        ));
     }
     let p = write(d.path(), "many.toml", &many);
     let out = lambdasim()
@@ -530,9 +547,95 @@ charts = false
         .take_while(|l| !l.starts_with("wrote "))
         .collect();
     assert_eq!(table.len(), 1 + 60 + 1, "{stdout}");
-    assert!(table[1..61].iter().all(|l| l.split_whitespace().nth(2) == Some("*")));
+    assert!(
+        table[1..61]
+            .iter()
+            .all(|l| l.split_whitespace().nth(2) == Some("*"))
+    );
     assert_eq!(
         table[61],
         "… and 10 more row(s): every run is in summary.csv"
+    );
+}
+
+#[test]
+fn format_json_prints_the_summary_rows_with_their_columns_in_order_and_typed() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "small.toml", SMALL);
+    let out = lambdasim()
+        .arg(&p)
+        .arg("-o")
+        .arg(d.path().join("o"))
+        .args(["--format", "json", "--no-charts"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_slice(&out.stdout).expect("stdout is JSON alone");
+    let summary = std::fs::read_to_string(d.path().join("o/small/summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    let columns: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let csv_rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // 2 replications × (api, *).
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), csv_rows.len());
+    // The keys in the order of summary.csv's columns (the map above sorts them).
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    let first: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.trim_start().starts_with('}'))
+        .map(|l| l.trim_start().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(first, columns);
+    for (row, cells) in rows.iter().zip(&csv_rows) {
+        assert_eq!(row.len(), columns.len());
+        for (column, cell) in columns.iter().zip(cells) {
+            let value = &row[*column];
+            match value {
+                serde_json::Value::String(s) => {
+                    assert!(["scenario", "variant", "function"].contains(column));
+                    assert_eq!(s, cell);
+                }
+                serde_json::Value::Number(n) => {
+                    let x: f64 = cell.parse().unwrap();
+                    assert_eq!(n.as_f64().unwrap(), x, "{column}");
+                }
+                serde_json::Value::Null => assert_eq!(*cell, "", "{column}"),
+                v => panic!("{column}: {v}"),
+            }
+        }
+    }
+    assert_eq!(rows[1]["function"], "*");
+    assert_eq!(rows[2]["replication"], 1);
+    assert!(rows[0]["requests"].is_u64());
+    assert!(rows[0]["total_cost_usd"].is_f64());
+}
+
+#[test]
+fn completions_and_help_say_how_to_use_it() {
+    for (shell, mark) in [
+        ("bash", "_lambdasim()"),
+        ("zsh", "#compdef lambdasim"),
+        ("fish", "complete -c lambdasim"),
+    ] {
+        let out = lambdasim().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(mark), "{shell}: {text}");
+        assert!(
+            text.contains("format") && text.contains("max-memory"),
+            "{shell}"
+        );
+    }
+    lambdasim()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values"));
+    lambdasim().arg("--help").assert().success().stdout(
+        predicate::str::contains("Examples:")
+            .and(predicate::str::contains("Exit status: 0 success"))
+            .and(predicate::str::contains("docs/scenarios.md")),
     );
 }
