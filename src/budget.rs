@@ -204,6 +204,45 @@ arrival = {{ process = "poisson", rate = 1.0 }}
     }
 
     #[test]
+    fn many_small_runs_are_dominated_by_their_summaries_and_name_the_replications() {
+        let v = scenario("replications = 100000", "");
+        let n = need(&v);
+        let f = footprint(&v[0]);
+        assert_eq!(n.kept, f.kept(true) + 99_999 * f.kept(false));
+        assert!(n.kept > 2 * n.working);
+        let e = refusal(&v, 2, n.kept as f64 / GIB);
+        assert_eq!(e.key.as_deref(), Some("replications"), "{e}");
+        assert!(e.message.contains("(most of it reports)"), "{e}");
+        assert!(
+            e.help
+                .unwrap()
+                .starts_with("fewer variants or replications")
+        );
+        // A sweep's runs name the sweep.
+        let values: Vec<String> = (0..2000).map(|k| (128 + k).to_string()).collect();
+        let v = scenario(
+            "replications = 50",
+            &format!(
+                "[sweep]\n\"functions.a.memory_mb\" = [{}]",
+                values.join(", ")
+            ),
+        );
+        let n = need(&v);
+        let e = refusal(&v, 2, n.kept as f64 / GIB);
+        assert_eq!(e.key.as_deref(), Some("sweep"), "{e}");
+        assert!(e.message.contains("(most of it reports)"), "{e}");
+        // With as much running at once as kept, the run's own parts name the key.
+        let v = scenario(
+            "replications = 3",
+            "[output]\ntimeseries_interval = \"1ms\"",
+        );
+        let n = need(&v);
+        assert!(n.kept < n.working);
+        let e = refusal(&v, 1, 1e-3);
+        assert!(e.message.contains("(most of it time series)"), "{e}");
+    }
+
+    #[test]
     fn small_figures_are_in_mib_and_a_sweeps_distributions_name_the_sweep() {
         let v = scenario("", "[sweep]\n\"functions.a.memory_mb\" = [128, 256, 512]");
         assert_eq!(v.len(), 3);

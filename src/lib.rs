@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod policies;
+pub mod progress;
 pub mod read;
 pub mod runner;
 pub mod scenario;

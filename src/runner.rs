@@ -2,13 +2,14 @@
 //! the outputs of each scenario written under its own folder. Results do not depend on the
 //! number of threads: each run is a pure function of (scenario, seed), collected in order.
 
+use crate::engine::Time;
 use crate::engine::derive_seed;
 use crate::metrics::RunReport;
-use crate::model::{Scenario, simulate};
+use crate::model::{Scenario, simulate_watched};
 use crate::output::folder::Staged;
 use crate::output::{self, charts};
+use crate::progress::Progress;
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
@@ -89,32 +90,24 @@ pub fn simulate_into(
         .enumerate()
         .flat_map(|(i, s)| (0..s.replications).map(move |r| (i, r)))
         .collect();
-    let bar = if opts.progress {
-        let b =
-            ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let total = jobs.iter().fold(Time::ZERO, |t, &(i, _)| {
+        t.saturating_add(scenarios[i].duration)
+    });
+    let progress = Progress::new(opts.progress, total, jobs.len() as u64);
     let work = || -> Result<Vec<RunReport>> {
         jobs.par_iter()
             .map(|&(i, r)| {
                 let sc = &scenarios[i];
                 let seed = replication_seed(opts.seed.unwrap_or(sc.seed), r);
-                let mut report = simulate(sc, seed, r);
+                let mut run = progress.run(format!("{} #{r}", sc.name), sc.duration);
+                let mut report = simulate_watched(sc, seed, r, |now| run.at(now));
+                run.done();
                 if r > 0 {
                     report.drop_distributions();
                 }
                 if let Some(s) = spill {
                     write_rows(&mut report, s.staged[i], (i, r), s.charted[i] && r == 0)?;
                 }
-                bar.inc(1);
                 Ok(report)
             })
             .collect()
@@ -127,7 +120,7 @@ pub fn simulate_into(
             .install(work),
         None => work(),
     }?;
-    bar.finish_and_clear();
+    progress.finish();
     let mut out: Vec<Vec<RunReport>> = scenarios.iter().map(|_| Vec::new()).collect();
     for (report, &(i, _)) in reports.into_iter().zip(&jobs) {
         out[i].push(report);

@@ -33,6 +33,21 @@ pub trait Model {
 /// Returns the number of events handled. Events due exactly at `until` are not handled:
 /// the simulated interval is `[0, until)`.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Time) -> u64 {
+    run_watched(model, queue, until, |_| {})
+}
+
+/// Events between two calls of a run's watcher: a mask test per event, and a call (which
+/// may read a clock) a few hundred times a second at millions of events a second.
+pub const WATCH_EVENTS: u64 = 1 << 16;
+
+/// Runs `model` as [`run`] does, calling `watch` with the simulated time every
+/// [`WATCH_EVENTS`] events (to show progress): never per event.
+pub fn run_watched<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    until: Time,
+    mut watch: impl FnMut(Time),
+) -> u64 {
     let mut handled = 0;
     let mut last = Time::ZERO;
     while let Some((now, event)) = queue.pop_before(until) {
@@ -43,6 +58,9 @@ pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Tim
         last = now;
         model.handle(now, event, queue);
         handled += 1;
+        if handled % WATCH_EVENTS == 0 {
+            watch(now);
+        }
         if model.halted() {
             break;
         }
@@ -83,5 +101,34 @@ mod tests {
         let order: Vec<u32> = m.seen.iter().map(|&(_, e)| e).collect();
         assert_eq!(order, vec![1, 2, 100, 3]);
         assert_eq!(q.len(), 1, "the event at `until` stays queued");
+    }
+
+    #[test]
+    fn the_watcher_sees_the_time_of_every_watch_events_th_event_and_no_other() {
+        // The k-th event at k µs (event 1, which schedules another, is left out): the
+        // watcher is called after events WATCH_EVENTS and 2 × WATCH_EVENTS, with their
+        // times, and the run is the same as unwatched.
+        let n = 2 * WATCH_EVENTS + 5;
+        let fill = || {
+            let mut q = EventQueue::new();
+            for k in 1..=n {
+                q.schedule(Time::from_nanos(k * 1000), k as u32 + 1);
+            }
+            q
+        };
+        let mut m = Recorder { seen: vec![] };
+        let mut calls = Vec::new();
+        let handled = run_watched(&mut m, &mut fill(), Time::MAX, |t| calls.push(t));
+        assert_eq!(handled, n);
+        assert_eq!(
+            calls,
+            [
+                Time::from_nanos(WATCH_EVENTS * 1000),
+                Time::from_nanos(2 * WATCH_EVENTS * 1000)
+            ]
+        );
+        let mut plain = Recorder { seen: vec![] };
+        run(&mut plain, &mut fill(), Time::MAX);
+        assert_eq!(plain.seen, m.seen);
     }
 }

@@ -9,4 +9,4 @@ mod world;
 
 pub use admission::{Pool, TokenBucket};
 pub use config::{Account, Function, Output, Platform, Scenario, Source};
-pub use world::{Event, Footprint, World, footprint, simulate};
+pub use world::{Event, Footprint, World, footprint, simulate, simulate_watched};

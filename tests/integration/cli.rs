@@ -491,6 +491,8 @@ charts = false
         .output()
         .unwrap();
     assert!(out.status.success());
+    // Off a terminal, no progress is drawn.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     let stdout = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<Vec<&str>> = stdout
         .lines()

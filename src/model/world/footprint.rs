@@ -126,6 +126,99 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_run_holds_every_part_and_keeps_its_summary_and_if_charted_its_series() {
+        // Distinct powers of two: a sum that drops, doubles or multiplies a part is seen.
+        let f = Footprint {
+            series: 1,
+            series_kept: 2,
+            summary: 4,
+            distributions: 8,
+            environments: 16,
+            hosts: 32,
+            records: 64,
+            text: 128,
+        };
+        assert_eq!(f.working(), 127);
+        assert_eq!(f.kept(true), 4 + 2 + 8 + 64);
+        assert_eq!(f.kept(false), 4);
+    }
+
+    #[test]
+    fn each_part_counts_what_the_scenario_asks_for() {
+        let parse =
+            |text: &str| crate::scenario::parse(text, std::path::Path::new("t.toml")).unwrap();
+        let base = r#"
+duration = "100s"
+[[functions]]
+name = "a"
+duration = "10ms"
+[[functions]]
+name = "b"
+duration = "10ms"
+provisioned_concurrency = 7
+[[sources]]
+service = "api_gateway"
+function = "a"
+arrival = { process = "constant", rate = 10.0 }
+[[sources]]
+name = "second"
+service = "api_gateway"
+function = "b"
+arrival = { process = "constant", rate = 5.0 }
+[account]
+concurrency_limit = 1000
+[output]
+timeseries_interval = "10s"
+"#;
+        let size = |n: usize| n as u64;
+        let f = footprint(&parse(base));
+        // 100 s at 10 s: 11 bins, for each of 2 functions.
+        assert_eq!(f.series, 22 * size(std::mem::size_of::<Bin>()));
+        assert_eq!(f.series_kept, 22 * size(std::mem::size_of::<BinReport>()));
+        assert_eq!(
+            f.summary,
+            size(std::mem::size_of::<RunReport>())
+                + 3 * size(std::mem::size_of::<FunctionReport>())
+                + 2 * (size(std::mem::size_of::<SourceReport>()) + 32)
+        );
+        // Synchronous sources: latency only, for 2 functions and the total.
+        assert_eq!(f.distributions, 3 * distribution_bytes());
+        assert_eq!(
+            f.environments,
+            1007 * (size(std::mem::size_of::<Env>()) + 16)
+        );
+        assert_eq!((f.hosts, f.records), (0, 0));
+        assert_eq!(f.text, 3 * SUMMARY_ROW_TEXT + 2 * SOURCE_ROW_TEXT);
+        // 1,500 requests expected: a record each; and the trace's limit.
+        let recorded = footprint(&parse(&base.replace(
+            "timeseries_interval = \"10s\"",
+            "timeseries_interval = \"10s\"\ninvocations = true\ntrace = true\ntrace_limit = 300",
+        )));
+        assert_eq!(
+            recorded.records,
+            1500 * size(std::mem::size_of::<AttemptRecord>())
+                + 300 * size(std::mem::size_of::<TraceRecord>())
+        );
+        // An asynchronous source adds queue waits; a poll source event and oldest ages too.
+        let s3 = footprint(&parse(&base.replacen(
+            "service = \"api_gateway\"",
+            "service = \"s3\"",
+            1,
+        )));
+        assert_eq!(s3.distributions, 2 * 3 * distribution_bytes());
+        let sqs = footprint(&parse(&base.replacen(
+            "service = \"api_gateway\"",
+            "service = \"sqs\"",
+            1,
+        )));
+        assert_eq!(sqs.distributions, 4 * 3 * distribution_bytes());
+        let cluster = footprint(&parse(&format!(
+            "{base}[platform]\nhosts = 40\nhost_memory_mb = 4096\n"
+        )));
+        assert_eq!(cluster.hosts, 40 * 256);
+    }
+
+    #[test]
     fn the_series_grow_with_the_bins_and_the_functions_and_provisioned_environments_count() {
         let sc = |extra: &str, interval: &str| {
             crate::scenario::parse(

@@ -242,13 +242,24 @@ pub struct World<'s> {
 
 /// Runs `scenario` with `seed` as replication `replication` and reports the results.
 pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunReport {
+    simulate_watched(scenario, seed, replication, |_| {})
+}
+
+/// Runs as [`simulate`] does, calling `watch` with the simulated time every
+/// [`engine::WATCH_EVENTS`] events: a progress bar's hook, which does not change the run.
+pub fn simulate_watched(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u32,
+    watch: impl FnMut(Time),
+) -> RunReport {
     let mut queue = EventQueue::new();
     let mut world = World::new(scenario, seed, &mut queue);
     if replication > 0 {
         // Only the first replication is traced (trace.json shows one run).
         world.trace = None;
     }
-    let events = engine::run(&mut world, &mut queue, scenario.duration);
+    let events = engine::run_watched(&mut world, &mut queue, scenario.duration, watch);
     world.report(seed, replication, events)
 }
 
