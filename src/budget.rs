@@ -243,6 +243,19 @@ arrival = {{ process = "poisson", rate = 1.0 }}
     }
 
     #[test]
+    fn the_time_series_count_both_their_running_bins_and_their_report_rows() {
+        // Environments worth three quarters of the series (bins and rows together): the
+        // series dominate.
+        let fine = "[output]\ntimeseries_interval = \"1ms\"";
+        let f = footprint(&scenario("", fine)[0]);
+        let per_env = f.environments / 1000;
+        let limit = 3 * (f.series + f.series_kept) / 4 / per_env;
+        let v = scenario(&format!("[account]\nconcurrency_limit = {limit}"), fine);
+        let e = refusal(&v, 1, 1e-3);
+        assert_eq!(e.key.as_deref(), Some("output.timeseries_interval"), "{e}");
+    }
+
+    #[test]
     fn small_figures_are_in_mib_and_a_sweeps_distributions_name_the_sweep() {
         let v = scenario("", "[sweep]\n\"functions.a.memory_mb\" = [128, 256, 512]");
         assert_eq!(v.len(), 3);
