@@ -88,8 +88,8 @@ pub fn run(cli: &Cli) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     // Every variant of every file is a scenario of its own; outputs are grouped by file.
     let scenarios: Vec<Scenario> = files.iter().flatten().cloned().collect();
-    // Each run writes its rows into its file's folder as it ends; the first variant of
-    // each file is charted.
+    // Each run writes its rows into its file's folder as it ends; the first variants of
+    // each file are charted (the first alone without a report).
     let spill = runner::Spill {
         staged: files
             .iter()
@@ -98,23 +98,49 @@ pub fn run(cli: &Cli) -> Result<()> {
             .collect(),
         charted: files
             .iter()
-            .flat_map(|v| (0..v.len()).map(|k| k == 0))
+            .flat_map(|v| {
+                let n = runner::charted_variants(&v[0], &opts);
+                (0..v.len()).map(move |k| k < n)
+            })
             .collect(),
     };
     let mut per_scenario = runner::simulate_into(&scenarios, &opts, Some(&spill))?.into_iter();
     drop(spill);
     let mut results = Vec::with_capacity(files.len());
     let mut written = Vec::with_capacity(files.len());
-    for (variants, staged) in files.iter().zip(staged) {
+    for ((variants, staged), path) in files.iter().zip(staged).zip(&cli.scenarios) {
         let runs: Vec<crate::metrics::RunReport> = per_scenario
             .by_ref()
             .take(variants.len())
             .flatten()
             .collect();
+        let mut about = runner::About {
+            // The text as run: read when it was loaded, a moment ago.
+            file: crate::read::small_text(path, scenario::MAX_SCENARIO_BYTES)
+                .ok()
+                .map(|t| (path.display().to_string(), t)),
+            warnings: Vec::new(),
+        };
+        for w in variants
+            .iter()
+            .flat_map(|v| &v.warnings)
+            .chain(&long_run(variants, path, &opts))
+        {
+            if !about.warnings.contains(w) {
+                about.warnings.push(w.clone());
+            }
+        }
         for r in runs.iter().filter(|r| r.stopped_at.is_some()) {
             eprintln!("warning: {}", stopped(r));
+            about.warnings.push(stopped(r));
         }
-        written.push(runner::write_outputs(&variants[0], &runs, &staged, &opts)?);
+        written.push(runner::write_outputs(
+            &variants[0],
+            &runs,
+            &staged,
+            &opts,
+            &about,
+        )?);
         staged.commit()?;
         results.push(runs);
     }
@@ -123,6 +149,26 @@ pub fn run(cli: &Cli) -> Result<()> {
             &runner::output_root(&files[0][0], &opts),
             &results,
         )?)
+    } else {
+        None
+    };
+    // Several scenarios: an index of their reports at the root.
+    let index = if files.len() > 1 && opts.report && written.iter().any(|w| w.report) {
+        let root = runner::output_root(&files[0][0], &opts);
+        let entries: Vec<(String, Vec<crate::metrics::RunReport>)> = written
+            .iter()
+            .zip(&results)
+            .filter(|(w, _)| w.report)
+            .map(|(w, runs)| {
+                let link = w.dir.strip_prefix(&root).unwrap_or(&w.dir);
+                (link.display().to_string(), runs.clone())
+            })
+            .collect();
+        let html = crate::output::report::index(&entries);
+        Some(
+            folder::write_file(&root, "index.html", html.as_bytes())
+                .with_context(|| format!("cannot write {}", root.join("index.html").display()))?,
+        )
     } else {
         None
     };
@@ -139,7 +185,7 @@ pub fn run(cli: &Cli) -> Result<()> {
                 .collect();
             writeln!(stdout, "wrote {}/ ({})", w.dir.display(), names.join(", "))?;
         }
-        if let Some(c) = &comparison {
+        for c in comparison.iter().chain(&index) {
             writeln!(stdout, "wrote {}", c.display())?;
         }
         for w in &written {

@@ -43,9 +43,13 @@ pub struct Cli {
     #[arg(long)]
     pub check: bool,
 
-    /// Write CSV files only.
+    /// Write no charts (report.html then has none either).
     #[arg(long)]
     pub no_charts: bool,
+
+    /// Write no report.html (nor index.html).
+    #[arg(long)]
+    pub no_report: bool,
 
     /// No progress bars, no table; errors still go to stderr.
     #[arg(short, long)]
@@ -148,6 +152,7 @@ impl Cli {
             seed: self.seed,
             jobs: self.jobs.map(usize::from),
             charts: !self.no_charts,
+            report: !self.no_report,
             progress: !self.quiet,
         }
     }

@@ -25,8 +25,33 @@ pub struct RunOptions {
     pub jobs: Option<usize>,
     /// Draw charts (when the scenario asks for them too).
     pub charts: bool,
+    /// Write `report.html` (when the scenario asks for it too).
+    pub report: bool,
     /// Show a progress bar (only drawn on a terminal).
     pub progress: bool,
+}
+
+/// The variants of a file whose replication 0 is charted (and kept whole until its
+/// outputs are written); `report.html` switches between their charts.
+pub const MAX_CHARTED_VARIANTS: usize = 12;
+
+/// How many variants of a file are charted: [`MAX_CHARTED_VARIANTS`] for the report's
+/// chooser, or only the first when there is no report or no chart.
+pub fn charted_variants(sc: &Scenario, opts: &RunOptions) -> usize {
+    if opts.report && opts.charts && sc.output.report && sc.output.charts {
+        MAX_CHARTED_VARIANTS
+    } else {
+        1
+    }
+}
+
+/// What a scenario's report says besides its runs.
+#[derive(Clone, Debug, Default)]
+pub struct About {
+    /// The scenario file's path and text, as run.
+    pub file: Option<(String, String)>,
+    /// Warnings about the file and its runs.
+    pub warnings: Vec<String>,
 }
 
 /// What was written for one scenario.
@@ -37,6 +62,8 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     /// The recommendation, as a sentence (`[recommend]`).
     pub recommendation: Option<String>,
+    /// Whether `report.html` is among the files.
+    pub report: bool,
 }
 
 /// The seed of replication `r` of a scenario whose seed is `seed`: replication 0 runs with
@@ -128,27 +155,18 @@ pub fn simulate_into(
     Ok(out)
 }
 
-/// Writes the file `name` of `columns`: from the runs' parts when they wrote them (every
-/// run one), else from the reports by `whole`.
-fn streamed(
-    staged: &Staged,
-    runs: &[RunReport],
-    name: &str,
-    columns: &[&str],
-    whole: fn(&[RunReport]) -> Result<Vec<u8>, csv::Error>,
-) -> Result<PathBuf> {
+/// Writes the file `name` of `columns` from the runs' parts, every run's (see
+/// [`simulate_into`]).
+fn streamed(staged: &Staged, runs: &[RunReport], name: &str, columns: &[&str]) -> Result<PathBuf> {
     let written = staged.parts(name);
-    let path = if written == 0 {
-        staged.write(name, &whole(runs)?)
-    } else {
-        anyhow::ensure!(
-            written == runs.len(),
-            "only {written} of {} runs wrote their rows of {name}",
-            runs.len()
-        );
-        staged.join(name, &output::csv::header(columns)?)
-    };
-    path.with_context(|| format!("cannot write {}", staged.dir().join(name).display()))
+    anyhow::ensure!(
+        written == runs.len(),
+        "only {written} of {} runs wrote their rows of {name}",
+        runs.len()
+    );
+    staged
+        .join(name, &output::csv::header(columns)?)
+        .with_context(|| format!("cannot write {}", staged.dir().join(name).display()))
 }
 
 /// What writes one run's rows of a file.
@@ -185,15 +203,18 @@ fn write_rows(
     Ok(())
 }
 
-/// Writes the outputs of one scenario file's runs (every variant and replication).
+/// Writes the outputs of one scenario file's runs (every variant and replication), which
+/// [`simulate_into`] ran with `staged` as their folder (their rows are its parts).
 /// `trace.json` (when asked for) and the per-run charts show the first variant's
-/// replication 0; with a sweep, the `variants` and `memory` charts cover every variant.
-/// They go to `staged`, which the caller commits.
+/// replication 0; with a sweep, the `variants` and `memory` charts cover every variant,
+/// and `report.html` the charts of the first [`MAX_CHARTED_VARIANTS`]. They go to
+/// `staged`, which the caller commits.
 pub fn write_outputs(
     sc: &Scenario,
     runs: &[RunReport],
     staged: &Staged,
     opts: &RunOptions,
+    about: &About,
 ) -> Result<Written> {
     let dir = staged.dir().to_path_buf();
     let mut files = Vec::new();
@@ -202,24 +223,24 @@ pub fn write_outputs(
             .write(name, bytes)
             .with_context(|| format!("cannot write {}", dir.join(name).display()))
     };
-    files.push(put("summary.csv", &output::csv::summary(runs)?)?);
+    let summary = output::csv::summary(runs)?;
+    files.push(put("summary.csv", &summary)?);
     let timeseries = streamed(
         staged,
         runs,
         "timeseries.csv",
         output::csv::TIMESERIES_COLUMNS,
-        output::csv::timeseries,
     )?;
     files.push(timeseries);
     files.push(put("sources.csv", &output::csv::sources(runs)?)?);
-    files.push(put("variants.csv", &output::csv::variants(runs)?)?);
+    let variants = output::csv::variants(runs)?;
+    files.push(put("variants.csv", &variants)?);
     if sc.output.invocations {
         let invocations = streamed(
             staged,
             runs,
             "invocations.csv",
             output::csv::INVOCATION_COLUMNS,
-            output::csv::invocations,
         )?;
         files.push(invocations);
     }
@@ -249,22 +270,71 @@ pub fn write_outputs(
     {
         files.push(put("trace.json", &bytes)?);
     }
-    if opts.charts && sc.output.charts {
+    let charted = opts.charts && sc.output.charts;
+    // The SVGs of the first variant's charts and the sweep's, for the report.
+    let (mut first_svgs, mut sweep_svgs) = (Vec::new(), Vec::new());
+    let svg = |name: &str, bytes: &[u8]| {
+        name.strip_suffix(".svg").map(|stem| {
+            (
+                stem.to_string(),
+                String::from_utf8_lossy(bytes).into_owned(),
+            )
+        })
+    };
+    if charted {
         if let Some(first) = runs.first() {
             for (name, bytes) in charts::render(first).context("cannot draw the charts")? {
+                first_svgs.extend(svg(&name, &bytes));
                 files.push(put(&name, &bytes)?);
             }
         }
         // With a sweep, the variants side by side (nothing for a single variant).
         let sweep = charts::render_variants(runs).context("cannot draw the sweep charts")?;
         for (name, bytes) in sweep {
+            sweep_svgs.extend(svg(&name, &bytes));
             files.push(put(&name, &bytes)?);
         }
+    }
+    let report = opts.report && sc.output.report;
+    if report {
+        // Each charted variant's replication 0, the first's charts as drawn above.
+        let mut variant_charts = Vec::new();
+        let zeros: Vec<&RunReport> = runs.iter().filter(|r| r.replication == 0).collect();
+        if charted {
+            for (k, r) in zeros.iter().take(MAX_CHARTED_VARIANTS).enumerate() {
+                let svgs = if k == 0 {
+                    std::mem::take(&mut first_svgs)
+                } else {
+                    charts::render_svgs(r).context("cannot draw the charts")?
+                };
+                variant_charts.push((r.variant.clone(), svgs));
+            }
+        }
+        let page = output::report::Page {
+            name: &sc.name,
+            description: &sc.description,
+            file: about.file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+            seed: opts.seed.unwrap_or(sc.seed),
+            uncharted: if charted {
+                zeros.len().saturating_sub(MAX_CHARTED_VARIANTS)
+            } else {
+                0
+            },
+            variant_charts,
+            sweep_charts: sweep_svgs,
+            summary_csv: &summary,
+            variants_csv: &variants,
+            recommendation: recommendation.as_deref(),
+            warnings: about.warnings.clone(),
+        };
+        let html = output::report::render(&page, runs);
+        files.push(put("report.html", html.as_bytes())?);
     }
     Ok(Written {
         dir,
         files,
         recommendation,
+        report,
     })
 }
 
@@ -279,4 +349,55 @@ pub fn write_comparison(root: &std::path::Path, results: &[Vec<RunReport>]) -> R
 /// `[output] dir`.
 pub fn output_root(first: &Scenario, opts: &RunOptions) -> PathBuf {
     opts.out.clone().unwrap_or_else(|| first.output.dir.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spilled_runs_keep_their_summary_and_only_charted_replication_zero_keeps_its_rows() {
+        let text = r#"
+duration = "1m"
+replications = 2
+[[functions]]
+name = "a"
+duration = "10ms"
+[[sources]]
+service = "s3"
+arrival = { process = "poisson", rate = 20.0 }
+[output]
+invocations = true
+trace = true
+[sweep]
+"functions.a.memory_mb" = [128, 256]
+"#;
+        let variants =
+            crate::scenario::parse_variants(text, std::path::Path::new("t.toml")).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let staged = Staged::begin(&d.path().join("t")).unwrap();
+        let spill = Spill {
+            staged: vec![&staged, &staged],
+            charted: vec![true, false],
+        };
+        let opts = RunOptions::default();
+        let runs = simulate_into(&variants, &opts, Some(&spill)).unwrap();
+        let whole = simulate_all(&variants, &opts).unwrap();
+        for (k, (run, full)) in runs
+            .iter()
+            .flatten()
+            .zip(whole.iter().flatten())
+            .enumerate()
+        {
+            let charted = k == 0;
+            assert_eq!(run.total.requests, full.total.requests);
+            assert!(run.attempts.is_none(), "run {k}");
+            assert_eq!(!run.series.is_empty(), charted, "run {k}");
+            assert_eq!(run.trace.is_some(), charted, "run {k}");
+            assert_eq!(run.total.latency.histogram.is_some(), charted, "run {k}");
+            assert!(!full.series.is_empty() && full.attempts.is_some());
+        }
+        assert_eq!(staged.parts("timeseries.csv"), 4);
+        assert_eq!(staged.parts("invocations.csv"), 4);
+    }
 }

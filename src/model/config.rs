@@ -418,6 +418,8 @@ pub struct Output {
     pub invocations: bool,
     /// Draw charts.
     pub charts: bool,
+    /// Write `report.html`.
+    pub report: bool,
     /// Write `trace.json` (Chrome trace-event format).
     pub trace: bool,
     /// The most records (spans and instants) `trace.json` holds.

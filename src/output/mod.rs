@@ -5,5 +5,6 @@ pub mod charts;
 pub mod csv;
 pub mod folder;
 pub mod recommend;
+pub mod report;
 pub mod table;
 pub mod trace;

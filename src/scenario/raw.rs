@@ -451,6 +451,7 @@ pub struct RawOutput {
     pub timeseries_interval: Option<RawDuration>,
     pub invocations: Option<bool>,
     pub charts: Option<bool>,
+    pub report: Option<bool>,
     pub trace: Option<bool>,
     pub trace_limit: Option<i64>,
 }

@@ -16,6 +16,7 @@ mod policies;
 mod poll;
 mod provisioning;
 mod recommend;
+mod report;
 mod safety;
 mod seeds;
 mod sweeps;

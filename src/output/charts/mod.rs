@@ -87,6 +87,22 @@ pub fn render(report: &RunReport) -> Result<Vec<(String, Vec<u8>)>, ChartError> 
     render_all(&figures)
 }
 
+/// Renders every chart of one run as SVG only (for `report.html`): (file stem, SVG text).
+pub fn render_svgs(report: &RunReport) -> Result<Vec<(String, String)>, ChartError> {
+    ensure_font()?;
+    Chart::of(report)
+        .into_iter()
+        .map(|chart| {
+            let figure = RunChart { chart, report };
+            let svg = render_svg(&figure)?;
+            Ok((
+                figure.name().to_string(),
+                String::from_utf8_lossy(&svg).into_owned(),
+            ))
+        })
+        .collect()
+}
+
 /// Renders the charts comparing the variants of a sweep, from every (variant, replication)
 /// run of one scenario file; returns (file name, bytes) pairs, SVG and PNG for each chart.
 ///

@@ -16,6 +16,7 @@ pub(super) fn validate_output(ctx: &Ctx, raw: &RawScenario, duration: Time) -> R
         timeseries_interval: default_interval(duration),
         invocations: false,
         charts: true,
+        report: true,
         trace: false,
         trace_limit: DEFAULT_TRACE_LIMIT,
     };
@@ -60,6 +61,7 @@ pub(super) fn validate_output(ctx: &Ctx, raw: &RawScenario, duration: Time) -> R
         }
         output.invocations = o.invocations.unwrap_or(false);
         output.charts = o.charts.unwrap_or(true);
+        output.report = o.report.unwrap_or(true);
     }
     Ok(output)
 }
