@@ -43,6 +43,11 @@ impl Progress {
         } else {
             ProgressDrawTarget::hidden()
         };
+        Progress::drawn_on(target, visible, total, runs)
+    }
+
+    /// As [`Progress::new`], drawn on `target`.
+    fn drawn_on(target: ProgressDrawTarget, visible: bool, total: Time, runs: u64) -> Progress {
         let multi = MultiProgress::with_draw_target(target);
         let overall = multi.add(ProgressBar::new(total.as_nanos() / NS_PER_MS));
         overall.set_style(style(
@@ -144,5 +149,70 @@ mod tests {
         assert_eq!(p.overall.message(), "2/2 runs");
         assert_eq!(simulated_text(61_999, 90_000), "1m 1s / 1m 30s");
         assert_eq!(simulated_text(0, 999), "0s / 0s");
+    }
+
+    /// A terminal that keeps what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(std::sync::Arc<std::sync::Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            120
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn on_a_terminal_each_of_several_runs_gets_a_line_with_its_simulated_time_and_clears_it() {
+        let screen = Screen::default();
+        let target = ProgressDrawTarget::term_like(Box::new(screen.clone()));
+        let p = Progress::drawn_on(target, true, Time::from_secs(180), 2);
+        let mut a = p.run("a #0".into(), Time::from_secs(90));
+        a.at(Time::from_secs(61));
+        let bar = a.bar.clone().expect("a line of its own");
+        assert_eq!(bar.position(), 61_000);
+        bar.tick();
+        p.overall.tick();
+        let drawn = screen.0.lock().unwrap().clone();
+        assert!(drawn.contains("a #0"), "{drawn}");
+        assert!(drawn.contains("1m 1s / 1m 30s, ETA"), "{drawn}");
+        assert!(drawn.contains("1m 1s / 3m simulated, 0/2 runs"), "{drawn}");
+        a.done();
+        assert!(bar.is_finished());
+        p.finish();
+        assert!(p.overall.is_finished());
+        // One run: the overall bar is its own; off a terminal, no line either.
+        let one = Progress::drawn_on(ProgressDrawTarget::hidden(), true, Time::from_secs(90), 1);
+        let mut r = one.run("r".into(), Time::from_secs(90));
+        r.at(Time::from_secs(1));
+        assert!(r.bar.is_none());
+        let off = Progress::new(false, Time::from_secs(90), 2);
+        let mut r = off.run("r".into(), Time::from_secs(90));
+        r.at(Time::from_secs(1));
+        assert!(r.bar.is_none());
     }
 }

@@ -527,11 +527,35 @@ charts = false
         ]
     );
     assert_eq!(rows.len(), 4, "{stdout}");
+    // Names are aligned left, figures right.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (header, hot) = (lines[0], lines[1]);
+    assert!(hot.starts_with("two "), "{stdout}");
+    assert_eq!(header.find("function"), hot.find("hot"), "{stdout}");
+    let end = |line: &str, word: &str| line.find(word).map(|k| k + word.len());
+    assert_eq!(end(header, "requests"), end(hot, "200000"), "{stdout}");
     assert_eq!(rows[1][..6], ["two", "0", "hot", "200000", "1", "0.00050"]);
     assert_eq!(rows[2][..6], ["two", "0", "idle", "0", "0", "0.00"]);
     assert_eq!(rows[3][..6], ["two", "0", "*", "200000", "1", "0.00050"]);
     // The idle function has no latency.
     assert_eq!(rows[2][8..10], ["-", "-"]);
+    // One function: its row alone.
+    let single = text.replace("[[functions]]\nname = \"idle\"\nduration = \"1ms\"\n", "");
+    assert!(!single.contains("idle"));
+    let p = write(d.path(), "single.toml", &single);
+    let out = lambdasim()
+        .arg(&p)
+        .arg("-o")
+        .arg(d.path().join("o1"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .take_while(|l| !l.starts_with("wrote "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[1].split_whitespace().nth(2), Some("hot"));
     // Eleven functions: the `*` row alone; 70 replications: 60 rows and a count.
     let mut many = text
         .replace("name = \"two\"", "name = \"many\"\nreplications = 70")
