@@ -465,6 +465,24 @@ fn rows_written_as_each_run_ends_equal_the_files_built_whole_from_the_reports() 
     );
 }
 
+/// The table a run of `text` (written to `dir/name`) prints, up to the files written.
+fn table_of(dir: &Path, name: &str, text: &str) -> String {
+    let p = write(dir, name, text);
+    let out = lambdasim()
+        .arg(&p)
+        .arg("-o")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout
+        .lines()
+        .take_while(|l| !l.starts_with("wrote "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn the_table_shows_each_function_its_cold_starts_and_no_zero_for_a_non_zero_share() {
     // Two functions: one with 1 cold start in 200,000 invocations (0.0005 %: one
@@ -542,18 +560,8 @@ charts = false
     // One function: its row alone.
     let single = text.replace("[[functions]]\nname = \"idle\"\nduration = \"1ms\"\n", "");
     assert!(!single.contains("idle"));
-    let p = write(d.path(), "single.toml", &single);
-    let out = lambdasim()
-        .arg(&p)
-        .arg("-o")
-        .arg(d.path().join("o1"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = stdout
-        .lines()
-        .take_while(|l| !l.starts_with("wrote "))
-        .collect();
+    let stdout = table_of(d.path(), "single.toml", &single);
+    let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     assert_eq!(lines[1].split_whitespace().nth(2), Some("hot"));
     // Eleven functions: the `*` row alone; 70 replications: 60 rows and a count.
@@ -565,18 +573,8 @@ charts = false
             "[[functions]]\nname = \"f{k}\"\nduration = \"1ms\"\n"
         ));
     }
-    let p = write(d.path(), "many.toml", &many);
-    let out = lambdasim()
-        .arg(&p)
-        .arg("-o")
-        .arg(d.path().join("o"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let table: Vec<&str> = stdout
-        .lines()
-        .take_while(|l| !l.starts_with("wrote "))
-        .collect();
+    let stdout = table_of(d.path(), "many.toml", &many);
+    let table: Vec<&str> = stdout.lines().collect();
     assert_eq!(table.len(), 1 + 60 + 1, "{stdout}");
     assert!(
         table[1..61]

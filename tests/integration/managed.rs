@@ -47,6 +47,15 @@ fn minute(r: &RunReport, minute: usize) -> lambdasim::metrics::ManagedBin {
         .expect("a managed function's figures")
 }
 
+/// Invocations started in `[from, to)` seconds.
+fn started_between(r: &RunReport, from: f64, to: f64) -> u64 {
+    r.series[0]
+        .iter()
+        .filter(|b| b.time_s >= from && b.time_s < to)
+        .map(|b| b.invocations)
+        .sum()
+}
+
 fn api(r: &RunReport) -> &lambdasim::metrics::FunctionReport {
     assert_conserved(r);
     &r.functions[0]
@@ -749,13 +758,7 @@ fn a_new_environment_takes_a_waiting_event_as_soon_as_it_is_ready() {
     .replace("service = \"api_gateway\"", "service = \"s3\"");
     let r = run(&text);
     assert_conserved(&r);
-    let started = |from: f64, to: f64| -> u64 {
-        r.series[0]
-            .iter()
-            .filter(|b| b.time_s >= from && b.time_s < to)
-            .map(|b| b.invocations)
-            .sum()
-    };
+    let started = |from: f64, to: f64| started_between(&r, from, to);
     assert_eq!(started(0.0, 60.0), 3);
     assert_eq!(started(60.0, 61.0), 1, "the 4th environment's event");
     assert_eq!(started(61.0, 120.0), 0);
@@ -1245,13 +1248,7 @@ arrival = { process = "burst", at = "190s", count = 5 }
 "#;
     let r = run(&text);
     assert_conserved(&r);
-    let started = |from: f64, to: f64| -> u64 {
-        r.series[0]
-            .iter()
-            .filter(|b| b.time_s >= from && b.time_s < to)
-            .map(|b| b.invocations)
-            .sum()
-    };
+    let started = |from: f64, to: f64| started_between(&r, from, to);
     assert_eq!(minute(&r, 2).environments, 4.0);
     assert_eq!(started(190.0, 191.0), 3);
     assert_eq!(started(191.0, 240.0), 0);
