@@ -126,7 +126,8 @@ pub fn simulate_into(
             .map(|&(i, r)| {
                 let sc = &scenarios[i];
                 let seed = replication_seed(opts.seed.unwrap_or(sc.seed), r);
-                let mut run = progress.run(format!("{} #{r}", sc.name), sc.duration);
+                let name = format!("{} #{r}", output::table::label(&sc.name, &sc.variant));
+                let mut run = progress.run(name, sc.duration);
                 let mut report = simulate_watched(sc, seed, r, |now| run.at(now));
                 run.done();
                 if r > 0 {

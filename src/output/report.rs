@@ -22,7 +22,7 @@ pub struct Page<'a> {
     pub variant_charts: Vec<(String, Vec<(String, String)>)>,
     /// The charts across variants: (chart stem, SVG).
     pub sweep_charts: Vec<(String, String)>,
-    /// `summary.csv` and `variants.csv`, as written.
+    /// `summary.csv`, as written.
     pub summary_csv: &'a [u8],
     /// `variants.csv`, as written.
     pub variants_csv: &'a [u8],

@@ -26,10 +26,15 @@ const HEADER: [&str; 12] = [
 
 /// A run's scenario, and its variant when it is one of a sweep's.
 pub fn run_name(r: &RunReport) -> String {
-    if r.variant == "base" {
-        r.scenario.clone()
+    label(&r.scenario, &r.variant)
+}
+
+/// `scenario`, and `[variant]` after it unless it is the only one (`base`).
+pub fn label(scenario: &str, variant: &str) -> String {
+    if variant == "base" {
+        scenario.to_string()
     } else {
-        format!("{} [{}]", r.scenario, r.variant)
+        format!("{scenario} [{variant}]")
     }
 }
 
