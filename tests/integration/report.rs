@@ -208,3 +208,48 @@ fn reports_open_in_a_real_browser_with_no_error_their_charts_drawn_the_chooser_a
         assert!(status.status.success(), "{name}: screenshot");
     }
 }
+
+#[test]
+fn a_reports_warnings_are_those_of_its_file_each_once() {
+    // A constant duration over the timeout warns, once for the two variants of a sweep.
+    let d = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "slow"
+duration = "1m"
+[[functions]]
+name = "a"
+duration = "5s"
+timeout = "1s"
+[[sources]]
+service = "api_gateway"
+arrival = { process = "poisson", rate = 1.0 }
+[output]
+charts = false
+[sweep]
+"functions.a.memory_mb" = [128, 256]
+"#;
+    let p = d.path().join("slow.toml");
+    std::fs::write(&p, text).unwrap();
+    Command::cargo_bin("lambdasim")
+        .unwrap()
+        .arg(&p)
+        .args(["-q", "-o"])
+        .arg(d.path().join("o"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.path().join("o/slow/report.html")).unwrap();
+    assert_eq!(html.matches("<div class=\"warning\">").count(), 1, "{html}");
+    assert!(html.contains("longer than the timeout of 1s: every one times out"));
+    // A file with no warning has no Warnings section.
+    let quiet = text.replace("timeout = \"1s\"", "timeout = \"10s\"");
+    std::fs::write(&p, quiet).unwrap();
+    Command::cargo_bin("lambdasim")
+        .unwrap()
+        .arg(&p)
+        .args(["-q", "-o"])
+        .arg(d.path().join("o"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.path().join("o/slow/report.html")).unwrap();
+    assert!(!html.contains("<h2>Warnings</h2>"));
+}
