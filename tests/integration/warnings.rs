@@ -137,4 +137,33 @@ fn runs_estimated_over_an_hour_warn_with_the_estimate() {
     // A tenth of a core-hour does not warn.
     let text = BASE.replace("rate = 5.0", "rate = 1000.0");
     assert!(!check(d.path(), &text)[0].1.contains("warning"));
+    // The estimate: requests / 2 M a second / the threads (at most one per run).
+    let on = |text: &str, jobs: &str| {
+        let p = d.path().join("j.toml");
+        std::fs::write(&p, text).unwrap();
+        let out = Command::cargo_bin("lambdasim")
+            .unwrap()
+            .arg(&p)
+            .args(["--check", "-j", jobs, "-o"])
+            .arg(d.path().join("o"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let big = BASE.replace("rate = 5.0", "rate = 1000000.0").replace(
+        "duration = \"10m\"",
+        "duration = \"1h\"\nreplications = 10000",
+    );
+    let err = on(&big, "2");
+    assert!(
+        err.contains("may take about 2500.0 hours on 2 core(s)"),
+        "{err}"
+    );
+    // Exactly an hour on one core (7.2e9 requests) does not warn; a little more does.
+    let hour = BASE
+        .replace("rate = 5.0", "rate = 2000000.0")
+        .replace("duration = \"10m\"", "duration = \"1h\"");
+    assert!(!on(&hour, "1").contains("warning"), "{}", on(&hour, "1"));
+    let more = hour.replace("rate = 2000000.0", "rate = 2000100.0");
+    assert!(on(&more, "1").contains("may take about 1.0 hours on 1 core(s)"));
 }
