@@ -404,6 +404,23 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_forgets_its_own_staging_folder_and_no_other() {
+        // What an interrupt would remove: after `a` commits, `b`'s staging, not `a`'s.
+        let root = tempfile::tempdir().unwrap();
+        let a = Staged::begin(&root.path().join("a")).unwrap();
+        let b = Staged::begin(&root.path().join("b")).unwrap();
+        let (ta, tb) = (a.tmp.clone(), b.tmp.clone());
+        let staged = || STAGED.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        assert!(staged().contains(&ta) && staged().contains(&tb));
+        a.commit().unwrap();
+        assert!(!staged().contains(&ta));
+        assert!(staged().contains(&tb));
+        drop(b);
+        assert!(!staged().contains(&tb));
+        assert!(!tb.exists());
+    }
+
+    #[test]
     fn parts_written_in_any_order_are_joined_in_key_order_and_leave_nothing_behind() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("s");
