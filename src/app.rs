@@ -27,18 +27,30 @@ pub fn run(cli: &Cli) -> Result<()> {
     }
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
-    let files = load_all(cli, &opts)?;
+    let (files, texts) = load_all(cli, &opts)?;
+    // Each file's warnings, each once though several variants of a sweep may give it.
+    let warnings: Vec<Vec<String>> = files
+        .iter()
+        .zip(&cli.scenarios)
+        .map(|(variants, path)| {
+            let mut ws: Vec<String> = Vec::new();
+            let long = long_run(variants, path, &opts);
+            for w in variants.iter().flat_map(|v| &v.warnings).chain(&long) {
+                if !ws.contains(w) {
+                    ws.push(w.clone());
+                }
+            }
+            ws
+        })
+        .collect();
     // Warnings go to stderr even with --quiet: the run goes on, but not as the user thinks.
-    // Each once, though several variants of a sweep may give it.
+    // Each once over the command.
     let mut seen = std::collections::HashSet::new();
     let mut warned = 0;
-    for (variants, path) in files.iter().zip(&cli.scenarios) {
-        let long = long_run(variants, path, &opts);
-        for w in variants.iter().flat_map(|v| &v.warnings).chain(&long) {
-            if seen.insert(w.clone()) {
-                eprintln!("warning: {w}");
-                warned += 1;
-            }
+    for w in warnings.iter().flatten() {
+        if seen.insert(w) {
+            eprintln!("warning: {w}");
+            warned += 1;
         }
     }
     if cli.deny_warnings && warned > 0 {
@@ -108,31 +120,26 @@ pub fn run(cli: &Cli) -> Result<()> {
     drop(spill);
     let mut results = Vec::with_capacity(files.len());
     let mut written = Vec::with_capacity(files.len());
-    for ((variants, staged), path) in files.iter().zip(staged).zip(&cli.scenarios) {
+    let each = files
+        .iter()
+        .zip(staged)
+        .zip(&cli.scenarios)
+        .zip(texts)
+        .zip(warnings);
+    for ((((variants, staged), path), text), warnings) in each {
         let runs: Vec<crate::metrics::RunReport> = per_scenario
             .by_ref()
             .take(variants.len())
             .flatten()
             .collect();
         let mut about = runner::About {
-            // The text as run: read when it was loaded, a moment ago.
-            file: crate::read::small_text(path, scenario::MAX_SCENARIO_BYTES)
-                .ok()
-                .map(|t| (path.display().to_string(), t)),
-            warnings: Vec::new(),
+            file: Some((path.display().to_string(), text)),
+            warnings,
         };
-        for w in variants
-            .iter()
-            .flat_map(|v| &v.warnings)
-            .chain(&long_run(variants, path, &opts))
-        {
-            if !about.warnings.contains(w) {
-                about.warnings.push(w.clone());
-            }
-        }
         for r in runs.iter().filter(|r| r.stopped_at.is_some()) {
-            eprintln!("warning: {}", stopped(r));
-            about.warnings.push(stopped(r));
+            let w = stopped(r);
+            eprintln!("warning: {w}");
+            about.warnings.push(w);
         }
         written.push(runner::write_outputs(
             &variants[0],
@@ -155,13 +162,13 @@ pub fn run(cli: &Cli) -> Result<()> {
     // Several scenarios: an index of their reports at the root.
     let index = if files.len() > 1 && opts.report && written.iter().any(|w| w.report) {
         let root = runner::output_root(&files[0][0], &opts);
-        let entries: Vec<(String, Vec<crate::metrics::RunReport>)> = written
+        let entries: Vec<(String, &[crate::metrics::RunReport])> = written
             .iter()
             .zip(&results)
             .filter(|(w, _)| w.report)
             .map(|(w, runs)| {
                 let link = w.dir.strip_prefix(&root).unwrap_or(&w.dir);
-                (link.display().to_string(), runs.clone())
+                (link.display().to_string(), runs.as_slice())
             })
             .collect();
         let html = crate::output::report::index(&entries);
@@ -197,13 +204,15 @@ pub fn run(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-/// Loads every file (each as its sweep's variants); refuses two files that would write to
-/// the same folder.
-fn load_all(cli: &Cli, opts: &RunOptions) -> Result<Vec<Vec<Scenario>>> {
+/// Loads every file (each as its sweep's variants, and its text, for the report); refuses
+/// two files that would write to the same folder.
+fn load_all(cli: &Cli, opts: &RunOptions) -> Result<(Vec<Vec<Scenario>>, Vec<String>)> {
     let mut scenarios = Vec::with_capacity(cli.scenarios.len());
+    let mut texts = Vec::with_capacity(cli.scenarios.len());
     let mut dirs: HashMap<std::path::PathBuf, String> = HashMap::new();
     for path in &cli.scenarios {
-        let sc = scenario::load_variants(path)?;
+        let text = scenario::read(path)?;
+        let sc = scenario::parse_variants(&text, path)?;
         let dir = runner::output_dir(&sc[0], opts);
         if let Some(other) = dirs.insert(dir.clone(), path.display().to_string()) {
             return Err(InputError {
@@ -216,8 +225,9 @@ fn load_all(cli: &Cli, opts: &RunOptions) -> Result<Vec<Vec<Scenario>>> {
             .into());
         }
         scenarios.push(sc);
+        texts.push(text);
     }
-    Ok(scenarios)
+    Ok((scenarios, texts))
 }
 
 /// Refuses, before the run, an output folder that cannot be written: a part of its path

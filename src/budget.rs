@@ -30,11 +30,7 @@ pub fn need(variants: &[Scenario]) -> Need {
     let mut n = Need::default();
     // Replication 0 of the first variants is charted (of the first alone without a
     // report; the estimate assumes the report).
-    let charted = if variants[0].output.report && variants[0].output.charts {
-        crate::runner::MAX_CHARTED_VARIANTS
-    } else {
-        1
-    };
+    let charted = crate::runner::charted_by(&variants[0]);
     for (v, sc) in variants.iter().enumerate() {
         let f = footprint(sc);
         let reps = u64::from(sc.replications);

@@ -38,7 +38,17 @@ pub const MAX_CHARTED_VARIANTS: usize = 12;
 /// How many variants of a file are charted: [`MAX_CHARTED_VARIANTS`] for the report's
 /// chooser, or only the first when there is no report or no chart.
 pub fn charted_variants(sc: &Scenario, opts: &RunOptions) -> usize {
-    if opts.report && opts.charts && sc.output.report && sc.output.charts {
+    if opts.report && opts.charts {
+        charted_by(sc)
+    } else {
+        1
+    }
+}
+
+/// How many variants of a file its scenario's `[output]` has charted, whatever the
+/// command line turns off.
+pub fn charted_by(sc: &Scenario) -> usize {
+    if sc.output.report && sc.output.charts {
         MAX_CHARTED_VARIANTS
     } else {
         1
@@ -98,10 +108,6 @@ pub struct Spill<'a> {
     /// series, distributions and trace.
     pub charted: Vec<bool>,
 }
-
-/// The two files whose rows grow with the runs: each finished run writes its rows as parts
-/// of them, in its scenario's staged folder, then drops what only they needed.
-const STREAMED: [&str; 2] = ["timeseries.csv", "invocations.csv"];
 
 /// Simulates as [`simulate_all`] does; with `spill`, each run, once done, writes its rows
 /// of `timeseries.csv` and `invocations.csv` to its scenario's folder as parts, drops its
@@ -170,9 +176,6 @@ fn streamed(staged: &Staged, runs: &[RunReport], name: &str, columns: &[&str]) -
         .with_context(|| format!("cannot write {}", staged.dir().join(name).display()))
 }
 
-/// What writes one run's rows of a file.
-type Rows<'a> = &'a dyn Fn(&mut dyn Write) -> csv::Result<()>;
-
 /// Writes `report`'s rows of the streamed files as part `key` of them in `staged`, then
 /// drops its attempts, and unless it is `charted` its time series, distributions and
 /// trace.
@@ -182,18 +185,19 @@ fn write_rows(
     key: (usize, u32),
     charted: bool,
 ) -> Result<()> {
-    let [series, attempts] = STREAMED;
-    let r = &*report;
-    let parts: [(&str, Rows); 2] = [
-        (series, &|w| output::csv::timeseries_rows(r, w)),
-        (attempts, &|w| output::csv::invocation_rows(r, w)),
-    ];
-    // Runs that recorded no attempts have no rows of `invocations.csv`.
-    let recorded = usize::from(report.attempts.is_some());
-    for &(name, rows) in &parts[..1 + recorded] {
+    let part = |name: &str, rows: &dyn Fn(&mut dyn Write) -> csv::Result<()>| {
         staged
             .write_part(name, key, |w| rows(w).map_err(std::io::Error::other))
-            .with_context(|| format!("cannot write {}", staged.dir().join(name).display()))?;
+            .with_context(|| format!("cannot write {}", staged.dir().join(name).display()))
+    };
+    part("timeseries.csv", &|w| {
+        output::csv::timeseries_rows(report, w)
+    })?;
+    // Runs that recorded no attempts have no rows of `invocations.csv`.
+    if report.attempts.is_some() {
+        part("invocations.csv", &|w| {
+            output::csv::invocation_rows(report, w)
+        })?;
     }
     report.attempts = None;
     if !charted {
@@ -326,7 +330,7 @@ pub fn write_outputs(
             summary_csv: &summary,
             variants_csv: &variants,
             recommendation: recommendation.as_deref(),
-            warnings: about.warnings.clone(),
+            warnings: &about.warnings,
         };
         let html = output::report::render(&page, runs);
         files.push(put("report.html", html.as_bytes())?);

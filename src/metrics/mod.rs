@@ -9,7 +9,7 @@ mod trace;
 
 pub use report::{
     AttemptOutcome, AttemptRecord, BinReport, ClusterReport, FunctionReport, LatencyReport,
-    ManagedBin, RunReport, SourceReport,
+    ManagedBin, RunReport, SourceReport, by_variant,
 };
 pub use series::{Bin, Level, Levels, Series};
 pub use trace::{NO_ENV, Trace, TraceKind, TraceRecord};

@@ -75,16 +75,9 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
 
 /// The variants of `runs` (in order of first appearance), their replications averaged.
 pub fn candidates(runs: &[RunReport]) -> Vec<Candidate> {
-    let mut order: Vec<&str> = Vec::new();
-    for r in runs {
-        if !order.contains(&r.variant.as_str()) {
-            order.push(&r.variant);
-        }
-    }
-    order
-        .iter()
-        .map(|v| {
-            let reps: Vec<&RunReport> = runs.iter().filter(|r| r.variant == *v).collect();
+    super::by_variant(runs)
+        .into_iter()
+        .map(|(v, reps)| {
             let per = |f: fn(&RunReport) -> f64| mean(reps.iter().map(|r| f(r)));
             Candidate {
                 variant: v.to_string(),

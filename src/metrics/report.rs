@@ -205,6 +205,19 @@ pub struct ManagedBin {
     pub cpu_utilization: f64,
 }
 
+/// The runs of each variant, the variants in order of first appearance (a sweep's order),
+/// each variant's runs in their order (its replications).
+pub fn by_variant(runs: &[RunReport]) -> Vec<(&str, Vec<&RunReport>)> {
+    let mut groups: Vec<(&str, Vec<&RunReport>)> = Vec::new();
+    for r in runs {
+        match groups.iter_mut().find(|(v, _)| *v == r.variant) {
+            Some((_, reps)) => reps.push(r),
+            None => groups.push((&r.variant, vec![r])),
+        }
+    }
+    groups
+}
+
 impl RunReport {
     /// Drops the latency distributions (about 0.5 MB a run), keeping every summary
     /// statistic: only the first replication's are charted.

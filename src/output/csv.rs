@@ -466,16 +466,8 @@ pub fn idle_baseline(groups: &[Vec<&RunReport>]) -> Option<f64> {
 /// One row per variant of `runs` (in order of first appearance): the mean of each key
 /// metric over the replications and the half-width of its 95 % confidence interval.
 fn variant_rows(runs: &[RunReport]) -> Vec<Vec<String>> {
-    let mut order: Vec<&str> = Vec::new();
-    for r in runs {
-        if !order.contains(&r.variant.as_str()) {
-            order.push(&r.variant);
-        }
-    }
-    let groups: Vec<Vec<&RunReport>> = order
-        .iter()
-        .map(|v| runs.iter().filter(|r| r.variant == *v).collect())
-        .collect();
+    let (order, groups): (Vec<&str>, Vec<Vec<&RunReport>>) =
+        crate::metrics::by_variant(runs).into_iter().unzip();
     let baseline = idle_baseline(&groups);
     order
         .iter()

@@ -29,7 +29,7 @@ pub struct Page<'a> {
     /// The recommendation, as a sentence.
     pub recommendation: Option<&'a str>,
     /// Warnings about the scenario and its runs.
-    pub warnings: Vec<String>,
+    pub warnings: &'a [String],
     /// Variants that were not charted (beyond those in `variant_charts`).
     pub uncharted: usize,
 }
@@ -63,16 +63,9 @@ struct Headline {
 }
 
 fn headlines(runs: &[RunReport]) -> Vec<Headline> {
-    let mut order: Vec<&str> = Vec::new();
-    for r in runs {
-        if !order.contains(&r.variant.as_str()) {
-            order.push(&r.variant);
-        }
-    }
-    order
+    crate::metrics::by_variant(runs)
         .into_iter()
-        .map(|v| {
-            let reps: Vec<&RunReport> = runs.iter().filter(|r| r.variant == v).collect();
+        .map(|(v, reps)| {
             let mean = |f: &dyn Fn(&RunReport) -> f64| {
                 reps.iter().map(|r| f(r)).sum::<f64>() / reps.len() as f64
             };
@@ -88,6 +81,21 @@ fn headlines(runs: &[RunReport]) -> Vec<Headline> {
             }
         })
         .collect()
+}
+
+impl Headline {
+    /// Its figures as table cells, after the variant's name.
+    fn cells(&self) -> String {
+        format!(
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            figure(self.monthly, 2),
+            count(self.cold_starts),
+            figure(100.0 * self.cold_ratio, 2),
+            count(self.throttles),
+            ms(self.p50),
+            ms(self.p99)
+        )
+    }
 }
 
 /// A count (mean over replications): whole when it is whole.
@@ -248,21 +256,16 @@ pub fn render(page: &Page, runs: &[RunReport]) -> String {
     for x in headlines(runs) {
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td>{}</tr>",
             escape(&x.variant),
             x.runs,
-            figure(x.monthly, 2),
-            count(x.cold_starts),
-            figure(100.0 * x.cold_ratio, 2),
-            count(x.throttles),
-            ms(x.p50),
-            ms(x.p99)
+            x.cells()
         );
     }
     h.push_str("</tbody></table></div>\n<p class=\"muted\">Means over each variant's replications; the monthly cost is the run scaled to a 730-hour month.</p>\n");
     if !page.warnings.is_empty() {
         h.push_str("<h2>Warnings</h2>\n");
-        for w in &page.warnings {
+        for w in page.warnings {
             let _ = writeln!(h, "<div class=\"warning\">{}</div>", escape(w));
         }
     }
@@ -320,7 +323,7 @@ pub fn render(page: &Page, runs: &[RunReport]) -> String {
 }
 
 /// `index.html` over several scenarios: each one's headline and a link to its report.
-pub fn index(scenarios: &[(String, Vec<RunReport>)]) -> String {
+pub fn index(scenarios: &[(String, &[RunReport])]) -> String {
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>lambdasim</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>lambdasim</h1>\n<p class=\"muted\">lambdasim {} · {} scenario(s)</p>\n",
         env!("CARGO_PKG_VERSION"),
@@ -331,15 +334,10 @@ pub fn index(scenarios: &[(String, Vec<RunReport>)]) -> String {
         for x in headlines(runs) {
             let _ = writeln!(
                 h,
-                "<tr><td><a href=\"{0}/report.html\">{0}</a></td><td>{1}</td><td class=\"n\">{2}</td><td class=\"n\">{3}</td><td class=\"n\">{4}</td><td class=\"n\">{5}</td><td class=\"n\">{6}</td><td class=\"n\">{7}</td></tr>",
+                "<tr><td><a href=\"{0}/report.html\">{0}</a></td><td>{1}</td>{2}</tr>",
                 escape(folder),
                 escape(&x.variant),
-                figure(x.monthly, 2),
-                count(x.cold_starts),
-                figure(100.0 * x.cold_ratio, 2),
-                count(x.throttles),
-                ms(x.p50),
-                ms(x.p99)
+                x.cells()
             );
         }
     }

@@ -31,15 +31,19 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// Reads and validates the scenario at `path`, one `Scenario` per variant of its sweep.
 pub fn load_variants(path: &Path) -> Result<Vec<Scenario>, InputError> {
-    let file = path.display().to_string();
-    let text = crate::read::small_text(path, MAX_SCENARIO_BYTES).map_err(|e| InputError {
-        file: file.clone(),
+    parse_variants(&read(path)?, path)
+}
+
+/// The text of the scenario file at `path` (a regular file of at most
+/// [`MAX_SCENARIO_BYTES`]).
+pub fn read(path: &Path) -> Result<String, InputError> {
+    crate::read::small_text(path, MAX_SCENARIO_BYTES).map_err(|e| InputError {
+        file: path.display().to_string(),
         position: None,
         key: None,
         message: format!("cannot read the scenario: {e}"),
         help: None,
-    })?;
-    parse_variants(&text, path)
+    })
 }
 
 /// Validates scenario `text`: one `Scenario` per variant of its `[sweep]` (just `base`

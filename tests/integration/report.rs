@@ -18,6 +18,18 @@ fn run(scenarios: &[&str], out: &Path) {
         .success();
 }
 
+/// Writes `text` as `file` and runs it quietly into `out`.
+fn run_text(file: &Path, text: &str, out: &Path) {
+    std::fs::write(file, text).unwrap();
+    Command::cargo_bin("lambdasim")
+        .unwrap()
+        .arg(file)
+        .args(["-q", "-o"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
 #[test]
 fn a_report_holds_the_answers_every_chart_the_tables_and_the_file_and_needs_no_network() {
     let d = tempfile::tempdir().unwrap();
@@ -106,15 +118,7 @@ fn no_report_is_written_when_turned_off() {
     // `[output] report = false` in the file (steady_api.toml has no `[output]` of its own).
     let text = std::fs::read_to_string(root.join("steady_api.toml")).unwrap()
         + "\n[output]\nreport = false\n";
-    let p = d.path().join("quiet.toml");
-    std::fs::write(&p, text).unwrap();
-    Command::cargo_bin("lambdasim")
-        .unwrap()
-        .arg(&p)
-        .args(["-q", "-o"])
-        .arg(d.path().join("q"))
-        .assert()
-        .success();
+    run_text(&d.path().join("quiet.toml"), &text, &d.path().join("q"));
     let folder = d.path().join("q/steady_api");
     assert!(folder.join("summary.csv").exists());
     assert!(!folder.join("report.html").exists());
@@ -229,27 +233,13 @@ charts = false
 "functions.a.memory_mb" = [128, 256]
 "#;
     let p = d.path().join("slow.toml");
-    std::fs::write(&p, text).unwrap();
-    Command::cargo_bin("lambdasim")
-        .unwrap()
-        .arg(&p)
-        .args(["-q", "-o"])
-        .arg(d.path().join("o"))
-        .assert()
-        .success();
+    run_text(&p, text, &d.path().join("o"));
     let html = std::fs::read_to_string(d.path().join("o/slow/report.html")).unwrap();
     assert_eq!(html.matches("<div class=\"warning\">").count(), 1, "{html}");
     assert!(html.contains("longer than the timeout of 1s: every one times out"));
     // A file with no warning has no Warnings section.
     let quiet = text.replace("timeout = \"1s\"", "timeout = \"10s\"");
-    std::fs::write(&p, quiet).unwrap();
-    Command::cargo_bin("lambdasim")
-        .unwrap()
-        .arg(&p)
-        .args(["-q", "-o"])
-        .arg(d.path().join("o"))
-        .assert()
-        .success();
+    run_text(&p, &quiet, &d.path().join("o"));
     let html = std::fs::read_to_string(d.path().join("o/slow/report.html")).unwrap();
     assert!(!html.contains("<h2>Warnings</h2>"));
 }
