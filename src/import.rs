@@ -1,9 +1,19 @@
-//! The `lambdasim import` command: groups the logs into functions (the files given, or
-//! one function per folder), reads each in one pass, writes the scenario (validated and
-//! run three ways first) and says what it found. All its terminal and file I/O is here.
+//! Importing logs (`lambdasim import`, `lambdasim.import_logs`): groups the logs into
+//! functions (the files given, or one function per folder), reads each in one pass,
+//! writes the scenario (validated and run three ways first) and says what it found.
+//!
+//! ```no_run
+//! use lambdasim::import::{Import, import};
+//!
+//! let done = import(&Import::new(vec!["orders.log".into()]))?;
+//! println!("{}", done.found.join("\n"));
+//! println!("wrote {}", done.out.display());
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
+use crate::billing::Architecture;
 use crate::cli::ImportArgs;
-use crate::scenario::import::{self, ImportOptions, Imported};
+use crate::scenario::import::{self, ImportOptions};
 use crate::scenario::{self, InputError};
 use crate::sources::cloudwatch::LogSummary;
 use anyhow::Result;
@@ -27,10 +37,53 @@ fn check_name(name: &str, key: &str) -> Result<(), InputError> {
     }
 }
 
+/// What to import, and where to write the scenario.
+#[derive(Clone, Debug)]
+pub struct Import {
+    /// Log files of one function, or folders of one function each.
+    pub logs: Vec<PathBuf>,
+    /// The scenario's name (default: the function's; `imported` for several).
+    pub name: Option<String>,
+    /// The scenario file to write (default: `<name>.toml` in the current folder).
+    pub out: Option<PathBuf>,
+    /// The functions' architecture, which the logs do not record.
+    pub architecture: Architecture,
+    /// The service that invoked the functions, which the logs do not record.
+    pub service: String,
+    /// Overwrite `out` if it exists.
+    pub force: bool,
+}
+
+impl Import {
+    /// An import of `logs` with the command line's defaults (x86_64, invoked directly).
+    pub fn new(logs: Vec<PathBuf>) -> Import {
+        Import {
+            logs,
+            name: None,
+            out: None,
+            architecture: Architecture::X86_64,
+            service: "direct".into(),
+            force: false,
+        }
+    }
+}
+
+/// What an import found and wrote.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The scenario file written.
+    pub out: PathBuf,
+    /// Its text.
+    pub text: String,
+    /// What was found in the logs and checked, in lines, as `lambdasim import` prints
+    /// them.
+    pub found: Vec<String>,
+}
+
 /// The functions to import: the files given are one function; folders given are one
 /// function each (a log group exported to a folder), named after the folder, holding
 /// the regular files in it, in name order.
-fn groups(args: &ImportArgs) -> Result<Vec<(String, Vec<PathBuf>)>, InputError> {
+fn groups(args: &Import) -> Result<Vec<(String, Vec<PathBuf>)>, InputError> {
     let dirs = args.logs.iter().filter(|p| p.is_dir()).count();
     if dirs == 0 {
         let name = args
@@ -92,8 +145,36 @@ fn groups(args: &ImportArgs) -> Result<Vec<(String, Vec<PathBuf>)>, InputError> 
     Ok(out)
 }
 
-/// Runs `lambdasim import`.
-pub fn run(args: &ImportArgs) -> Result<()> {
+/// Runs `lambdasim import`: imports, and prints what it found.
+pub(crate) fn run(args: &ImportArgs) -> Result<()> {
+    let done = import(&Import {
+        logs: args.logs.clone(),
+        name: args.name.clone(),
+        out: args.out.clone(),
+        architecture: match args.architecture.as_str() {
+            "arm64" => Architecture::Arm64,
+            _ => Architecture::X86_64,
+        },
+        service: args.service.clone(),
+        force: args.force,
+    })?;
+    if !args.quiet {
+        let mut stdout = std::io::stdout().lock();
+        for l in &done.found {
+            writeln!(stdout, "{l}")?;
+        }
+        writeln!(
+            stdout,
+            "wrote {}: run it with `lambdasim {}`",
+            done.out.display(),
+            done.out.display()
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads the logs, writes the scenario that replays them, and says what was found.
+pub fn import(args: &Import) -> Result<Imported> {
     let groups = groups(args)?;
     let name = match (&args.name, groups.len()) {
         (Some(n), _) => n.clone(),
@@ -123,19 +204,15 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             message: e.message,
             help: None,
         })?;
-        fns.push(Imported {
+        fns.push(import::Imported {
             name: fname,
             logs,
             summary,
         });
     }
-    let architecture = match args.architecture.as_str() {
-        "arm64" => crate::billing::Architecture::Arm64,
-        _ => crate::billing::Architecture::X86_64,
-    };
     let opts = ImportOptions {
         name,
-        architecture,
+        architecture: args.architecture,
         service: args.service.clone(),
         out: out.clone(),
     };
@@ -158,26 +235,16 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         .unwrap_or_default();
     crate::output::folder::write_file(dir, &file, text.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-    if !args.quiet {
-        let mut stdout = std::io::stdout().lock();
-        let several = fns.len() > 1;
-        for f in &fns {
-            if several {
-                writeln!(stdout, "Function {}:", f.name)?;
-            }
-            for l in import::found(&f.summary, &opts) {
-                writeln!(stdout, "{}{l}", if several { "  " } else { "" })?;
-            }
+    let several = fns.len() > 1;
+    let mut found = Vec::new();
+    for f in &fns {
+        if several {
+            found.push(format!("Function {}:", f.name));
         }
-        for l in &checks {
-            writeln!(stdout, "{l}")?;
+        for l in import::found(&f.summary, &opts) {
+            found.push(format!("{}{l}", if several { "  " } else { "" }));
         }
-        writeln!(
-            stdout,
-            "wrote {}: run it with `lambdasim {}`",
-            out.display(),
-            out.display()
-        )?;
     }
-    Ok(())
+    found.extend(checks);
+    Ok(Imported { out, text, found })
 }
