@@ -24,6 +24,9 @@ use anyhow::{Context, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// What messages call a scenario given as text rather than as a file.
+pub const TEXT_LABEL: &str = "<string>";
+
 /// A scenario to run: its path (for messages, the default name and relative trace paths)
 /// and its text.
 #[derive(Clone, Debug)]
@@ -43,11 +46,12 @@ impl Input {
         })
     }
 
-    /// A scenario given as text, named `label` in messages (and after it, when the text
-    /// has no `name`); its relative trace paths are relative to the current folder.
-    pub fn text(label: &str, text: impl Into<String>) -> Input {
+    /// A scenario given as text, called [`TEXT_LABEL`] in messages, named `scenario`
+    /// when it has no `name`; its relative trace paths are relative to the current
+    /// folder.
+    pub fn text(text: impl Into<String>) -> Input {
         Input {
-            path: PathBuf::from(label),
+            path: PathBuf::from(TEXT_LABEL),
             text: text.into(),
         }
     }
@@ -402,4 +406,59 @@ fn plan(variants: &[Scenario], opts: &RunOptions) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"
+duration = "2s"
+
+[[functions]]
+name = "api"
+duration = { dist = "constant", value = "50ms" }
+
+[[sources]]
+name = "users"
+service = "api_gateway"
+function = "api"
+arrival = { process = "poisson", rate = 20.0 }
+"#;
+
+    #[test]
+    fn a_text_without_a_name_is_named_scenario_and_runs_into_its_folder() {
+        let out = tempfile::tempdir().unwrap();
+        let mut request = Request::new(vec![Input::text(TEXT)]);
+        request.options.out = Some(out.path().to_path_buf());
+        request.options.charts = false;
+        let loaded = request.load().unwrap();
+        assert_eq!(loaded.scenarios()[0][0].name, "scenario");
+        assert!(loaded.plans[0].starts_with("scenario: ok"), "{}", loaded.plans[0]);
+        let outcome = loaded.run().unwrap();
+        assert_eq!(outcome.written[0].dir, out.path().join("scenario"));
+        let summary = std::fs::read_to_string(out.path().join("scenario/summary.csv")).unwrap();
+        // The header, the function's row and the `*` row.
+        assert_eq!(summary.lines().count(), 3, "{summary}");
+        let f = &outcome.results[0][0].functions[0];
+        assert_eq!(f.succeeded + f.failed + f.unfinished, f.requests);
+    }
+
+    #[test]
+    fn a_bad_text_is_an_input_error_of_string() {
+        let bad = TEXT.replace("rate = 20.0", "rate = -1.0");
+        let err = Request::new(vec![Input::text(bad)]).load().err().unwrap();
+        let input = err.downcast_ref::<InputError>().expect("an input error");
+        assert_eq!(input.file, TEXT_LABEL);
+        assert!(input.position.is_some());
+    }
+
+    #[test]
+    fn a_named_file_keeps_its_stem_as_the_default_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nightly.toml");
+        std::fs::write(&path, TEXT).unwrap();
+        let loaded = Request::new(vec![Input::read(&path).unwrap()]).load().unwrap();
+        assert_eq!(loaded.scenarios()[0][0].name, "nightly");
+    }
 }

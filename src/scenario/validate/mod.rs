@@ -244,13 +244,15 @@ struct Header {
     replications: u32,
 }
 
-/// `name` (else the file's stem), the required `duration`, `seed` and `replications`.
+/// `name` (else the file's stem, or `scenario` for a text given as such, labelled
+/// `<…>`), the required `duration`, `seed` and `replications`.
 fn validate_header(ctx: &Ctx, raw: &RawScenario, path: &Path) -> R<Header> {
     let name = match &raw.name {
         Some(n) => n.clone(),
         None => path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.starts_with('<'))
             .unwrap_or_else(|| "scenario".into()),
     };
     check_name(ctx, "name", &name, "the scenario name")?;
