@@ -434,7 +434,11 @@ arrival = { process = "poisson", rate = 20.0 }
         request.options.charts = false;
         let loaded = request.load().unwrap();
         assert_eq!(loaded.scenarios()[0][0].name, "scenario");
-        assert!(loaded.plans[0].starts_with("scenario: ok"), "{}", loaded.plans[0]);
+        assert!(
+            loaded.plans[0].starts_with("scenario: ok"),
+            "{}",
+            loaded.plans[0]
+        );
         let outcome = loaded.run().unwrap();
         assert_eq!(outcome.written[0].dir, out.path().join("scenario"));
         let summary = std::fs::read_to_string(out.path().join("scenario/summary.csv")).unwrap();
@@ -458,7 +462,9 @@ arrival = { process = "poisson", rate = 20.0 }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nightly.toml");
         std::fs::write(&path, TEXT).unwrap();
-        let loaded = Request::new(vec![Input::read(&path).unwrap()]).load().unwrap();
+        let loaded = Request::new(vec![Input::read(&path).unwrap()])
+            .load()
+            .unwrap();
         assert_eq!(loaded.scenarios()[0][0].name, "nightly");
     }
 }

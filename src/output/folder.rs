@@ -577,4 +577,102 @@ mod tests {
         check_writable(d.path()).unwrap();
         assert_eq!(names(d.path()), ["f"], "the check creates nothing");
     }
+
+    #[test]
+    fn a_folder_is_not_swapped_in_over_a_file() {
+        let root = tempfile::tempdir().unwrap();
+        let (new, file) = (root.path().join("new"), root.path().join("s"));
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(&file, "a user's file").unwrap();
+        let e = swap_in(&new, &file).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "a user's file");
+        assert!(new.is_dir());
+    }
+
+    #[test]
+    fn the_exchange_by_two_renames_leaves_each_folder_at_the_others_name() {
+        // Where the file system cannot exchange two names at once.
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(a.join("new.csv"), "new").unwrap();
+        std::fs::write(b.join("old.csv"), "old").unwrap();
+        exchange_by_renames(&a, &b).unwrap();
+        assert_eq!(names(&b), ["new.csv"]);
+        assert_eq!(names(&a), ["old.csv"]);
+        assert_eq!(names(root.path()), ["a", "b"], "nothing left aside");
+    }
+
+    #[test]
+    fn a_bare_folder_name_is_split_under_the_current_folder() {
+        assert_eq!(
+            split(Path::new("out")).unwrap(),
+            (PathBuf::from("."), "out".into())
+        );
+        assert_eq!(
+            split(Path::new("results/out")).unwrap(),
+            (PathBuf::from("results"), "out".into())
+        );
+        assert!(split(Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn only_staging_folders_of_our_own_shape_are_removed_as_stale() {
+        let root = tempfile::tempdir().unwrap();
+        let at = |rest: &str| root.path().join(format!(".s{STAGING}{rest}"));
+        for ours in ["aB3dE9", "aB3dE9.old"] {
+            std::fs::create_dir(at(ours)).unwrap();
+        }
+        // Not of the shape tempfile gives ours: another length, another character, a
+        // file rather than a folder.
+        std::fs::create_dir(at("abc")).unwrap();
+        std::fs::create_dir(at("ab-dE9")).unwrap();
+        std::fs::write(at("zZ9yY8"), "a file").unwrap();
+        remove_stale(root.path(), "s");
+        let left = names(root.path());
+        let want: Vec<String> = ["ab-dE9", "abc", "zZ9yY8"]
+            .iter()
+            .map(|r| format!(".s{STAGING}{r}"))
+            .collect();
+        assert_eq!(left, want);
+    }
+
+    #[test]
+    fn only_plain_file_names_are_written() {
+        for bad in ["", "a/b", "a\\b", ".hidden", "../x"] {
+            assert!(plain(bad).is_err(), "{bad:?}");
+        }
+        for good in ["summary.csv", "a.b-c_d"] {
+            assert!(plain(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn a_written_file_forgets_its_own_temporary_name_and_no_other() {
+        let root = tempfile::tempdir().unwrap();
+        let st = Staged::begin(&root.path().join("s")).unwrap();
+        write_file(root.path(), "index.html", b"<html>").unwrap();
+        let staged = STAGED.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        assert!(
+            staged.contains(&st.tmp),
+            "the staged folder is still registered"
+        );
+        assert!(
+            !staged
+                .iter()
+                .any(|p| p.starts_with(root.path()) && p != &st.tmp)
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_behind_a_link_loop_is_refused_not_taken_for_missing() {
+        let root = tempfile::tempdir().unwrap();
+        let lp = root.path().join("loop");
+        std::os::unix::fs::symlink(&lp, &lp).unwrap();
+        let why = check_writable(&lp.join("out")).unwrap_err();
+        assert!(why.contains("cannot read"), "{why}");
+    }
 }

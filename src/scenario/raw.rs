@@ -478,5 +478,25 @@ mod tests {
                 .contains("too long")
         );
         assert_eq!(parse_duration("2d"), Ok(Time::from_secs(172_800)));
+        assert_eq!(parse_duration("1.5d"), Ok(Time::from_secs(129_600)));
+        assert_eq!(parse_duration("1.5 days"), Ok(Time::from_secs(129_600)));
+    }
+
+    #[test]
+    fn the_longest_duration_is_just_under_the_bound() {
+        // 584 years of 365 days is the bound, itself refused, in any notation.
+        let days = MAX_DURATION.0 / (86_400 * Time::NS_PER_S);
+        assert_eq!(days, 584 * 365);
+        for at in [format!("{days}d"), format!("{days}.0d")] {
+            assert!(
+                parse_duration(&at).unwrap_err().contains("too long"),
+                "{at}"
+            );
+        }
+        let under = format!("{}.5d", days - 1);
+        assert_eq!(
+            parse_duration(&under),
+            Ok(Time(MAX_DURATION.0 - 43_200 * Time::NS_PER_S))
+        );
     }
 }
