@@ -11,7 +11,7 @@ use super::marks::Marker;
 use super::scale::label_area_for;
 use super::style::{DESC_SIZE, GRID_BOLD, GRID_LIGHT, MUTED, PALETTE, TICK_SIZE, font};
 use super::sweep::{Estimate, Sweep};
-use super::value_axis::ValueAxis;
+use super::value_axis::{ValueAxis, Zero};
 use crate::metrics::RunReport;
 use plotters::coord::Shift;
 use plotters::prelude::{
@@ -205,6 +205,7 @@ pub(super) fn draw_break_even<DB: DrawingBackend>(
         &all.iter().map(|p| estimate(p.rate)).collect::<Vec<_>>(),
         true,
         8,
+        Zero::Always,
     );
     let x_fmt = |c: &f64| fmt_tick(x.value(*c));
     let value = |panel: usize, p: &Point| if panel == 0 { p.monthly } else { p.p99 };
@@ -216,6 +217,7 @@ pub(super) fn draw_break_even<DB: DrawingBackend>(
                     .collect::<Vec<_>>(),
                 true,
                 6,
+                Zero::Always,
             )
         })
         .collect();

@@ -12,7 +12,7 @@ use super::style::{
     font,
 };
 use super::sweep::{Estimate, MemorySweep, Sweep};
-use super::value_axis::ValueAxis;
+use super::value_axis::{ValueAxis, Zero};
 use plotters::coord::Shift;
 use plotters::prelude::{
     ChartBuilder, Color, DashedLineSeries, DrawingArea, DrawingBackend, LineSeries, PathElement,
@@ -115,11 +115,13 @@ pub(super) fn draw_memory<DB: DrawingBackend>(
         &indices.iter().map(|&i| vs[i].cost).collect::<Vec<_>>(),
         true,
         8,
+        Zero::Always,
     );
     let yr = ValueAxis::fit(
         &indices.iter().map(|&i| vs[i].latency).collect::<Vec<_>>(),
         true,
         8,
+        Zero::Always,
     );
     let x_fmt = |c: &f64| group_thousands_f(x.value(*c));
     let yl_fmt = |c: &f64| yl.usd_label(*c);

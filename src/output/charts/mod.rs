@@ -378,9 +378,7 @@ mod tests {
         assert!(l.contains("all functions"));
         let t = svg(&files, "cold_starts_throttles.svg");
         assert!(
-            t.contains("count per 1 s interval")
-                && t.contains("cold starts")
-                && t.contains("throttles")
+            t.contains("cold starts per 1 s interval") && t.contains("throttles per 1 s interval")
         );
         let k = svg(&files, "cost.svg");
         assert!(k.contains("cost (USD)") && k.contains("function-2") && k.contains("total"));
@@ -453,7 +451,7 @@ mod tests {
         r.duration = Time::from_secs(20_000);
         let files = render(&r).expect("renders a long run");
         assert!(svg(&files, "concurrency.svg").contains("time (h)"));
-        assert!(svg(&files, "cold_starts_throttles.svg").contains("count per 10 s interval"));
+        assert!(svg(&files, "cold_starts_throttles.svg").contains("cold starts per 10 s interval"));
     }
 
     #[test]
@@ -576,7 +574,10 @@ mod tests {
         assert!(files[1].1.starts_with(PNG_SIGNATURE));
         let v = svg(&files, "variants.svg");
         assert!(v.contains("burst-demo: cost vs p99 latency per variant"));
-        assert!(v.contains("p99 latency (ms)") && v.contains("cost (USD per run)"));
+        // Close values: both axes zoomed in, marked so, and the spread said.
+        assert!(v.contains("p99 latency (ms, not from 0)"), "{v}");
+        assert!(v.contains("cost (USD per run, not from 0)"));
+        assert!(v.contains("Zoomed in, an axis marked"));
         assert!(v.contains("2 variants × 3 replications") && v.contains("95 % confidence"));
         assert!(v.contains("keep_alive=fixed/1m memory_mb=512"));
         assert!(v.contains("keep_alive=none memory_mb=512"));

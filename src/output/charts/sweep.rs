@@ -51,6 +51,28 @@ impl Estimate {
     pub(super) fn high(&self) -> f64 {
         self.bar().map_or(self.mean, |b| b.1)
     }
+
+    /// Whether the two cannot be told apart: their 95 % intervals overlap (or, without
+    /// intervals, their means are equal).
+    pub(super) fn overlaps(&self, other: &Estimate) -> bool {
+        match (self.bar(), other.bar()) {
+            (Some(a), Some(b)) => a.0 <= b.1 && b.0 <= a.1,
+            _ => self.mean == other.mean,
+        }
+    }
+}
+
+/// The spread of the known means, as a share of the largest: (max − min) / max.
+pub(super) fn spread(estimates: &[Estimate]) -> f64 {
+    let known = estimates.iter().filter(|e| e.known()).map(|e| e.mean);
+    let (lo, hi) = known.fold((f64::INFINITY, 0.0f64), |(lo, hi), m| {
+        (lo.min(m), hi.max(m))
+    });
+    if hi > 0.0 && lo.is_finite() {
+        (hi - lo) / hi
+    } else {
+        0.0
+    }
 }
 
 /// One variant of a sweep, its replications aggregated.

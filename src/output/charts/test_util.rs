@@ -381,7 +381,14 @@ fn jitter(a: usize, b: usize) -> f64 {
 }
 
 /// One run of variant `name` with the given whole-scenario figures.
-fn variant_run(name: &str, rep: u32, memory_mb: u32, p99: f64, mean: f64, cost: f64) -> RunReport {
+pub(super) fn variant_run(
+    name: &str,
+    rep: u32,
+    memory_mb: u32,
+    p99: f64,
+    mean: f64,
+    cost: f64,
+) -> RunReport {
     let mut r = report(1, 10);
     r.variant = name.to_string();
     r.replication = rep;

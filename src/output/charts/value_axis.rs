@@ -9,6 +9,10 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 /// Means spanning a wider ratio than this are drawn on a log axis.
 const LOG_SPAN: f64 = 20.0;
 
+/// The least distance between two labelled memory sizes, as a share of the axis: about
+/// the width of "1,769" on the chart.
+const MIN_LABEL_GAP: f64 = 0.07;
+
 /// A value axis fitted to data, linear or logarithmic. Coordinates are the values, or their
 /// base-10 logarithms on a log axis, so that both kinds share one plotters type.
 #[derive(Clone, Debug)]
@@ -22,12 +26,30 @@ pub(super) struct ValueAxis {
     light: Vec<f64>,
     /// The step between labelled ticks of a linear axis (0 on a log axis).
     step: f64,
+    /// Whether a start above zero is a zoom to be marked (not on a memory axis, whose
+    /// ticks are the sizes swept).
+    marked: bool,
+}
+
+/// Whether a linear axis may start above zero, to tell close values apart (marked "not
+/// from 0" in its unit), or must start at zero, so that lengths compare as values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Zero {
+    /// From zero whenever the data come within 35 % of it; zoomed in otherwise.
+    Near,
+    /// Always from zero.
+    Always,
 }
 
 impl ValueAxis {
     /// An axis showing `estimates` (means and error bars); logarithmic when `allow_log` and
-    /// their means span more than [`LOG_SPAN`].
-    pub(super) fn fit(estimates: &[Estimate], allow_log: bool, max_labels: usize) -> Self {
+    /// their means span more than [`LOG_SPAN`]; linear otherwise, from zero as `zero` says.
+    pub(super) fn fit(
+        estimates: &[Estimate],
+        allow_log: bool,
+        max_labels: usize,
+        zero: Zero,
+    ) -> Self {
         let known: Vec<&Estimate> = estimates.iter().filter(|e| e.known()).collect();
         let min_pos = known
             .iter()
@@ -49,7 +71,12 @@ impl ValueAxis {
             .iter()
             .map(|e| e.high())
             .fold(f64::NEG_INFINITY, f64::max);
-        Self::linear(lo, hi, max_labels)
+        Self::linear(if zero == Zero::Always { 0.0 } else { lo }, hi, max_labels)
+    }
+
+    /// Whether this is a linear axis that does not start at zero.
+    pub(super) fn zoomed(&self) -> bool {
+        self.marked && !self.log && self.lo > 0.0
     }
 
     /// A linear axis over `lo..hi` (not negative) with a margin; from 0 when the data are not
@@ -89,6 +116,7 @@ impl ValueAxis {
             bold,
             light,
             step,
+            marked: true,
         }
     }
 
@@ -114,6 +142,7 @@ impl ValueAxis {
             bold: bold.into_iter().map(f64::log10).collect(),
             light: light.into_iter().map(f64::log10).collect(),
             step: 0.0,
+            marked: true,
         }
     }
 
@@ -153,13 +182,28 @@ impl ValueAxis {
                 .map(|k| k as f64 * step)
                 .collect()
         };
+        // Labels closer than a label's width are not written (their sizes keep a grid
+        // line): 1,769 and 2,048 MB are near on a log axis from 128 MB.
+        let mut kept: Vec<f64> = Vec::with_capacity(bold.len());
+        let mut light = Vec::new();
+        for c in bold {
+            if kept
+                .last()
+                .is_some_and(|&k| c - k < MIN_LABEL_GAP * (hi - lo))
+            {
+                light.push(c);
+            } else {
+                kept.push(c);
+            }
+        }
         ValueAxis {
             log,
             lo,
             hi,
-            bold,
-            light: Vec::new(),
+            bold: kept,
+            light,
             step: 0.0,
+            marked: false,
         }
     }
 
@@ -201,10 +245,12 @@ impl ValueAxis {
         if self.log { 10f64.powf(c) } else { c }
     }
 
-    /// "(ms)" or "(ms, log scale)".
+    /// "(ms)", "(ms, log scale)" or, zoomed in, "(ms, not from 0)".
     pub(super) fn unit(&self, unit: &str) -> String {
         if self.log {
             format!("({unit}, log scale)")
+        } else if self.zoomed() {
+            format!("({unit}, not from 0)")
         } else {
             format!("({unit})")
         }
@@ -253,18 +299,26 @@ mod tests {
     fn value_axes_go_logarithmic_beyond_twenty_times() {
         let e = |mean: f64| Estimate { mean, ci: f64::NAN };
         // 10 to 500 ms: a log axis, labelled at 1-2-5 values.
-        let a = ValueAxis::fit(&[e(10.0), e(500.0)], true, 10);
+        let a = ValueAxis::fit(&[e(10.0), e(500.0)], true, 10, Zero::Near);
         assert!(a.log && a.value(a.lo) < 10.0 && a.value(a.hi) > 500.0);
         assert!(a.bold.iter().any(|c| (a.value(*c) - 100.0).abs() < 1e-9));
         // 100 to 1,000 ms: linear from 0; 900 to 1,000: linear around the data.
-        let a = ValueAxis::fit(&[e(100.0), e(1000.0)], true, 10);
-        assert!(!a.log && a.lo == 0.0 && a.hi > 1000.0);
-        let a = ValueAxis::fit(&[e(900.0), e(1000.0)], true, 10);
-        assert!(!a.log && a.lo > 800.0 && a.lo < 900.0);
+        let a = ValueAxis::fit(&[e(100.0), e(1000.0)], true, 10, Zero::Near);
+        assert!(!a.log && a.lo == 0.0 && a.hi > 1000.0 && !a.zoomed());
+        assert_eq!(a.unit("ms"), "(ms)");
+        let a = ValueAxis::fit(&[e(900.0), e(1000.0)], true, 10, Zero::Near);
+        assert!(!a.log && a.lo > 800.0 && a.lo < 900.0 && a.zoomed());
+        assert_eq!(a.unit("ms"), "(ms, not from 0)");
+        // Unless it must start at zero.
+        let a = ValueAxis::fit(&[e(900.0), e(1000.0)], true, 10, Zero::Always);
+        assert!(a.lo == 0.0 && a.hi > 1000.0 && !a.zoomed());
+        let a = ValueAxis::fit(&[e(10.0), e(500.0)], true, 10, Zero::Always);
+        assert!(a.log, "a log axis has no zero: a span over 20× stays log");
+        assert_eq!(a.unit("ms"), "(ms, log scale)");
         // Nothing known, or one value.
-        let a = ValueAxis::fit(&[e(f64::NAN)], true, 10);
+        let a = ValueAxis::fit(&[e(f64::NAN)], true, 10, Zero::Near);
         assert!(a.lo < a.hi);
-        let a = ValueAxis::fit(&[e(0.0), e(0.0)], true, 10);
+        let a = ValueAxis::fit(&[e(0.0), e(0.0)], true, 10, Zero::Near);
         assert!(a.lo < a.hi);
         // Dollar labels keep cents.
         let a = ValueAxis::linear(0.19, 0.26, 8);
@@ -274,6 +328,13 @@ mod tests {
         let m = ValueAxis::memory(&[128, 512, 3008, 512]);
         assert!(m.log && m.bold.len() == 3);
         assert!(!ValueAxis::memory(&[1024, 2048]).log);
+        assert_eq!(ValueAxis::memory(&[1024, 2048]).unit("MB"), "(MB)");
+        // Sizes too close to label apart keep a grid line, not a label.
+        let m = ValueAxis::memory(&[128, 256, 512, 1024, 1769, 2048, 3008]);
+        let labelled: Vec<f64> = m.bold.iter().map(|c| m.value(*c).round()).collect();
+        assert_eq!(labelled, [128.0, 256.0, 512.0, 1024.0, 1769.0, 3008.0]);
+        assert_eq!(m.light.len(), 1);
+        assert!((m.value(m.light[0]) - 2048.0).abs() < 1e-6);
         assert_eq!(without_word("memory_mb=512", "memory_mb=512"), "");
     }
 }

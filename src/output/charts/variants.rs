@@ -12,8 +12,8 @@ use super::style::{
     CHAR_PX, DESC_SIZE, GRID_BOLD, GRID_LIGHT, INK, INNER_W, LEGEND_SIZE, MUTED, SEP, TICK_SIZE,
     font,
 };
-use super::sweep::{Plane, Sweep, VariantStats, pareto_front};
-use super::value_axis::ValueAxis;
+use super::sweep::{Estimate, Plane, Sweep, VariantStats, pareto_front, spread};
+use super::value_axis::{ValueAxis, Zero};
 use plotters::coord::Shift;
 use plotters::prelude::{
     ChartBuilder, Circle, Color, DashedLineSeries, DrawingArea, DrawingBackend, EmptyElement,
@@ -30,6 +30,16 @@ const DOMINATED: RGBColor = RGBColor(107, 142, 184);
 const MAX_NUMBERED: usize = 40;
 /// Radius of a variant's marker, px.
 const POINT_R: i32 = 9;
+
+/// A share as a percentage: "3.5 %", or "0.04 %" for a small one.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p >= 1.0 || p == 0.0 {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.2} %")
+    }
+}
 
 /// The variants numbered in the chart: all, or the Pareto-optimal ones when there are many.
 fn numbered_variants(variants: &[VariantStats], front: &[bool]) -> Vec<usize> {
@@ -154,34 +164,68 @@ pub(super) fn draw_variants<DB: DrawingBackend>(
         format!("{}: cost vs p99 latency per variant", sweep.scenario)
     };
     let body = title_block(root, &title, &sweep.subtitle_with_ci())?;
-    let legend = [
-        Entry::dot(
-            PARETO,
-            true,
-            if policies {
-                "Pareto-optimal: no other variant has both fewer cold starts and less idle memory"
-            } else {
-                "Pareto-optimal: no other variant is both cheaper and faster"
-            },
-        ),
-        Entry::dot(DOMINATED, false, "other variants"),
-    ];
+    let xs: Vec<Estimate> = plotted.iter().map(|&i| px(i)).collect();
+    let ys: Vec<Estimate> = plotted.iter().map(|&i| py(i)).collect();
+    let x = ValueAxis::fit(&xs, true, 10, Zero::Near);
+    let y = ValueAxis::fit(&ys, !policies, 8, Zero::Near);
+    // The front, fastest first, and which of its neighbours can be told apart: a line
+    // joins two only when their intervals are apart in one axis at least (a trade-off),
+    // not when they overlap in both (the same, as far as the replications tell).
+    let mut on_front: Vec<usize> = plotted.iter().copied().filter(|&i| front[i]).collect();
+    on_front.sort_by(|&a, &b| {
+        px(a)
+            .mean
+            .total_cmp(&px(b).mean)
+            .then(py(a).mean.total_cmp(&py(b).mean))
+    });
+    let apart: Vec<bool> = on_front
+        .windows(2)
+        .map(|w| !(px(w[0]).overlaps(&px(w[1])) && py(w[0]).overlaps(&py(w[1]))))
+        .collect();
+    let mut legend = vec![Entry::dot(
+        PARETO,
+        true,
+        if policies {
+            "Pareto-optimal: no other variant has both fewer cold starts and less idle memory"
+        } else {
+            "Pareto-optimal: no other variant is both cheaper and faster"
+        },
+    )];
+    if plotted.iter().any(|&i| !front[i]) {
+        legend.push(Entry::dot(DOMINATED, false, "other variants"));
+    }
+    if apart.contains(&false) {
+        legend.push(Entry::text(
+            "No line joins Pareto-optimal variants whose 95 % intervals overlap in both axes: the replications do not tell them apart",
+        ));
+    }
+    if x.zoomed() || y.zoomed() {
+        let (xn, yn) = if policies {
+            ("wasted memory", "cold starts")
+        } else {
+            ("p99 latencies", "costs")
+        };
+        let mut parts = Vec::new();
+        if x.zoomed() {
+            parts.push(format!(
+                "the {xn} differ by at most {}",
+                percent(spread(&xs))
+            ));
+        }
+        if y.zoomed() {
+            parts.push(format!("the {yn} by at most {}", percent(spread(&ys))));
+        }
+        legend.push(Entry::text(format!(
+            "Zoomed in, an axis marked \"not from 0\": {}",
+            parts.join(", ")
+        )));
+    }
     let body = draw_legend(&body, &legend)?;
 
     let names: Vec<&str> = numbered.iter().map(|&i| vs[i].name.as_str()).collect();
     let (_, h) = body.dim_in_pixel();
     let (plot_area, list_area) = body.split_vertically(h as i32 - list_height(&names, vs.len()));
 
-    let x = ValueAxis::fit(
-        &plotted.iter().map(|&i| px(i)).collect::<Vec<_>>(),
-        true,
-        10,
-    );
-    let y = ValueAxis::fit(
-        &plotted.iter().map(|&i| py(i)).collect::<Vec<_>>(),
-        !policies,
-        8,
-    );
     let x_fmt = |c: &f64| fmt_tick(x.value(*c));
     let y_fmt = |c: &f64| {
         if policies {
@@ -250,12 +294,10 @@ pub(super) fn draw_variants<DB: DrawingBackend>(
     );
     let at = |i: usize| (x.coord(px(i).mean), y.coord(py(i).mean));
 
-    // The front, fastest first.
-    let mut on_front: Vec<usize> = plotted.iter().copied().filter(|&i| front[i]).collect();
-    on_front.sort_by(|&a, &b| at(a).0.total_cmp(&at(b).0));
-    if on_front.len() > 1 {
+    // The front, fastest first, a dashed segment between neighbours told apart.
+    for (w, _) in on_front.windows(2).zip(&apart).filter(|(_, a)| **a) {
         chart.draw_series(DashedLineSeries::new(
-            on_front.iter().map(|&i| at(i)),
+            w.iter().map(|&i| at(i)),
             12,
             8,
             PARETO.stroke_width(2),
@@ -410,9 +452,10 @@ fn draw_numbered_list<DB: DrawingBackend>(
         } else {
             DOMINATED
         };
-        area.draw(&Circle::new((x + 9, yc), 9, color.filled()))?;
+        // The centre 11 px in: the outline (radius 9, 2 px wide) is whole at x0 = 0.
+        area.draw(&Circle::new((x + 11, yc), 9, color.filled()))?;
         if front[i] {
-            area.draw(&Circle::new((x + 9, yc), 9, INK.stroke_width(2)))?;
+            area.draw(&Circle::new((x + 11, yc), 9, INK.stroke_width(2)))?;
         }
         area.draw(&Text::new(
             (i + 1).to_string(),
@@ -437,6 +480,50 @@ mod tests {
     use crate::billing::Costs;
     use crate::output::charts::render_variants;
     use crate::output::charts::test_util::*;
+
+    fn legend_of(runs: &[crate::metrics::RunReport]) -> String {
+        let files = render_variants(runs).expect("renders");
+        svg(&files, "variants.svg").to_string()
+    }
+
+    #[test]
+    fn the_legend_names_only_what_the_chart_shows() {
+        // Two variants told apart in latency: a trade-off, both on the front, a line.
+        let runs: Vec<_> = (0..3)
+            .flat_map(|r| {
+                let j = f64::from(r) * 0.001;
+                [
+                    variant_run("a", r, 512, 100.0 + j, 50.0, 0.010 + j / 100.0),
+                    variant_run("b", r, 1024, 300.0 + j, 50.0, 0.005 + j / 100.0),
+                ]
+            })
+            .collect();
+        let v = legend_of(&runs);
+        assert!(
+            !v.contains("other variants"),
+            "every variant is on the front"
+        );
+        assert!(!v.contains("No line joins"));
+        assert!(v.contains("(ms)") && !v.contains("(ms, not from 0)"));
+        // The same two, not told apart (their intervals overlap in both axes): no line.
+        let runs: Vec<_> = (0..3)
+            .flat_map(|r| {
+                let r_f = f64::from(r);
+                // b is slower by 5 ms and cheaper by 0.1 mUSD: neither dominates, and
+                // the replications spread each by ±10 ms and ±1 mUSD.
+                [
+                    variant_run("a", r, 512, 290.0 + 10.0 * r_f, 50.0, 0.009 + 0.001 * r_f),
+                    variant_run("b", r, 1024, 295.0 + 10.0 * r_f, 50.0, 0.0089 + 0.001 * r_f),
+                ]
+            })
+            .collect();
+        let v = legend_of(&runs);
+        assert!(v.contains("No line joins Pareto-optimal variants"), "{v}");
+        // A third, slower and dearer: the "other variants" entry.
+        let mut more = runs.clone();
+        more.extend((0..3).map(|r| variant_run("c", r, 256, 900.0 + f64::from(r), 50.0, 0.03)));
+        assert!(legend_of(&more).contains("other variants"));
+    }
 
     #[test]
     fn sweep_charts_cope_with_missing_and_extreme_data() {
