@@ -69,14 +69,13 @@ pub(super) fn fmt_span(s: f64) -> String {
     }
 }
 
-/// Milliseconds with three significant digits: "0.842 ms", "12.3 ms", "456 ms", "1.23 s".
+/// Milliseconds with three significant digits, whole from 100 up: "0.842 ms", "12.3 ms",
+/// "456 ms", "2,345 ms".
 pub(super) fn fmt_ms(ms: f64) -> String {
     if !ms.is_finite() {
         return "n/a".to_string();
     }
-    if ms >= 1000.0 {
-        return format!("{} s", sig3(ms / 1000.0));
-    }
+    // Always in ms, the unit of the latency axis it is read against.
     format!("{} ms", sig3(ms))
 }
 
@@ -172,7 +171,7 @@ mod tests {
         assert_eq!(fmt_span(300.0), "5 min");
         assert_eq!(fmt_span(7200.0), "2 h");
         assert_eq!(fmt_ms(12.345), "12.3 ms");
-        assert_eq!(fmt_ms(2345.0), "2.35 s");
+        assert_eq!(fmt_ms(2345.4), "2,345 ms");
         assert_eq!(nice_125_below(37.0), 20.0);
         assert_eq!(nice_125_above(37.0), 50.0);
     }

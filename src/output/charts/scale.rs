@@ -118,8 +118,11 @@ pub(super) fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     let decades = (hi / lo).log10();
     let labelled: &[f64] = if decades <= 1.2 {
         &[1.0, 2.0, 3.0, 5.0]
-    } else if decades <= 4.5 {
+    } else if decades <= 3.0 {
+        // Beyond 3 decades, "100,000" and "200,000" would touch on a chart's width.
         &[1.0, 2.0, 5.0]
+    } else if decades <= 4.5 {
+        &[1.0, 3.0]
     } else {
         &[1.0]
     };
@@ -147,4 +150,29 @@ pub(super) fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (bold, light)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_labels_thin_out_as_the_decades_grow_so_that_they_never_touch() {
+        let labels = |lo, hi| log_ticks(lo, hi).0;
+        assert_eq!(labels(10.0, 1000.0), [10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]);
+        // 4.3 decades: 1 and 3 of each, half a decade apart at least.
+        assert_eq!(
+            labels(10.0, 200_000.0),
+            [10.0, 30.0, 100.0, 300.0, 1e3, 3e3, 1e4, 3e4, 1e5]
+        );
+        // Beyond 4.5: the powers of ten alone.
+        assert_eq!(labels(1.0, 1e6), [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6]);
+        for (lo, hi) in [(1.0, 7.0), (3.0, 5e3), (10.0, 2e5), (0.1, 1e7)] {
+            let l = labels(lo, hi);
+            let nearest = l.windows(2).map(|w| (w[1] / w[0]).log10()).fold(9.0, f64::min);
+            let decades = (hi / lo).log10();
+            // Labels at least a tenth of the axis apart: "200,000" is about a tenth of it.
+            assert!(nearest >= decades / 10.0 || decades <= 1.2, "{lo}..{hi}: {l:?}");
+        }
+    }
 }
