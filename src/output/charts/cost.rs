@@ -35,8 +35,9 @@ impl CostRow {
     }
 }
 
-/// Most bars of functions in the cost chart; beyond, the cheapest are summed in one bar.
-const MAX_COST_BARS: usize = 40;
+/// Most bars of functions in the cost chart; beyond, the most expensive functions are
+/// drawn, dearest first, and the others summed in one bar.
+const MAX_COST_BARS: usize = 10;
 
 /// The bars, top to bottom: each function (the most expensive ones and the sum of the others
 /// when there are very many), then the total (when there are several functions).
@@ -61,27 +62,24 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
         .map(|f| row(truncate(&f.function, 32), f))
         .collect();
     if rows.len() > MAX_COST_BARS {
-        // Keep the most expensive functions, in file order, and sum the others.
+        // The most expensive functions, dearest first (ties in file order), then the sum
+        // of the others.
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        order.sort_by(|&a, &b| rows[b].total().total_cmp(&rows[a].total()));
-        let mut keep = vec![false; rows.len()];
-        for &i in &order[..MAX_COST_BARS - 1] {
-            keep[i] = true;
-        }
+        order.sort_by(|&a, &b| rows[b].total().total_cmp(&rows[a].total()).then(a.cmp(&b)));
         let mut others = CostRow {
             label: format!("{} other functions", rows.len() - (MAX_COST_BARS - 1)),
             parts: [0.0; PARTS],
         };
-        let mut kept = Vec::with_capacity(MAX_COST_BARS);
-        for (row, keep) in rows.into_iter().zip(keep) {
-            if keep {
-                kept.push(row);
-            } else {
-                for (sum, part) in others.parts.iter_mut().zip(row.parts) {
-                    *sum += part;
-                }
+        for &i in &order[MAX_COST_BARS - 1..] {
+            for (sum, part) in others.parts.iter_mut().zip(rows[i].parts) {
+                *sum += part;
             }
         }
+        let mut slots: Vec<Option<CostRow>> = rows.into_iter().map(Some).collect();
+        let mut kept: Vec<CostRow> = order[..MAX_COST_BARS - 1]
+            .iter()
+            .filter_map(|&i| slots[i].take())
+            .collect();
         kept.push(others);
         rows = kept;
     }

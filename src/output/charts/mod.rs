@@ -438,10 +438,13 @@ mod tests {
             assert!(svg(&files, "concurrency.svg").contains("account limit 1,000"));
             assert!(svg(&files, "cost.svg").contains(&format!("function-{n}")));
         }
-        // Very many functions: the cheapest share one bar.
+        // Over 10 functions: the 9 dearest, dearest first, and the others in one bar.
         let files = render(&report(100, 10)).expect("renders 100 functions");
         let cost = svg(&files, "cost.svg");
-        assert!(cost.contains("61 other functions") && cost.contains("function-100"));
+        assert!(cost.contains("91 other functions") && cost.contains("function-100"));
+        let at = |name: &str| cost.find(&format!("\n{name}\n")).unwrap_or_else(|| panic!("{name}"));
+        assert!(at("function-100") < at("function-99") && at("function-99") < at("function-92"));
+        assert!(!cost.contains("\nfunction-91\n"), "the tenth dearest is among the others");
         assert!(
             !cost.contains("function-1\n"),
             "the cheapest function is summed"
