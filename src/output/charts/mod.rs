@@ -442,9 +442,15 @@ mod tests {
         let files = render(&report(100, 10)).expect("renders 100 functions");
         let cost = svg(&files, "cost.svg");
         assert!(cost.contains("91 other functions") && cost.contains("function-100"));
-        let at = |name: &str| cost.find(&format!("\n{name}\n")).unwrap_or_else(|| panic!("{name}"));
+        let at = |name: &str| {
+            cost.find(&format!("\n{name}\n"))
+                .unwrap_or_else(|| panic!("{name}"))
+        };
         assert!(at("function-100") < at("function-99") && at("function-99") < at("function-92"));
-        assert!(!cost.contains("\nfunction-91\n"), "the tenth dearest is among the others");
+        assert!(
+            !cost.contains("\nfunction-91\n"),
+            "the tenth dearest is among the others"
+        );
         assert!(
             !cost.contains("function-1\n"),
             "the cheapest function is summed"

@@ -15,7 +15,8 @@ use super::time_grid::TimeGrid;
 use crate::metrics::{BinReport, RunReport};
 use plotters::coord::Shift;
 use plotters::prelude::{
-    AreaSeries, ChartBuilder, Color, DrawingArea, DrawingBackend, LineSeries, RGBColor, Text,
+    AreaSeries, ChartBuilder, Color, DashedLineSeries, DrawingArea, DrawingBackend, LineSeries,
+    RGBColor, Text,
 };
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -25,6 +26,8 @@ struct QueueLine {
     width: u32,
     /// Per (grouped) bin.
     values: Vec<f64>,
+    /// Dashed: a bound (the batches allowed), not a level.
+    dashed: bool,
 }
 
 /// Entries in the queue chart's legend: a function each when there are several, or "each
@@ -114,10 +117,17 @@ pub(super) fn draw_queue<DB: DrawingBackend>(
             color,
             width,
             values,
+            dashed: false,
         };
         depth.push(line(values_of(bins, |b| b.queue_depth)));
         if kinds.poll() && polled(report, i) {
-            pollers.push(line(values_of(bins, |b| b.pollers)));
+            // What runs (a polled function's concurrency is its batches in flight)
+            // under what the mappings allow.
+            pollers.push(line(values_of(bins, |b| b.concurrency)));
+            pollers.push(QueueLine {
+                dashed: true,
+                ..line(values_of(bins, |b| b.pollers))
+            });
             ages.push(line(values_of(bins, |b| b.oldest_age_s)));
         }
         if !many {
@@ -140,10 +150,15 @@ pub(super) fn draw_queue<DB: DrawingBackend>(
             color: ALL_FUNCTIONS,
             width: 3,
             values,
+            dashed: false,
         };
         depth.push(line(values_of(&sum, |b| b.queue_depth)));
         if !pollers.is_empty() {
-            pollers.push(line(values_of(&sum, |b| b.pollers)));
+            pollers.push(line(values_of(&sum, |b| b.concurrency)));
+            pollers.push(QueueLine {
+                dashed: true,
+                ..line(values_of(&sum, |b| b.pollers))
+            });
         }
         dlq.push(line(dlq_of(&sum)));
         legend.push(Entry::line(MANY_FUNCTIONS, format!("each function ({n})")));
@@ -242,7 +257,7 @@ pub(super) fn draw_queue<DB: DrawingBackend>(
             &mid,
             &QueuePanel {
                 caption: format!(
-                    "Pollers{SEP}concurrent batches the event source mappings allow, \
+                    "Pollers{SEP}batches in flight; dashed: the most the mappings allow; \
                      time-averaged per {bin} interval"
                 ),
                 lines: &pollers,
@@ -403,10 +418,17 @@ fn draw_queue_panel<DB: DrawingBackend>(
         }
     } else {
         for line in panel.lines {
-            chart.draw_series(LineSeries::new(
-                grid.steps(&line.values),
-                line.color.stroke_width(line.width),
-            ))?;
+            let style = line.color.stroke_width(line.width);
+            if line.dashed {
+                chart.draw_series(DashedLineSeries::new(
+                    grid.steps(&line.values),
+                    10,
+                    7,
+                    style,
+                ))?;
+            } else {
+                chart.draw_series(LineSeries::new(grid.steps(&line.values), style))?;
+            }
         }
     }
     if let Some(note) = &panel.note {
@@ -477,6 +499,7 @@ mod tests {
         assert!(q.contains("Queue, pollers and DLQ") && q.contains("sqs-backlog"));
         assert!(q.contains("messages waiting") && q.contains("SQS queue"));
         assert!(q.contains("Pollers") && q.contains("concurrent batches"));
+        assert!(q.contains("batches in flight; dashed: the most the mappings allow"));
         assert!(q.contains("Oldest message age") && q.contains("age (s)"));
         assert!(q.contains("no message went to the DLQ") && q.contains("1,234 redelivered"));
         assert!(!q.contains("Internal queue") && !q.contains("events in queue"));

@@ -159,7 +159,10 @@ mod tests {
     #[test]
     fn log_labels_thin_out_as_the_decades_grow_so_that_they_never_touch() {
         let labels = |lo, hi| log_ticks(lo, hi).0;
-        assert_eq!(labels(10.0, 1000.0), [10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]);
+        assert_eq!(
+            labels(10.0, 1000.0),
+            [10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]
+        );
         // 4.3 decades: 1 and 3 of each, half a decade apart at least.
         assert_eq!(
             labels(10.0, 200_000.0),
@@ -169,10 +172,16 @@ mod tests {
         assert_eq!(labels(1.0, 1e6), [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6]);
         for (lo, hi) in [(1.0, 7.0), (3.0, 5e3), (10.0, 2e5), (0.1, 1e7)] {
             let l = labels(lo, hi);
-            let nearest = l.windows(2).map(|w| (w[1] / w[0]).log10()).fold(9.0, f64::min);
+            let nearest = l
+                .windows(2)
+                .map(|w| (w[1] / w[0]).log10())
+                .fold(9.0, f64::min);
             let decades = (hi / lo).log10();
             // Labels at least a tenth of the axis apart: "200,000" is about a tenth of it.
-            assert!(nearest >= decades / 10.0 || decades <= 1.2, "{lo}..{hi}: {l:?}");
+            assert!(
+                nearest >= decades / 10.0 || decades <= 1.2,
+                "{lo}..{hi}: {l:?}"
+            );
         }
     }
 }
