@@ -1,5 +1,6 @@
 //! The concurrency chart: instances busy, initializing and idle over time, the peak
-//! concurrency and the limits, a panel per function (or one for many functions).
+//! concurrency and the limits, a panel per function (or one for many functions), a zoom
+//! on the everyday load under a burst, and a finite cluster's memory.
 
 use super::backend::Drawn;
 use super::format::{fmt_span, fmt_tick, group_thousands, truncate};
@@ -11,7 +12,7 @@ use super::style::{
     PROVISIONED_COST, SEP, TICK_SIZE, font,
 };
 use super::time_grid::TimeGrid;
-use crate::metrics::{BinReport, RunReport};
+use crate::metrics::{BinReport, ClusterReport, RunReport};
 use plotters::coord::Shift;
 use plotters::prelude::{
     AreaSeries, ChartBuilder, Color, DashedLineSeries, DrawingArea, DrawingBackend, LineSeries,
@@ -24,8 +25,98 @@ const MAX_PANELS: usize = 6;
 
 pub(super) fn concurrency_panel_count(report: &RunReport) -> usize {
     let n = report.functions.len();
-    if (1..=MAX_PANELS).contains(&n) { n } else { 1 }
+    let functions = if (1..=MAX_PANELS).contains(&n) { n } else { 1 };
+    functions + usize::from(report.cluster.is_some())
 }
+
+/// The memory all functions' environments held on a finite cluster's hosts, GB, per
+/// (grouped) bin.
+fn host_memory_gb(report: &RunReport, grid: &TimeGrid) -> Vec<f64> {
+    let mut sum = vec![0.0; grid.len];
+    for series in &report.series {
+        for (acc, b) in sum.iter_mut().zip(series) {
+            *acc += nonneg(b.host_memory_mb.unwrap_or(0.0)) / 1024.0;
+        }
+    }
+    let bins: Vec<BinReport> = sum
+        .iter()
+        .map(|&gb| BinReport {
+            host_memory_mb: Some(gb),
+            ..BinReport::default()
+        })
+        .collect();
+    grid.group(&bins)
+        .iter()
+        .map(|b| b.host_memory_mb.unwrap_or(0.0))
+        .collect()
+}
+
+/// The cluster panel: the memory the environments hold against the cluster's, which is
+/// what binds a finite cluster long before the concurrency limit.
+fn draw_cluster_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+    cluster: &ClusterReport,
+    grid: &TimeGrid,
+    y_area: u32,
+) -> Drawn {
+    let held = host_memory_gb(report, grid);
+    let capacity = f64::from(cluster.hosts) * f64::from(cluster.host_memory_mb) / 1024.0;
+    let busiest = if cluster.host_memory_mb > 0 {
+        100.0 * f64::from(cluster.peak_host_used_mb) / f64::from(cluster.host_memory_mb)
+    } else {
+        0.0
+    };
+    let caption = format!(
+        "Cluster memory{SEP}held, of {} hosts × {} GB (dashed){SEP}busiest host {busiest:.0} % full{SEP}{} evictions{SEP}{} placements refused",
+        group_thousands(u64::from(cluster.hosts)),
+        fmt_tick(f64::from(cluster.host_memory_mb) / 1024.0),
+        group_thousands(cluster.evictions),
+        group_thousands(cluster.placement_failures),
+    );
+    let (top, rest) = area.split_vertically(PANEL_TITLE_SIZE as i32 + 14);
+    top.draw(&Text::new(
+        truncate(&caption, 150),
+        (y_area as i32, PANEL_TITLE_SIZE as i32 / 2 + 4),
+        font(PANEL_TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    let y_max = nice_upper(capacity.max(held.iter().copied().fold(0.0, f64::max)), 1.0);
+    let mut chart = ChartBuilder::on(&rest)
+        .margin_right(20)
+        .margin_top(8)
+        .x_label_area_size(80)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.0..grid.x_end(), 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(grid.axis_label())
+        .y_desc("memory (GB)")
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+    chart.draw_series(
+        AreaSeries::new(grid.steps(&held), 0.0, BUSY.mix(0.35).filled())
+            .border_style(BUSY.stroke_width(2)),
+    )?;
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, capacity), (grid.x_end(), capacity)],
+        14,
+        9,
+        LIMIT.stroke_width(3),
+    ))?;
+    Ok(())
+}
+
+/// A lone panel gets a zoom on its everyday load when its axis is this many times the
+/// zoom's.
+const ZOOM_RATIO: f64 = 8.0;
 
 /// One panel of the concurrency chart.
 struct ConcurrencyPanel {
@@ -41,6 +132,8 @@ struct ConcurrencyPanel {
     /// The concurrency limit and what to call it.
     limit: u32,
     limit_name: &'static str,
+    /// A zoom on the everyday load under a burst: its caption alone, no limit.
+    zoom: bool,
 }
 
 impl ConcurrencyPanel {
@@ -62,7 +155,46 @@ impl ConcurrencyPanel {
             provisioned: bins.iter().map(|b| nonneg(b.provisioned)).collect(),
             limit,
             limit_name,
+            zoom: false,
         }
+    }
+
+    /// A second panel zoomed on the everyday load, when a burst makes it invisible on
+    /// the first: the busy and initializing environments and the peak concurrency up to
+    /// twice the 90th percentile of the intervals' load (or peak), higher intervals cut
+    /// off there.
+    fn everyday(&self) -> Option<ConcurrencyPanel> {
+        let mut load: Vec<f64> = (0..self.busy.len())
+            .map(|i| (self.busy[i] + self.init[i]).max(self.peak[i]))
+            .collect();
+        if load.is_empty() {
+            return None;
+        }
+        load.sort_by(f64::total_cmp);
+        let q90 = load[(load.len() * 9 / 10).min(load.len() - 1)];
+        let top = nice_upper(2.0 * q90, 5.0).ceil();
+        if self.y_max() < ZOOM_RATIO * top {
+            return None;
+        }
+        let clip = |v: &Vec<f64>| v.iter().map(|x| x.min(top)).collect::<Vec<_>>();
+        let busy = clip(&self.busy);
+        let init = (0..busy.len())
+            .map(|i| self.init[i].min(top - busy[i]))
+            .collect();
+        Some(ConcurrencyPanel {
+            caption: format!(
+                "Everyday load, zoomed to 0–{}: busy and initializing environments and peak concurrency; intervals above are cut off",
+                group_thousands(top as u64)
+            ),
+            busy,
+            init,
+            idle: vec![0.0; self.idle.len()],
+            peak: clip(&self.peak),
+            provisioned: clip(&self.provisioned),
+            limit: 0,
+            limit_name: "",
+            zoom: true,
+        })
     }
 
     /// The highest value plotted (ignoring the limit).
@@ -183,10 +315,25 @@ pub(super) fn draw_concurrency<DB: DrawingBackend>(
     for p in &panels {
         y_area = y_area.max(y_label_area(&body, p.y_max(), 6)?);
     }
-    let areas = body.split_evenly((panels.len(), 1));
+    if let [lone] = panels.as_slice()
+        && report.cluster.is_none()
+        && let Some(zoom) = lone.everyday()
+    {
+        y_area = y_area.max(y_label_area(&body, zoom.y_max(), 6)?);
+        let (_, h) = body.dim_in_pixel();
+        let (top, bottom) = body.split_vertically(h as i32 * 62 / 100);
+        draw_concurrency_panel(&top, lone, &grid, y_area, false, false)?;
+        return draw_concurrency_panel(&bottom, &zoom, &grid, y_area, true, true);
+    }
+    let cluster = report.cluster.as_ref();
+    let areas = body.split_evenly((panels.len() + usize::from(cluster.is_some()), 1));
     for (i, (panel, area)) in panels.iter().zip(&areas).enumerate() {
-        let last = i + 1 == panels.len();
-        draw_concurrency_panel(area, panel, &grid, y_area, last, panels.len() > 1)?;
+        let last = i + 1 == panels.len() && cluster.is_none();
+        let captioned = panels.len() > 1 || cluster.is_some();
+        draw_concurrency_panel(area, panel, &grid, y_area, last, captioned)?;
+    }
+    if let (Some(c), Some(area)) = (cluster, areas.last()) {
+        draw_cluster_panel(area, report, c, &grid, y_area)?;
     }
     Ok(())
 }
@@ -204,10 +351,14 @@ fn draw_concurrency_panel<DB: DrawingBackend>(
 
     let area = if with_caption {
         // The caption starts where the plot does.
-        let caption = format!("{}{SEP}{}", panel.caption, panel.limit_label());
+        let caption = if panel.zoom {
+            panel.caption.clone()
+        } else {
+            format!("{}{SEP}{}", panel.caption, panel.limit_label())
+        };
         let (top, rest) = area.split_vertically(PANEL_TITLE_SIZE as i32 + 14);
         top.draw(&Text::new(
-            truncate(&caption, 100),
+            truncate(&caption, 130),
             (y_area as i32, PANEL_TITLE_SIZE as i32 / 2 + 4),
             font(PANEL_TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;

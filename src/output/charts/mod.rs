@@ -432,6 +432,49 @@ mod tests {
     }
 
     #[test]
+    fn a_finite_cluster_charts_the_memory_that_binds_and_a_burst_its_everyday_load() {
+        let mut r = report(2, 60);
+        r.cluster = Some(crate::metrics::ClusterReport {
+            hosts: 4,
+            host_memory_mb: 8192,
+            peak_host_used_mb: 8192,
+            host_cpu: 0,
+            peak_host_used_cpu: 0,
+            evictions: 4774,
+            placement_failures: 3,
+        });
+        for series in &mut r.series {
+            for b in series.iter_mut() {
+                b.host_memory_mb = Some(12_000.0);
+            }
+        }
+        let c = svg(&render(&r).unwrap(), "concurrency.svg").to_string();
+        assert!(c.contains("held, of 4 hosts × 8 GB (dashed)"), "{c}");
+        assert!(c.contains("busiest host 100 % full") && c.contains("4,774 evictions"));
+        assert!(c.contains("memory (GB)"));
+        assert!(
+            !svg(&render(&report(2, 60)).unwrap(), "concurrency.svg").contains("Cluster memory")
+        );
+        // One function at a steady few, then a burst of 1,000: a zoom on the few.
+        let mut r = report(1, 60);
+        for (k, b) in r.series[0].iter_mut().enumerate() {
+            b.instances_busy = if k == 30 { 1000.0 } else { 3.0 };
+            b.instances_initializing = 0.0;
+            b.instances_idle = if k > 30 { 900.0 } else { 0.0 };
+            b.concurrency_max = if k == 30 { 1000 } else { 4 };
+        }
+        let c = svg(&render(&r).unwrap(), "concurrency.svg").to_string();
+        assert!(c.contains("Everyday load, zoomed to 0–"), "{c}");
+        // Without the burst, no zoom.
+        for b in r.series[0].iter_mut() {
+            b.instances_busy = 3.0;
+            b.instances_idle = 0.0;
+            b.concurrency_max = 4;
+        }
+        assert!(!svg(&render(&r).unwrap(), "concurrency.svg").contains("Everyday load"));
+    }
+
+    #[test]
     fn many_functions_and_long_runs_render() {
         for n in [7, 10, 50] {
             let files = render(&report(n, 60)).expect("renders many functions");
