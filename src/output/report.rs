@@ -116,6 +116,10 @@ fn ms(x: f64) -> String {
 }
 
 /// A CSV file as a sortable table: the header, then each row; numbers right-aligned.
+/// The most rows a table of the report shows: a run of 100,000 replications has 200,000
+/// summary rows, which no one reads in a page and would make it hundreds of MB.
+const MAX_TABLE_ROWS: usize = 1000;
+
 fn table(id: &str, csv_bytes: &[u8]) -> String {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -128,7 +132,8 @@ fn table(id: &str, csv_bytes: &[u8]) -> String {
         }
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for rec in reader.records().flatten() {
+    let mut records = reader.records().flatten();
+    for rec in records.by_ref().take(MAX_TABLE_ROWS) {
         out.push_str("<tr>");
         for c in &rec {
             let numeric = !c.is_empty() && c.parse::<f64>().is_ok();
@@ -142,6 +147,13 @@ fn table(id: &str, csv_bytes: &[u8]) -> String {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n");
+    let more = records.count();
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">The first {MAX_TABLE_ROWS} rows of {id}.csv are shown; its {more} more are in the file.</p>"
+        );
+    }
     out
 }
 
@@ -351,6 +363,32 @@ pub fn index(scenarios: &[(String, &[RunReport])]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_table_shows_its_first_rows_and_says_how_many_more_the_file_has() {
+        let mut csv = String::from("run,requests\n");
+        for k in 0..MAX_TABLE_ROWS + 7 {
+            csv.push_str(&format!("{k},1\n"));
+        }
+        let t = table("summary", csv.as_bytes());
+        assert_eq!(
+            t.matches("<tr>").count(),
+            MAX_TABLE_ROWS + 1,
+            "the header and the rows"
+        );
+        assert!(t.contains(&format!("<td class=\"n\">{}</td>", MAX_TABLE_ROWS - 1)));
+        assert!(!t.contains(&format!("<td class=\"n\">{MAX_TABLE_ROWS}</td>")));
+        assert!(
+            t.contains("The first 1000 rows of summary.csv are shown; its 7 more are in the file.")
+        );
+        // At the cap exactly, no note.
+        let exact: String = csv
+            .lines()
+            .take(MAX_TABLE_ROWS + 1)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(!table("summary", exact.as_bytes()).contains("more are in the file"));
+    }
 
     #[test]
     fn text_is_escaped_and_a_csv_becomes_a_table_with_numbers_marked() {
