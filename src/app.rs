@@ -26,11 +26,7 @@ fn run(cli: &Cli) -> Result<()> {
     }
     let mut opts = cli.run_options();
     opts.progress = opts.progress && std::io::stderr().is_terminal();
-    let inputs = cli
-        .scenarios
-        .iter()
-        .map(|p| Input::read(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = cli.scenarios.iter().map(|p| Input::file(p)).collect();
     let request = Request {
         inputs,
         options: opts,

@@ -2,16 +2,30 @@
 //! then run every variant and replication and write each scenario's folder. The command
 //! line prints what this returns; the Python package returns it as data frames.
 //!
-//! ```no_run
+//! ```
 //! use lambdasim::command::{Input, Request};
 //!
-//! let request = Request::new(vec![Input::read("scenarios/burst.toml".as_ref())?]);
+//! let text = r#"
+//!     name = "hello"
+//!     duration = "5s"
+//!     [[functions]]
+//!     name = "api"
+//!     duration = "50ms"
+//!     [[sources]]
+//!     service = "api_gateway"
+//!     arrival = { process = "poisson", rate = 20.0 }
+//! "#;
+//! let out = tempfile::tempdir()?;
+//! let mut request = Request::new(vec![Input::text(text)]);
+//! request.options.out = Some(out.path().to_path_buf());
 //! let loaded = request.load()?;
 //! for w in &loaded.warnings {
 //!     eprintln!("warning: {w}");
 //! }
 //! let outcome = loaded.run()?;
-//! println!("wrote {}", outcome.written[0].dir.display());
+//! assert_eq!(outcome.written[0].dir, out.path().join("hello"));
+//! assert!(out.path().join("hello/summary.csv").is_file());
+//! assert!(out.path().join("hello/report.html").is_file());
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
@@ -28,22 +42,31 @@ use std::path::{Path, PathBuf};
 pub const TEXT_LABEL: &str = "<string>";
 
 /// A scenario to run: its path (for messages, the default name and relative trace paths)
-/// and its text.
+/// and its text, or only its path, to be read when the request loads.
 #[derive(Clone, Debug)]
 pub struct Input {
     /// Where the text came from; relative trace paths are relative to its folder.
     pub path: PathBuf,
-    /// The TOML text.
-    pub text: String,
+    /// The TOML text (`None`: read from `path` by [`Request::load`], in order with the
+    /// validation of the others, so that the first file's error is the one reported).
+    pub text: Option<String>,
 }
 
 impl Input {
-    /// The scenario file at `path`.
+    /// The scenario file at `path`, read now.
     pub fn read(path: &Path) -> Result<Input, InputError> {
         Ok(Input {
             path: path.to_path_buf(),
-            text: scenario::read(path)?,
+            text: Some(scenario::read(path)?),
         })
+    }
+
+    /// The scenario file at `path`, read when the request loads.
+    pub fn file(path: &Path) -> Input {
+        Input {
+            path: path.to_path_buf(),
+            text: None,
+        }
     }
 
     /// A scenario given as text, called [`TEXT_LABEL`] in messages, named `scenario`
@@ -52,7 +75,7 @@ impl Input {
     pub fn text(text: impl Into<String>) -> Input {
         Input {
             path: PathBuf::from(TEXT_LABEL),
-            text: text.into(),
+            text: Some(text.into()),
         }
     }
 }
@@ -86,14 +109,29 @@ impl Request {
     /// Validates every scenario, and finds what in them is probably a mistake.
     pub fn load(self) -> Result<Loaded> {
         let Request {
-            inputs,
+            mut inputs,
             options,
             max_memory_gib,
         } = self;
+        if inputs.is_empty() {
+            return Err(InputError {
+                file: "lambdasim".into(),
+                position: None,
+                key: None,
+                message: "no scenario to run".into(),
+                help: Some("give at least one scenario file or text".into()),
+            }
+            .into());
+        }
         let mut files = Vec::with_capacity(inputs.len());
         let mut dirs: HashMap<PathBuf, String> = HashMap::new();
-        for input in &inputs {
-            let sc = scenario::parse_variants(&input.text, &input.path)?;
+        for input in &mut inputs {
+            let text = match input.text.take() {
+                Some(t) => t,
+                None => scenario::read(&input.path)?,
+            };
+            let sc = scenario::parse_variants(&text, &input.path)?;
+            input.text = Some(text);
             let dir = runner::output_dir(&sc[0], &options);
             if let Some(other) = dirs.insert(dir.clone(), input.path.display().to_string()) {
                 return Err(InputError {
@@ -245,7 +283,10 @@ impl Loaded {
                 .flatten()
                 .collect();
             let mut about = runner::About {
-                file: Some((input.path.display().to_string(), input.text)),
+                file: Some((
+                    input.path.display().to_string(),
+                    input.text.unwrap_or_default(),
+                )),
                 warnings,
             };
             for r in runs.iter().filter(|r| r.stopped_at.is_some()) {
@@ -455,6 +496,13 @@ arrival = { process = "poisson", rate = 20.0 }
         let input = err.downcast_ref::<InputError>().expect("an input error");
         assert_eq!(input.file, TEXT_LABEL);
         assert!(input.position.is_some());
+    }
+
+    #[test]
+    fn no_scenario_is_an_input_error_not_a_panic() {
+        let err = Request::new(Vec::new()).load().err().unwrap();
+        assert!(err.downcast_ref::<InputError>().is_some(), "{err}");
+        assert!(err.to_string().contains("no scenario to run"));
     }
 
     #[test]

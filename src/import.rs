@@ -175,6 +175,24 @@ pub(crate) fn run(args: &ImportArgs) -> Result<()> {
 
 /// Reads the logs, writes the scenario that replays them, and says what was found.
 pub fn import(args: &Import) -> Result<Imported> {
+    if crate::sources::catalog::lookup(&args.service).is_none() {
+        let names = crate::sources::catalog::all_names();
+        let help = match crate::scenario::suggest(&args.service, names.clone()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("one of: {}", names.collect::<Vec<_>>().join(", ")),
+        };
+        return Err(InputError {
+            file: "lambdasim import".into(),
+            position: None,
+            key: Some("--service".into()),
+            message: format!(
+                "`{}` is not a service lambdasim knows",
+                crate::scenario::quote(&args.service)
+            ),
+            help: Some(help),
+        }
+        .into());
+    }
     let groups = groups(args)?;
     let name = match (&args.name, groups.len()) {
         (Some(n), _) => n.clone(),

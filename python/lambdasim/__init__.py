@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pathlib
 import tempfile
+import warnings as _warnings
 from typing import List, Optional, Sequence, Union
 
 import pandas as pd
@@ -23,18 +24,37 @@ import pandas as pd
 from . import _native
 from ._native import InputError
 
-__all__ = ["run", "check", "import_logs", "Result", "Checked", "Imported", "InputError"]
+__all__ = [
+    "run",
+    "check",
+    "import_logs",
+    "Result",
+    "Checked",
+    "Imported",
+    "InputError",
+    "ScenarioWarning",
+]
 __version__ = _native.__version__
 
 PathOrText = Union[str, "os.PathLike[str]"]
+
+
+class ScenarioWarning(UserWarning):
+    """Valid input that is probably a mistake (the command line's "warning: ..."): issued
+    with ``warnings.warn`` by ``run`` and ``check``, and kept in their ``warnings``."""
+
+
+def _warn(messages: List[str]) -> None:
+    for m in messages:
+        _warnings.warn(m, ScenarioWarning, stacklevel=3)
 
 
 def _source(path_or_toml_text: PathOrText) -> "tuple[str, bool]":
     """The scenario as (text or path, whether it is a path).
 
     A ``pathlib.Path`` is a path. A string is a path when it names a file, or when it is
-    one line with no ``=`` (a file that does not exist is then an InputError that says
-    so); otherwise it is the TOML text itself.
+    one line ending in ``.toml`` or with no ``=`` (a file that does not exist is then an
+    InputError that says so); otherwise it is the TOML text itself.
     """
     if isinstance(path_or_toml_text, os.PathLike):
         return os.fspath(path_or_toml_text), True
@@ -43,13 +63,20 @@ def _source(path_or_toml_text: PathOrText) -> "tuple[str, bool]":
             f"a scenario is a path or TOML text, not {type(path_or_toml_text).__name__}"
         )
     s = path_or_toml_text
-    if os.path.isfile(s) or ("\n" not in s and "=" not in s):
+    if not s.strip():
+        raise ValueError("the scenario is empty: give a path or the TOML text")
+    one_line = "\n" not in s
+    if os.path.isfile(s) or (one_line and (s.endswith(".toml") or "=" not in s)):
         return s, True
     return s, False
 
 
-def _how(jobs: Optional[int], max_memory_gib: Optional[float]) -> None:
-    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+def _how(seed: Optional[int], jobs: Optional[int], max_memory_gib: Optional[float]) -> None:
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64
+    ):
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs must be a whole number of threads, at least 1, not {jobs!r}")
     if max_memory_gib is not None and not (0 < max_memory_gib < float("inf")):
         raise ValueError(f"max_memory_gib must be a number of GiB above 0, not {max_memory_gib!r}")
@@ -153,16 +180,18 @@ def run(
         RuntimeError: the outputs could not be written.
     """
     source, is_path = _source(path_or_toml_text)
-    _how(jobs, max_memory_gib)
+    _how(seed, jobs, max_memory_gib)
     if out is not None:
         folder, files, warnings, rec = _native.run(
             source, is_path, os.fspath(out), seed, jobs, charts, report, max_memory_gib
         )
+        _warn(warnings)
         return Result(pathlib.Path(folder), files, warnings, rec, keep=True)
     with tempfile.TemporaryDirectory(prefix="lambdasim-") as tmp:
         folder, files, warnings, rec = _native.run(
             source, is_path, tmp, seed, jobs, charts, report, max_memory_gib
         )
+        _warn(warnings)
         return Result(pathlib.Path(folder), files, warnings, rec, keep=False)
 
 
@@ -186,18 +215,21 @@ def check(
     out: Optional[PathOrText] = None,
     max_memory_gib: Optional[float] = None,
 ) -> Checked:
-    """Validates a scenario and what its runs need (memory, the output folder), running
-    nothing. Raises InputError as ``run`` does."""
+    """Validates a scenario and what its runs need (memory, the output folder ``out``, or
+    a temporary one as ``run`` uses without it), running nothing. Raises InputError as
+    ``run`` does."""
     source, is_path = _source(path_or_toml_text)
-    _how(jobs, max_memory_gib)
-    plan, warnings = _native.check(
-        source,
-        is_path,
-        None if out is None else os.fspath(out),
-        seed,
-        jobs,
-        max_memory_gib,
-    )
+    _how(seed, jobs, max_memory_gib)
+    with tempfile.TemporaryDirectory(prefix="lambdasim-") as tmp:
+        plan, warnings = _native.check(
+            source,
+            is_path,
+            tmp if out is None else os.fspath(out),
+            seed,
+            jobs,
+            max_memory_gib,
+        )
+    _warn(warnings)
     return Checked(plan, warnings)
 
 

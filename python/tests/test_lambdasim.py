@@ -165,7 +165,19 @@ def test_an_input_error_carries_the_command_lines_message_and_its_parts(tmp_path
     assert cli.stderr.strip() == f"error: {from_file.value}"
 
 
-@pytest.mark.parametrize("how", [{"jobs": 0}, {"jobs": -2}, {"max_memory_gib": 0.0}, {"max_memory_gib": float("nan")}])
+@pytest.mark.parametrize(
+    "how",
+    [
+        {"jobs": 0},
+        {"jobs": -2},
+        {"jobs": True},
+        {"seed": -1},
+        {"seed": 2**64},
+        {"seed": True},
+        {"max_memory_gib": 0.0},
+        {"max_memory_gib": float("nan")},
+    ],
+)
 def test_bad_options_are_value_errors(how):
     with pytest.raises(ValueError, match=next(iter(how))):
         lambdasim.run(STEADY, **how)
@@ -176,13 +188,26 @@ def test_bad_options_are_value_errors(how):
 def test_a_missing_file_is_an_input_error_that_names_it():
     with pytest.raises(lambdasim.InputError, match="no-such.toml"):
         lambdasim.run("no-such.toml")
+    # A path is a path even with "=" in it.
+    with pytest.raises(lambdasim.InputError) as e:
+        lambdasim.run("runs/memory=512.toml")
+    assert e.value.file == "runs/memory=512.toml"
+    with pytest.raises(ValueError, match="empty"):
+        lambdasim.run("  ")
 
 
-def test_check_says_what_would_run_and_runs_nothing(tmp_path):
+def test_check_says_what_would_run_and_runs_nothing(tmp_path, monkeypatch):
     c = lambdasim.check(STEADY, out=tmp_path)
     assert c.plan.startswith("tiny: ok")
     assert "function api: 512 MB" in c.plan
+    assert f"→ {tmp_path / 'tiny'}" in c.plan
     assert c.warnings == []
+    assert list(tmp_path.iterdir()) == []
+    # Without out, like run: a temporary folder, not the scenario's own in the
+    # current folder (which may not be writable).
+    monkeypatch.chdir(tmp_path)
+    c = lambdasim.check(STEADY)
+    assert "→ output/tiny" not in c.plan and "lambdasim-" in c.plan
     assert list(tmp_path.iterdir()) == []
 
 
@@ -199,9 +224,11 @@ def test_warnings_are_returned():
         'duration = { dist = "lognormal", median = "80ms", sigma = 0.5 }',
         'duration = "5s"\ntimeout = "3s"',
     )
-    c = lambdasim.check(warned)
+    with pytest.warns(lambdasim.ScenarioWarning, match="every one times out"):
+        c = lambdasim.check(warned)
     assert len(c.warnings) == 1 and "every one times out" in c.warnings[0], c.warnings
-    r = lambdasim.run(warned, charts=False, report=False)
+    with pytest.warns(lambdasim.ScenarioWarning):
+        r = lambdasim.run(warned, charts=False, report=False)
     assert r.warnings == c.warnings
     assert lambdasim.check(STEADY).warnings == []
 
@@ -236,7 +263,7 @@ def test_import_logs_writes_a_scenario_that_replays_them(tmp_path):
     imp = lambdasim.import_logs(log, name="orders", out=tmp_path / "orders.toml")
     assert imp.path == tmp_path / "orders.toml"
     assert imp.path.read_text() == imp.text
-    assert any(str(reports) in line for line in imp.found), imp.found
+    assert f"Logged: {reports} invocations, {cold} cold starts" in "\n".join(imp.found), imp.found
     r = lambdasim.run(imp.path, charts=False, report=False)
     base = r.summary[r.summary["function"] == "*"]
     assert len(base) == 1
@@ -244,6 +271,14 @@ def test_import_logs_writes_a_scenario_that_replays_them(tmp_path):
     assert base["cold_starts"].iloc[0] == cold
     with pytest.raises(lambdasim.InputError, match="exists already"):
         lambdasim.import_logs(log, name="orders", out=tmp_path / "orders.toml")
+
+
+def test_import_of_an_unknown_service_is_an_input_error_that_suggests(tmp_path):
+    log = SCENARIOS / "logs" / "formats" / "tail.txt"
+    with pytest.raises(lambdasim.InputError) as e:
+        lambdasim.import_logs(log, service="apigw", out=tmp_path / "x.toml")
+    assert e.value.key == "--service" and "did you mean `api_gateway`?" == e.value.help
+    assert not (tmp_path / "x.toml").exists()
 
 
 def test_import_of_a_file_with_no_report_line_is_an_input_error(tmp_path):

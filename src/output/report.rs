@@ -115,11 +115,12 @@ fn ms(x: f64) -> String {
     }
 }
 
-/// A CSV file as a sortable table: the header, then each row; numbers right-aligned.
 /// The most rows a table of the report shows: a run of 100,000 replications has 200,000
 /// summary rows, which no one reads in a page and would make it hundreds of MB.
 const MAX_TABLE_ROWS: usize = 1000;
 
+/// A CSV file as a sortable table: the header, then each row (the first
+/// [`MAX_TABLE_ROWS`], and a note of how many more); numbers right-aligned.
 fn table(id: &str, csv_bytes: &[u8]) -> String {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

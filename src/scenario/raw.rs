@@ -487,7 +487,9 @@ mod tests {
         // 584 years of 365 days is the bound, itself refused, in any notation.
         let days = MAX_DURATION.0 / (86_400 * Time::NS_PER_S);
         assert_eq!(days, 584 * 365);
-        for at in [format!("{days}d"), format!("{days}.0d")] {
+        // In scientific notation the bound is reached exactly in floating point too.
+        let exact = format!("{:e}ns", MAX_DURATION.0 as f64);
+        for at in [format!("{days}d"), format!("{days}.0d"), exact] {
             assert!(
                 parse_duration(&at).unwrap_err().contains("too long"),
                 "{at}"

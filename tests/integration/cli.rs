@@ -668,3 +668,24 @@ fn completions_and_help_say_how_to_use_it() {
             .and(predicate::str::contains("docs/scenarios.md")),
     );
 }
+
+#[test]
+fn of_several_bad_files_the_first_ones_error_is_reported() {
+    // A file that does not parse, then one that does not exist: the first is reported,
+    // as the files are read and validated in order.
+    let d = tempfile::tempdir().unwrap();
+    let bad = write(d.path(), "bad.toml", "duration = \"soon\"\n");
+    let missing = d.path().join("missing.toml");
+    let out = lambdasim()
+        .arg(&bad)
+        .arg(&missing)
+        .arg("--check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && !err.contains("missing.toml"),
+        "{err}"
+    );
+}

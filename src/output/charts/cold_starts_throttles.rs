@@ -6,7 +6,7 @@ use super::format::{fmt_span, fmt_tick, group_thousands};
 use super::header::{header, note_in_plot};
 use super::legend::{Entry, draw_legend};
 use super::scale::{nice_upper, nonneg, y_label_area};
-use super::style::{COLD, DESC_SIZE, GRID_BOLD, GRID_LIGHT, THROTTLE, TICK_SIZE, font};
+use super::style::{COLD, DESC_SIZE, GRID_BOLD, GRID_LIGHT, SEP, THROTTLE, TICK_SIZE, font};
 use super::time_grid::TimeGrid;
 use crate::metrics::RunReport;
 use plotters::coord::Shift;
@@ -22,11 +22,11 @@ pub(super) fn draw_cold_starts_throttles<DB: DrawingBackend>(
     let throttles: Vec<f64> = bins.iter().map(|b| nonneg(b.throttles as f64)).collect();
 
     let n = report.functions.len();
-    let note = if n > 1 {
-        format!("sum over {n} functions")
-    } else {
-        String::new()
-    };
+    // The interval goes in the header: a panel is too short for it on its axis.
+    let mut note = format!("counts per {} interval", fmt_span(grid.bin_s));
+    if n > 1 {
+        note.push_str(&format!("{SEP}sum over {n} functions"));
+    }
     let body = header(root, "Cold starts and throttles", report, &note)?;
     let legend = [
         Entry::line(
@@ -50,7 +50,6 @@ pub(super) fn draw_cold_starts_throttles<DB: DrawingBackend>(
     // of throttles, and a single one is a whole step, not a sliver of a pixel.
     let (_, h) = body.dim_in_pixel();
     let (top, bottom) = body.split_vertically(h as i32 / 2);
-    let y_desc = format!("per {} interval", fmt_span(grid.bin_s));
     // One label width for both, so that their time axes line up.
     let tops = [&cold, &throttles].map(|c| y_top(c));
     let y_area = y_label_area(&body, tops[0], 11)?.max(y_label_area(&body, tops[1], 11)?);
@@ -59,8 +58,7 @@ pub(super) fn draw_cold_starts_throttles<DB: DrawingBackend>(
         (&bottom, &throttles, THROTTLE, "throttles", true),
     ];
     for (area, counts, color, what, time_axis) in panels {
-        let desc = format!("{what} {y_desc}");
-        panel(area, &grid, counts, color, &desc, y_area, time_axis)?;
+        panel(area, &grid, counts, color, what, y_area, time_axis)?;
     }
     Ok(())
 }

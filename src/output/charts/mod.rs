@@ -378,7 +378,9 @@ mod tests {
         assert!(l.contains("all functions"));
         let t = svg(&files, "cold_starts_throttles.svg");
         assert!(
-            t.contains("cold starts per 1 s interval") && t.contains("throttles per 1 s interval")
+            t.contains("counts per 1 s interval")
+                && t.contains(">\ncold starts\n<")
+                && t.contains(">\nthrottles\n<")
         );
         let k = svg(&files, "cost.svg");
         assert!(k.contains("cost (USD)") && k.contains("function-2") && k.contains("total"));
@@ -503,7 +505,7 @@ mod tests {
         r.duration = Time::from_secs(20_000);
         let files = render(&r).expect("renders a long run");
         assert!(svg(&files, "concurrency.svg").contains("time (h)"));
-        assert!(svg(&files, "cold_starts_throttles.svg").contains("cold starts per 10 s interval"));
+        assert!(svg(&files, "cold_starts_throttles.svg").contains("counts per 10 s interval"));
     }
 
     #[test]
