@@ -480,6 +480,10 @@ mod tests {
         assert_eq!(parse_duration("2d"), Ok(Time::from_secs(172_800)));
         assert_eq!(parse_duration("1.5d"), Ok(Time::from_secs(129_600)));
         assert_eq!(parse_duration("1.5 days"), Ok(Time::from_secs(129_600)));
+        // Scientific notation, which humantime does not read, in each unit.
+        assert_eq!(parse_duration("1e1d"), Ok(Time::from_secs(864_000)));
+        assert_eq!(parse_duration("1.5e1h"), Ok(Time::from_secs(54_000)));
+        assert_eq!(parse_duration("2e1 days"), Ok(Time::from_secs(1_728_000)));
     }
 
     #[test]

@@ -105,6 +105,23 @@ fn an_empty_or_header_only_trace_warns_that_the_source_offers_nothing() {
 }
 
 #[test]
+fn a_trace_with_arrivals_does_not_warn_that_it_offers_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("t.txt");
+    std::fs::write(&p, "0.5\n1.5\n").unwrap();
+    let text = BASE.replace(
+        "{ process = \"poisson\", rate = 5.0 }",
+        &format!(
+            "{{ process = \"trace\", format = \"timestamps\", path = \"{}\" }}",
+            p.display()
+        ),
+    );
+    let [(code, err), (denied, _)] = check(d.path(), &text);
+    assert_eq!((code, denied), (Some(0), Some(0)), "{err}");
+    assert!(!err.contains("holds no arrivals"), "{err}");
+}
+
+#[test]
 fn a_provisioned_step_after_the_end_of_the_run_warns_that_it_never_applies() {
     let d = tempfile::tempdir().unwrap();
     let text = BASE.replace(
