@@ -12,6 +12,10 @@
 //!   parallel, each scenario's folder of CSVs, charts and report written as one unit);
 //! - [`import`] turns a function's CloudWatch logs into a scenario that replays them.
 //!
+//! The modules hidden from these docs (the engine, the runner, the sources, the outputs,
+//! the policies, the memory budget) are the simulator's internals: public for its own
+//! tests and benchmarks, not a stable interface.
+//!
 //! ```
 //! let scenario = lambdasim::parse(
 //!     r#"
@@ -43,19 +47,26 @@
 
 mod app;
 pub mod billing;
+#[doc(hidden)]
 pub mod budget;
 mod cli;
 pub mod command;
+#[doc(hidden)]
 pub mod engine;
 pub mod import;
 pub mod metrics;
 pub mod model;
+#[doc(hidden)]
 pub mod output;
+#[doc(hidden)]
 pub mod policies;
 mod progress;
+#[doc(hidden)]
 pub mod read;
+#[doc(hidden)]
 pub mod runner;
 pub mod scenario;
+#[doc(hidden)]
 pub mod sources;
 
 pub use metrics::{FunctionReport, RunReport};
