@@ -203,6 +203,20 @@ mod tests {
     }
 
     #[test]
+    fn a_mean_over_replications_skips_those_without_a_value() {
+        assert_eq!(mean([1.0, 3.0, f64::NAN, 8.0].into_iter()), 4.0);
+        assert!(mean([f64::NAN].into_iter()).is_nan());
+        assert!(mean(std::iter::empty()).is_nan());
+    }
+
+    #[test]
+    fn strategies_are_named_as_in_the_files() {
+        assert_eq!(Strategy::Cost.name(), "cost");
+        assert_eq!(Strategy::Speed.name(), "speed");
+        assert_eq!(Strategy::Balanced { weight: 0.3 }.name(), "balanced");
+    }
+
+    #[test]
     fn each_strategy_picks_as_power_tuning_does() {
         // Cost: 256 MB is the cheapest (64 MB would be, but it runs out of memory).
         assert_eq!(chosen(Strategy::Cost), "m=256");

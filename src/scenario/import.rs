@@ -618,6 +618,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_fitted_percentiles_are_the_histograms() {
+        // 1 to 1,000 ms, once each: the p-th percentile is about p × 10 ms.
+        let mut h = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        for ms in 1..=1000u64 {
+            h.record(ms * 1_000_000).unwrap();
+        }
+        let text = percentiles(&h);
+        let at = |key: &str| -> f64 {
+            let rest = &text[text.find(&format!("{key} = \"")).unwrap() + key.len() + 4..];
+            rest[..rest.find("ms").unwrap()].parse().unwrap()
+        };
+        // Within the histogram's 3 significant digits.
+        assert!((at("p0") - 1.0).abs() <= 0.002, "{text}");
+        assert!((at("p100") - 1000.0).abs() <= 1.0, "{text}");
+        for (key, want) in [("p10", 100.0), ("p50", 500.0), ("p90", 900.0)] {
+            assert!((at(key) - want).abs() <= 1.0, "{key}: {text}");
+        }
+    }
+
+    #[test]
     fn names_come_from_the_file_name() {
         assert_eq!(
             name_from_path(Path::new("logs/orders-api-week.log.gz")),

@@ -35,7 +35,8 @@ fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
         .assert()
         .success()
         .stdout(predicate::str::contains(format!(
-            "Logged: 300 invocations, {cold} cold starts"
+            "Logged: 300 invocations, {cold} cold starts ({:.2} %)",
+            100.0 * cold as f64 / 300.0
         )))
         .stdout(predicate::str::contains(format!(
             "{errors} errors, 0 timeouts"
