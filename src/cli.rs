@@ -154,6 +154,7 @@ impl Cli {
             charts: !self.no_charts,
             report: !self.no_report,
             progress: !self.quiet,
+            cancel: None,
         }
     }
 }

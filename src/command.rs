@@ -499,6 +499,23 @@ arrival = { process = "poisson", rate = 20.0 }
     }
 
     #[test]
+    fn a_cancelled_run_is_interrupted_and_leaves_no_folder() {
+        let out = tempfile::tempdir().unwrap();
+        let mut request = Request::new(vec![Input::text(TEXT)]);
+        request.options.out = Some(out.path().to_path_buf());
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        request.options.cancel = Some(cancel);
+        let err = request.load().unwrap().run().err().expect("interrupted");
+        assert!(err.downcast_ref::<runner::Interrupted>().is_some(), "{err}");
+        assert!(!out.path().join("scenario").exists());
+        let left: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(left.iter().all(|n| n.ends_with(".lock")), "{left:?}");
+    }
+
+    #[test]
     fn no_scenario_is_an_input_error_not_a_panic() {
         let err = Request::new(Vec::new()).load().err().unwrap();
         assert!(err.downcast_ref::<InputError>().is_some(), "{err}");

@@ -29,7 +29,15 @@ pub struct RunOptions {
     pub report: bool,
     /// Show a progress bar (only drawn on a terminal).
     pub progress: bool,
+    /// Set from another thread to stop the runs (within [`crate::engine::WATCH_EVENTS`]
+    /// events of each): they then end in [`Interrupted`].
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
+
+/// The runs were stopped through [`RunOptions::cancel`].
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
 
 /// The variants of a file whose replication 0 is charted (and kept whole until its
 /// outputs are written); `report.html` switches between their charts.
@@ -133,9 +141,23 @@ pub fn simulate_into(
                 let sc = &scenarios[i];
                 let seed = replication_seed(opts.seed.unwrap_or(sc.seed), r);
                 let name = format!("{} #{r}", output::table::label(&sc.name, &sc.variant));
+                let cancelled = || {
+                    opts.cancel
+                        .as_ref()
+                        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+                };
+                if cancelled() {
+                    return Err(Interrupted.into());
+                }
                 let mut run = progress.run(name, sc.duration);
-                let mut report = simulate_watched(sc, seed, r, |now| run.at(now));
+                let mut report = simulate_watched(sc, seed, r, |now| {
+                    run.at(now);
+                    !cancelled()
+                });
                 run.done();
+                if cancelled() {
+                    return Err(Interrupted.into());
+                }
                 if r > 0 {
                     report.drop_distributions();
                 }

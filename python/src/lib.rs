@@ -7,6 +7,9 @@ use lambdasim::import::{Import, import};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 pyo3::create_exception!(
     _native,
@@ -127,7 +130,7 @@ fn run(
     report: bool,
     max_memory_gib: Option<f64>,
 ) -> PyResult<Ran> {
-    let done = py.detach(move || -> anyhow::Result<_> {
+    let done = interruptible(py, move |cancel| -> anyhow::Result<_> {
         let how = How {
             out: Some(out),
             seed,
@@ -136,7 +139,9 @@ fn run(
             report,
             max_memory_gib,
         };
-        let loaded = request(source, is_path, how)?.load()?;
+        let mut request = request(source, is_path, how)?;
+        request.options.cancel = Some(cancel);
+        let loaded = request.load()?;
         let mut warnings = loaded.warnings.clone();
         let outcome = loaded.run()?;
         warnings.extend(outcome.warnings);
@@ -156,8 +161,49 @@ fn run(
             warnings,
             written.recommendation,
         ))
-    });
+    })?;
     done.map_err(|e| to_py(py, e))
+}
+
+/// Runs `work` on a thread of its own, the GIL released, while this thread checks for
+/// Python's signals every 100 ms: on Ctrl-C (or any signal handler that raises), `work`
+/// is told to stop through its flag, and the handler's exception (KeyboardInterrupt) is
+/// raised once it has (its staged output folder removed).
+fn interruptible<T: Send + 'static>(
+    py: Python<'_>,
+    work: impl FnOnce(Arc<AtomicBool>) -> T + Send + 'static,
+) -> PyResult<T> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let flag = Arc::clone(&cancel);
+    let handle = std::thread::Builder::new()
+        .name("lambdasim".into())
+        .spawn(move || {
+            let out = work(flag);
+            let _ = tx.send(());
+            out
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
+    let mut rx = rx;
+    loop {
+        // The receiver goes into the GIL-free closure and comes back (it is Send, not
+        // Sync).
+        let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(100)), rx));
+        rx = back;
+        match got {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(signal) = py.check_signals() {
+                    cancel.store(true, Ordering::Relaxed);
+                    let _ = py.detach(|| handle.join());
+                    return Err(signal);
+                }
+            }
+            _ => break,
+        }
+    }
+    py.detach(|| handle.join()).map_err(|_| {
+        PyRuntimeError::new_err("the run failed unexpectedly (a panic): a bug of lambdasim")
+    })
 }
 
 /// Validates a scenario (a path, or TOML text) and what its runs need, running nothing.

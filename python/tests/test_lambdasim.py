@@ -3,6 +3,7 @@
 import csv
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import threading
@@ -254,6 +255,30 @@ def test_the_simulation_runs_without_the_gil():
     # so; released, this thread only waits its turns with the run's Python parts.
     assert elapsed > 0.5, f"the run was too short to tell ({elapsed:.2f} s)"
     assert longest < elapsed / 4, f"this thread stood still {longest:.2f} s of {elapsed:.2f} s"
+
+
+def test_ctrl_c_stops_a_long_run_at_once_and_leaves_no_folder(tmp_path):
+    # About a minute uninterrupted (20 s on a fast core); interrupted after 1.5 s, it
+    # must end within a few.
+    long = STEADY.replace('duration = "20s"', 'duration = "200h"').replace("40.0", "400.0")
+    script = (
+        "import signal, sys, lambdasim\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        f"lambdasim.run({long!r}, jobs=1, charts=False, report=False, out=sys.argv[1])\n"
+    )
+    start = time.perf_counter()
+    p = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(1.5)
+    assert p.poll() is None, "the run ended before it could be interrupted"
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    elapsed = time.perf_counter() - start
+    assert p.returncode != 0 and "KeyboardInterrupt" in err, err
+    assert elapsed < 6, f"it took {elapsed:.1f} s to stop"
+    # The staged folder is gone and no output folder was written.
+    assert list(tmp_path.iterdir()) in ([], [tmp_path / ".tiny.lock"]), list(tmp_path.iterdir())
 
 
 def test_import_logs_writes_a_scenario_that_replays_them(tmp_path):

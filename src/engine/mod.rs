@@ -33,7 +33,7 @@ pub trait Model {
 /// Returns the number of events handled. Events due exactly at `until` are not handled:
 /// the simulated interval is `[0, until)`.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Time) -> u64 {
-    run_watched(model, queue, until, |_| {})
+    run_watched(model, queue, until, |_| true)
 }
 
 /// Events between two calls of a run's watcher: a mask test per event, and a call (which
@@ -41,12 +41,13 @@ pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Tim
 pub const WATCH_EVENTS: u64 = 1 << 16;
 
 /// Runs `model` as [`run`] does, calling `watch` with the simulated time every
-/// [`WATCH_EVENTS`] events (to show progress): never per event.
+/// [`WATCH_EVENTS`] events (to show progress): never per event. A watcher that returns
+/// `false` stops the run there (an interrupt).
 pub fn run_watched<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     until: Time,
-    mut watch: impl FnMut(Time),
+    mut watch: impl FnMut(Time) -> bool,
 ) -> u64 {
     let mut handled = 0;
     let mut last = Time::ZERO;
@@ -58,8 +59,8 @@ pub fn run_watched<M: Model>(
         last = now;
         model.handle(now, event, queue);
         handled += 1;
-        if handled % WATCH_EVENTS == 0 {
-            watch(now);
+        if handled % WATCH_EVENTS == 0 && !watch(now) {
+            break;
         }
         if model.halted() {
             break;
@@ -118,7 +119,10 @@ mod tests {
         };
         let mut m = Recorder { seen: vec![] };
         let mut calls = Vec::new();
-        let handled = run_watched(&mut m, &mut fill(), Time::MAX, |t| calls.push(t));
+        let handled = run_watched(&mut m, &mut fill(), Time::MAX, |t| {
+            calls.push(t);
+            true
+        });
         assert_eq!(handled, n);
         assert_eq!(
             calls,

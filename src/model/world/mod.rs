@@ -242,16 +242,17 @@ pub struct World<'s> {
 
 /// Runs `scenario` with `seed` as replication `replication` and reports the results.
 pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunReport {
-    simulate_watched(scenario, seed, replication, |_| {})
+    simulate_watched(scenario, seed, replication, |_| true)
 }
 
 /// Runs as [`simulate`] does, calling `watch` with the simulated time every
-/// [`engine::WATCH_EVENTS`] events: a progress bar's hook, which does not change the run.
+/// [`engine::WATCH_EVENTS`] events: a progress bar's hook, which does not change the run
+/// unless it returns `false`, which stops it there (an interrupt).
 pub fn simulate_watched(
     scenario: &Scenario,
     seed: u64,
     replication: u32,
-    watch: impl FnMut(Time),
+    watch: impl FnMut(Time) -> bool,
 ) -> RunReport {
     let mut queue = EventQueue::new();
     let mut world = World::new(scenario, seed, &mut queue);
