@@ -477,6 +477,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_csv_is_the_consoles_export_only_with_both_its_columns() {
+        let d = tempfile::tempdir().unwrap();
+        let at = |name: &str, text: &str| {
+            let p = d.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            detect(&p).unwrap()
+        };
+        assert_eq!(
+            at("a.csv", "timestamp,message\n1,REPORT\n"),
+            LogFormat::ConsoleCsv
+        );
+        assert_eq!(at("b.csv", "timestamp,value\n1,2\n"), LogFormat::Text);
+        assert_eq!(at("c.csv", "time,message\n1,REPORT\n"), LogFormat::Text);
+        assert_eq!(
+            at("d.csv", "@timestamp,@duration,@memorySize\n"),
+            LogFormat::InsightsCsv
+        );
+    }
+
+    #[test]
     fn a_line_over_the_limit_is_flagged_and_skipped_whole() {
         let text = format!("{}\nshort\r\nlast", "x".repeat(100));
         let mut r = text.as_bytes();

@@ -354,5 +354,8 @@ mod tests {
         assert_eq!(timestamp("1756728000123"), Some(t));
         assert_eq!(timestamp("2025/09/01"), None);
         assert_eq!(timestamp("REPORT"), None);
+        // Epoch milliseconds have at most 16 digits: 17 are not a time this reads, even
+        // when their value is small.
+        assert_eq!(timestamp("00000001756728000"), None);
     }
 }
