@@ -56,6 +56,9 @@ fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
     assert!(scenario.contains("cold_starts = \"trace\""));
     assert!(scenario.contains("# Replayed by this scenario: 300 requests"));
     assert!(scenario.contains("process = \"weekly\"\ntraffic_scale = 0.0"));
+    // Billing as the log's cold starts show it; one function, so no per-function headers.
+    assert!(scenario.contains("bill_init = true   # as the logged cold starts were billed"));
+    assert!(!scenario.contains("# Function "), "{scenario}");
     // The written scenario runs, and reproduces the log: requests, cold starts, errors,
     // and the cost to the cent (to float rounding: the same sum, billed the same way).
     let sc = lambdasim::scenario::load_variants(&out).unwrap().remove(0);
