@@ -245,6 +245,19 @@ mod tests {
             c("b", 256, 1.0, 200.0, false),
         ];
         assert_eq!(pick(&pool, Strategy::Speed).unwrap().variant, "b");
+        // In either order: the tie-break decides, not the position.
+        for pool in [
+            vec![
+                c("b", 256, 1.0, 200.0, false),
+                c("a", 128, 1.0, 300.0, false),
+            ],
+            vec![
+                c("a", 128, 1.0, 300.0, false),
+                c("b", 256, 1.0, 200.0, false),
+            ],
+        ] {
+            assert_eq!(pick(&pool, Strategy::Cost).unwrap().variant, "b");
+        }
         assert!(pick(&[], Strategy::Cost).is_none());
     }
 }
