@@ -51,10 +51,10 @@ fn run(cli: &Cli) -> Result<()> {
         .into());
     }
     // The memory the runs need, and where the outputs go, are checked before anything
-    // runs, in --check too.
-    loaded.check()?;
+    // runs, in --check too (`run` checks them first).
     let mut stdout = std::io::stdout().lock();
     if cli.check {
+        loaded.check()?;
         for p in &loaded.plans {
             writeln!(stdout, "{p}")?;
         }

@@ -14,10 +14,12 @@ use super::style::{
 use super::time_grid::TimeGrid;
 use crate::metrics::{BinReport, ClusterReport, RunReport};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::{
     AreaSeries, ChartBuilder, Color, DashedLineSeries, DrawingArea, DrawingBackend, LineSeries,
     RGBColor, Text,
 };
+use plotters::prelude::{Cartesian2d, ChartContext};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Functions drawn in a panel each; more are summed into one panel.
@@ -49,6 +51,29 @@ fn host_memory_gb(report: &RunReport, grid: &TimeGrid) -> Vec<f64> {
         .iter()
         .map(|b| b.host_memory_mb.unwrap_or(0.0))
         .collect()
+}
+
+/// The grid and labelled axes of a panel over time: 12 time ticks, 6 value ticks.
+fn time_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x_desc: &str,
+    y_desc: &str,
+) -> Drawn {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .max_light_lines(1)
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+    Ok(())
 }
 
 /// The cluster panel: the memory the environments hold against the cluster's, which is
@@ -87,20 +112,7 @@ fn draw_cluster_panel<DB: DrawingBackend>(
         .x_label_area_size(80)
         .y_label_area_size(y_area)
         .build_cartesian_2d(0.0..grid.x_end(), 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .x_desc(grid.axis_label())
-        .y_desc("memory (GB)")
-        .label_style(font(TICK_SIZE))
-        .axis_desc_style(font(DESC_SIZE))
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(GRID_LIGHT)
-        .max_light_lines(1)
-        .x_labels(12)
-        .y_labels(6)
-        .x_label_formatter(&|v| fmt_tick(*v))
-        .y_label_formatter(&|v| fmt_tick(*v))
-        .draw()?;
+    time_mesh(&mut chart, &grid.axis_label(), "memory (GB)")?;
     chart.draw_series(
         AreaSeries::new(grid.steps(&held), 0.0, BUSY.mix(0.35).filled())
             .border_style(BUSY.stroke_width(2)),
@@ -378,20 +390,7 @@ fn draw_concurrency_panel<DB: DrawingBackend>(
     } else {
         String::new()
     };
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc("instances")
-        .label_style(font(TICK_SIZE))
-        .axis_desc_style(font(DESC_SIZE))
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(GRID_LIGHT)
-        .max_light_lines(1)
-        .x_labels(12)
-        .y_labels(6)
-        .x_label_formatter(&|v| fmt_tick(*v))
-        .y_label_formatter(&|v| fmt_tick(*v))
-        .draw()?;
+    time_mesh(&mut chart, &x_desc, "instances")?;
 
     // Stacked areas, painted top layer first so each lower layer covers the one above.
     let stacks: [(Vec<f64>, RGBColor); 3] = [
