@@ -107,7 +107,20 @@ pub fn recommend(
     strategy: Strategy,
     baseline_name: &str,
 ) -> Option<Recommendation> {
-    let all = candidates(runs);
+    let (baseline, pool) = split(candidates(runs), baseline_name)?;
+    let chosen = pick(&pool, strategy)?.clone();
+    Some(Recommendation {
+        strategy,
+        chosen,
+        baseline,
+        candidates: pool,
+    })
+}
+
+/// The baseline that `all` is compared with, and the candidates a strategy may pick: those
+/// that fit in memory and have a cost and a latency, the baseline left out unless it is
+/// the only one.
+fn split(all: Vec<Candidate>, baseline_name: &str) -> Option<(Candidate, Vec<Candidate>)> {
     let baseline = all
         .iter()
         .find(|c| c.variant == baseline_name)
@@ -128,13 +141,7 @@ pub fn recommend(
     } else {
         pool
     };
-    let chosen = pick(&pool, strategy)?.clone();
-    Some(Recommendation {
-        strategy,
-        chosen,
-        baseline,
-        candidates: pool,
-    })
+    Some((baseline, pool))
 }
 
 /// Power Tuning's rule for each strategy (the first in sweep order on a tie).
@@ -231,6 +238,31 @@ mod tests {
         assert_eq!(chosen(Strategy::Balanced { weight: 0.0 }), "m=1024");
         // At 0.8: 256 scores 0.8·0.5 + 0.2·0.48 = 0.496, 512 0.8·0.6 + 0.2·0.26 = 0.532.
         assert_eq!(chosen(Strategy::Balanced { weight: 0.8 }), "m=256");
+    }
+
+    #[test]
+    fn the_pool_leaves_out_the_replay_and_what_does_not_fit() {
+        let names = |pool: &[Candidate]| -> Vec<String> {
+            pool.iter().map(|c| c.variant.clone()).collect()
+        };
+        // The replay is the cheapest and fits; 64 MB is cheaper still but runs out of
+        // memory (with a cost and a latency all the same); 2048 MB has no latency.
+        let mut all = vec![c("baseline", 128, 0.1, 100.0, false)];
+        all.extend(sweep());
+        all.push(c("m=2048", 2048, 8.0, f64::NAN, false));
+        let (baseline, pool) = split(all.clone(), "baseline").unwrap();
+        assert_eq!(baseline.variant, "baseline");
+        assert_eq!(names(&pool), ["m=128", "m=256", "m=512", "m=1024"]);
+        // Without a replay, the first that fits is the baseline, and stays a candidate.
+        let (baseline, pool) = split(all[1..].to_vec(), "baseline").unwrap();
+        assert_eq!(baseline.variant, "m=128");
+        assert_eq!(names(&pool), ["m=128", "m=256", "m=512", "m=1024"]);
+        // The replay alone is its own candidate; out of memory, nothing is.
+        let (_, pool) = split(all[..1].to_vec(), "baseline").unwrap();
+        assert_eq!(names(&pool), ["baseline"]);
+        let (baseline, pool) = split(all[1..2].to_vec(), "baseline").unwrap();
+        assert_eq!((baseline.variant.as_str(), pool.len()), ("m=64", 0));
+        assert!(split(Vec::new(), "baseline").is_none());
     }
 
     #[test]

@@ -56,6 +56,8 @@ fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
     assert!(scenario.contains("cold_starts = \"trace\""));
     assert!(scenario.contains("# Replayed by this scenario: 300 requests"));
     assert!(scenario.contains("process = \"weekly\"\ntraffic_scale = 0.0"));
+    // The log starts on Monday 2025-09-01 at 00:01.
+    assert!(scenario.contains("week_offset = \"60s\""), "{scenario}");
     // Billing as the log's cold starts show it; one function, so no per-function headers.
     assert!(scenario.contains("bill_init = true   # as the logged cold starts were billed"));
     assert!(!scenario.contains("# Function "), "{scenario}");
@@ -231,4 +233,38 @@ fn a_snapstart_log_imports_as_snapstart_and_replays_its_billed_restores() {
     assert_eq!(summary.gb_seconds(), billed_ms as f64 / 1000.0);
     // The cold start's latency is its restore and its duration.
     assert_eq!(f.latency.max_ms, 3474.16);
+}
+
+#[test]
+fn the_fitted_week_starts_where_the_log_does() {
+    // A log that starts on Thursday 2025-09-04 at 13:30:20 UTC: its run starts at the
+    // minute, 3 days, 13 hours and 30 minutes into the week (which starts on Monday).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("thu.txt");
+    let line = |t: &str, id: u32| {
+        format!(
+            "{t} s REPORT RequestId: {id:08}-0000-0000-0000-000000000000\tDuration: 100.00 ms\t\
+             Billed Duration: 100 ms\tMemory Size: 512 MB\tMax Memory Used: 100 MB\t\n"
+        )
+    };
+    let text =
+        line("2025-09-04T13:30:20.000000+00:00", 1) + &line("2025-09-04T14:10:00.000000+00:00", 2);
+    std::fs::write(&log, text).unwrap();
+    let out = dir.path().join("thu.toml");
+    lambdasim()
+        .args(["import", "--out"])
+        .arg(&out)
+        .arg(&log)
+        .assert()
+        .success();
+    let scenario = std::fs::read_to_string(&out).unwrap();
+    let offset = 3 * 86_400 + 13 * 3600 + 30 * 60;
+    assert!(
+        scenario.contains(&format!("week_offset = \"{offset}s\"")),
+        "{scenario}"
+    );
+    assert!(
+        scenario.contains("start = \"2025-09-04T13:30:00Z\""),
+        "{scenario}"
+    );
 }

@@ -256,6 +256,20 @@ fn a_log_far_out_of_time_order_is_an_error_naming_its_line() {
     .unwrap();
     let (all, _) = read_all(std::slice::from_ref(&p)).unwrap();
     assert!(all[0].end < all[1].end);
+    // The longest invocation, 15 minutes after a 10 s INIT, arrived 2 s before a short one
+    // and is reported 15 minutes after it: still sorted out, by the horizon of 15 min +
+    // 10 s + 1 min. (A horizon 2 minutes shorter gives the short one out first.)
+    std::fs::write(
+        &p,
+        line("2025-09-01T00:00:51.000Z")
+            + "2025-09-01T00:15:59.000Z REPORT RequestId: y\tDuration: 900000.00 ms\tBilled Duration: 910000 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\tInit Duration: 10000.00 ms\t\n",
+    )
+    .unwrap();
+    let (all, _) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!(
+        all.iter().map(|i| i.arrival).collect::<Vec<_>>(),
+        [1_756_684_849_000_000_000, 1_756_684_850_999_000_000],
+    );
 }
 
 #[test]

@@ -266,6 +266,12 @@ mod tests {
         assert!(got[0].1.starts_with("bad: "), "{got:?}");
         assert!(got[1].1.starts_with("bad: "), "{got:?}");
         assert_eq!(got[2], (Some(2), "m".to_string(), 1));
+        // Compact, as `jq -c` writes it: a scalar ends at the comma right after it.
+        let text = r#"{"nextToken":null,"events":[7,{"timestamp":2,"message":"m"}]}"#;
+        let got = all(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].1.starts_with("bad: "), "{got:?}");
+        assert_eq!(got[1], (Some(2), "m".to_string(), 1));
     }
 
     #[test]

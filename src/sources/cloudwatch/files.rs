@@ -527,6 +527,9 @@ mod tests {
         assert_eq!(insights_mb("128000000"), Some(128));
         assert_eq!(insights_mb("134217728"), Some(128));
         assert_eq!(insights_mb("1024"), Some(1024));
+        // Below 10⁵ is MB already; 10⁵ itself is bytes (0.1 MB).
+        assert_eq!(insights_mb("99999"), Some(99_999));
+        assert_eq!(insights_mb("100000"), Some(0));
         assert_eq!(insights_mb("-1"), None);
         assert_eq!(insights_mb("x"), None);
     }
