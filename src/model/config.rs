@@ -91,6 +91,11 @@ pub struct Platform {
     pub poll_interval: Time,
     /// After a throttle, an SQS mapping does not scale up for this long.
     pub sqs_throttle_hold: Time,
+    /// How often a Kafka mapping weighs its consumer lag (AWS: every minute).
+    pub kafka_scale_interval: Time,
+    /// How long a Kafka mapping's change of pollers takes to land (AWS: "within three
+    /// minutes"; the model takes the whole three, an assumption).
+    pub kafka_scale_delay: Time,
     /// A finite cluster (`hosts`); `None`: unbounded capacity, the default.
     pub cluster: Option<ClusterSpec>,
     /// The most attempts (invocations started and throttles) of one run: a run that
@@ -135,6 +140,8 @@ impl Default for Platform {
             sqs_pollers_max: 1250,
             poll_interval: Time::from_secs(1),
             sqs_throttle_hold: Time::from_secs(60),
+            kafka_scale_interval: Time::from_secs(60),
+            kafka_scale_delay: Time::from_secs(180),
             cluster: None,
             max_attempts: MAX_ATTEMPTS,
         }
@@ -371,21 +378,24 @@ pub struct Mapping {
     pub kind: MappingKind,
 }
 
-/// The two kinds of event source mapping.
+/// The two kinds of event source mapping: a queue, or ordered lanes.
 #[derive(Clone, Debug)]
 pub enum MappingKind {
-    /// An SQS queue.
+    /// An SQS queue (standard or FIFO), or an Amazon MQ broker's queue.
     Sqs {
-        /// The most concurrent batches (`MaximumConcurrency`), else the platform's cap.
+        /// The most concurrent batches (`MaximumConcurrency`), else the platform's cap;
+        /// a broker's fixed number of consumers.
         max_concurrency: Option<u32>,
-        /// How long a received message stays invisible.
+        /// How long a received message stays invisible (a broker: its redelivery delay).
         visibility_timeout: Time,
         /// Receives after which a failed message goes to the DLQ; `None`: never.
         max_receive_count: Option<u32>,
         /// A successful invocation returns only its failed messages.
         report_batch_item_failures: bool,
+        /// Standard, FIFO, or a broker.
+        queue: QueueKind,
     },
-    /// A Kinesis or DynamoDB stream.
+    /// A Kinesis or DynamoDB stream, or a Kafka topic (its partitions are the shards).
     Stream {
         /// Shards; records are spread over them by random partition key.
         shards: u32,
@@ -397,7 +407,24 @@ pub enum MappingKind {
         retention: Time,
         /// Split a failing batch in two and retry each half.
         bisect_on_error: bool,
+        /// A Kafka topic (`msk`, `kafka`): its consumers (pollers) scale with the lag,
+        /// one partition's batch at a time each.
+        kafka: bool,
     },
+}
+
+/// What kind of queue an SQS-like mapping reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum QueueKind {
+    /// SQS standard: pollers scale with the backlog.
+    Standard,
+    /// SQS FIFO: messages in order within their group, one batch per group at a time.
+    Fifo {
+        /// The message groups and how messages spread over them.
+        groups: crate::sources::tenants::TenantMix,
+    },
+    /// Amazon MQ (ActiveMQ, RabbitMQ): a fixed number of consumers.
+    Broker,
 }
 
 impl Source {

@@ -176,6 +176,8 @@ pub struct RawPlatform {
     pub sqs_pollers_max: Option<i64>,
     pub poll_interval: Option<RawDuration>,
     pub sqs_throttle_hold: Option<RawDuration>,
+    pub kafka_scale_interval: Option<RawDuration>,
+    pub kafka_scale_delay: Option<RawDuration>,
     pub hosts: Option<i64>,
     pub host_memory_mb: Option<i64>,
     pub host_cores: Option<toml::Value>,
@@ -329,6 +331,12 @@ pub struct RawSource {
     pub bisect_on_error: Option<bool>,
     pub per_record: Option<RawDist>,
     pub record_error_rate: Option<f64>,
+    pub partitions: Option<i64>,
+    pub fifo: Option<bool>,
+    /// A count, or a table like `tenants` (read in validation, for keyed errors).
+    pub message_groups: Option<toml::Value>,
+    pub broker: Option<String>,
+    pub redelivery_delay: Option<RawDuration>,
     pub tenants: Option<RawTenants>,
 }
 

@@ -88,6 +88,9 @@ pub const CATALOG: &[Service] = &[
     svc!("sqs", Poll, POLL),
     svc!("kinesis", Poll, POLL),
     svc!("dynamodb_streams", Poll, POLL),
+    svc!("msk", Poll, POLL),
+    svc!("kafka", Poll, POLL),
+    svc!("mq", Poll, POLL),
 ];
 
 /// Accepted aliases and the canonical names they stand for.
@@ -116,7 +119,15 @@ mod tests {
 
     #[test]
     fn catalog_matches_the_spec() {
-        assert_eq!(CATALOG.len(), 24);
+        assert_eq!(CATALOG.len(), 27);
+        assert_eq!(
+            CATALOG
+                .iter()
+                .filter(|s| s.model == SourceModel::Poll)
+                .map(|s| s.name)
+                .collect::<Vec<_>>(),
+            ["sqs", "kinesis", "dynamodb_streams", "msk", "kafka", "mq"]
+        );
         assert_eq!(
             CATALOG
                 .iter()
@@ -127,6 +138,6 @@ mod tests {
         assert_eq!(lookup("cloudwatch_events").unwrap().name, "eventbridge");
         assert!(lookup("direct").unwrap().allowed.contains(&Event));
         assert!(!lookup("alb").unwrap().allowed.contains(&Event));
-        assert!(lookup("kafka").is_none());
+        assert!(lookup("rabbitmq").is_none());
     }
 }

@@ -71,10 +71,13 @@ pub enum Event {
         /// Mapping index.
         mapping: u32,
     },
-    /// The batching window of an SQS mapping's gathering batch ends.
+    /// The batching window of an SQS mapping's gathering batch, or of a Kafka lane's
+    /// first record, ends.
     BatchWindow {
         /// Mapping index.
         mapping: u32,
+        /// The Kafka lane (0 for SQS).
+        lane: u32,
     },
     /// A keep-alive policy's pre-warm of a function is due.
     Prewarm {
@@ -478,7 +481,9 @@ impl Model for World<'_> {
             Event::KeepAliveCheck { func } => self.on_keep_alive_check(now, func as usize, q),
             Event::Redeliver { rec } => self.on_redeliver(now, rec, q),
             Event::Poll { mapping } => self.on_poll(now, mapping as usize, q),
-            Event::BatchWindow { mapping } => self.on_batch_window(now, mapping as usize, q),
+            Event::BatchWindow { mapping, lane } => {
+                self.on_batch_window(now, mapping as usize, lane as usize, q)
+            }
             Event::Prewarm { func, token } => self.on_prewarm(now, func as usize, token, q),
             Event::PcDecide { func } => self.on_pc_decide(now, func as usize, q),
             Event::PcReady { env, serial } => self.on_pc_ready(now, env, serial, q),

@@ -131,6 +131,18 @@ pub(super) fn validate_platform(ctx: &Ctx, raw: &RawScenario) -> R<Platform> {
         if let Some(RawDuration(t)) = p.sqs_throttle_hold {
             platform.sqs_throttle_hold = t;
         }
+        if let Some(RawDuration(t)) = p.kafka_scale_interval {
+            if t < Time::from_secs(1) {
+                return Err(ctx.err(
+                    "platform.kafka_scale_interval",
+                    format!("the Kafka lag is weighed at most once a second, got {t}"),
+                ));
+            }
+            platform.kafka_scale_interval = t;
+        }
+        if let Some(RawDuration(t)) = p.kafka_scale_delay {
+            platform.kafka_scale_delay = t;
+        }
         if platform.async_backoff_max < platform.async_backoff_initial {
             return Err(ctx.err(
                 "platform.async_backoff_max",

@@ -7,7 +7,7 @@ use super::mapping::validate_mapping;
 use super::{Ctx, R, check_name, did_you_mean};
 use crate::engine::{Dist, Time};
 use crate::model::config::{Function, Source};
-use crate::scenario::raw::{RawScenario, RawSource};
+use crate::scenario::raw::{RawScenario, RawSource, RawTenants};
 use crate::sources::ArrivalProcess;
 use crate::sources::catalog::{self, InvocationType, SourceModel};
 use crate::sources::tenants::{Popularity, TenantMix};
@@ -61,46 +61,54 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
             ));
         }
     };
-    let sqs = service.name == "sqs";
-    let poll_keys = [
-        ("batch_size", s.batch_size.is_some(), "poll"),
-        ("batching_window", s.batching_window.is_some(), "poll"),
-        ("per_record", s.per_record.is_some(), "poll"),
-        ("record_error_rate", s.record_error_rate.is_some(), "poll"),
-        ("max_concurrency", s.max_concurrency.is_some(), "sqs"),
-        ("visibility_timeout", s.visibility_timeout.is_some(), "sqs"),
-        ("max_receive_count", s.max_receive_count.is_some(), "sqs"),
+    // Each mapping key and the services it applies to, named as in the messages.
+    type Scope = (&'static [&'static str], &'static str);
+    const POLL: Scope = (
+        &["sqs", "kinesis", "dynamodb_streams", "msk", "kafka", "mq"],
+        "poll sources (sqs, kinesis, dynamodb_streams, msk, kafka, mq)",
+    );
+    const QUEUES: Scope = (&["sqs", "mq"], "queue sources (sqs, mq)");
+    const SQS: Scope = (&["sqs"], "`sqs` sources");
+    const STREAMS: Scope = (
+        &["kinesis", "dynamodb_streams"],
+        "stream sources (kinesis, dynamodb_streams)",
+    );
+    const LANES: Scope = (
+        &["kinesis", "dynamodb_streams", "msk", "kafka"],
+        "stream and Kafka sources (kinesis, dynamodb_streams, msk, kafka)",
+    );
+    const KAFKA: Scope = (&["msk", "kafka"], "Kafka sources (msk, kafka)");
+    const MQ: Scope = (&["mq"], "`mq` sources");
+    let poll_keys: [(&str, bool, Scope); 18] = [
+        ("batch_size", s.batch_size.is_some(), POLL),
+        ("batching_window", s.batching_window.is_some(), POLL),
+        ("per_record", s.per_record.is_some(), POLL),
+        ("record_error_rate", s.record_error_rate.is_some(), POLL),
+        ("max_concurrency", s.max_concurrency.is_some(), QUEUES),
+        ("visibility_timeout", s.visibility_timeout.is_some(), SQS),
+        ("max_receive_count", s.max_receive_count.is_some(), QUEUES),
         (
             "report_batch_item_failures",
             s.report_batch_item_failures.is_some(),
-            "sqs",
+            SQS,
         ),
-        ("shards", s.shards.is_some(), "stream"),
+        ("fifo", s.fifo.is_some(), SQS),
+        ("message_groups", s.message_groups.is_some(), SQS),
+        ("shards", s.shards.is_some(), STREAMS),
         (
             "parallelization_factor",
             s.parallelization_factor.is_some(),
-            "stream",
+            STREAMS,
         ),
-        (
-            "max_retry_attempts",
-            s.max_retry_attempts.is_some(),
-            "stream",
-        ),
-        ("retention", s.retention.is_some(), "stream"),
-        ("bisect_on_error", s.bisect_on_error.is_some(), "stream"),
+        ("bisect_on_error", s.bisect_on_error.is_some(), STREAMS),
+        ("max_retry_attempts", s.max_retry_attempts.is_some(), LANES),
+        ("retention", s.retention.is_some(), LANES),
+        ("partitions", s.partitions.is_some(), KAFKA),
+        ("broker", s.broker.is_some(), MQ),
+        ("redelivery_delay", s.redelivery_delay.is_some(), MQ),
     ];
-    for (key, present, scope) in poll_keys {
-        let fits = match scope {
-            "poll" => service.model == SourceModel::Poll,
-            "sqs" => sqs,
-            _ => service.model == SourceModel::Poll && !sqs,
-        };
-        if present && !fits {
-            let applies = match scope {
-                "poll" => "poll sources (sqs, kinesis, dynamodb_streams)",
-                "sqs" => "`sqs` sources",
-                _ => "stream sources (kinesis, dynamodb_streams)",
-            };
+    for (key, present, (services, applies)) in poll_keys {
+        if present && !services.contains(&service.name) {
             return Err(ctx.err(
                 &k(key),
                 format!(
@@ -258,7 +266,13 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         processes.push(p);
     }
     let mapping = if service.model == SourceModel::Poll {
-        Some(validate_mapping(ctx, i, s, sqs, &functions[function])?)
+        Some(validate_mapping(
+            ctx,
+            i,
+            s,
+            service.name,
+            &functions[function],
+        )?)
     } else {
         None
     };
@@ -316,12 +330,18 @@ fn validate_tenants(
             ),
         ));
     }
+    mix(ctx, &key, t, 10_000_000, "tenant").map(Some)
+}
+
+/// A count of tenants or message groups, and how popular each is: `{ count, popularity,
+/// s }`, Zipf with s = 1 by default.
+pub(super) fn mix(ctx: &Ctx, key: &str, t: &RawTenants, max: i64, what: &str) -> R<TenantMix> {
     let count = ctx.int(
         &format!("{key}.count"),
         t.count,
         1,
-        10_000_000,
-        "the tenant count",
+        max,
+        &format!("the {what} count"),
     )?;
     let popularity = match t.popularity.as_deref() {
         None | Some("zipf") => {
@@ -339,7 +359,7 @@ fn validate_tenants(
                 &format!("{key}.popularity"),
                 p,
                 &["zipf", "uniform"],
-                "tenant popularity",
+                &format!("{what} popularity"),
             )?;
             if t.s.is_some() {
                 return Err(ctx.err(
@@ -350,7 +370,7 @@ fn validate_tenants(
             Popularity::Uniform
         }
     };
-    Ok(Some(TenantMix { count, popularity }))
+    Ok(TenantMix { count, popularity })
 }
 
 /// What all sources offer in one run must stay within what one run may simulate.

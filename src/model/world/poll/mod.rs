@@ -20,10 +20,15 @@ use crate::sources::trace::Given;
 use rand::RngExt;
 use std::collections::VecDeque;
 
+mod fifo;
+mod kafka;
 mod sqs;
 mod stream;
-use crate::model::config::{Mapping, MappingKind};
-use sqs::sqs_cap;
+use crate::model::config::{Mapping, MappingKind, QueueKind};
+use crate::sources::tenants::TenantDraw;
+use fifo::FifoRt;
+use kafka::Consumers;
+use sqs::queue_bounds;
 
 /// A message or record.
 #[derive(Clone, Copy, Debug)]
@@ -70,10 +75,13 @@ enum KindRt {
         /// After a throttle, no scaling up before this.
         hold_until: Time,
     },
+    Fifo(FifoRt),
     Stream {
         lanes: Vec<Lane>,
         /// Lanes that may hold records (a poll visits only these).
         active: Vec<u32>,
+        /// A Kafka topic's consumers; `None`: a stream, a batch in flight per lane.
+        consumers: Option<Consumers>,
     },
 }
 
@@ -89,6 +97,10 @@ struct Lane {
     cap: u32,
     /// Listed in `active`.
     listed: bool,
+    /// Kafka: waiting for a consumer (listed in `Consumers::waiting`).
+    queued: bool,
+    /// Kafka: a `BatchWindow` event is due for the lane.
+    timer: bool,
 }
 
 /// A batch being invoked.
@@ -107,15 +119,17 @@ impl<'s> World<'s> {
             let Some(cfg) = &s.mapping else { continue };
             let kind = match cfg.kind {
                 MappingKind::Sqs {
-                    max_concurrency, ..
-                } => KindRt::Sqs {
+                    queue: QueueKind::Fifo { groups },
+                    ..
+                } => {
+                    let draw = TenantDraw::new(&groups, rngs.stream(&format!("groups/{}", s.name)));
+                    let (_, cap) = queue_bounds(&cfg.kind, &self.sc.platform);
+                    KindRt::Fifo(FifoRt::new(groups.count, draw, cap))
+                }
+                MappingKind::Sqs { .. } => KindRt::Sqs {
                     visible: VecDeque::new(),
                     returning: VecDeque::new(),
-                    pollers: self
-                        .sc
-                        .platform
-                        .sqs_pollers_initial
-                        .min(sqs_cap(max_concurrency, &self.sc.platform)),
+                    pollers: queue_bounds(&cfg.kind, &self.sc.platform).0,
                     in_flight: 0,
                     gathering: None,
                     credit: 0,
@@ -125,6 +139,7 @@ impl<'s> World<'s> {
                 MappingKind::Stream {
                     shards,
                     parallelization_factor,
+                    kafka,
                     ..
                 } => KindRt::Stream {
                     lanes: (0..shards * parallelization_factor)
@@ -134,13 +149,20 @@ impl<'s> World<'s> {
                             failures: 0,
                             cap: cfg.batch_size,
                             listed: false,
+                            queued: false,
+                            timer: false,
                         })
                         .collect(),
                     active: Vec::new(),
+                    consumers: kafka.then(|| Consumers::new(self.sc.platform.kafka_scale_interval)),
                 },
             };
             let pollers = match &kind {
                 KindRt::Sqs { pollers, .. } => *pollers,
+                KindRt::Fifo(_) => 0,
+                KindRt::Stream {
+                    consumers: Some(c), ..
+                } => c.pollers,
                 KindRt::Stream { lanes, .. } => lanes.len() as u32,
             };
             let m = self.mappings.len() as u32;
@@ -203,7 +225,12 @@ impl<'s> World<'s> {
                 visible.push_back(msg);
                 self.sqs_pump(now, m, q);
             }
-            KindRt::Stream { lanes, active } => {
+            KindRt::Fifo(_) => self.fifo_arrive(now, m, msg, q),
+            KindRt::Stream {
+                lanes,
+                active,
+                consumers,
+            } => {
                 // A random partition key: a random shard, and a random lane within it.
                 let l = mr.rng.random_range(0..lanes.len());
                 let lane = &mut lanes[l];
@@ -211,6 +238,10 @@ impl<'s> World<'s> {
                 if !lane.listed {
                     lane.listed = true;
                     active.push(l as u32);
+                }
+                // A Kafka consumer reads as records come (a stream waits for its poll).
+                if consumers.is_some() {
+                    self.stream_read(now, m, l, q);
                 }
             }
         }
@@ -226,11 +257,16 @@ impl<'s> World<'s> {
         }
         let f = self.mappings[m].func as usize;
         self.funcs[f].m.series.advance(now);
-        if matches!(self.mappings[m].kind, KindRt::Sqs { .. }) {
-            self.sqs_scale(now, m, interval);
-            self.sqs_pump(now, m, q);
-        } else {
-            self.stream_poll(now, m, q);
+        match self.mappings[m].kind {
+            KindRt::Sqs { .. } => {
+                self.sqs_scale(now, m, interval);
+                self.sqs_pump(now, m, q);
+            }
+            KindRt::Fifo(_) => self.fifo_pump(now, m, q),
+            KindRt::Stream { .. } => {
+                self.kafka_scale(now, m, q);
+                self.stream_poll(now, m, q);
+            }
         }
         let age = self.oldest_age(now, m);
         let depth = self.waiting(m);
@@ -251,7 +287,8 @@ impl<'s> World<'s> {
             KindRt::Sqs {
                 visible, returning, ..
             } => (visible.len() + returning.len()) as u64,
-            KindRt::Stream { lanes, active } => active
+            KindRt::Fifo(fq) => fq.queued,
+            KindRt::Stream { lanes, active, .. } => active
                 .iter()
                 .map(|&l| {
                     let lane = &lanes[l as usize];
@@ -285,7 +322,13 @@ impl<'s> World<'s> {
                 }
                 t
             }
-            KindRt::Stream { lanes, active } => active
+            KindRt::Fifo(fq) => self
+                .batches
+                .iter()
+                .filter(|b| b.mapping == m as u32 && b.n > 0)
+                .filter_map(|b| b.msgs.first().map(|x| x.arrival))
+                .fold(fq.oldest(), Time::min),
+            KindRt::Stream { lanes, active, .. } => active
                 .iter()
                 .filter_map(|&l| lanes[l as usize].records.front().map(|x| x.arrival))
                 .min()
@@ -326,7 +369,7 @@ impl<'s> World<'s> {
     fn batch_records(&self, b: u32) -> (&[Msg], &[Msg]) {
         let batch = &self.batches[b as usize];
         match &self.mappings[batch.mapping as usize].kind {
-            KindRt::Sqs { .. } => (&batch.msgs, &[]),
+            KindRt::Sqs { .. } | KindRt::Fifo(_) => (&batch.msgs, &[]),
             KindRt::Stream { lanes, .. } => {
                 let (a, c) = lanes[batch.lane as usize].records.as_slices();
                 let n = batch.n as usize;
@@ -380,6 +423,10 @@ impl<'s> World<'s> {
                             *in_flight += 1;
                             0
                         }
+                        KindRt::Fifo(fq) => {
+                            fq.in_flight += 1;
+                            0
+                        }
                         KindRt::Stream { lanes, .. } => lanes[batch.lane as usize].failures,
                     }
                 };
@@ -425,11 +472,21 @@ impl<'s> World<'s> {
                         let in_flight = *in_flight;
                         self.sqs_return_all(now, m, b);
                         self.free_batch(b);
-                        let (_, cap) = self.sqs_bounds(m);
-                        self.set_pollers(now, m, in_flight.max(2.min(cap)));
+                        let (floor, cap) = self.sqs_bounds(m);
+                        // A broker's consumers are fixed (its floor is its cap).
+                        if floor < cap {
+                            self.set_pollers(now, m, in_flight.max(2.min(cap)));
+                        }
                     }
-                    KindRt::Stream { .. } => {
+                    KindRt::Fifo(_) => {
+                        self.fifo_throttled(now, m, b);
+                        self.free_batch(b);
+                    }
+                    KindRt::Stream { consumers, .. } => {
                         // The lane waits for its next poll; throttles are not retries.
+                        if let Some(c) = consumers {
+                            c.throttled = true;
+                        }
                         self.free_batch(b);
                     }
                 }
@@ -454,6 +511,10 @@ impl<'s> World<'s> {
     ) {
         let m = self.batches[b as usize].mapping as usize;
         let f = self.mappings[m].func as usize;
+        if matches!(self.mappings[m].kind, KindRt::Fifo(_)) {
+            self.fifo_done(now, m, b, outcome == AttemptOutcome::Success, q);
+            return;
+        }
         if matches!(self.mappings[m].kind, KindRt::Sqs { .. }) {
             let report_items = matches!(
                 self.mapping_cfg(m).kind,
@@ -482,58 +543,8 @@ impl<'s> World<'s> {
             self.sqs_pump(now, m, q);
             return;
         }
-        // A stream lane.
-        let (batch_size, max_retry, bisect) = {
-            let cfg = self.mapping_cfg(m);
-            let MappingKind::Stream {
-                max_retry_attempts,
-                bisect_on_error,
-                ..
-            } = cfg.kind
-            else {
-                unreachable!("a stream mapping");
-            };
-            (cfg.batch_size, max_retry_attempts, bisect_on_error)
-        };
-        let l = self.batches[b as usize].lane as usize;
-        let n = self.batches[b as usize].n;
-        self.free_batch(b);
-        let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
-            unreachable!("a stream mapping");
-        };
-        let lane = &mut lanes[l];
-        lane.in_flight = 0;
-        if outcome == AttemptOutcome::Success {
-            lane.failures = 0;
-            lane.cap = batch_size;
-            let fm = &mut self.funcs[f].m;
-            for x in lane.records.drain(..n as usize) {
-                fm.succeeded += 1;
-                fm.latency.record(now - x.arrival);
-            }
-            // A lane with records left is read again at once (if its batch is ready).
-            self.stream_read(now, m, l, q);
-            return;
-        }
-        let fm = &mut self.funcs[f].m;
-        fm.series.inc_by(now, Level::Queued, n);
-        if bisect && n > 1 {
-            // Split: the first half is retried alone (splits are not retries).
-            lane.cap = n.div_ceil(2);
-            return;
-        }
-        lane.failures += 1;
-        if max_retry.is_some_and(|k| lane.failures > k) {
-            // Out of retries: the records go to the on-failure destination.
-            lane.records.drain(..n as usize);
-            lane.failures = 0;
-            lane.cap = batch_size;
-            fm.series.dec_by(now, Level::Queued, n);
-            fm.failed += u64::from(n);
-            fm.dlq += u64::from(n);
-            fm.series.current().dlq += u64::from(n);
-            self.mappings[m].dlq += u64::from(n);
-        }
+        self.stream_done(now, m, b, outcome, q);
+        self.kafka_next(now, m, q);
     }
 
     /// Messages and records not yet processed, per function (for `unfinished`).
@@ -543,12 +554,18 @@ impl<'s> World<'s> {
                 KindRt::Sqs {
                     visible, returning, ..
                 } => (visible.len() + returning.len()) as u64,
+                KindRt::Fifo(fq) => fq.queued,
                 KindRt::Stream { lanes, .. } => lanes.iter().map(|l| l.records.len() as u64).sum(),
             };
             unfinished[mr.func as usize] += n;
         }
         for b in &self.batches {
-            if b.n > 0 && matches!(self.mappings[b.mapping as usize].kind, KindRt::Sqs { .. }) {
+            if b.n > 0
+                && matches!(
+                    self.mappings[b.mapping as usize].kind,
+                    KindRt::Sqs { .. } | KindRt::Fifo(_)
+                )
+            {
                 unfinished[self.mappings[b.mapping as usize].func as usize] += b.msgs.len() as u64;
             }
         }

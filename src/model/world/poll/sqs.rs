@@ -5,7 +5,7 @@
 use super::{KindRt, Msg};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
-use crate::model::config::MappingKind;
+use crate::model::config::{MappingKind, QueueKind};
 use crate::model::world::{Event, World};
 
 impl World<'_> {
@@ -68,26 +68,26 @@ impl World<'_> {
 
     /// (the fewest, the most) concurrent batches of SQS mapping `m`.
     pub(super) fn sqs_bounds(&self, m: usize) -> (u32, u32) {
-        let MappingKind::Sqs {
-            max_concurrency, ..
-        } = self.mapping_cfg(m).kind
-        else {
-            unreachable!("an SQS mapping");
-        };
-        let cap = sqs_cap(max_concurrency, &self.sc.platform);
-        (self.sc.platform.sqs_pollers_initial.min(cap), cap)
+        queue_bounds(&self.mapping_cfg(m).kind, &self.sc.platform)
     }
 
-    /// The batching window of mapping `m` may have ended: start what was gathered.
+    /// The batching window of mapping `m` (of its lane `l`, for Kafka) may have ended:
+    /// start what was gathered.
     pub(in crate::model::world) fn on_batch_window(
         &mut self,
         now: Time,
         m: usize,
+        l: usize,
         q: &mut EventQueue<Event>,
     ) {
         let f = self.mappings[m].func as usize;
         self.funcs[f].m.series.advance(now);
-        self.sqs_pump(now, m, q);
+        if let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind {
+            lanes[l].timer = false;
+            self.stream_read(now, m, l, q);
+        } else {
+            self.sqs_pump(now, m, q);
+        }
     }
 
     /// Starts SQS batches while pollers are free and messages are visible.
@@ -137,7 +137,13 @@ impl World<'_> {
                         let t = now.saturating_add(window);
                         *gathering = Some(t);
                         if t < self.end {
-                            q.schedule(t, Event::BatchWindow { mapping: m as u32 });
+                            q.schedule(
+                                t,
+                                Event::BatchWindow {
+                                    mapping: m as u32,
+                                    lane: 0,
+                                },
+                            );
                         }
                         return;
                     }
@@ -199,12 +205,27 @@ impl World<'_> {
     }
 }
 
-/// The most concurrent batches of an SQS mapping.
-pub(super) fn sqs_cap(
-    max_concurrency: Option<u32>,
+/// (the fewest, the most) concurrent batches of a queue's mapping: SQS from
+/// `sqs_pollers_initial` up to `max_concurrency` or the platform's cap; a broker's fixed
+/// consumers.
+pub(super) fn queue_bounds(
+    kind: &MappingKind,
     platform: &crate::model::config::Platform,
-) -> u32 {
-    max_concurrency.map_or(platform.sqs_pollers_max, |c| {
+) -> (u32, u32) {
+    let MappingKind::Sqs {
+        max_concurrency,
+        queue,
+        ..
+    } = *kind
+    else {
+        unreachable!("a queue's mapping");
+    };
+    if queue == QueueKind::Broker {
+        let c = max_concurrency.expect("validated: a broker has its consumers");
+        return (c, c);
+    }
+    let cap = max_concurrency.map_or(platform.sqs_pollers_max, |c| {
         c.min(platform.sqs_pollers_max)
-    })
+    });
+    (platform.sqs_pollers_initial.min(cap), cap)
 }

@@ -1,9 +1,11 @@
-//! Kinesis and DynamoDB streams at run time: each lane read in order with at most one batch
-//! in flight, polled every `poll_interval`.
+//! Kinesis and DynamoDB streams, and Kafka topics, at run time: each lane (a shard, or a
+//! partition) read in order with at most one batch in flight, polled every
+//! `poll_interval` (a Kafka lane is also read as records come, and at the end of its
+//! batching window, when one of the mapping's consumers is free).
 
 use super::KindRt;
 use crate::engine::{EventQueue, Time};
-use crate::metrics::Level;
+use crate::metrics::{AttemptOutcome, Level};
 use crate::model::config::MappingKind;
 use crate::model::world::{Event, World};
 
@@ -14,7 +16,7 @@ impl World<'_> {
             unreachable!("a stream mapping");
         };
         let f = self.mappings[m].func as usize;
-        let KindRt::Stream { lanes, active } = &mut self.mappings[m].kind else {
+        let KindRt::Stream { lanes, active, .. } = &mut self.mappings[m].kind else {
             unreachable!("a stream mapping");
         };
         let mut expired = 0u32;
@@ -55,15 +57,21 @@ impl World<'_> {
         }
     }
 
-    /// Reads lane `l` if it is idle and has a batch ready (full, or the window passed).
+    /// Reads lane `l` if it is idle and has a batch ready (full, or the window passed),
+    /// and, for Kafka, a consumer is free (else the lane waits for one, or for the end of
+    /// its window).
     pub(super) fn stream_read(&mut self, now: Time, m: usize, l: usize, q: &mut EventQueue<Event>) {
         let window = self.mapping_cfg(m).batching_window;
         let f = self.mappings[m].func as usize;
-        let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
+        let end = self.end;
+        let KindRt::Stream {
+            lanes, consumers, ..
+        } = &mut self.mappings[m].kind
+        else {
             return;
         };
         let lane = &mut lanes[l];
-        if lane.in_flight > 0 {
+        if lane.in_flight > 0 || lane.queued {
             return;
         }
         let Some(front) = lane.records.front() else {
@@ -73,7 +81,28 @@ impl World<'_> {
         let ready =
             window == Time::ZERO || n >= lane.cap || now.saturating_sub(front.arrival) >= window;
         if !ready {
+            if consumers.is_some() && !lane.timer {
+                let t = front.arrival.saturating_add(window);
+                if t < end {
+                    lane.timer = true;
+                    q.schedule(
+                        t,
+                        Event::BatchWindow {
+                            mapping: m as u32,
+                            lane: l as u32,
+                        },
+                    );
+                }
+            }
             return;
+        }
+        if let Some(c) = consumers {
+            if c.in_flight >= c.pollers {
+                lane.queued = true;
+                c.waiting.push_back(l as u32);
+                return;
+            }
+            c.in_flight += 1;
         }
         lane.in_flight = n;
         self.funcs[f].m.series.dec_by(now, Level::Queued, n);
@@ -81,11 +110,87 @@ impl World<'_> {
         self.batches[b as usize].n = n;
         if self.invoke_batch(now, m, b, q) {
             // A throttled batch leaves the lane idle, its records unread.
-            let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
+            let KindRt::Stream {
+                lanes, consumers, ..
+            } = &mut self.mappings[m].kind
+            else {
                 return;
             };
+            if let Some(c) = consumers {
+                c.in_flight -= 1;
+            }
             lanes[l].in_flight = 0;
             self.funcs[f].m.series.inc_by(now, Level::Queued, n);
+        }
+    }
+
+    /// A batch of stream or Kafka mapping `m` ended: its records are done, or the lane
+    /// retries it (halved with `bisect_on_error`) until it succeeds or runs out of retries.
+    pub(super) fn stream_done(
+        &mut self,
+        now: Time,
+        m: usize,
+        b: u32,
+        outcome: AttemptOutcome,
+        q: &mut EventQueue<Event>,
+    ) {
+        let f = self.mappings[m].func as usize;
+        let (batch_size, max_retry, bisect) = {
+            let cfg = self.mapping_cfg(m);
+            let MappingKind::Stream {
+                max_retry_attempts,
+                bisect_on_error,
+                ..
+            } = cfg.kind
+            else {
+                unreachable!("a stream mapping");
+            };
+            (cfg.batch_size, max_retry_attempts, bisect_on_error)
+        };
+        let l = self.batches[b as usize].lane as usize;
+        let n = self.batches[b as usize].n;
+        self.free_batch(b);
+        let KindRt::Stream {
+            lanes, consumers, ..
+        } = &mut self.mappings[m].kind
+        else {
+            unreachable!("a stream mapping");
+        };
+        if let Some(c) = consumers {
+            c.in_flight -= 1;
+        }
+        let lane = &mut lanes[l];
+        lane.in_flight = 0;
+        if outcome == AttemptOutcome::Success {
+            lane.failures = 0;
+            lane.cap = batch_size;
+            let fm = &mut self.funcs[f].m;
+            for x in lane.records.drain(..n as usize) {
+                fm.succeeded += 1;
+                fm.latency.record(now - x.arrival);
+            }
+            // A lane with records left is read again at once (if its batch is ready).
+            self.stream_read(now, m, l, q);
+            return;
+        }
+        let fm = &mut self.funcs[f].m;
+        fm.series.inc_by(now, Level::Queued, n);
+        if bisect && n > 1 {
+            // Split: the first half is retried alone (splits are not retries).
+            lane.cap = n.div_ceil(2);
+            return;
+        }
+        lane.failures += 1;
+        if max_retry.is_some_and(|k| lane.failures > k) {
+            // Out of retries: the records go to the on-failure destination.
+            lane.records.drain(..n as usize);
+            lane.failures = 0;
+            lane.cap = batch_size;
+            fm.series.dec_by(now, Level::Queued, n);
+            fm.failed += u64::from(n);
+            fm.dlq += u64::from(n);
+            fm.series.current().dlq += u64::from(n);
+            self.mappings[m].dlq += u64::from(n);
         }
     }
 }
