@@ -215,7 +215,9 @@ pub(super) fn draw_queue<DB: DrawingBackend>(
     };
     let subject = match (kinds.events, kinds.messages, kinds.records) {
         (_, false, false) => "Internal queue",
-        (false, true, false) => "SQS queue",
+        (false, true, false) if kinds.sqs => "SQS queue",
+        (false, true, false) => "Queue",
+        (false, false, true) if kinds.topics => "Consumer lag",
         (false, false, true) => "Stream backlog",
         _ => "Queues and streams",
     };
@@ -274,6 +276,7 @@ pub(super) fn draw_queue<DB: DrawingBackend>(
         let (mid, rest) = rest.split_vertically(h * 22 / 100);
         let age_what = match (kinds.messages, kinds.records) {
             (true, false) => "Oldest message age",
+            (false, true) if kinds.topics => "Consumer lag age",
             (false, true) => "Iterator age",
             _ => "Oldest message age (SQS) or iterator age (streams)",
         };

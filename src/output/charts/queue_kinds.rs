@@ -12,6 +12,10 @@ pub(super) struct QueueKinds {
     pub(super) events: bool,
     pub(super) messages: bool,
     pub(super) records: bool,
+    /// Every record source is a Kafka topic: what waits is the consumer lag.
+    pub(super) topics: bool,
+    /// Every message source is an SQS queue (not an Amazon MQ broker).
+    pub(super) sqs: bool,
 }
 
 impl QueueKinds {
@@ -20,13 +24,21 @@ impl QueueKinds {
             events: report.asynchronous,
             messages: false,
             records: false,
+            topics: true,
+            sqs: true,
         };
         if report.poll {
             for s in report.source_reports.iter().filter(|s| s.poll) {
-                if s.service == "sqs" {
-                    kinds.messages = true;
-                } else {
-                    kinds.records = true;
+                match s.service {
+                    "sqs" => kinds.messages = true,
+                    "mq" => {
+                        kinds.messages = true;
+                        kinds.sqs = false;
+                    }
+                    service => {
+                        kinds.records = true;
+                        kinds.topics &= matches!(service, "msk" | "kafka");
+                    }
                 }
             }
             if !kinds.messages && !kinds.records {
