@@ -291,5 +291,29 @@ mod tests {
             assert_eq!(pick(&pool, Strategy::Cost).unwrap().variant, "b");
         }
         assert!(pick(&[], Strategy::Cost).is_none());
+        // A full tie goes to the first in sweep order.
+        let pool = vec![
+            c("a", 128, 1.0, 200.0, false),
+            c("b", 256, 1.0, 200.0, false),
+        ];
+        for s in [
+            Strategy::Cost,
+            Strategy::Speed,
+            Strategy::Balanced { weight: 0.5 },
+        ] {
+            assert_eq!(pick(&pool, s).unwrap().variant, "a", "{s:?}");
+        }
+        // Everything free (within the free tier, say): balanced goes by speed alone, the
+        // zero cost left out of the normalisation rather than dividing by it.
+        let pool = vec![
+            c("a", 128, 0.0, 300.0, false),
+            c("b", 256, 0.0, 200.0, false),
+        ];
+        assert_eq!(
+            pick(&pool, Strategy::Balanced { weight: 0.5 })
+                .unwrap()
+                .variant,
+            "b"
+        );
     }
 }

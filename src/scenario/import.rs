@@ -635,6 +635,15 @@ mod tests {
         for (key, want) in [("p10", 100.0), ("p50", 500.0), ("p90", 900.0)] {
             assert!((at(key) - want).abs() <= 1.0, "{key}: {text}");
         }
+        // The ends are the histogram's minimum and maximum.
+        assert!(
+            text.contains(&format!("p0 = \"{}\"", duration(Time(h.min())))),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("p100 = \"{}\"", duration(Time(h.max())))),
+            "{text}"
+        );
     }
 
     #[test]
@@ -644,6 +653,7 @@ mod tests {
             "orders-api-week"
         );
         assert_eq!(name_from_path(Path::new("/x/my fn.json")), "my-fn");
+        assert_eq!(name_from_path(Path::new("a_b-c9.log")), "a_b-c9");
         assert_eq!(name_from_path(Path::new(".hidden")), "function");
     }
 

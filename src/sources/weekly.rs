@@ -132,6 +132,27 @@ mod tests {
     }
 
     #[test]
+    fn an_hour_without_traffic_gets_none() {
+        // 0.01/s in even hours, none in odd ones, over 4 weeks: an event drawn late in an
+        // even hour must not spill into the next, however far its draw reaches.
+        let w = weekly(|h| if h % 2 == 0 { 0.01 } else { 0.0 }, Time::ZERO);
+        let mut s = WeeklyStream::new(&w).unwrap();
+        let mut rng = RngStreams::new(11).stream("weekly");
+        let horizon = 4 * 168 * 3600 * 1_000_000_000u64;
+        let mut even = 0u64;
+        while let Some(t) = s.next(&mut rng) {
+            if t.as_nanos() >= horizon {
+                break;
+            }
+            let hour = t.as_nanos() / 3_600_000_000_000;
+            assert_eq!(hour % 2, 0, "an event at {t} in hour {hour}");
+            even += 1;
+        }
+        // 4 × 84 hours × 36 events: 12,096, σ = 110.
+        assert!((even as f64 - 12_096.0).abs() < 4.0 * 110.0, "{even}");
+    }
+
+    #[test]
     fn the_offset_places_t0_in_the_week() {
         // Only Monday 00:00–01:00 has traffic, and t = 0 is Sunday 23:00: nothing in the
         // first hour, everything in the second.

@@ -50,6 +50,7 @@ fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
         .stdout(predicate::str::contains(
             "Cold starts simulated instead (keep-alive fixed 6m)",
         ))
+        .stdout(predicate::str::contains("% against the log)"))
         .stdout(predicate::str::contains("The fitted model alone"));
     let scenario = std::fs::read_to_string(&out).unwrap();
     assert!(scenario.starts_with("# api: imported by `lambdasim import`."));
@@ -58,6 +59,7 @@ fn an_import_says_what_the_log_holds_and_its_scenario_reproduces_it() {
     assert!(scenario.contains("process = \"weekly\"\ntraffic_scale = 0.0"));
     // The log starts on Monday 2025-09-01 at 00:01.
     assert!(scenario.contains("week_offset = \"60s\""), "{scenario}");
+    assert!(scenario.contains("# Fitted: the logged INIT durations."));
     // Billing as the log's cold starts show it; one function, so no per-function headers.
     assert!(scenario.contains("bill_init = true   # as the logged cold starts were billed"));
     assert!(!scenario.contains("# Function "), "{scenario}");
@@ -163,6 +165,8 @@ fn one_folder_per_function_imports_them_together_on_one_clock() {
         ));
     let out = dir.path().join("shop.toml");
     let text = std::fs::read_to_string(&out).unwrap();
+    // Two functions: a header for each.
+    assert_eq!(text.matches("\n# Function ").count(), 2, "{text}");
     assert_eq!(text.matches("start = \"2025-09-01T00:01:00Z\"").count(), 2);
     let sc = lambdasim::scenario::load_variants(&out).unwrap().remove(0);
     let names: Vec<&str> = sc.functions.iter().map(|f| f.name.as_str()).collect();
@@ -251,13 +255,54 @@ fn the_fitted_week_starts_where_the_log_does() {
         line("2025-09-04T13:30:20.000000+00:00", 1) + &line("2025-09-04T14:10:00.000000+00:00", 2);
     std::fs::write(&log, text).unwrap();
     let out = dir.path().join("thu.toml");
-    lambdasim()
+    let printed = lambdasim()
         .args(["import", "--out"])
         .arg(&out)
         .arg(&log)
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    // What it found: the period to the minute and in days, and no lines for what the log
+    // does not hold (restores, malformed reports, reports without a time).
+    assert!(
+        printed.contains("Period: 2025-09-04 13:30 UTC to 2025-09-04 14:10 UTC (0.03 days)"),
+        "{printed}"
+    );
+    for absent in [
+        "SnapStart",
+        "Malformed",
+        "without a time",
+        "against the log",
+    ] {
+        assert!(!printed.contains(absent), "{absent}: {printed}");
+    }
+    assert!(
+        printed.contains("on the logged arrivals: 2\n"),
+        "no cold start logged, so no share against the log: {printed}"
+    );
+    // The fitted model runs alone, without the replay: its first request is a cold start
+    // (the replay, whose cold starts are the logged ones, has none).
+    let fitted = printed
+        .lines()
+        .find(|l| l.starts_with("The fitted model alone"))
+        .unwrap();
+    let numbers: Vec<u64> = fitted
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .take(2)
+        .map(|w| w.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(numbers[0] >= 1 && numbers[1] >= 1, "{fitted}");
     let scenario = std::fs::read_to_string(&out).unwrap();
+    // From 13:30, the first arrival's minute, past the last report at 14:10.
+    assert!(scenario.contains("duration = \"41m\""), "{scenario}");
+    // One file: its path alone; no INIT or restore was logged, so none is fitted.
+    assert!(scenario.contains("path = \"thu.txt\""), "{scenario}");
+    assert!(!scenario.contains("logged INIT durations"), "{scenario}");
+    assert!(!scenario.contains("restore"), "{scenario}");
     let offset = 3 * 86_400 + 13 * 3600 + 30 * 60;
     assert!(
         scenario.contains(&format!("week_offset = \"{offset}s\"")),
@@ -267,4 +312,33 @@ fn the_fitted_week_starts_where_the_log_does() {
         scenario.contains("start = \"2025-09-04T13:30:00Z\""),
         "{scenario}"
     );
+}
+
+#[test]
+fn logs_from_before_august_2025_bill_no_init_across_functions() {
+    // Two functions whose cold starts were billed without their INIT (Billed Duration =
+    // ceil(Duration)): the evidence of both says bill_init = false.
+    let dir = tempfile::tempdir().unwrap();
+    for (i, folder) in ["a", "b"].iter().enumerate() {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        let text: String = (0..3)
+            .map(|k| {
+                format!(
+                    "2025-03-0{}T10:0{k}:00.000Z REPORT RequestId: {folder}{k}\tDuration: 100.40 ms\t\
+                     Billed Duration: 101 ms\tMemory Size: 256 MB\tMax Memory Used: 80 MB\t\
+                     Init Duration: 300.00 ms\t\n",
+                    i + 1
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join(folder).join("log.txt"), text).unwrap();
+    }
+    lambdasim()
+        .current_dir(dir.path())
+        .args(["import", "--name", "old", "a", "b"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("INIT not billed"));
+    let text = std::fs::read_to_string(dir.path().join("old.toml")).unwrap();
+    assert!(text.contains("bill_init = false"), "{text}");
 }

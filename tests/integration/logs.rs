@@ -152,6 +152,30 @@ fn malformed_reports_are_counted_and_shown_and_reading_goes_on() {
         "{:?}",
         r.bad.first
     );
+    // Seven malformed reports: all counted, the first five shown.
+    let bad = "2025-09-01T00:00:03.000Z REPORT RequestId: c\tBilled Duration: 10 ms\tMemory Size: 128 MB\n";
+    std::fs::write(&p, bad.repeat(7)).unwrap();
+    let (all, r) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!((all.len(), r.bad.count, r.bad.first.len()), (0, 7, 5));
+    assert!(r.bad.first[4].starts_with(&format!("{}:5:", p.display())));
+}
+
+#[test]
+fn reports_of_the_same_time_keep_the_order_of_the_files() {
+    // Three files of two reports each, all ending at the same instant with the same
+    // duration: they come out file by file, line by line.
+    let dir = tempfile::tempdir().unwrap();
+    let line = "2025-09-01T00:00:01.000Z REPORT RequestId: a\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n";
+    let paths: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let p = dir.path().join(format!("{i}.txt"));
+            std::fs::write(&p, line.repeat(2)).unwrap();
+            p
+        })
+        .collect();
+    let (all, _) = read_all(&paths).unwrap();
+    let order: Vec<(u32, u64)> = all.iter().map(|i| (i.file, i.line)).collect();
+    assert_eq!(order, [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)]);
 }
 
 #[test]
