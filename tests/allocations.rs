@@ -92,6 +92,15 @@ fn a_run_twice_as_long_allocates_no_more_per_request() {
         ("burst.toml", file("burst.toml")),
         ("sqs_worker.toml", file("sqs_worker.toml")),
         ("eventbridge_fanout.toml", file("eventbridge_fanout.toml")),
+        ("kafka_lag_spike.toml", file("kafka_lag_spike.toml")),
+        ("fifo_hot_groups.toml", file("fifo_hot_groups.toml")),
+        (
+            "mq",
+            file("sqs_worker.toml")
+                .replace("service = \"sqs\"", "service = \"mq\"")
+                .replace("visibility_timeout = \"5m\"\n", "")
+                .replace("report_batch_item_failures = true\n", ""),
+        ),
         ("managed, I/O-bound", MANAGED.replace("CPU", "0.1")),
         ("managed, CPU-bound", MANAGED.replace("CPU", "0.9")),
     ];
