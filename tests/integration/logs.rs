@@ -714,3 +714,56 @@ fn a_logged_timeout_shorter_than_the_scenarios_timeout_is_replayed_as_a_timeout(
     assert_eq!(f.requests, 3);
     assert_eq!((f.timeouts, f.errors, f.failed), (1, 0, 1));
 }
+
+#[test]
+fn interleaved_starts_give_each_report_its_own_start() {
+    // JSON-format logs of two concurrent invocations: both start before either reports.
+    // Each arrival is its own `platform.start` (here 50 ms before what its report alone
+    // would give), however many starts await their reports.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("json.log");
+    let start = |t: &str, id: &str| {
+        format!(
+            r#"{{"time": "2025-09-01T00:00:{t}Z", "type": "platform.start", "record": {{"requestId": "{id}"}}}}"#
+        ) + "\n"
+    };
+    let report = |t: &str, id: &str| {
+        format!(
+            r#"{{"time": "2025-09-01T00:00:{t}Z", "type": "platform.report", "record": {{"requestId": "{id}", "metrics": {{"durationMs": 100.0, "billedDurationMs": 100, "memorySizeMB": 128, "maxMemoryUsedMB": 30}}, "status": "success"}}}}"#
+        ) + "\n"
+    };
+    let text = start("01.000", "a")
+        + &start("01.010", "b")
+        + &report("01.150", "a")
+        + &report("01.160", "b");
+    std::fs::write(&p, text).unwrap();
+    let (all, _) = read_all(std::slice::from_ref(&p)).unwrap();
+    let base = 1_756_684_800_000_000_000u64 + 1_000_000_000;
+    let arrivals: Vec<u64> = all.iter().map(|i| i.arrival - base).collect();
+    assert_eq!(arrivals, [0, 10_000_000]);
+}
+
+#[test]
+fn a_report_line_over_1_mib_is_counted_as_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.txt");
+    let good = "2025-09-01T00:00:01.000Z REPORT RequestId: a\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB\t\n";
+    let long = format!(
+        "2025-09-01T00:00:02.000Z REPORT RequestId: b {}\n",
+        "x".repeat(1 << 20)
+    );
+    let other = format!(
+        "2025-09-01T00:00:03.000Z some output {}\n",
+        "y".repeat(1 << 20)
+    );
+    std::fs::write(&p, format!("{good}{long}{other}{good}")).unwrap();
+    let (all, r) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!(all.len(), 2);
+    // The long REPORT line is malformed; the long line of other output is not a report.
+    assert_eq!(r.bad.count, 1, "{:?}", r.bad.first);
+    assert!(
+        r.bad.first[0].contains(":2: a line over 1 MiB"),
+        "{:?}",
+        r.bad.first
+    );
+}

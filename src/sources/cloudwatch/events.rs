@@ -275,6 +275,50 @@ mod tests {
     }
 
     #[test]
+    fn scalars_end_at_a_closing_brace_or_bracket_and_strings_are_no_events() {
+        // Compact pages, one after another: `null` right before `}`, `7` right before `]`.
+        let text = concat!(
+            r#"{"events":[{"timestamp":1,"message":"a"},7],"nextToken":null}"#,
+            "\n",
+            r#"{"events":[{"timestamp":2,"message":"b"},"x"]}"#,
+        );
+        let got = all(text);
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], (Some(1), "a".to_string(), 1));
+        assert!(
+            got[1].1.starts_with("bad: an event that does not read"),
+            "{got:?}"
+        );
+        assert_eq!(got[2], (Some(2), "b".to_string(), 2));
+        // A string is an element that does not read, not one over 1 MiB.
+        assert!(
+            got[3].1.starts_with("bad: an event that does not read"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn an_event_of_1_mib_reads_and_one_byte_more_does_not() {
+        let event = |len: usize| {
+            let head = r#"{"timestamp": 1, "message": ""#;
+            let fill = "m".repeat(len - head.len() - 2);
+            format!("{head}{fill}\"}}")
+        };
+        assert_eq!(event(MAX_EVENT).len(), MAX_EVENT);
+        let got = all(&format!("{{\"events\": [{}]}}", event(MAX_EVENT)));
+        assert_eq!(got[0].0, Some(1));
+        let got = all(&format!("{{\"events\": [{}]}}", event(MAX_EVENT + 1)));
+        assert_eq!(got[0].1, "bad: an event over 1 MiB");
+    }
+
+    #[test]
+    fn a_missing_colon_is_an_error() {
+        let mut ev = Events::new(r#"{"events" [{"timestamp": 1, "message": "m"}]}"#.as_bytes());
+        let e = ev.next().map(|_| ()).unwrap_err();
+        assert!(e.contains("expected `:`"), "{e}");
+    }
+
+    #[test]
     fn truncated_json_is_an_error() {
         let mut ev = Events::new(r#"{"events": [{"timestamp": 1, "message": "#.as_bytes());
         assert!(ev.next().is_err());
