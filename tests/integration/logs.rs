@@ -767,3 +767,24 @@ fn a_report_line_over_1_mib_is_counted_as_malformed() {
         r.bad.first
     );
 }
+
+#[test]
+fn an_insights_export_with_types_and_no_billed_duration_reads_its_reports() {
+    // `@type` marks the reports (other rows are left out); without `@billedDuration` it is
+    // ceil(Duration + Init Duration), AWS's rule; the status is in `@message`.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("insights.csv");
+    std::fs::write(
+        &p,
+        "@timestamp,@type,@requestId,@duration,@initDuration,@memorySize,@maxMemoryUsed,@message\n\
+         2025-09-01 00:00:00.500,START,a,,,,,START RequestId: a\n\
+         2025-09-01 00:00:01.000,REPORT,a,100.5,300.2,128000000,30000000,REPORT RequestId: a\n\
+         2025-09-01 00:00:05.000,REPORT,b,3000.0,,128000000,30000000,REPORT RequestId: b Status: timeout\n\
+         2025-09-01 00:00:06.000,END,b,7.0,,,,END RequestId: b\n",
+    )
+    .unwrap();
+    let (all, r) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!(r.bad.count, 0, "{:?}", r.bad.first);
+    let got: Vec<(u64, Status)> = all.iter().map(|i| (i.billed_ms, i.status)).collect();
+    assert_eq!(got, [(401, Status::Success), (3000, Status::Timeout)]);
+}

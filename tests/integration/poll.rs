@@ -178,6 +178,18 @@ fn a_throttled_mapping_backs_down_and_its_messages_return() {
     // the nine later ones full batches of 10, all received again 30 s later.
     assert_eq!(source(&r).redelivered, 1 + 9 * 10);
     assert_eq!(f.failed, 0, "nothing is lost without max_receive_count");
+    // The same with `max_concurrency` at the initial 5 pollers: it backs down all the same
+    // (only a broker's consumers are fixed).
+    let r = run(&sqs(
+        "reserved_concurrency = 4",
+        "visibility_timeout = \"30s\"\nmax_concurrency = 5",
+        "{ process = \"poisson\", rate = 60.0 }",
+        "10m",
+    ));
+    let again: Vec<usize> = (0..r.series[0].len())
+        .filter(|&k| r.series[0][k].throttles > 0)
+        .collect();
+    assert_eq!(again, throttled);
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub(super) struct Consumers {
 }
 
 impl Consumers {
-    /// One consumer for every partition at first, as AWS starts.
+    /// One consumer for all the partitions at first, as AWS starts.
     pub(super) fn new(first_weigh: Time) -> Consumers {
         Consumers {
             pollers: 1,
@@ -103,13 +103,14 @@ impl World<'_> {
             .iter()
             .filter(|&&l| !lanes[l as usize].records.is_empty())
             .count() as u32;
-        if c.pending.is_none()
-            && let Some(n) = c.wanted(lag, busy, lanes.len() as u32)
-        {
-            c.pending = Some((now.saturating_add(delay), n));
+        // Throttles seen while a change is under way count at the next weighing.
+        if c.pending.is_none() {
+            if let Some(n) = c.wanted(lag, busy, lanes.len() as u32) {
+                c.pending = Some((now.saturating_add(delay), n));
+            }
+            c.throttled = false;
         }
         c.last_lag = lag;
-        c.throttled = false;
     }
 
     fn set_consumers(&mut self, now: Time, m: usize, new: u32) {

@@ -97,6 +97,9 @@ struct Lane {
     cap: u32,
     /// Listed in `active`.
     listed: bool,
+    /// Kafka: throttled or failed, the lane is not read again before this, the next poll
+    /// (a stream's lanes are read at polls only).
+    hold: Time,
     /// Kafka: waiting for a consumer (listed in `Consumers::waiting`).
     queued: bool,
     /// Kafka: a `BatchWindow` event is due for the lane.
@@ -149,6 +152,7 @@ impl<'s> World<'s> {
                             failures: 0,
                             cap: cfg.batch_size,
                             listed: false,
+                            hold: Time::ZERO,
                             queued: false,
                             timer: false,
                         })
@@ -200,6 +204,17 @@ impl<'s> World<'s> {
             .mapping
             .as_ref()
             .expect("poll sources have a mapping")
+    }
+
+    /// Mapping `m` reads an Amazon MQ broker (whose consumers are fixed).
+    fn is_broker(&self, m: usize) -> bool {
+        matches!(
+            self.mapping_cfg(m).kind,
+            MappingKind::Sqs {
+                queue: QueueKind::Broker,
+                ..
+            }
+        )
     }
 
     /// A message or record arrives at the queue or stream of mapping `m`.
@@ -472,9 +487,9 @@ impl<'s> World<'s> {
                         let in_flight = *in_flight;
                         self.sqs_return_all(now, m, b);
                         self.free_batch(b);
-                        let (floor, cap) = self.sqs_bounds(m);
-                        // A broker's consumers are fixed (its floor is its cap).
-                        if floor < cap {
+                        let (_, cap) = self.sqs_bounds(m);
+                        // A broker's consumers are fixed.
+                        if !self.is_broker(m) {
                             self.set_pollers(now, m, in_flight.max(2.min(cap)));
                         }
                     }
@@ -482,10 +497,14 @@ impl<'s> World<'s> {
                         self.fifo_throttled(now, m, b);
                         self.free_batch(b);
                     }
-                    KindRt::Stream { consumers, .. } => {
+                    KindRt::Stream {
+                        consumers, lanes, ..
+                    } => {
                         // The lane waits for its next poll; throttles are not retries.
                         if let Some(c) = consumers {
                             c.throttled = true;
+                            lanes[self.batches[b as usize].lane as usize].hold =
+                                poll_after(now, self.sc.platform.poll_interval);
                         }
                         self.free_batch(b);
                     }
@@ -607,4 +626,10 @@ impl<'s> World<'s> {
         }
         out
     }
+}
+
+/// The first poll after `now` (polls fall on the multiples of `interval`).
+pub(super) fn poll_after(now: Time, interval: Time) -> Time {
+    let i = interval.as_nanos().max(1);
+    Time((now.as_nanos() / i).saturating_add(1).saturating_mul(i))
 }

@@ -71,7 +71,7 @@ impl World<'_> {
             return;
         };
         let lane = &mut lanes[l];
-        if lane.in_flight > 0 || lane.queued {
+        if lane.in_flight > 0 || lane.queued || now < lane.hold {
             return;
         }
         let Some(front) = lane.records.front() else {
@@ -156,11 +156,18 @@ impl World<'_> {
         else {
             unreachable!("a stream mapping");
         };
-        if let Some(c) = consumers {
+        let kafka = consumers.is_some();
+        let interval = self.sc.platform.poll_interval;
+        let others_wait = consumers.as_mut().is_some_and(|c| {
             c.in_flight -= 1;
-        }
+            !c.waiting.is_empty()
+        });
         let lane = &mut lanes[l];
         lane.in_flight = 0;
+        // A Kafka lane whose batch failed waits for the next poll, as a stream's does.
+        if kafka && outcome != AttemptOutcome::Success {
+            lane.hold = super::poll_after(now, interval);
+        }
         if outcome == AttemptOutcome::Success {
             lane.failures = 0;
             lane.cap = batch_size;
@@ -169,7 +176,11 @@ impl World<'_> {
                 fm.succeeded += 1;
                 fm.latency.record(now - x.arrival);
             }
-            // A lane with records left is read again at once (if its batch is ready).
+            // A lane with records left is read again at once (if its batch is ready); on
+            // Kafka, after the partitions already waiting for a consumer.
+            if others_wait {
+                self.kafka_next(now, m, q);
+            }
             self.stream_read(now, m, l, q);
             return;
         }
