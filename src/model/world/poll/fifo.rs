@@ -94,15 +94,7 @@ impl World<'_> {
             return;
         };
         let after = q.bound();
-        let f = self.mappings[m].func as usize;
-        let mr = &mut self.mappings[m];
-        mr.max_pollers = mr.max_pollers.max(after);
-        let s = &mut self.funcs[f].m.series;
-        if after > before {
-            s.inc_by(now, Level::Pollers, after - before);
-        } else if before > after {
-            s.dec_by(now, Level::Pollers, before - after);
-        }
+        self.pollers_changed(now, m, before, after);
     }
 
     /// A message arrives at FIFO mapping `m`, in a group drawn from `message_groups`.
@@ -276,15 +268,11 @@ impl World<'_> {
             Group::Ready
         };
         self.batches[b as usize].msgs = msgs;
-        let fm = &mut self.funcs[f].m;
         if back > 0 {
-            fm.series.inc_by(now, Level::Queued, back);
+            self.funcs[f].m.series.inc_by(now, Level::Queued, back);
         }
         if dead > 0 {
-            fm.failed += dead;
-            fm.dlq += dead;
-            fm.series.current().dlq += dead;
-            self.mappings[m].dlq += dead;
+            self.dead_letter(m, dead);
         }
         self.fifo_level(now, m, before);
     }

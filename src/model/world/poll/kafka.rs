@@ -8,7 +8,6 @@
 
 use super::KindRt;
 use crate::engine::{EventQueue, Time};
-use crate::metrics::Level;
 use crate::model::world::{Event, World};
 use std::collections::VecDeque;
 
@@ -114,23 +113,11 @@ impl World<'_> {
     }
 
     fn set_consumers(&mut self, now: Time, m: usize, new: u32) {
-        let f = self.mappings[m].func as usize;
-        let mr = &mut self.mappings[m];
-        let KindRt::Stream {
-            consumers: Some(c), ..
-        } = &mut mr.kind
-        else {
+        let Some(c) = self.consumers(m) else {
             return;
         };
-        let old = c.pollers;
-        c.pollers = new;
-        mr.max_pollers = mr.max_pollers.max(new);
-        let s = &mut self.funcs[f].m.series;
-        if new > old {
-            s.inc_by(now, Level::Pollers, new - old);
-        } else if old > new {
-            s.dec_by(now, Level::Pollers, old - new);
-        }
+        let old = std::mem::replace(&mut c.pollers, new);
+        self.pollers_changed(now, m, old, new);
     }
 
     /// Hands free consumers of Kafka mapping `m` to the lanes waiting for one.

@@ -206,6 +206,30 @@ impl<'s> World<'s> {
             .expect("poll sources have a mapping")
     }
 
+    /// The concurrent batches mapping `m` allows went from `old` to `new`: its `Pollers`
+    /// level and its highest count.
+    pub(super) fn pollers_changed(&mut self, now: Time, m: usize, old: u32, new: u32) {
+        let f = self.mappings[m].func as usize;
+        let mr = &mut self.mappings[m];
+        mr.max_pollers = mr.max_pollers.max(new);
+        let s = &mut self.funcs[f].m.series;
+        if new > old {
+            s.inc_by(now, Level::Pollers, new - old);
+        } else if old > new {
+            s.dec_by(now, Level::Pollers, old - new);
+        }
+    }
+
+    /// `n` messages or records of mapping `m` go to its DLQ or on-failure destination.
+    pub(super) fn dead_letter(&mut self, m: usize, n: u64) {
+        let f = self.mappings[m].func as usize;
+        let fm = &mut self.funcs[f].m;
+        fm.failed += n;
+        fm.dlq += n;
+        fm.series.current().dlq += n;
+        self.mappings[m].dlq += n;
+    }
+
     /// Mapping `m` reads an Amazon MQ broker (whose consumers are fixed).
     fn is_broker(&self, m: usize) -> bool {
         matches!(

@@ -10,20 +10,11 @@ use crate::model::world::{Event, World};
 
 impl World<'_> {
     pub(super) fn set_pollers(&mut self, now: Time, m: usize, new: u32) {
-        let f = self.mappings[m].func as usize;
-        let mr = &mut self.mappings[m];
-        let KindRt::Sqs { pollers, .. } = &mut mr.kind else {
+        let KindRt::Sqs { pollers, .. } = &mut self.mappings[m].kind else {
             return;
         };
-        let old = *pollers;
-        *pollers = new;
-        mr.max_pollers = mr.max_pollers.max(new);
-        let s = &mut self.funcs[f].m.series;
-        if new > old {
-            s.inc_by(now, Level::Pollers, new - old);
-        } else if old > new {
-            s.dec_by(now, Level::Pollers, old - new);
-        }
+        let old = std::mem::replace(pollers, new);
+        self.pollers_changed(now, m, old, new);
     }
 
     /// SQS scaling: up by `sqs_pollers_per_minute` while messages wait with every poller
@@ -189,16 +180,12 @@ impl World<'_> {
         else {
             unreachable!("an SQS mapping");
         };
-        let f = self.mappings[m].func as usize;
-        let fm = &mut self.funcs[f].m;
         if max_receive_count.is_some_and(|c| x.receives >= c) {
-            fm.failed += 1;
-            fm.dlq += 1;
-            fm.series.current().dlq += 1;
-            self.mappings[m].dlq += 1;
+            self.dead_letter(m, 1);
             return;
         }
-        fm.series.inc(now, Level::Queued);
+        let f = self.mappings[m].func as usize;
+        self.funcs[f].m.series.inc(now, Level::Queued);
         if let KindRt::Sqs { returning, .. } = &mut self.mappings[m].kind {
             returning.push_back((now.saturating_add(visibility_timeout), x));
         }

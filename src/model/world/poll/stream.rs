@@ -198,10 +198,7 @@ impl World<'_> {
             lane.failures = 0;
             lane.cap = batch_size;
             fm.series.dec_by(now, Level::Queued, n);
-            fm.failed += u64::from(n);
-            fm.dlq += u64::from(n);
-            fm.series.current().dlq += u64::from(n);
-            self.mappings[m].dlq += u64::from(n);
+            self.dead_letter(m, u64::from(n));
         }
     }
 }
