@@ -240,6 +240,29 @@ fn a_snapstart_log_imports_as_snapstart_and_replays_its_billed_restores() {
 }
 
 #[test]
+fn restores_that_took_no_time_have_no_billed_share() {
+    // Restore Durations of 0 ms give no share to fit: 0, not a division by zero.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("java.log");
+    std::fs::write(
+        &log,
+        "2025-09-01T00:00:01.000Z REPORT RequestId: a\tDuration: 10.00 ms\tBilled Duration: 10 ms\t\
+         Memory Size: 1024 MB\tMax Memory Used: 200 MB\tRestore Duration: 0.00 ms\t\
+         Billed Restore Duration: 0 ms\t\n",
+    )
+    .unwrap();
+    let out = dir.path().join("java.toml");
+    lambdasim()
+        .args(["import", "--out"])
+        .arg(&out)
+        .arg(&log)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("billed_restore_share = 0.0000\n"), "{text}");
+}
+
+#[test]
 fn the_fitted_week_starts_where_the_log_does() {
     // A log that starts on Thursday 2025-09-04 at 13:30:20 UTC: its run starts at the
     // minute, 3 days, 13 hours and 30 minutes into the week (which starts on Monday).

@@ -3,7 +3,7 @@
 //! their ends.
 
 use lambdasim::engine::Time;
-use lambdasim::sources::cloudwatch::{Invocation, LogError, LogReader, Status};
+use lambdasim::sources::cloudwatch::{Invocation, LogError, LogFormat, LogReader, Status};
 use std::path::{Path, PathBuf};
 
 fn logs(name: &str) -> PathBuf {
@@ -787,4 +787,28 @@ fn an_insights_export_with_types_and_no_billed_duration_reads_its_reports() {
     assert_eq!(r.bad.count, 0, "{:?}", r.bad.first);
     let got: Vec<(u64, Status)> = all.iter().map(|i| (i.billed_ms, i.status)).collect();
     assert_eq!(got, [(401, Status::Success), (3000, Status::Timeout)]);
+}
+
+#[test]
+fn an_insights_export_of_messages_keeps_each_reports_time() {
+    // `fields @timestamp, @message` exported: the REPORT lines, timed by `@timestamp`.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("messages.csv");
+    std::fs::write(
+        &p,
+        "@timestamp,@message\n\
+         2025-09-01 00:00:01.000,\"REPORT RequestId: a\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\"\n\
+         2025-09-01 00:00:03.000,\"REPORT RequestId: b\tDuration: 200.00 ms\tBilled Duration: 200 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\"\n",
+    )
+    .unwrap();
+    let (all, r) = read_all(std::slice::from_ref(&p)).unwrap();
+    assert_eq!(r.bad.count, 0, "{:?}", r.bad.first);
+    assert_eq!(r.formats(), [LogFormat::InsightsMessages]);
+    // 2025-09-01T00:00:00Z is 1,756,684,800 s; each starts its duration before its report.
+    let at = |s: u64, ms: u64| (s * 1_000 - ms) * 1_000_000;
+    let got: Vec<(u64, u64)> = all.iter().map(|i| (i.arrival, i.billed_ms)).collect();
+    assert_eq!(
+        got,
+        [(at(1_756_684_801, 100), 100), (at(1_756_684_803, 200), 200)]
+    );
 }

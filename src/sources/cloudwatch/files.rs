@@ -26,6 +26,8 @@ pub enum LogFormat {
     ConsoleCsv,
     /// A Logs Insights export: `@timestamp`, `@duration`, `@billedDuration`, …
     InsightsCsv,
+    /// A Logs Insights export of the messages only: `@timestamp,@message`.
+    InsightsMessages,
     /// `aws logs filter-log-events` / `get-log-events` JSON.
     EventsJson,
 }
@@ -37,6 +39,7 @@ impl LogFormat {
             LogFormat::Text => "text lines",
             LogFormat::ConsoleCsv => "console CSV export",
             LogFormat::InsightsCsv => "Logs Insights CSV export",
+            LogFormat::InsightsMessages => "Logs Insights CSV export of messages",
             LogFormat::EventsJson => "aws logs JSON",
         }
     }
@@ -119,10 +122,14 @@ fn detect(path: &Path) -> Result<LogFormat, LogError> {
         .split(',')
         .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
         .collect();
-    if cells.iter().any(|c| c == "@timestamp") && cells.iter().any(|c| c == "@duration") {
+    let has = |name: &str| cells.iter().any(|c| c == name);
+    if has("@timestamp") && has("@duration") {
         return Ok(LogFormat::InsightsCsv);
     }
-    if cells.iter().any(|c| c == "timestamp") && cells.iter().any(|c| c == "message") {
+    if has("@timestamp") && has("@message") {
+        return Ok(LogFormat::InsightsMessages);
+    }
+    if has("timestamp") && has("message") {
         return Ok(LogFormat::ConsoleCsv);
     }
     Ok(LogFormat::Text)
@@ -147,9 +154,9 @@ impl LogFile {
         let reader = match format {
             LogFormat::Text => Reader::Text(open(path)?),
             LogFormat::EventsJson => Reader::EventsJson(Events::new(open(path)?)),
-            LogFormat::ConsoleCsv => {
+            LogFormat::ConsoleCsv | LogFormat::InsightsMessages => {
                 let (rdr, h) = csv_reader(path)?;
-                let find = |n: &str| h.iter().position(|c| c == n);
+                let find = |n: &str| h.iter().position(|c| c.trim_start_matches('@') == n);
                 Reader::ConsoleCsv {
                     rdr,
                     timestamp: find("timestamp").expect("detected"),
@@ -494,6 +501,12 @@ mod tests {
             at("d.csv", "@timestamp,@duration,@memorySize\n"),
             LogFormat::InsightsCsv
         );
+        assert_eq!(
+            at("e.csv", "@timestamp,@message\n"),
+            LogFormat::InsightsMessages
+        );
+        assert_eq!(at("f.csv", "@timestamp,@requestId\n"), LogFormat::Text);
+        assert_eq!(at("g.csv", "@message,@duration\n"), LogFormat::Text);
     }
 
     #[test]
