@@ -181,6 +181,11 @@ fn money(x: f64) -> String {
     }
 }
 
+/// `n` grouped in thousands, with its noun: "1 request", "2,000 requests".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -210,12 +215,12 @@ pub fn found(s: &LogSummary, o: &ImportOptions) -> Vec<String> {
     ));
     let pct = |n: u64| 100.0 * n as f64 / s.invocations.max(1) as f64;
     lines.push(format!(
-        "Logged: {} invocations, {} cold starts ({:.2} %), {} errors, {} timeouts",
-        thousands(s.invocations),
-        thousands(s.cold_starts),
+        "Logged: {}, {} ({:.2} %), {}, {}",
+        counted(s.invocations, "invocation", "invocations"),
+        counted(s.cold_starts, "cold start", "cold starts"),
         pct(s.cold_starts),
-        thousands(s.errors),
-        thousands(s.timeouts)
+        counted(s.errors, "error", "errors"),
+        counted(s.timeouts, "timeout", "timeouts")
     ));
     if s.restores > 0 {
         lines.push(format!("SnapStart restores: {}", thousands(s.restores)));
@@ -300,9 +305,9 @@ pub fn checks(sc: &Scenario, logged_cold_starts: u64) -> Vec<String> {
     let mut lines = Vec::new();
     let base = run(sc);
     lines.push(format!(
-        "Replayed by this scenario: {} requests, {} cold starts, {} failed, {}",
-        thousands(base.requests),
-        thousands(base.cold_starts),
+        "Replayed by this scenario: {}, {}, {} failed, {}",
+        counted(base.requests, "request", "requests"),
+        counted(base.cold_starts, "cold start", "cold starts"),
         thousands(base.failed),
         money(base.costs.total())
     ));
@@ -340,9 +345,9 @@ pub fn checks(sc: &Scenario, logged_cold_starts: u64) -> Vec<String> {
     if !fitted.sources.is_empty() {
         let r = run(&fitted);
         lines.push(format!(
-            "The fitted model alone (weekly arrivals, fitted durations, simulated cold starts): {} requests, {} cold starts{}, p99 {:.0} ms",
-            thousands(r.requests),
-            thousands(r.cold_starts),
+            "The fitted model alone (weekly arrivals, fitted durations, simulated cold starts): {}, {}{}, p99 {:.0} ms",
+            counted(r.requests, "request", "requests"),
+            counted(r.cold_starts, "cold start", "cold starts"),
             pct(r.cold_starts),
             r.latency.p99_ms
         ));
@@ -696,5 +701,12 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(18_770), "18,770");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn counts_take_their_noun_in_the_singular_for_one() {
+        assert_eq!(counted(1, "request", "requests"), "1 request");
+        assert_eq!(counted(0, "request", "requests"), "0 requests");
+        assert_eq!(counted(1_000, "request", "requests"), "1,000 requests");
     }
 }

@@ -344,6 +344,26 @@ mod tests {
     }
 
     #[test]
+    fn a_time_too_short_or_not_a_date_is_none_without_a_panic() {
+        // Exactly `YYYY-MM-DDTHH:MM:SS` (19 characters) is a time, in UTC.
+        assert_eq!(
+            timestamp("2025-09-01T00:00:01"),
+            Some(1_756_684_801_000_000_000)
+        );
+        for s in ["1a", "2025-9", "2025-09-01", "x025-09-01T00:00:01Z"] {
+            assert_eq!(timestamp(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn json_milliseconds_must_be_finite_and_in_range() {
+        assert_eq!(float_ms(1.5), Some(Time(1_500_000)));
+        for x in [f64::INFINITY, f64::NAN, -1.0, 1e12] {
+            assert_eq!(float_ms(x), None, "{x}");
+        }
+    }
+
+    #[test]
     fn timestamps_in_every_written_form() {
         let t = 1_756_728_000_123_000_000; // 2025-09-01T12:00:00.123Z
         assert_eq!(timestamp("2025-09-01T12:00:00.123Z"), Some(t));
