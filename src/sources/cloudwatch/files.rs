@@ -524,6 +524,16 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_exactly_the_limit_is_whole() {
+        let mut r = "0123456789\n0123456789".as_bytes();
+        let mut buf = Vec::new();
+        assert_eq!(read_line(&mut r, &mut buf, 10).unwrap(), Some(false));
+        assert_eq!(buf, b"0123456789");
+        assert_eq!(read_line(&mut r, &mut buf, 10).unwrap(), Some(false));
+        assert_eq!(buf, b"0123456789");
+    }
+
+    #[test]
     fn the_timestamp_is_found_before_or_after_the_stream_name() {
         let t = timestamp("2025-09-01T12:00:00.123Z");
         let tail = "2025-09-01T12:00:00.123000+00:00 2025/09/01/[$LATEST]abc REPORT RequestId: a";
