@@ -100,6 +100,11 @@ pub struct Pricing {
     /// A Compute Savings Plan's discount (0–1) off duration and provisioned concurrency
     /// charges of regional functions, not requests.
     pub savings_plan_discount: f64,
+    /// SQS event source mappings in provisioned mode, USD per event poller unit-hour.
+    pub sqs_per_epu_hour: f64,
+    /// Kafka (MSK, self-managed) event source mappings in provisioned mode, USD per
+    /// event poller unit-hour.
+    pub kafka_per_epu_hour: f64,
 }
 
 /// Bytes in a GB, as AWS counts streamed responses (1 GB = 1,024 MB).
@@ -123,6 +128,16 @@ pub const FREE_EPHEMERAL_MB: u32 = 512;
 pub const MANAGEMENT_FEE: f64 = 0.15;
 /// Provisioned concurrency is charged in whole blocks of five minutes.
 pub const PROVISIONED_BLOCK: Time = Time::from_secs(300);
+/// An event poller unit is charged for at least a minute each time it starts.
+pub const EPU_MINIMUM: Time = Time::from_secs(60);
+
+/// The charged time of one event poller unit that ran for `span`: whole seconds, at
+/// least `EPU_MINIMUM` (ESM provisioned mode is billed per second, with a 1-minute
+/// minimum).
+pub fn epu_charged(span: Time) -> Time {
+    const SECOND: u64 = 1_000_000_000;
+    Time(span.as_nanos().div_ceil(SECOND).saturating_mul(SECOND)).max(EPU_MINIMUM)
+}
 
 /// Names of the built-in presets.
 pub const PRESETS: &[&str] = &["aws-x86-2025", "aws-arm64-2025"];
@@ -177,6 +192,8 @@ impl Pricing {
             tenant_environment_per_gb: 0.000_167,
             streaming_per_gb: 0.008,
             streaming_free_gb: 100.0,
+            sqs_per_epu_hour: 0.009_25,
+            kafka_per_epu_hour: 0.185,
         })
     }
 
@@ -213,6 +230,10 @@ pub struct Usage {
     pub streamed_bytes: u64,
     /// Managed Instances: instance-nanoseconds of the capacity provider's instances.
     pub instance_ns: u128,
+    /// ESM provisioned mode: charged EPU-nanoseconds of its SQS mappings.
+    pub sqs_epu_ns: u128,
+    /// ESM provisioned mode: charged EPU-nanoseconds of its Kafka mappings.
+    pub kafka_epu_ns: u128,
 }
 
 /// The memory of a function, as priced.
@@ -281,6 +302,8 @@ pub struct Costs {
     pub instance: f64,
     /// Managed Instances: the management fee, 15 % of the instances' on-demand price, USD.
     pub management_fee: f64,
+    /// Event source mappings in provisioned mode: their event poller units, USD.
+    pub esm: f64,
     /// The run's usage scaled to a month (730 h), priced with the whole monthly free
     /// tier (when it applies) and volume tiers, USD.
     pub monthly: f64,
@@ -298,7 +321,15 @@ impl Costs {
             + self.streaming
             + self.instance
             + self.management_fee
+            + self.esm
     }
+}
+
+/// The charges of the EPUs of a function's mappings in provisioned mode, USD.
+pub fn esm_cost(pricing: &Pricing, u: &Usage) -> f64 {
+    const HOUR: f64 = 3600e9;
+    u.sqs_epu_ns as f64 / HOUR * pricing.sqs_per_epu_hour
+        + u.kafka_epu_ns as f64 / HOUR * pricing.kafka_per_epu_hour
 }
 
 /// Bills a run of `period`: the costs of each function and of the whole.
@@ -434,6 +465,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
             } else {
                 0.0
             },
+            esm: esm_cost(pricing, u),
             monthly: 0.0,
         };
         // The cache is charged by time: a month's is a month's, whatever the run's length
@@ -452,6 +484,7 @@ pub fn bill(pricing: &Pricing, funcs: &[(Sizing, Usage)], period: Time) -> (Vec<
         total.streaming += c.streaming;
         total.instance += c.instance;
         total.management_fee += c.management_fee;
+        total.esm += c.esm;
         total.monthly += c.monthly;
         rows.push(c);
     }
@@ -598,6 +631,30 @@ mod tests {
     }
 
     #[test]
+    fn epus_are_charged_whole_seconds_with_a_minute_at_least() {
+        let ns = |n: u64| Time(n);
+        assert_eq!(epu_charged(Time::ZERO), Time::from_secs(60));
+        assert_eq!(epu_charged(Time::from_secs(59)), Time::from_secs(60));
+        assert_eq!(epu_charged(ns(60_000_000_001)), Time::from_secs(61));
+        assert_eq!(epu_charged(Time::from_secs(61)), Time::from_secs(61));
+        assert_eq!(epu_charged(ns(3_600_999_999_999)), Time::from_secs(3601));
+        // An hour of 2 SQS EPUs and of 3 Kafka EPUs at AWS's prices.
+        let p = Pricing::preset("aws-x86-2025").unwrap();
+        let hour = 3600 * 1_000_000_000u128;
+        let u = Usage {
+            sqs_epu_ns: 2 * hour,
+            kafka_epu_ns: 3 * hour,
+            ..Usage::default()
+        };
+        assert!((esm_cost(&p, &u) - (2.0 * 0.009_25 + 3.0 * 0.185)).abs() < 1e-12);
+        let (rows, t) = bill(&p, &[(x86(128), u)], Time::from_secs(3600));
+        assert_eq!(rows[0].esm, t.esm);
+        assert!((t.total() - t.esm).abs() < 1e-12, "only the EPUs: {t:?}");
+        // A month of the same: 730 times as much.
+        assert!((t.monthly - 730.0 * t.esm).abs() < 1e-9, "{}", t.monthly);
+    }
+
+    #[test]
     fn provisioned_charges() {
         // 10 environments × 1 h × 2 GB × $0.0000041667 = $0.30; 1,000 s of execution on them
         // at 2 GB × $0.0000097222 = $0.0194444.
@@ -611,6 +668,8 @@ mod tests {
             tenant_environments: 0,
             streamed_bytes: 0,
             instance_ns: 0,
+            sqs_epu_ns: 0,
+            kafka_epu_ns: 0,
         };
         let (_, t) = bill(&p, &[(x86(2048), u)], MONTH);
         assert!(

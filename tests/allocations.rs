@@ -101,10 +101,28 @@ fn a_run_twice_as_long_allocates_no_more_per_request() {
                 .replace("visibility_timeout = \"5m\"\n", "")
                 .replace("report_batch_item_failures = true\n", ""),
         ),
+        (
+            "sqs, provisioned mode",
+            file("sqs_worker.toml").replace(
+                "service = \"sqs\"\n",
+                "service = \"sqs\"\nprovisioned_pollers = { min = 2, max = 50 }\nmessage_bytes = { dist = \"lognormal\", median = \"60KB\", sigma = 0.5 }\n",
+            ),
+        ),
+        (
+            "kafka, provisioned mode",
+            file("kafka_lag_spike.toml").replace(
+                "provisioned_pollers = false",
+                "provisioned_pollers = { min = 2, max = 24 }",
+            ),
+        ),
         ("managed, I/O-bound", MANAGED.replace("CPU", "0.1")),
         ("managed, CPU-bound", MANAGED.replace("CPU", "0.9")),
     ];
     for (name, toml) in &cases {
+        assert!(
+            !name.contains("provisioned") || toml.contains("provisioned_pollers = {"),
+            "{name}: the scenario was not patched"
+        );
         let (short, short_requests) = allocations(toml, "20m");
         let (long, long_requests) = allocations(toml, "40m");
         let more = long_requests - short_requests;

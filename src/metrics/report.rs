@@ -390,6 +390,10 @@ pub struct SourceReport {
     pub queue_depth_mean: f64,
     /// Poll sources: the highest of those samples.
     pub queue_depth_max: u64,
+    /// Poll sources in provisioned mode: event poller unit-hours charged.
+    pub epu_hours: f64,
+    /// Poll sources in provisioned mode: the charges of those EPUs, USD.
+    pub esm_cost_usd: f64,
     /// Whether it is a poll source.
     pub poll: bool,
 }
@@ -411,6 +415,8 @@ impl SourceReport {
             oldest_age: None,
             queue_depth_mean: 0.0,
             queue_depth_max: 0,
+            epu_hours: 0.0,
+            esm_cost_usd: 0.0,
             poll,
         }
     }

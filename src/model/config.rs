@@ -96,6 +96,19 @@ pub struct Platform {
     /// How long a Kafka mapping's change of pollers takes to land (AWS: "within three
     /// minutes"; the model takes the whole three, an assumption).
     pub kafka_scale_delay: Time,
+    /// How often a Kafka mapping in provisioned mode weighs its lag (an assumption: AWS
+    /// says only "responsive autoscaling").
+    pub kafka_provisioned_scale_interval: Time,
+    /// How long a provisioned Kafka mapping's change of pollers takes to land (an
+    /// assumption).
+    pub kafka_provisioned_scale_delay: Time,
+    /// A mapping in provisioned mode gives pollers back only this long after it last
+    /// added some (an assumption: a scale-in cooldown, as autoscalers keep).
+    pub provisioned_scale_in_cooldown: Time,
+    /// Concurrent invokes of one SQS event poller in provisioned mode (AWS: up to 10).
+    pub sqs_invokes_per_poller: u32,
+    /// Kafka event pollers per EPU in provisioned mode (AWS: 10 by default).
+    pub kafka_pollers_per_epu: u32,
     /// A finite cluster (`hosts`); `None`: unbounded capacity, the default.
     pub cluster: Option<ClusterSpec>,
     /// The most attempts (invocations started and throttles) of one run: a run that
@@ -142,6 +155,11 @@ impl Default for Platform {
             sqs_throttle_hold: Time::from_secs(60),
             kafka_scale_interval: Time::from_secs(60),
             kafka_scale_delay: Time::from_secs(180),
+            kafka_provisioned_scale_interval: Time::from_secs(10),
+            kafka_provisioned_scale_delay: Time::from_secs(10),
+            provisioned_scale_in_cooldown: Time::from_secs(60),
+            sqs_invokes_per_poller: 10,
+            kafka_pollers_per_epu: 10,
             cluster: None,
             max_attempts: MAX_ATTEMPTS,
         }
@@ -376,6 +394,23 @@ pub struct Mapping {
     pub record_error_rate: f64,
     /// Queue- or stream-specific settings.
     pub kind: MappingKind,
+    /// ESM provisioned mode (`provisioned_pollers`); `None`: the standard (on-demand) mode.
+    pub provisioned: Option<ProvisionedPollers>,
+}
+
+/// ESM provisioned mode: event pollers kept between `min` and `max`, scaled on load,
+/// each with a throughput, billed in event poller units (EPUs).
+#[derive(Clone, Debug)]
+pub struct ProvisionedPollers {
+    /// The fewest event pollers (the mapping starts with them).
+    pub min: u32,
+    /// The most event pollers.
+    pub max: u32,
+    /// Kafka: the poller group whose mappings share their EPUs (`poller_group`).
+    pub group: Option<String>,
+    /// The size of each message or record (`message_bytes`), sampled as a `Time` whose
+    /// nanoseconds are bytes.
+    pub message_bytes: Dist,
 }
 
 /// The two kinds of event source mapping: a queue, or ordered lanes.

@@ -59,6 +59,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "tenant_cost_usd",
     "ephemeral_cost_usd",
     "streaming_cost_usd",
+    "esm_cost_usd",
     "spillover",
 ];
 
@@ -184,6 +185,7 @@ pub fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.costs.tenant, 6),
         num(f.costs.ephemeral, 6),
         num(f.costs.streaming, 6),
+        num(f.costs.esm, 6),
         f.spillover.to_string(),
     ]
 }
@@ -317,6 +319,8 @@ pub const SOURCE_COLUMNS: &[&str] = &[
     "oldest_age_p50_ms",
     "oldest_age_p99_ms",
     "oldest_age_max_ms",
+    "epu_hours",
+    "esm_cost_usd",
 ];
 
 /// `sources.csv`: one row per (replication, source); the poll columns are empty for push
@@ -356,6 +360,8 @@ pub fn sources(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                 age(|a| a.p50_ms),
                 age(|a| a.p99_ms),
                 age(|a| a.max_ms),
+                poll(num(s.epu_hours, 6)),
+                poll(num(s.esm_cost_usd, 6)),
             ])?;
         }
     }
@@ -401,6 +407,7 @@ const LATER_VARIANT_METRICS: &[(&str, Metric)] = &[
     ("tenant_cost_usd", |f| f.costs.tenant),
     ("ephemeral_cost_usd", |f| f.costs.ephemeral),
     ("streaming_cost_usd", |f| f.costs.streaming),
+    ("esm_cost_usd", |f| f.costs.esm),
     ("spillover", |f| f.spillover as f64),
 ];
 

@@ -162,6 +162,8 @@ pub struct RawPricing {
     pub tenant_environment_per_gb: Option<f64>,
     pub streaming_per_gb: Option<f64>,
     pub streaming_free_gb: Option<f64>,
+    pub sqs_per_epu_hour: Option<f64>,
+    pub kafka_per_epu_hour: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +180,11 @@ pub struct RawPlatform {
     pub sqs_throttle_hold: Option<RawDuration>,
     pub kafka_scale_interval: Option<RawDuration>,
     pub kafka_scale_delay: Option<RawDuration>,
+    pub kafka_provisioned_scale_interval: Option<RawDuration>,
+    pub kafka_provisioned_scale_delay: Option<RawDuration>,
+    pub provisioned_scale_in_cooldown: Option<RawDuration>,
+    pub sqs_invokes_per_poller: Option<i64>,
+    pub kafka_pollers_per_epu: Option<i64>,
     pub hosts: Option<i64>,
     pub host_memory_mb: Option<i64>,
     pub host_cores: Option<toml::Value>,
@@ -337,7 +344,21 @@ pub struct RawSource {
     pub message_groups: Option<toml::Value>,
     pub broker: Option<String>,
     pub redelivery_delay: Option<RawDuration>,
+    /// `{ min, max }`, `true` (AWS's defaults) or `false` (standard mode), read in
+    /// validation.
+    pub provisioned_pollers: Option<toml::Value>,
+    pub poller_group: Option<String>,
+    /// A size or a distribution table of sizes (read in validation, for keyed errors).
+    pub message_bytes: Option<toml::Value>,
     pub tenants: Option<RawTenants>,
+}
+
+/// `provisioned_pollers = { min, max }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPollers {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

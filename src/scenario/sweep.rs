@@ -223,6 +223,10 @@ fn show(v: &Value) -> String {
         Value::Boolean(b) => b.to_string(),
         Value::Datetime(d) => d.to_string(),
         Value::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(";")),
+        // A range such as `provisioned_pollers = { min = 4, max = 24 }`: 4..24.
+        Value::Table(t) if t.len() == 2 && t.contains_key("min") && t.contains_key("max") => {
+            format!("{}..{}", show(&t["min"]), show(&t["max"]))
+        }
         Value::Table(t) => {
             // Keep-alive, distribution and arrival tables read best as their values, the
             // kind first: fixed/1m, lognormal/120ms/0.6.
@@ -372,6 +376,17 @@ memory_mb = 256
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), 6);
+    }
+
+    #[test]
+    fn a_range_shows_as_min_to_max_and_a_distribution_keeps_its_kind() {
+        let t = |text: &str| Value::Table(text.parse::<Table>().unwrap());
+        assert_eq!(show(&t("min = 4\nmax = 24")), "4..24");
+        assert_eq!(
+            show(&t("dist = \"uniform\"\nmin = \"0ms\"\nmax = \"5ms\"")),
+            "uniform/5ms/0ms"
+        );
+        assert_eq!(show(&t("min = 4")), "4");
     }
 
     #[test]

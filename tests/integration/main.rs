@@ -7,6 +7,7 @@ mod cli;
 mod closed_forms;
 mod cluster;
 mod compute;
+mod esm_provisioned;
 mod fifo;
 mod fuzz;
 mod import;

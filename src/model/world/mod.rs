@@ -79,6 +79,12 @@ pub enum Event {
         /// The Kafka lane (0 for SQS).
         lane: u32,
     },
+    /// A provisioned-mode mapping that ran out of throughput has earned enough for its
+    /// next batch.
+    PollerCredit {
+        /// Mapping index.
+        mapping: u32,
+    },
     /// A keep-alive policy's pre-warm of a function is due.
     Prewarm {
         /// Function index.
@@ -222,6 +228,9 @@ pub struct World<'s> {
     backlogged: Vec<u32>,
     /// Event source mappings of the poll sources.
     mappings: Vec<MappingRt>,
+    /// The EPUs of the mappings in provisioned mode: one ledger per mapping, or per Kafka
+    /// poller group.
+    ledgers: Vec<poll::Ledger>,
     /// Batches of poll sources (a slab with a free list).
     batches: Vec<BatchRt>,
     free_batches: Vec<u32>,
@@ -381,6 +390,7 @@ impl<'s> World<'s> {
             free_pending: Vec::new(),
             backlogged: Vec::new(),
             mappings: Vec::new(),
+            ledgers: Vec::new(),
             batches: Vec::new(),
             free_batches: Vec::new(),
             source_mapping: vec![NO_MAPPING; sc.sources.len()],
@@ -484,6 +494,7 @@ impl Model for World<'_> {
             Event::BatchWindow { mapping, lane } => {
                 self.on_batch_window(now, mapping as usize, lane as usize, q)
             }
+            Event::PollerCredit { mapping } => self.on_poller_credit(now, mapping as usize, q),
             Event::Prewarm { func, token } => self.on_prewarm(now, func as usize, token, q),
             Event::PcDecide { func } => self.on_pc_decide(now, func as usize, q),
             Event::PcReady { env, serial } => self.on_pc_ready(now, env, serial, q),

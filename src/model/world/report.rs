@@ -165,12 +165,15 @@ impl World<'_> {
             let lifetime = billing::provisioned_period(end.saturating_sub(env.born));
             self.funcs[env.func as usize].pc.billed_ns += u128::from(lifetime.as_nanos());
         }
+        self.close_epus(end);
         let usage: Vec<(Sizing, Usage)> = self
             .sc
             .functions
             .iter()
             .zip(&self.funcs)
-            .map(|(spec, func)| {
+            .enumerate()
+            .map(|(f, (spec, func))| {
+                let (sqs_epu_ns, kafka_epu_ns) = self.epu_ns(f);
                 let sizing = Sizing {
                     memory_mb: spec.memory_mb,
                     architecture: spec.architecture,
@@ -194,6 +197,8 @@ impl World<'_> {
                         .iter()
                         .map(|b| b.managed_instances_area)
                         .sum(),
+                    sqs_epu_ns,
+                    kafka_epu_ns,
                 };
                 (sizing, usage)
             })

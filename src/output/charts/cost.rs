@@ -1,5 +1,6 @@
 //! The cost chart: horizontal bars of request, compute and provisioned cost per function
-//! and in total, with SnapStart, ephemeral storage, tenant and streaming charges when there are any.
+//! and in total, with SnapStart, ephemeral storage, tenant, streaming and ESM charges when
+//! there are any.
 
 use super::backend::Drawn;
 use super::format::{fmt_usd, fmt_usd_tick, truncate};
@@ -7,7 +8,7 @@ use super::header::header;
 use super::legend::{Entry, draw_legend};
 use super::scale::nonneg;
 use super::style::{
-    COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, GRID_BOLD, GRID_LIGHT, INSTANCE_COST,
+    COMPUTE_COST, DESC_SIZE, EPHEMERAL_COST, ESM_COST, GRID_BOLD, GRID_LIGHT, INSTANCE_COST,
     MANAGEMENT_FEE_COST, MUTED, PANEL_TITLE_SIZE, PROVISIONED_COST, REQUEST_COST, SNAPSTART_COST,
     STREAMING_COST, SUBTITLE_SIZE, TENANT_COST, TICK_SIZE, font,
 };
@@ -20,10 +21,11 @@ use plotters::prelude::{
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The charges a bar stacks, in order.
-const PARTS: usize = 9;
+const PARTS: usize = 10;
 
 /// One bar of the cost chart: label, request, compute, provisioned, SnapStart, ephemeral
-/// storage, tenant environments, streaming, Managed Instances' EC2 and fee (USD).
+/// storage, tenant environments, streaming, Managed Instances' EC2 and fee, and the EPUs
+/// of event source mappings in provisioned mode (USD).
 struct CostRow {
     label: String,
     parts: [f64; PARTS],
@@ -54,6 +56,7 @@ fn cost_rows(report: &RunReport) -> Vec<CostRow> {
             nonneg(f.costs.streaming),
             nonneg(f.costs.instance),
             nonneg(f.costs.management_fee),
+            nonneg(f.costs.esm),
         ],
     };
     let mut rows: Vec<CostRow> = report
@@ -148,6 +151,7 @@ pub(super) fn draw_cost<DB: DrawingBackend>(
         (total.streaming, STREAMING_COST, "streaming"),
         (total.instance, INSTANCE_COST, "EC2 instances"),
         (total.management_fee, MANAGEMENT_FEE_COST, "management fee"),
+        (total.esm, ESM_COST, "ESM provisioned pollers"),
     ] {
         if nonneg(cost) > 0.0 {
             legend.push(Entry::area(color, format!("{what} {}", fmt_usd(cost))));
@@ -254,6 +258,7 @@ fn draw_cost_bars<DB: DrawingBackend>(
         STREAMING_COST,
         INSTANCE_COST,
         MANAGEMENT_FEE_COST,
+        ESM_COST,
     ];
     for (i, row) in rows.iter().enumerate() {
         let y = y_of(i);

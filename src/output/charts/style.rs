@@ -37,6 +37,7 @@ pub(super) const TENANT_COST: RGBColor = RGBColor(227, 119, 194);
 pub(super) const STREAMING_COST: RGBColor = RGBColor(23, 190, 207);
 pub(super) const INSTANCE_COST: RGBColor = RGBColor(188, 189, 34);
 pub(super) const MANAGEMENT_FEE_COST: RGBColor = RGBColor(127, 127, 127);
+pub(super) const ESM_COST: RGBColor = RGBColor(0, 95, 115);
 /// Managed Instances: EC2 instances and execution environments over time.
 pub(super) const MANAGED_INSTANCES: RGBColor = RGBColor(31, 119, 180);
 pub(super) const MANAGED_ENVIRONMENTS: RGBColor = RGBColor(255, 127, 14);

@@ -3,11 +3,13 @@
 //! Kafka topic (MSK, self-managed).
 
 use super::dist::validate_dist;
+use super::size::validate_size_dist;
 use super::sources::mix;
 use super::{Ctx, R};
+use crate::engine::Dist;
 use crate::engine::Time;
-use crate::model::config::{Function, Mapping, MappingKind, QueueKind};
-use crate::scenario::raw::{RawSource, RawTenants};
+use crate::model::config::{Function, Mapping, MappingKind, ProvisionedPollers, QueueKind, Source};
+use crate::scenario::raw::{RawPollers, RawSource, RawTenants};
 use crate::sources::tenants::{Popularity, TenantMix};
 
 /// AWS's limits on event source mappings and queues.
@@ -32,6 +34,16 @@ const ACTIVEMQ_RECEIVES: u32 = 7;
 const RABBITMQ_RECEIVES: u32 = 20;
 /// Kafka keeps records for 7 days by default (`log.retention.hours = 168`).
 const KAFKA_RETENTION: Time = Time::from_secs(7 * 86_400);
+/// ESM provisioned mode (AWS): SQS 2 to 10,000 event pollers (200 at most by default);
+/// Kafka 1 to 2,000 (200 by default); a Kafka poller group holds at most 100 mappings
+/// and 2,000 pollers.
+const SQS_POLLERS: (i64, i64) = (2, 10_000);
+const KAFKA_POLLERS: (i64, i64) = (1, 2_000);
+const DEFAULT_MAX_POLLERS: i64 = 200;
+const GROUP_MAPPINGS: usize = 100;
+const GROUP_POLLERS: u64 = 2_000;
+/// The size of a message or record when `message_bytes` is not given: an assumption.
+const DEFAULT_MESSAGE_BYTES: u64 = 1024;
 
 /// The event source mapping of a poll source (docs/scenarios.md, "Poll sources").
 pub(super) fn validate_mapping(
@@ -101,13 +113,162 @@ pub(super) fn validate_mapping(
     } else {
         lanes(ctx, i, s, service, kafka)?
     };
+    let provisioned = provisioned_pollers(ctx, i, s, kafka, fifo)?;
     Ok(Mapping {
         batch_size,
         batching_window,
         per_record,
         record_error_rate,
         kind,
+        provisioned,
     })
+}
+
+/// ESM provisioned mode: `provisioned_pollers = { min, max }` on an SQS standard queue or
+/// a Kafka topic, with `message_bytes` and (Kafka) `poller_group`.
+fn provisioned_pollers(
+    ctx: &Ctx,
+    i: usize,
+    s: &RawSource,
+    kafka: bool,
+    fifo: bool,
+) -> R<Option<ProvisionedPollers>> {
+    let k = |key: &str| format!("sources[{i}].{key}");
+    let p = match &s.provisioned_pollers {
+        None | Some(toml::Value::Boolean(false)) => None,
+        Some(toml::Value::Boolean(true)) => Some(RawPollers {
+            min: None,
+            max: None,
+        }),
+        Some(v @ toml::Value::Table(_)) => {
+            Some(v.clone().try_into().map_err(|e: toml::de::Error| {
+                ctx.err(
+                    &k("provisioned_pollers"),
+                    format!(
+                        "provisioned_pollers is a table {{ min, max }} (or true, or false for standard mode): {}",
+                        e.message()
+                    ),
+                )
+            })?)
+        }
+        Some(other) => {
+            return Err(ctx.err(
+                &k("provisioned_pollers"),
+                format!(
+                    "provisioned_pollers is a table {{ min, max }} (or true, or false for standard mode), not a {}",
+                    other.type_str()
+                ),
+            ));
+        }
+    };
+    let Some(p) = p else {
+        // With `provisioned_pollers = false` (a sweep's standard variant, say) they are
+        // the settings of the provisioned variants, and mean nothing here.
+        if s.provisioned_pollers.is_some() {
+            return Ok(None);
+        }
+        for (key, given) in [
+            ("poller_group", s.poller_group.is_some()),
+            ("message_bytes", s.message_bytes.is_some()),
+        ] {
+            if given {
+                return Err(ctx.err_help(
+                    &k(key),
+                    format!("`{key}` applies to a mapping in provisioned mode, and this one is in standard mode"),
+                    Some("add provisioned_pollers = { min = 2, max = 200 }".into()),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    if fifo {
+        return Err(ctx.err(
+            &k("provisioned_pollers"),
+            "lambdasim models provisioned mode for SQS standard queues, and this queue is FIFO",
+        ));
+    }
+    if s.max_concurrency.is_some() {
+        return Err(ctx.err_help(
+            &k("max_concurrency"),
+            "a mapping in provisioned mode has no max_concurrency: AWS refuses MaximumConcurrency with provisioned pollers",
+            Some("bound the mapping with provisioned_pollers.max instead".into()),
+        ));
+    }
+    let ((lo, hi), what) = if kafka {
+        (KAFKA_POLLERS, "a Kafka mapping's event pollers")
+    } else {
+        (SQS_POLLERS, "an SQS mapping's event pollers")
+    };
+    let min = ctx.int(
+        &k("provisioned_pollers.min"),
+        p.min.unwrap_or(lo),
+        lo,
+        hi,
+        &format!("provisioned_pollers.min ({what})"),
+    )?;
+    let max = ctx.int(
+        &k("provisioned_pollers.max"),
+        p.max.unwrap_or(DEFAULT_MAX_POLLERS.max(i64::from(min))),
+        lo,
+        hi,
+        &format!("provisioned_pollers.max ({what})"),
+    )?;
+    if min > max {
+        return Err(ctx.err(
+            &k("provisioned_pollers.min"),
+            format!("provisioned_pollers.min ({min}) is above provisioned_pollers.max ({max})"),
+        ));
+    }
+    let message_bytes = match &s.message_bytes {
+        Some(v) => validate_size_dist(ctx, &k("message_bytes"), v)?,
+        None => Dist::Constant(Time(DEFAULT_MESSAGE_BYTES)),
+    };
+    if let Some(g) = &s.poller_group {
+        super::check_name(ctx, &k("poller_group"), g, "the poller group's name")?;
+    }
+    Ok(Some(ProvisionedPollers {
+        min,
+        max,
+        group: s.poller_group.clone(),
+        message_bytes,
+    }))
+}
+
+/// The Kafka mappings of one poller group: at most 100, with at most 2,000 pollers
+/// (their `max`) in all.
+pub(super) fn check_poller_groups(ctx: &Ctx, sources: &[Source]) -> R<()> {
+    fn grouped(s: &Source) -> Option<(&str, u32)> {
+        s.mapping
+            .as_ref()
+            .and_then(|m| m.provisioned.as_ref())
+            .and_then(|p| p.group.as_deref().map(|g| (g, p.max)))
+    }
+    for (i, s) in sources.iter().enumerate() {
+        let Some((g, _)) = grouped(s) else { continue };
+        let (mut mappings, mut pollers) = (0usize, 0u64);
+        for t in &sources[..=i] {
+            if let Some((h, max)) = grouped(t)
+                && h == g
+            {
+                mappings += 1;
+                pollers += u64::from(max);
+            }
+        }
+        if mappings > GROUP_MAPPINGS {
+            return Err(ctx.err(
+                &format!("sources[{i}].poller_group"),
+                format!("poller group `{g}` already holds {GROUP_MAPPINGS} mappings, AWS's most"),
+            ));
+        }
+        if pollers > GROUP_POLLERS {
+            return Err(ctx.err_help(
+                &format!("sources[{i}].poller_group"),
+                format!("the mappings of poller group `{g}` may run {pollers} pollers in all with this one; AWS allows at most {GROUP_POLLERS}"),
+                Some("lower provisioned_pollers.max, or put this mapping in another group".into()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An SQS queue, standard or FIFO.

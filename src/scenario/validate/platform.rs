@@ -105,6 +105,20 @@ pub(super) fn validate_platform(ctx: &Ctx, raw: &RawScenario) -> R<Platform> {
                 100_000,
                 &mut platform.sqs_pollers_max,
             ),
+            (
+                "sqs_invokes_per_poller",
+                p.sqs_invokes_per_poller,
+                1,
+                100,
+                &mut platform.sqs_invokes_per_poller,
+            ),
+            (
+                "kafka_pollers_per_epu",
+                p.kafka_pollers_per_epu,
+                1,
+                100,
+                &mut platform.kafka_pollers_per_epu,
+            ),
         ] {
             if let Some(n) = v {
                 *slot = ctx.int(&format!("platform.{key}"), n, lo, hi, key)?;
@@ -142,6 +156,21 @@ pub(super) fn validate_platform(ctx: &Ctx, raw: &RawScenario) -> R<Platform> {
         }
         if let Some(RawDuration(t)) = p.kafka_scale_delay {
             platform.kafka_scale_delay = t;
+        }
+        if let Some(RawDuration(t)) = p.kafka_provisioned_scale_interval {
+            if t < Time::from_secs(1) {
+                return Err(ctx.err(
+                    "platform.kafka_provisioned_scale_interval",
+                    format!("the Kafka lag is weighed at most once a second, got {t}"),
+                ));
+            }
+            platform.kafka_provisioned_scale_interval = t;
+        }
+        if let Some(RawDuration(t)) = p.kafka_provisioned_scale_delay {
+            platform.kafka_provisioned_scale_delay = t;
+        }
+        if let Some(RawDuration(t)) = p.provisioned_scale_in_cooldown {
+            platform.provisioned_scale_in_cooldown = t;
         }
         if platform.async_backoff_max < platform.async_backoff_initial {
             return Err(ctx.err(

@@ -76,6 +76,16 @@ pub(super) fn validate_pricing(ctx: &Ctx, raw: &RawScenario) -> R<Pricing> {
             p.edge_per_gb_second,
             &mut pricing.edge_per_gb_second,
         ),
+        (
+            "pricing.sqs_per_epu_hour",
+            p.sqs_per_epu_hour,
+            &mut pricing.sqs_per_epu_hour,
+        ),
+        (
+            "pricing.kafka_per_epu_hour",
+            p.kafka_per_epu_hour,
+            &mut pricing.kafka_per_epu_hour,
+        ),
     ] {
         if let Some(v) = ctx.price(key, given)? {
             *price = v;

@@ -45,6 +45,7 @@ pub(super) fn validate_sources(
         }
         sources.push(src);
     }
+    super::mapping::check_poller_groups(ctx, &sources)?;
     Ok(sources)
 }
 
@@ -79,7 +80,11 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
     );
     const KAFKA: Scope = (&["msk", "kafka"], "Kafka sources (msk, kafka)");
     const MQ: Scope = (&["mq"], "`mq` sources");
-    let poll_keys: [(&str, bool, Scope); 18] = [
+    const PROVISIONED: Scope = (
+        &["sqs", "msk", "kafka"],
+        "SQS and Kafka sources (sqs, msk, kafka)",
+    );
+    let poll_keys: [(&str, bool, Scope); 21] = [
         ("batch_size", s.batch_size.is_some(), POLL),
         ("batching_window", s.batching_window.is_some(), POLL),
         ("per_record", s.per_record.is_some(), POLL),
@@ -106,6 +111,13 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         ("partitions", s.partitions.is_some(), KAFKA),
         ("broker", s.broker.is_some(), MQ),
         ("redelivery_delay", s.redelivery_delay.is_some(), MQ),
+        (
+            "provisioned_pollers",
+            s.provisioned_pollers.is_some(),
+            PROVISIONED,
+        ),
+        ("poller_group", s.poller_group.is_some(), KAFKA),
+        ("message_bytes", s.message_bytes.is_some(), PROVISIONED),
     ];
     for (key, present, (services, applies)) in poll_keys {
         if present && !services.contains(&service.name) {

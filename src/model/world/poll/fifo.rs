@@ -150,7 +150,7 @@ impl World<'_> {
             self.batches[b as usize]
                 .msgs
                 .extend(fq.groups[g as usize].drain(..n).map(|mut x| {
-                    x.receives += 1;
+                    x.receives = x.receives.saturating_add(1);
                     again += u64::from(x.receives > 1);
                     x
                 }));
@@ -248,7 +248,7 @@ impl World<'_> {
         let before = fq.bound();
         // In reverse, so that pushing to the front keeps the order.
         for &x in msgs[from..].iter().rev() {
-            if max_receive_count.is_some_and(|c| x.receives >= c) {
+            if max_receive_count.is_some_and(|c| u32::from(x.receives) >= c) {
                 dead += 1;
             } else {
                 fq.groups[g].push_front(x);

@@ -4,7 +4,10 @@
 //! holding records than consumers, asks for one consumer per such partition; a function
 //! that throttled asks for no more than it ran; partitions left idle give their
 //! consumers back. A change lands `kafka_scale_delay` later, and no other is asked
-//! before it has.
+//! before it has. In provisioned mode the consumers are the mapping's event pollers: they
+//! stay between `min` and `max`, are weighed every `kafka_provisioned_scale_interval`
+//! and land `kafka_provisioned_scale_delay` later, and a lag that grows while the
+//! pollers are short of throughput doubles them.
 
 use super::KindRt;
 use crate::engine::{EventQueue, Time};
@@ -29,10 +32,11 @@ pub(super) struct Consumers {
 }
 
 impl Consumers {
-    /// One consumer for all the partitions at first, as AWS starts.
-    pub(super) fn new(first_weigh: Time) -> Consumers {
+    /// `pollers` consumers at first: one for all the partitions, as AWS starts, or a
+    /// provisioned mapping's `min`.
+    pub(super) fn new(pollers: u32, first_weigh: Time) -> Consumers {
         Consumers {
-            pollers: 1,
+            pollers,
             in_flight: 0,
             waiting: VecDeque::new(),
             next_weigh: first_weigh,
@@ -42,18 +46,29 @@ impl Consumers {
         }
     }
 
-    /// The consumers asked for at a weighing, from the lag, the partitions that hold
-    /// records, and whether the function throttled; `None`: no change.
-    pub(super) fn wanted(&self, lag: u64, busy: u32, partitions: u32) -> Option<u32> {
+    /// The consumers asked for at a weighing, between `floor` and `cap`, from the lag,
+    /// the partitions that hold records (`busy`), whether the function throttled, and
+    /// whether the consumers were short of throughput (`starved`); `None`: no change.
+    pub(super) fn wanted(
+        &self,
+        lag: u64,
+        busy: u32,
+        (floor, cap): (u32, u32),
+        starved: bool,
+    ) -> Option<u32> {
+        let growing = lag > 0 && lag >= self.last_lag;
         let target = if self.throttled {
             self.in_flight.max(1).min(self.pollers)
-        } else if lag > 0 && lag >= self.last_lag && busy > self.pollers {
-            busy.min(partitions)
+        } else if growing && busy > self.pollers {
+            busy
+        } else if growing && starved {
+            self.pollers.saturating_mul(2)
         } else if busy < self.pollers {
             busy.max(1)
         } else {
             self.pollers
-        };
+        }
+        .clamp(floor, cap);
         (target != self.pollers).then_some(target)
     }
 }
@@ -70,8 +85,17 @@ impl World<'_> {
     /// At a poll of Kafka mapping `m`: lands a change that is due, and weighs the lag when
     /// its interval has come.
     pub(super) fn kafka_scale(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
-        let interval = self.sc.platform.kafka_scale_interval;
-        let delay = self.sc.platform.kafka_scale_delay;
+        let platform = &self.sc.platform;
+        let provisioned = self.mapping_cfg(m).provisioned.as_ref();
+        let (interval, delay) = if provisioned.is_some() {
+            (
+                platform.kafka_provisioned_scale_interval,
+                platform.kafka_provisioned_scale_delay,
+            )
+        } else {
+            (platform.kafka_scale_interval, platform.kafka_scale_delay)
+        };
+        let bounds = provisioned.map(|p| (p.min, p.max));
         let Some(c) = self.consumers(m) else {
             return;
         };
@@ -90,6 +114,11 @@ impl World<'_> {
         }
         c.next_weigh = now.saturating_add(interval);
         let lag = self.waiting(m);
+        let starved = self.mappings[m]
+            .prov
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.starved));
+        let cooling = self.cooling_down(now, m);
         let KindRt::Stream {
             lanes,
             active,
@@ -104,7 +133,10 @@ impl World<'_> {
             .count() as u32;
         // Throttles seen while a change is under way count at the next weighing.
         if c.pending.is_none() {
-            if let Some(n) = c.wanted(lag, busy, lanes.len() as u32) {
+            let bounds = bounds.unwrap_or((1, lanes.len() as u32));
+            if let Some(n) = c.wanted(lag, busy, bounds, starved)
+                && !(cooling && n < c.pollers)
+            {
                 c.pending = Some((now.saturating_add(delay), n));
             }
             c.throttled = false;
@@ -124,6 +156,19 @@ impl World<'_> {
     pub(super) fn kafka_next(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
         loop {
             let KindRt::Stream {
+                consumers: Some(c), ..
+            } = &self.mappings[m].kind
+            else {
+                return;
+            };
+            if c.in_flight >= c.pollers || c.waiting.is_empty() {
+                return;
+            }
+            if !self.poller_credit(now, m, 0, q) {
+                // Still short of throughput: a `PollerCredit` event is due.
+                return;
+            }
+            let KindRt::Stream {
                 lanes,
                 consumers: Some(c),
                 ..
@@ -131,9 +176,6 @@ impl World<'_> {
             else {
                 return;
             };
-            if c.in_flight >= c.pollers {
-                return;
-            }
             let Some(l) = c.waiting.pop_front() else {
                 return;
             };
@@ -153,32 +195,92 @@ mod tests {
             in_flight,
             last_lag,
             throttled,
-            ..Consumers::new(Time::ZERO)
+            ..Consumers::new(1, Time::ZERO)
         }
     }
 
     #[test]
     fn the_lag_asks_for_a_consumer_per_partition_with_records() {
         // A growing lag over 7 of 10 partitions, 2 consumers: 7.
-        assert_eq!(consumers(2, 2, 100, false).wanted(150, 7, 10), Some(7));
+        assert_eq!(
+            consumers(2, 2, 100, false).wanted(150, 7, (1, 10), false),
+            Some(7)
+        );
         // A steady lag counts as not shrinking.
-        assert_eq!(consumers(2, 2, 150, false).wanted(150, 7, 10), Some(7));
+        assert_eq!(
+            consumers(2, 2, 150, false).wanted(150, 7, (1, 10), false),
+            Some(7)
+        );
         // Never more than the partitions.
-        assert_eq!(consumers(2, 2, 0, false).wanted(5, 12, 10), Some(10));
+        assert_eq!(
+            consumers(2, 2, 0, false).wanted(5, 12, (1, 10), false),
+            Some(10)
+        );
         // A shrinking lag: no more consumers.
-        assert_eq!(consumers(2, 2, 200, false).wanted(150, 7, 10), None);
+        assert_eq!(
+            consumers(2, 2, 200, false).wanted(150, 7, (1, 10), false),
+            None
+        );
         // No lag, 4 busy partitions and 7 consumers: down to 4; none busy: down to 1.
-        assert_eq!(consumers(7, 4, 0, false).wanted(0, 4, 10), Some(4));
-        assert_eq!(consumers(7, 0, 0, false).wanted(0, 0, 10), Some(1));
-        assert_eq!(consumers(1, 0, 0, false).wanted(0, 0, 10), None);
+        assert_eq!(
+            consumers(7, 4, 0, false).wanted(0, 4, (1, 10), false),
+            Some(4)
+        );
+        assert_eq!(
+            consumers(7, 0, 0, false).wanted(0, 0, (1, 10), false),
+            Some(1)
+        );
+        assert_eq!(consumers(1, 0, 0, false).wanted(0, 0, (1, 10), false), None);
         // As many busy as consumers: no change.
-        assert_eq!(consumers(4, 4, 10, false).wanted(20, 4, 10), None);
+        assert_eq!(
+            consumers(4, 4, 10, false).wanted(20, 4, (1, 10), false),
+            None
+        );
+    }
+
+    #[test]
+    fn provisioned_consumers_stay_between_min_and_max_and_double_when_starved() {
+        // A growing lag over 7 partitions, 2 pollers, at most 5: 5.
+        assert_eq!(
+            consumers(2, 2, 100, false).wanted(150, 7, (2, 5), false),
+            Some(5)
+        );
+        // Idle: down to `min`, not to 1.
+        assert_eq!(
+            consumers(4, 0, 0, false).wanted(0, 0, (3, 50), false),
+            Some(3)
+        );
+        assert_eq!(consumers(3, 0, 0, false).wanted(0, 0, (3, 50), false), None);
+        // Short of throughput with a growing lag, as many busy partitions as pollers:
+        // twice the pollers, up to `max`.
+        assert_eq!(
+            consumers(4, 4, 10, false).wanted(20, 4, (1, 50), true),
+            Some(8)
+        );
+        assert_eq!(
+            consumers(4, 4, 10, false).wanted(20, 4, (1, 6), true),
+            Some(6)
+        );
+        // Starved but the lag shrinks: no change.
+        assert_eq!(
+            consumers(4, 4, 30, false).wanted(20, 4, (1, 50), true),
+            None
+        );
     }
 
     #[test]
     fn a_throttled_function_gets_no_more_consumers_than_it_ran() {
-        assert_eq!(consumers(8, 3, 0, true).wanted(500, 10, 10), Some(3));
-        assert_eq!(consumers(8, 0, 0, true).wanted(500, 10, 10), Some(1));
-        assert_eq!(consumers(3, 3, 0, true).wanted(500, 10, 10), None);
+        assert_eq!(
+            consumers(8, 3, 0, true).wanted(500, 10, (1, 10), false),
+            Some(3)
+        );
+        assert_eq!(
+            consumers(8, 0, 0, true).wanted(500, 10, (1, 10), false),
+            Some(1)
+        );
+        assert_eq!(
+            consumers(3, 3, 0, true).wanted(500, 10, (1, 10), false),
+            None
+        );
     }
 }

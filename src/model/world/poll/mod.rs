@@ -20,12 +20,15 @@ use crate::sources::trace::Given;
 use rand::RngExt;
 use std::collections::VecDeque;
 
+mod epu;
 mod fifo;
 mod kafka;
 mod sqs;
 mod stream;
 use crate::model::config::{Mapping, MappingKind, QueueKind};
 use crate::sources::tenants::TenantDraw;
+pub(super) use epu::Ledger;
+use epu::Provisioned;
 use fifo::FifoRt;
 use kafka::Consumers;
 use sqs::queue_bounds;
@@ -34,7 +37,10 @@ use sqs::queue_bounds;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Msg {
     arrival: Time,
-    receives: u32,
+    /// Its size (provisioned mode only; else 0).
+    bytes: u32,
+    /// Times received (saturating; `max_receive_count` is at most 1,000).
+    receives: u16,
     poison: bool,
 }
 
@@ -44,6 +50,8 @@ pub(super) struct MappingRt {
     func: u32,
     kind: KindRt,
     rng: SimRng,
+    /// Provisioned mode: its event pollers, throughput and EPUs.
+    prov: Option<Provisioned>,
     pub(super) requests: u64,
     pub(super) batches: u64,
     pub(super) batched: u64,
@@ -118,7 +126,8 @@ pub(super) struct BatchRt {
 impl<'s> World<'s> {
     /// Builds the mappings of the poll sources and schedules their first polls.
     pub(super) fn init_mappings(&mut self, rngs: &RngStreams, q: &mut EventQueue<Event>) {
-        for (si, s) in self.sc.sources.iter().enumerate() {
+        let sc: &'s Scenario = self.sc;
+        for (si, s) in sc.sources.iter().enumerate() {
             let Some(cfg) = &s.mapping else { continue };
             let kind = match cfg.kind {
                 MappingKind::Sqs {
@@ -126,13 +135,13 @@ impl<'s> World<'s> {
                     ..
                 } => {
                     let draw = TenantDraw::new(&groups, rngs.stream(&format!("groups/{}", s.name)));
-                    let (_, cap) = queue_bounds(&cfg.kind, &self.sc.platform);
+                    let (_, cap) = queue_bounds(cfg, &self.sc.platform);
                     KindRt::Fifo(FifoRt::new(groups.count, draw, cap))
                 }
                 MappingKind::Sqs { .. } => KindRt::Sqs {
                     visible: VecDeque::new(),
                     returning: VecDeque::new(),
-                    pollers: queue_bounds(&cfg.kind, &self.sc.platform).0,
+                    pollers: queue_bounds(cfg, &self.sc.platform).0,
                     in_flight: 0,
                     gathering: None,
                     credit: 0,
@@ -158,7 +167,12 @@ impl<'s> World<'s> {
                         })
                         .collect(),
                     active: Vec::new(),
-                    consumers: kafka.then(|| Consumers::new(self.sc.platform.kafka_scale_interval)),
+                    consumers: kafka.then(|| match &cfg.provisioned {
+                        Some(p) => {
+                            Consumers::new(p.min, self.sc.platform.kafka_provisioned_scale_interval)
+                        }
+                        None => Consumers::new(1, self.sc.platform.kafka_scale_interval),
+                    }),
                 },
             };
             let pollers = match &kind {
@@ -169,12 +183,23 @@ impl<'s> World<'s> {
                 } => c.pollers,
                 KindRt::Stream { lanes, .. } => lanes.len() as u32,
             };
+            // Message sizes come from a stream of their own: a mapping in provisioned mode
+            // sees the same arrivals, partition keys and poison pills as in standard mode.
+            let prov = cfg.provisioned.as_ref().map(|p| {
+                self.provision(
+                    p,
+                    &cfg.kind,
+                    pollers,
+                    rngs.stream(&format!("bytes/{}", s.name)),
+                )
+            });
             let m = self.mappings.len() as u32;
             self.mappings.push(MappingRt {
                 source: si as u32,
                 func: s.function as u32,
                 kind,
                 rng: rngs.stream(&format!("mapping/{}", s.name)),
+                prov,
                 requests: 0,
                 batches: 0,
                 batched: 0,
@@ -212,6 +237,9 @@ impl<'s> World<'s> {
         let f = self.mappings[m].func as usize;
         let mr = &mut self.mappings[m];
         mr.max_pollers = mr.max_pollers.max(new);
+        if mr.prov.is_some() {
+            self.provisioned_changed(now, m, new);
+        }
         let s = &mut self.funcs[f].m.series;
         if new > old {
             s.inc_by(now, Level::Pollers, new - old);
@@ -249,8 +277,15 @@ impl<'s> World<'s> {
         let f = mr.func as usize;
         mr.requests += 1;
         let poison = rate > 0.0 && mr.rng.random::<f64>() < rate;
+        let bytes = match (&mut mr.prov, &cfg.provisioned) {
+            (Some(p), Some(c)) => {
+                u32::try_from(c.message_bytes.sample(&mut p.rng).as_nanos()).unwrap_or(u32::MAX)
+            }
+            _ => 0,
+        };
         let msg = Msg {
             arrival: now,
+            bytes,
             receives: 0,
             poison,
         };
@@ -511,9 +546,13 @@ impl<'s> World<'s> {
                         let in_flight = *in_flight;
                         self.sqs_return_all(now, m, b);
                         self.free_batch(b);
-                        let (_, cap) = self.sqs_bounds(m);
-                        // A broker's consumers are fixed.
-                        if !self.is_broker(m) {
+                        let (floor, cap) = self.sqs_bounds(m);
+                        // A broker's consumers are fixed; provisioned pollers come whole,
+                        // and never fewer than `min`.
+                        if self.mappings[m].prov.is_some() {
+                            let unit = self.sc.platform.sqs_invokes_per_poller;
+                            self.set_pollers(now, m, in_flight.next_multiple_of(unit).max(floor));
+                        } else if !self.is_broker(m) {
                             self.set_pollers(now, m, in_flight.max(2.min(cap)));
                         }
                     }
@@ -647,6 +686,20 @@ impl<'s> World<'s> {
                 mr.depth_sum as f64 / mr.depth_samples as f64
             };
             r.queue_depth_max = mr.depth_max;
+            if let Some(p) = &mr.prov {
+                const HOUR: f64 = 3600e9;
+                let pricing = &self.sc.pricing;
+                r.epu_hours = p.epu_ns as f64 / HOUR;
+                r.esm_cost_usd = r.epu_hours
+                    * match self.sc.sources[mr.source as usize]
+                        .mapping
+                        .as_ref()
+                        .map(|c| &c.kind)
+                    {
+                        Some(MappingKind::Stream { .. }) => pricing.kafka_per_epu_hour,
+                        _ => pricing.sqs_per_epu_hour,
+                    };
+            }
         }
         out
     }

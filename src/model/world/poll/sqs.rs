@@ -5,7 +5,7 @@
 use super::{KindRt, Msg};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
-use crate::model::config::{MappingKind, QueueKind};
+use crate::model::config::{Mapping, MappingKind, QueueKind};
 use crate::model::world::{Event, World};
 
 impl World<'_> {
@@ -19,10 +19,23 @@ impl World<'_> {
 
     /// SQS scaling: up by `sqs_pollers_per_minute` while messages wait with every poller
     /// busy, down by as much when the queue is empty (never below the initial count), and
-    /// never above the cap.
+    /// never above the cap. In provisioned mode the batches come by whole event pollers
+    /// (`sqs_invokes_per_poller` each), three times as fast, and a mapping short of
+    /// throughput scales up too.
     pub(super) fn sqs_scale(&mut self, now: Time, m: usize, interval: Time) {
         let (floor, cap) = self.sqs_bounds(m);
-        let per_minute = u128::from(self.sc.platform.sqs_pollers_per_minute);
+        let platform = &self.sc.platform;
+        let (speed, unit) = if self.mapping_cfg(m).provisioned.is_some() {
+            (PROVISIONED_SQS_SPEEDUP, platform.sqs_invokes_per_poller)
+        } else {
+            (1, 1)
+        };
+        let per_minute = u128::from(platform.sqs_pollers_per_minute) * speed;
+        let starved = self.mappings[m]
+            .prov
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.starved));
+        let cooling = self.cooling_down(now, m);
         let KindRt::Sqs {
             visible,
             returning,
@@ -36,11 +49,15 @@ impl World<'_> {
             return;
         };
         *credit += per_minute * u128::from(interval.as_nanos());
-        let step = (*credit / 60_000_000_000) as u32;
-        *credit %= 60_000_000_000;
+        // Whole units (event pollers) of batches; the rest is kept for the next poll.
+        let minute_units = 60_000_000_000 * u128::from(unit);
+        let step = (*credit / minute_units) as u32 * unit;
+        *credit %= minute_units;
         let visible_now = !visible.is_empty() || returning.front().is_some_and(|r| r.0 <= now);
         let new = if !visible_now {
-            if *pollers > floor {
+            if cooling {
+                *pollers
+            } else if *pollers > floor {
                 pollers.saturating_sub(step).max(floor)
             } else if now >= *hold_until {
                 floor
@@ -48,7 +65,7 @@ impl World<'_> {
                 // Backed down after a throttle: stays down for the hold.
                 *pollers
             }
-        } else if *in_flight >= *pollers && now >= *hold_until {
+        } else if (*in_flight >= *pollers || starved) && now >= *hold_until {
             pollers.saturating_add(step).min(cap)
         } else {
             // Free pollers are gathering a batch or backing off: no need for more.
@@ -59,7 +76,7 @@ impl World<'_> {
 
     /// (the fewest, the most) concurrent batches of SQS mapping `m`.
     pub(super) fn sqs_bounds(&self, m: usize) -> (u32, u32) {
-        queue_bounds(&self.mapping_cfg(m).kind, &self.sc.platform)
+        queue_bounds(self.mapping_cfg(m), &self.sc.platform)
     }
 
     /// The batching window of mapping `m` (of its lane `l`, for Kafka) may have ended:
@@ -88,6 +105,7 @@ impl World<'_> {
             (cfg.batch_size as usize, cfg.batching_window)
         };
         let f = self.mappings[m].func as usize;
+        let provisioned = self.mappings[m].prov.is_some();
         loop {
             let KindRt::Sqs {
                 visible,
@@ -140,6 +158,12 @@ impl World<'_> {
                     }
                 }
             }
+            if provisioned {
+                let bytes = visible.iter().take(n).map(|x| u64::from(x.bytes)).sum();
+                if !self.poller_credit(now, m, bytes, q) {
+                    return;
+                }
+            }
             let b = self.alloc_batch(m as u32, 0);
             let KindRt::Sqs { visible, .. } = &mut self.mappings[m].kind else {
                 return;
@@ -147,7 +171,7 @@ impl World<'_> {
             let batch = &mut self.batches[b as usize];
             let mut again = 0u64;
             batch.msgs.extend(visible.drain(..n).map(|mut x| {
-                x.receives += 1;
+                x.receives = x.receives.saturating_add(1);
                 again += u64::from(x.receives > 1);
                 x
             }));
@@ -180,7 +204,7 @@ impl World<'_> {
         else {
             unreachable!("an SQS mapping");
         };
-        if max_receive_count.is_some_and(|c| x.receives >= c) {
+        if max_receive_count.is_some_and(|c| u32::from(x.receives) >= c) {
             self.dead_letter(m, 1);
             return;
         }
@@ -192,21 +216,26 @@ impl World<'_> {
     }
 }
 
+/// Provisioned SQS mappings scale up about three times as fast as standard ones (AWS).
+const PROVISIONED_SQS_SPEEDUP: u128 = 3;
+
 /// (the fewest, the most) concurrent batches of a queue's mapping: SQS from
-/// `sqs_pollers_initial` up to `max_concurrency` or the platform's cap; a broker's fixed
-/// consumers.
-pub(super) fn queue_bounds(
-    kind: &MappingKind,
-    platform: &crate::model::config::Platform,
-) -> (u32, u32) {
+/// `sqs_pollers_initial` up to `max_concurrency` or the platform's cap; in provisioned
+/// mode, `sqs_invokes_per_poller` for each of its event pollers, from `min` to `max`; a
+/// broker's fixed consumers.
+pub(super) fn queue_bounds(cfg: &Mapping, platform: &crate::model::config::Platform) -> (u32, u32) {
     let MappingKind::Sqs {
         max_concurrency,
         queue,
         ..
-    } = *kind
+    } = cfg.kind
     else {
         unreachable!("a queue's mapping");
     };
+    if let Some(p) = &cfg.provisioned {
+        let unit = platform.sqs_invokes_per_poller;
+        return (p.min.saturating_mul(unit), p.max.saturating_mul(unit));
+    }
     if queue == QueueKind::Broker {
         let c = max_concurrency.expect("validated: a broker has its consumers");
         return (c, c);

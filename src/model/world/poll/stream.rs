@@ -64,6 +64,7 @@ impl World<'_> {
         let window = self.mapping_cfg(m).batching_window;
         let f = self.mappings[m].func as usize;
         let end = self.end;
+        let provisioned = self.mappings[m].prov.is_some();
         let KindRt::Stream {
             lanes, consumers, ..
         } = &mut self.mappings[m].kind
@@ -102,9 +103,42 @@ impl World<'_> {
                 c.waiting.push_back(l as u32);
                 return;
             }
+            if provisioned {
+                // Provisioned pollers read at most their throughput: the lane waits for a
+                // consumer again when they are short of it.
+                let bytes = lane
+                    .records
+                    .iter()
+                    .take(n as usize)
+                    .map(|x| u64::from(x.bytes))
+                    .sum();
+                if !self.poller_credit(now, m, bytes, q) {
+                    let KindRt::Stream {
+                        lanes,
+                        consumers: Some(c),
+                        ..
+                    } = &mut self.mappings[m].kind
+                    else {
+                        return;
+                    };
+                    lanes[l].queued = true;
+                    c.waiting.push_back(l as u32);
+                    return;
+                }
+            }
+            let KindRt::Stream {
+                lanes,
+                consumers: Some(c),
+                ..
+            } = &mut self.mappings[m].kind
+            else {
+                return;
+            };
             c.in_flight += 1;
+            lanes[l].in_flight = n;
+        } else {
+            lane.in_flight = n;
         }
-        lane.in_flight = n;
         self.funcs[f].m.series.dec_by(now, Level::Queued, n);
         let b = self.alloc_batch(m as u32, l as u32);
         self.batches[b as usize].n = n;
