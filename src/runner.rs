@@ -260,6 +260,9 @@ pub fn write_outputs(
     )?;
     files.push(timeseries);
     files.push(put("sources.csv", &output::csv::sources(runs)?)?);
+    if sc.pipeline.any {
+        files.push(put("pipeline.csv", &output::csv::pipeline(runs)?)?);
+    }
     let variants = output::csv::variants(runs)?;
     files.push(put("variants.csv", &variants)?);
     if sc.output.invocations {

@@ -94,6 +94,7 @@ fn a_run_twice_as_long_allocates_no_more_per_request() {
         ("eventbridge_fanout.toml", file("eventbridge_fanout.toml")),
         ("kafka_lag_spike.toml", file("kafka_lag_spike.toml")),
         ("fifo_hot_groups.toml", file("fifo_hot_groups.toml")),
+        ("image_pipeline.toml", file("image_pipeline.toml")),
         (
             "mq",
             file("sqs_worker.toml")

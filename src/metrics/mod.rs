@@ -118,6 +118,16 @@ pub struct FuncMetrics {
     pub response_too_large: u64,
     /// Invocations of a function with provisioned concurrency on on-demand environments.
     pub spillover: u64,
+    /// Pipelines: requests that other functions' invocations sent it.
+    pub chained: u64,
+    /// Pipelines: events its invocations sent on (emits and destinations).
+    pub emitted: u64,
+    /// Pipelines: successful invocations that sent nothing on, ending their chain.
+    pub chain_ends: u64,
+    /// Pipelines: requests dropped by recursive loop detection.
+    pub recursion_stopped: u64,
+    /// Pipelines: at each chain end, the time since the chain's first arrival.
+    pub pipeline_latency: Recorder,
     /// End-to-end latency of succeeded requests.
     pub latency: Recorder,
     /// Asynchronous events: arrival to the start of their first execution.
@@ -160,6 +170,11 @@ impl FuncMetrics {
             streamed_bytes: 0,
             response_too_large: 0,
             spillover: 0,
+            chained: 0,
+            emitted: 0,
+            chain_ends: 0,
+            recursion_stopped: 0,
+            pipeline_latency: Recorder::default(),
             latency: Recorder::default(),
             queue_wait: Recorder::default(),
             event_age: Recorder::default(),

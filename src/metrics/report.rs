@@ -110,6 +110,16 @@ pub struct FunctionReport {
     /// Invocations on on-demand environments while the function had provisioned
     /// concurrency: the requests its provisioned environments could not take.
     pub spillover: u64,
+    /// Pipelines: requests other functions' invocations sent it.
+    pub chained: u64,
+    /// Pipelines: events its invocations sent on.
+    pub emitted: u64,
+    /// Pipelines: successful invocations that ended their chain.
+    pub chain_ends: u64,
+    /// Pipelines: requests dropped by recursive loop detection (counted as failed).
+    pub recursion_stopped: u64,
+    /// Pipelines: from each chain's first arrival to its end here.
+    pub pipeline_latency: LatencyReport,
     /// On `*`: the cold-start ratio of the function at the 75th percentile over the
     /// functions that were invoked (Shahrad et al.'s headline metric); NaN on a function.
     pub function_cold_start_p75: f64,

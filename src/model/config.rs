@@ -39,6 +39,8 @@ pub struct Scenario {
     pub capacity_providers: Vec<crate::model::managed::CapacityProvider>,
     /// Sources, in file order.
     pub sources: Vec<Source>,
+    /// Emits and destinations between functions.
+    pub pipeline: Pipeline,
     /// What to write.
     pub output: Output,
     /// `[recommend]`: the strategy that picks a variant of the sweep.
@@ -248,6 +250,61 @@ pub struct Function {
     /// Lambda Managed Instances (`compute = "managed_instances"`); `None`: Lambda's
     /// default compute, one request per environment.
     pub managed: Option<crate::model::managed::Managed>,
+    /// Where its invocations send events: `emits`, `on_success`, `on_failure`.
+    pub chain: Chaining,
+}
+
+/// What a function's invocations send on (docs/scenarios.md, "Pipelines"). Every target
+/// is a source of the scenario: a destination function is reached through a source of
+/// its own (`<function>.on_success`, `<function>.on_failure`), invoked asynchronously.
+#[derive(Clone, Debug, Default)]
+pub struct Chaining {
+    /// Events each successful invocation sends to sources.
+    pub emits: Vec<Emit>,
+    /// An asynchronous invocation that succeeds sends its event here.
+    pub on_success: Option<usize>,
+    /// An asynchronous event that fails for good goes here (besides counting as failed).
+    pub on_failure: Option<usize>,
+    /// `recursive_loop = "allow"`: a chain may come back through it more than 16 times.
+    pub recursion_allowed: bool,
+}
+
+/// `emits = [{ source, count }]`: the events one successful invocation sends to a source.
+#[derive(Clone, Debug)]
+pub struct Emit {
+    /// Index into `Scenario::sources`.
+    pub source: usize,
+    /// How many.
+    pub count: EmitCount,
+}
+
+/// How many events an invocation emits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum EmitCount {
+    /// Always this many.
+    Fixed(u32),
+    /// One with this probability, else none (a filter).
+    Probability(f64),
+    /// Poisson with this mean (a fan-out of random size).
+    Poisson(f64),
+    /// Uniform over `min..=max`.
+    Uniform(u32, u32),
+}
+
+/// A chain through more than this many invocations of one function is stopped (AWS's
+/// recursive loop detection; "about 16", observed).
+pub const RECURSION_LIMIT: u32 = 16;
+
+/// The shape of the scenario's pipeline: the strongly connected components of the graph
+/// of functions whose invocations send events to one another.
+#[derive(Clone, Debug, Default)]
+pub struct Pipeline {
+    /// The scenario has emits or destinations.
+    pub any: bool,
+    /// Each function's component.
+    pub component: Vec<u32>,
+    /// The functions of each component.
+    pub component_len: Vec<u32>,
 }
 
 /// The response a synchronous invocation returns.
@@ -378,6 +435,8 @@ pub struct Source {
     pub mapping: Option<Mapping>,
     /// The tenants its requests come from (a function with tenant isolation).
     pub tenants: Option<crate::sources::tenants::TenantMix>,
+    /// A stream or Kafka mapping: where records that fail for good go (a source).
+    pub on_failure: Option<usize>,
 }
 
 /// An event source mapping: how Lambda polls a queue or a stream.

@@ -60,6 +60,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "ephemeral_cost_usd",
     "streaming_cost_usd",
     "esm_cost_usd",
+    "recursion_stopped",
     "spillover",
 ];
 
@@ -186,6 +187,7 @@ pub fn summary_row(r: &RunReport, f: &FunctionReport) -> Vec<String> {
         num(f.costs.ephemeral, 6),
         num(f.costs.streaming, 6),
         num(f.costs.esm, 6),
+        f.recursion_stopped.to_string(),
         f.spillover.to_string(),
     ]
 }
@@ -362,6 +364,52 @@ pub fn sources(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
                 age(|a| a.max_ms),
                 poll(num(s.epu_hours, 6)),
                 poll(num(s.esm_cost_usd, 6)),
+            ])?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Columns of `pipeline.csv` (a lambdasim extension, written when functions send events
+/// to one another).
+pub const PIPELINE_COLUMNS: &[&str] = &[
+    "scenario",
+    "variant",
+    "replication",
+    "function",
+    "requests",
+    "chained",
+    "emitted",
+    "recursion_stopped",
+    "chain_ends",
+    "pipeline_latency_mean_ms",
+    "pipeline_latency_p50_ms",
+    "pipeline_latency_p99_ms",
+    "pipeline_latency_max_ms",
+];
+
+/// `pipeline.csv`: one row per (replication, function): the requests other functions sent
+/// it, the events it sent on, and the latency of the chains that ended with it.
+pub fn pipeline(runs: &[RunReport]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(PIPELINE_COLUMNS)?;
+    for r in runs {
+        for f in &r.functions {
+            let p = &f.pipeline_latency;
+            w.write_record([
+                r.scenario.clone(),
+                r.variant.clone(),
+                r.replication.to_string(),
+                f.function.clone(),
+                f.requests.to_string(),
+                f.chained.to_string(),
+                f.emitted.to_string(),
+                f.recursion_stopped.to_string(),
+                f.chain_ends.to_string(),
+                num(p.mean_ms, 3),
+                num(p.p50_ms, 3),
+                num(p.p99_ms, 3),
+                num(p.max_ms, 3),
             ])?;
         }
     }

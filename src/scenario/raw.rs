@@ -232,6 +232,28 @@ pub struct RawFunction {
     pub memory_per_vcpu_gb: Option<i64>,
     pub min_environments: Option<i64>,
     pub max_environments: Option<i64>,
+    pub emits: Option<Vec<RawEmit>>,
+    pub on_success: Option<RawDestination>,
+    pub on_failure: Option<RawDestination>,
+    pub recursive_loop: Option<String>,
+}
+
+/// One of a function's `emits`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmit {
+    pub source: Option<String>,
+    /// An integer, or a table `{ dist = "poisson", mean }` / `{ dist = "uniform", min, max }`.
+    pub count: Option<toml::Value>,
+    pub probability: Option<f64>,
+}
+
+/// A destination: `{ function = "…" }` or `{ source = "…" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDestination {
+    pub function: Option<String>,
+    pub source: Option<String>,
 }
 
 /// A `[[capacity_providers]]` table (Lambda Managed Instances).
@@ -348,6 +370,7 @@ pub struct RawSource {
     /// validation.
     pub provisioned_pollers: Option<toml::Value>,
     pub poller_group: Option<String>,
+    pub on_failure: Option<RawDestination>,
     /// A size or a distribution table of sizes (read in validation, for keyed errors).
     pub message_bytes: Option<toml::Value>,
     pub tenants: Option<RawTenants>,

@@ -15,6 +15,7 @@ mod kafka;
 mod lifecycle;
 mod logs;
 mod managed;
+mod pipeline;
 mod policies;
 mod poll;
 mod provisioning;

@@ -4,7 +4,7 @@
 
 use super::env::SHARED;
 use super::managed::NO_GROUP;
-use super::{Event, Job, NO_REC, World};
+use super::{Event, Job, Lineage, NO_REC, World};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
 use crate::metrics::{AttemptOutcome, AttemptRecord, NO_ENV, TraceKind, TraceRecord};
@@ -193,6 +193,7 @@ impl World<'_> {
         self.executing -= 1;
     }
 
+    #[allow(clippy::too_many_arguments)] // what a request is, each part from its own place
     pub(super) fn on_request(
         &mut self,
         now: Time,
@@ -200,6 +201,7 @@ impl World<'_> {
         f: usize,
         invocation: InvocationType,
         given: Given,
+        lineage: Lineage,
         q: &mut EventQueue<Event>,
     ) {
         let request = self.next_request;
@@ -215,13 +217,14 @@ impl World<'_> {
             }
             InvocationType::RequestResponse => match self.acquire(now, f, given) {
                 Some((env, cold)) => {
-                    let job = Job::request(request, source, now, NO_REC, 1, given);
+                    let job = Job::request(request, source, now, NO_REC, 1, given, lineage);
                     self.start(now, env, cold, job, q);
                 }
                 None => {
                     self.note_throttle(now, f, request, source, now, 1);
                     if self.sc.sources[source as usize].client_retries > 0 {
                         let rec = self.new_pending(request, source, f, now, false);
+                        self.pending[rec as usize].lineage = lineage;
                         self.pending[rec as usize].attempts = 1;
                         self.pending[rec as usize].given = given;
                         self.schedule_client_retry(now, rec, q);
@@ -233,13 +236,14 @@ impl World<'_> {
             InvocationType::Event => {
                 let deadline = now.saturating_add(self.sc.functions[f].max_event_age);
                 let rec = self.new_pending(request, source, f, now, true);
+                self.pending[rec as usize].lineage = lineage;
                 self.pending[rec as usize].deadline = deadline;
                 self.pending[rec as usize].given = given;
                 if self.funcs[f].reserved == Some(0) {
                     // AWS sends every event of a function reserved at 0 straight to the DLQ.
                     self.pending[rec as usize].attempts = 1;
                     self.note_throttle(now, f, request, source, now, 1);
-                    self.send_to_dlq(now, rec, "reserved_concurrency = 0");
+                    self.send_to_dlq(now, rec, "reserved_concurrency = 0", q);
                 } else {
                     self.dispatch(now, rec, q);
                 }

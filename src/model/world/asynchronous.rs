@@ -3,7 +3,7 @@
 //! errors, the maximum event age, the dead-letter queue) and throttled synchronous requests
 //! whose client retries.
 
-use super::{Event, Job, NO_REC, World};
+use super::{Event, Job, Lineage, NO_REC, World};
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
 use crate::metrics::{NO_ENV, TraceKind, TraceRecord};
@@ -63,6 +63,8 @@ pub(super) struct Pending {
     pub(super) timer_at: Time,
     /// What a trace gives it (`Given::NOTHING`: all drawn).
     pub(super) given: Given,
+    /// The chain it belongs to.
+    pub(super) lineage: Lineage,
 }
 
 impl World<'_> {
@@ -93,6 +95,7 @@ impl World<'_> {
             generation: 0,
             timer_at: Time::MAX,
             given: Given::NOTHING,
+            lineage: Lineage::start(now),
         };
         if let Some(i) = self.free_pending.pop() {
             let generation = self.pending[i as usize].generation;
@@ -258,7 +261,7 @@ impl World<'_> {
         let f = p.func as usize;
         self.funcs[f].m.series.advance(now);
         if p.is_async && now >= p.deadline {
-            self.send_to_dlq(now, rec, "max_event_age");
+            self.send_to_dlq(now, rec, "max_event_age", q);
             return false;
         }
         let attempt = p.attempts + 1;
@@ -297,8 +300,9 @@ impl World<'_> {
                 pm.given.cold = GivenCold::Simulate;
                 if !p.is_async {
                     self.free_pending(rec);
-                    let job =
-                        Job::request(p.request, p.source, p.arrival, NO_REC, attempt, p.given);
+                    let job = Job::request(
+                        p.request, p.source, p.arrival, NO_REC, attempt, p.given, p.lineage,
+                    );
                     self.start(now, env, cold, job, q);
                     return false;
                 }
@@ -315,7 +319,9 @@ impl World<'_> {
                 if !p.started {
                     m.queue_wait.record(now - p.arrival);
                 }
-                let job = Job::request(p.request, p.source, p.arrival, rec, attempt, p.given);
+                let job = Job::request(
+                    p.request, p.source, p.arrival, rec, attempt, p.given, p.lineage,
+                );
                 self.start(now, env, cold, job, q);
                 false
             }
@@ -338,7 +344,13 @@ impl World<'_> {
     }
 
     /// Sends an asynchronous event to its function's dead-letter queue.
-    pub(super) fn send_to_dlq(&mut self, now: Time, rec: u32, why: &'static str) {
+    pub(super) fn send_to_dlq(
+        &mut self,
+        now: Time,
+        rec: u32,
+        why: &'static str,
+        q: &mut EventQueue<Event>,
+    ) {
         self.clear_backing_off(rec);
         let p = self.pending[rec as usize];
         let m = &mut self.funcs[p.func as usize].m;
@@ -368,6 +380,11 @@ impl World<'_> {
             });
         }
         self.free_pending(rec);
+        if self.sc.pipeline.any {
+            let f = p.func as usize;
+            let to = self.sc.functions[f].chain.on_failure;
+            self.chain_failed(now, f, to, p.lineage, q);
+        }
     }
 
     /// An asynchronous event whose attempt failed: retried after `n × async_retry_delay`
@@ -381,12 +398,12 @@ impl World<'_> {
         p.executing = false;
         p.failures += 1;
         if p.failures > max_retries {
-            self.send_to_dlq(now, rec, "retries exhausted");
+            self.send_to_dlq(now, rec, "retries exhausted", q);
             return;
         }
         if now >= p.deadline {
             // Too old to be retried: it failed past its maximum age.
-            self.send_to_dlq(now, rec, "max_event_age");
+            self.send_to_dlq(now, rec, "max_event_age", q);
             return;
         }
         let delay = Time(

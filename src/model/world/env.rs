@@ -2,7 +2,7 @@
 //! the start of an attempt (duration, outcome and INIT drawn), INIT done, completion (billing,
 //! what becomes of the environment and of the request), and retirement.
 
-use super::{Event, World};
+use super::{Event, Lineage, World};
 use crate::engine::SimRng;
 use crate::engine::{EventQueue, Time};
 use crate::metrics::Level;
@@ -29,6 +29,8 @@ pub(super) struct Job {
     /// What a trace gives it: its execution time (or `DRAW` to draw it from the
     /// function), and for a replayed log its INIT and its end.
     pub(super) given: Given,
+    /// The chain it belongs to.
+    pub(super) lineage: Lineage,
 }
 
 impl Job {
@@ -39,8 +41,10 @@ impl Job {
         rec: u32,
         attempt: u32,
         given: Given,
+        lineage: Lineage,
     ) -> Job {
         Job {
+            lineage,
             request,
             source,
             arrival,
@@ -75,6 +79,8 @@ pub(super) enum EnvState {
 /// An execution environment, and the invocation it is running.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Env {
+    /// The chain of the request it runs.
+    pub(super) lineage: Lineage,
     pub(super) func: u32,
     pub(super) state: EnvState,
     pub(super) provisioned: bool,
@@ -194,6 +200,7 @@ impl Env {
     /// An environment of `func` with serial `serial`, before anything happens to it.
     pub(super) fn blank(func: u32, serial: u32) -> Env {
         Env {
+            lineage: Lineage::start(Time::ZERO),
             func,
             state: EnvState::Initializing,
             provisioned: false,
@@ -278,6 +285,7 @@ impl World<'_> {
             extra,
             poisoned,
             given,
+            lineage,
         } = job;
         if e & SHARED != 0 {
             return self.start_shared(now, e & !SHARED, job, q);
@@ -369,6 +377,7 @@ impl World<'_> {
         env.request = request;
         env.source = source;
         env.arrival = arrival;
+        env.lineage = lineage;
         env.start = now;
         env.init = init;
         env.billed_init = billed_init;
@@ -508,6 +517,7 @@ impl World<'_> {
         q: &mut EventQueue<Event>,
     ) {
         let f = env.func as usize;
+        let asynchronous = env.rec != NO_REC && self.pending[env.rec as usize].is_async;
         let m = &mut self.funcs[f].m;
         let failed = match env.outcome {
             AttemptOutcome::Success => {
@@ -549,6 +559,9 @@ impl World<'_> {
         let pool_backlog = self.funcs[f].reserved.is_none() && !self.backlogged.is_empty();
         if pool_backlog || !self.funcs[f].waiting.is_empty() {
             self.pull_waiting(now, f, q);
+        }
+        if self.sc.pipeline.any && env.outcome == AttemptOutcome::Success {
+            self.chain_succeeded(now, env, asynchronous, q);
         }
     }
 

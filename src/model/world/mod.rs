@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 
 mod admit;
 mod asynchronous;
+mod chain;
 mod cluster;
 mod env;
 mod footprint;
@@ -27,6 +28,7 @@ mod poll;
 mod provisioned;
 mod report;
 use asynchronous::{Pending, queue_wait_span};
+use chain::Lineage;
 use cluster::Cluster;
 use env::{Env, EnvState, Job, NO_BATCH, NO_REC};
 pub use footprint::{Footprint, footprint};
@@ -217,6 +219,8 @@ pub struct World<'s> {
     pool: Pool,
     selection: SelectionSpec,
     selection_rng: SimRng,
+    /// Pipelines: the counts of emitted events.
+    chain_rng: SimRng,
     executing: u32,
     max_executing: u32,
     next_request: u64,
@@ -380,6 +384,7 @@ impl<'s> World<'s> {
             pool,
             selection: sc.platform.instance_selection,
             selection_rng: rngs.stream("policy/instance_selection"),
+            chain_rng: rngs.stream("pipeline"),
             executing: 0,
             max_executing: 0,
             next_request: 0,
@@ -481,9 +486,9 @@ impl Model for World<'_> {
                 let mapping = self.source_mapping[source as usize];
                 if mapping == NO_MAPPING {
                     self.source_requests[source as usize] += 1;
-                    self.on_request(now, source, func, invocation, given, q);
+                    self.on_request(now, source, func, invocation, given, Lineage::start(now), q);
                 } else {
-                    self.on_message(now, mapping as usize, q);
+                    self.on_message(now, mapping as usize, Lineage::start(now), q);
                 }
             }
             Event::InitDone { env } => self.on_init_done(now, env, q),

@@ -50,6 +50,7 @@ impl World<'_> {
         let mut functions = Vec::with_capacity(self.funcs.len());
         let mut series = Vec::with_capacity(self.funcs.len());
         let mut total_latency = Recorder::default();
+        let mut total_pipeline = Recorder::default();
         let mut total_queue_wait = Recorder::default();
         let mut total_event_age = Recorder::default();
         let mut total_oldest_age = Recorder::default();
@@ -62,6 +63,7 @@ impl World<'_> {
             let m = func.m;
             series.push(bin_rows(sc, spec, &m, cluster.is_some()));
             total_latency.merge(&m.latency);
+            total_pipeline.merge(&m.pipeline_latency);
             total_queue_wait.merge(&m.queue_wait);
             total_event_age.merge(&m.event_age);
             total_oldest_age.merge(&m.oldest_age);
@@ -77,6 +79,7 @@ impl World<'_> {
         }
         total.function_cold_start_p75 = function_cold_start_p75(&functions);
         total.latency = total_latency.report();
+        total.pipeline_latency = total_pipeline.report();
         total.queue_wait = total_queue_wait.report();
         total.event_age = total_event_age.report();
         total.oldest_age = total_oldest_age.report();
@@ -348,6 +351,11 @@ fn function_report(
         response_too_large: m.response_too_large,
         out_of_memory: spec.out_of_memory(),
         spillover: m.spillover,
+        chained: m.chained,
+        emitted: m.emitted,
+        chain_ends: m.chain_ends,
+        recursion_stopped: m.recursion_stopped,
+        pipeline_latency: m.pipeline_latency.report(),
         function_cold_start_p75: f64::NAN,
         latency: m.latency.report(),
         queue_wait: m.queue_wait.report(),
@@ -392,6 +400,11 @@ fn empty_total(max_concurrency: u32, costs: Costs, limit: u32) -> FunctionReport
         response_too_large: 0,
         out_of_memory: false,
         spillover: 0,
+        chained: 0,
+        emitted: 0,
+        chain_ends: 0,
+        recursion_stopped: 0,
+        pipeline_latency: Recorder::default().report(),
         function_cold_start_p75: f64::NAN,
         latency: Recorder::default().report(),
         queue_wait: Recorder::default().report(),
@@ -432,6 +445,10 @@ fn add_to_total(total: &mut FunctionReport, r: &FunctionReport) {
     total.response_too_large += r.response_too_large;
     total.out_of_memory |= r.out_of_memory;
     total.spillover += r.spillover;
+    total.chained += r.chained;
+    total.emitted += r.emitted;
+    total.chain_ends += r.chain_ends;
+    total.recursion_stopped += r.recursion_stopped;
     total.mean_concurrency += r.mean_concurrency;
     total.mean_instances += r.mean_instances;
     total.idle_gb_seconds += r.idle_gb_seconds;
@@ -472,6 +489,10 @@ mod tests {
         r.streamed_bytes = next();
         r.response_too_large = next();
         r.spillover = next();
+        r.chained = next();
+        r.emitted = next();
+        r.chain_ends = next();
+        r.recursion_stopped = next();
         r.mean_concurrency = next() as f64;
         r.mean_instances = next() as f64;
         r.idle_gb_seconds = next() as f64;
@@ -509,6 +530,10 @@ mod tests {
                 r.streamed_bytes,
                 r.response_too_large,
                 r.spillover,
+                r.chained,
+                r.emitted,
+                r.chain_ends,
+                r.recursion_stopped,
             ]
         };
         assert_eq!(counts(&total), counts(&want));

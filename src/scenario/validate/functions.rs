@@ -352,6 +352,7 @@ fn validate_function(
         ));
     }
     Ok(Function {
+        chain: Default::default(),
         name,
         memory_mb,
         architecture,

@@ -40,6 +40,11 @@ const KAFKA_RETENTION: Time = Time::from_secs(7 * 86_400);
 const SQS_POLLERS: (i64, i64) = (2, 10_000);
 const KAFKA_POLLERS: (i64, i64) = (1, 2_000);
 const DEFAULT_MAX_POLLERS: i64 = 200;
+/// AWS's `MinimumPollers` is at most 200.
+const MOST_MIN_POLLERS: i64 = 200;
+/// The largest message or record: 1 MiB (SQS's limit; Kafka's default `message.max.bytes`
+/// is about as much).
+const MAX_MESSAGE_BYTES: u64 = 1 << 20;
 const GROUP_MAPPINGS: usize = 100;
 const GROUP_POLLERS: u64 = 2_000;
 /// The size of a message or record when `message_bytes` is not given: an assumption.
@@ -203,7 +208,7 @@ fn provisioned_pollers(
         &k("provisioned_pollers.min"),
         p.min.unwrap_or(lo),
         lo,
-        hi,
+        MOST_MIN_POLLERS,
         &format!("provisioned_pollers.min ({what})"),
     )?;
     let max = ctx.int(
@@ -223,6 +228,17 @@ fn provisioned_pollers(
         Some(v) => validate_size_dist(ctx, &k("message_bytes"), v)?,
         None => Dist::Constant(Time(DEFAULT_MESSAGE_BYTES)),
     };
+    if let Dist::Constant(b) = message_bytes
+        && b.as_nanos() > MAX_MESSAGE_BYTES
+    {
+        return Err(ctx.err(
+            &k("message_bytes"),
+            format!(
+                "a message or record is at most 1 MB (SQS's limit), got {} bytes",
+                b.as_nanos()
+            ),
+        ));
+    }
     if let Some(g) = &s.poller_group {
         super::check_name(ctx, &k("poller_group"), g, "the poller group's name")?;
     }

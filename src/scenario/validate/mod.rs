@@ -27,6 +27,7 @@ mod keep_alive;
 mod managed;
 mod mapping;
 mod output;
+mod pipeline;
 mod platform;
 mod pricing;
 mod provisioned;
@@ -201,6 +202,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let capacity_providers = managed::validate_providers(&ctx, &raw)?;
     let mut functions = functions::validate_functions(&ctx, &raw, &pricing, &capacity_providers)?;
     let mut sources = sources::validate_sources(&ctx, &raw, &functions)?;
+    let pipeline = pipeline::validate_pipeline(&ctx, &raw, &mut functions, &mut sources)?;
     let origin = traces::expand_trace_functions(&ctx, &mut functions, &mut sources)?;
     managed::check_managed_use(
         &ctx,
@@ -230,6 +232,7 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
         functions,
         capacity_providers,
         sources,
+        pipeline,
         output,
         recommend,
         warnings: ctx.warnings.take(),

@@ -84,7 +84,7 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         &["sqs", "msk", "kafka"],
         "SQS and Kafka sources (sqs, msk, kafka)",
     );
-    let poll_keys: [(&str, bool, Scope); 21] = [
+    let poll_keys: [(&str, bool, Scope); 22] = [
         ("batch_size", s.batch_size.is_some(), POLL),
         ("batching_window", s.batching_window.is_some(), POLL),
         ("per_record", s.per_record.is_some(), POLL),
@@ -118,6 +118,7 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         ),
         ("poller_group", s.poller_group.is_some(), KAFKA),
         ("message_bytes", s.message_bytes.is_some(), PROVISIONED),
+        ("on_failure", s.on_failure.is_some(), LANES),
     ];
     for (key, present, (services, applies)) in poll_keys {
         if present && !services.contains(&service.name) {
@@ -230,12 +231,9 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
             validate_dist(ctx, &k("client_backoff"), d)?
         }
     };
-    let Some(arrival) = &s.arrival else {
-        return Err(ctx.err(
-            &format!("sources[{i}]"),
-            "a source needs `arrival`, e.g. arrival = { process = \"poisson\", rate = 10.0 }",
-        ));
-    };
+    // A source without `arrival` must be fed by functions (checked with the pipeline).
+    let none = crate::scenario::raw::OneOrMany(Vec::new());
+    let arrival = s.arrival.as_ref().unwrap_or(&none);
     let many = arrival.0.len() > 1;
     let mut processes = Vec::with_capacity(arrival.0.len());
     for (j, a) in arrival.0.iter().enumerate() {
@@ -299,6 +297,7 @@ fn validate_source(ctx: &Ctx, i: usize, s: &RawSource, functions: &[Function]) -
         client_backoff,
         mapping,
         tenants,
+        on_failure: None,
     })
 }
 

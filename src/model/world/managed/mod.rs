@@ -564,6 +564,7 @@ impl World<'_> {
             request: job.request,
             source: job.source,
             arrival: job.arrival,
+            lineage: job.lineage,
             start: req.start,
             run: now - req.start,
             outcome: req.outcome,

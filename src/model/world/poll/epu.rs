@@ -17,6 +17,9 @@ pub(super) const SQS_POLLER_BYTES: u64 = MB;
 /// A Kafka event poller reads up to 5 MB/s; an EPU carries up to 20 MB/s.
 pub(super) const KAFKA_POLLER_BYTES: u64 = 5 * MB;
 pub(super) const KAFKA_EPU_BYTES: u64 = 20 * MB;
+/// The largest message or record: SQS's 1 MiB (Kafka's `message.max.bytes` is about as
+/// much by default).
+pub(crate) const MAX_MESSAGE_BYTES: u64 = MB;
 /// Nanoseconds per second: the credit is kept in bytes × 10⁹, so that a rate in bytes
 /// per second times nanoseconds adds exactly.
 const NS: i128 = 1_000_000_000;
@@ -36,6 +39,8 @@ pub(super) struct Provisioned {
     /// Kafka: the bytes per second of one EPU and the pollers per EPU, which cap the
     /// throughput too.
     per_epu: Option<(u64, u32)>,
+    /// Kafka: the partitions; pollers beyond them read nothing (billed all the same).
+    readers: u32,
     /// Throughput credit, bytes × 10⁹; a batch may start while it is not negative, and
     /// takes it below zero by its bytes. At most one second of throughput is saved up.
     credit: i128,
@@ -66,6 +71,8 @@ pub(in crate::model::world) struct Ledger {
     charged: u128,
     /// Its mappings.
     members: u32,
+    /// The sum of its mappings' `max` pollers.
+    most_pollers: u64,
 }
 
 impl Ledger {
@@ -93,7 +100,7 @@ impl Ledger {
 impl Provisioned {
     /// Bytes per second the pollers read.
     fn rate(&self) -> u64 {
-        let pollers = u64::from(self.pollers);
+        let pollers = u64::from(self.pollers.min(self.readers));
         let by_pollers = pollers * self.per_poller;
         match self.per_epu {
             Some((bytes, per_epu)) => by_pollers.min(pollers.div_ceil(u64::from(per_epu)) * bytes),
@@ -138,12 +145,17 @@ impl World<'_> {
         let platform = &self.sc.platform;
         let pollers = Provisioned::pollers_of(kind, slots, platform);
         let kafka_per_epu = platform.kafka_pollers_per_epu;
-        let (per_poller, per_epu, pollers_per_epu) = match kind {
-            MappingKind::Sqs { .. } => (SQS_POLLER_BYTES, None, 1),
-            MappingKind::Stream { .. } => (
+        let (per_poller, per_epu, pollers_per_epu, readers) = match *kind {
+            MappingKind::Sqs { .. } => (SQS_POLLER_BYTES, None, 1, u32::MAX),
+            MappingKind::Stream {
+                shards,
+                parallelization_factor,
+                ..
+            } => (
                 KAFKA_POLLER_BYTES,
                 Some((KAFKA_EPU_BYTES, kafka_per_epu)),
                 kafka_per_epu,
+                shards.saturating_mul(parallelization_factor),
             ),
         };
         let found = p.group.as_ref().and_then(|g| {
@@ -159,14 +171,16 @@ impl World<'_> {
                 live: Vec::new(),
                 charged: 0,
                 members: 0,
+                most_pollers: 0,
             });
             self.ledgers.len() - 1
         });
         let l = &mut self.ledgers[ledger];
         l.members += 1;
-        // Room for the most EPUs it may run, so that scaling never allocates.
-        l.live
-            .reserve((u64::from(p.max).div_ceil(u64::from(pollers_per_epu))) as usize);
+        // Room for the most EPUs its mappings may run, so that scaling never allocates.
+        l.most_pollers += u64::from(p.max);
+        let most = l.most_pollers.div_ceil(u64::from(pollers_per_epu)) as usize;
+        l.live.reserve(most.saturating_sub(l.live.len()));
         l.set(Time::ZERO, l.pollers + pollers);
         let mut prov = Provisioned {
             ledger: ledger as u32,
@@ -175,6 +189,7 @@ impl World<'_> {
             since: Time::ZERO,
             per_poller,
             per_epu,
+            readers,
             credit: 0,
             refilled: Time::ZERO,
             wake: None,
@@ -316,6 +331,7 @@ mod tests {
             live: Vec::new(),
             charged: 0,
             members: 1,
+            most_pollers: 0,
         }
     }
 
@@ -358,6 +374,7 @@ mod tests {
             since: Time::ZERO,
             per_poller,
             per_epu,
+            readers: u32::MAX,
             credit: 0,
             refilled: Time::ZERO,
             wake: None,

@@ -213,8 +213,8 @@ impl World<'_> {
                 fq.done[g] = x.arrival;
             }
         }
-        for &x in &msgs[..keep] {
-            self.succeed(now, f, x);
+        for (i, &x) in msgs[..keep].iter().enumerate() {
+            self.succeed(now, f, x, i == 0);
         }
         self.batches[b as usize].msgs = msgs;
         if let KindRt::Fifo(fq) = &mut self.mappings[m].kind {

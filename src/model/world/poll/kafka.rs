@@ -74,6 +74,14 @@ impl Consumers {
 }
 
 impl World<'_> {
+    /// The lanes (partitions) of stream mapping `m`.
+    fn lanes_of(&self, m: usize) -> u32 {
+        match &self.mappings[m].kind {
+            KindRt::Stream { lanes, .. } => lanes.len() as u32,
+            _ => 0,
+        }
+    }
+
     /// The Kafka consumers of mapping `m`, if it is a Kafka mapping.
     pub(super) fn consumers(&mut self, m: usize) -> Option<&mut Consumers> {
         match &mut self.mappings[m].kind {
@@ -95,7 +103,10 @@ impl World<'_> {
         } else {
             (platform.kafka_scale_interval, platform.kafka_scale_delay)
         };
-        let bounds = provisioned.map(|p| (p.min, p.max));
+        // No more pollers than partitions (one reads one partition at a time), nor below
+        // `min`.
+        let partitions = self.lanes_of(m);
+        let bounds = provisioned.map(|p| (p.min, p.max.min(partitions).max(p.min)));
         let Some(c) = self.consumers(m) else {
             return;
         };

@@ -11,7 +11,7 @@
 //!   batch blocks its lane and is retried at the next poll until it succeeds, runs out of
 //!   retries, or its records pass the retention.
 
-use super::{Event, Job, NO_REC, World};
+use super::{Event, Job, Lineage, NO_REC, World};
 use crate::engine::Dist;
 use crate::engine::{EventQueue, RngStreams, SimRng, Time};
 use crate::metrics::{AttemptOutcome, Level, Recorder, SourceReport};
@@ -37,6 +37,8 @@ use sqs::queue_bounds;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Msg {
     arrival: Time,
+    /// The chain it belongs to.
+    lineage: Lineage,
     /// Its size (provisioned mode only; else 0).
     bytes: u32,
     /// Times received (saturating; `max_receive_count` is at most 1,000).
@@ -270,7 +272,13 @@ impl<'s> World<'s> {
     }
 
     /// A message or record arrives at the queue or stream of mapping `m`.
-    pub(super) fn on_message(&mut self, now: Time, m: usize, q: &mut EventQueue<Event>) {
+    pub(super) fn on_message(
+        &mut self,
+        now: Time,
+        m: usize,
+        lineage: Lineage,
+        q: &mut EventQueue<Event>,
+    ) {
         let cfg = self.mapping_cfg(m);
         let rate = cfg.record_error_rate;
         let mr = &mut self.mappings[m];
@@ -278,13 +286,17 @@ impl<'s> World<'s> {
         mr.requests += 1;
         let poison = rate > 0.0 && mr.rng.random::<f64>() < rate;
         let bytes = match (&mut mr.prov, &cfg.provisioned) {
-            (Some(p), Some(c)) => {
-                u32::try_from(c.message_bytes.sample(&mut p.rng).as_nanos()).unwrap_or(u32::MAX)
-            }
+            // At most the largest message (a distribution's tail is cut there).
+            (Some(p), Some(c)) => c
+                .message_bytes
+                .sample(&mut p.rng)
+                .as_nanos()
+                .min(epu::MAX_MESSAGE_BYTES) as u32,
             _ => 0,
         };
         let msg = Msg {
             arrival: now,
+            lineage,
             bytes,
             receives: 0,
             poison,
@@ -471,10 +483,12 @@ impl<'s> World<'s> {
             );
             (cfg.per_record.as_ref(), items)
         };
-        let (oldest, poisoned) = {
+        let (oldest, poisoned, lineage) = {
             let (a, c) = self.batch_records(b);
             let oldest = a.iter().chain(c).map(|x| x.arrival).min().unwrap_or(now);
-            (oldest, a.iter().chain(c).any(|x| x.poison))
+            // A batch carries on the chain of its first message or record.
+            let lineage = a.first().map_or(Lineage::start(now), |x| x.lineage);
+            (oldest, a.iter().chain(c).any(|x| x.poison), lineage)
         };
         let n = self.batches[b as usize].n;
         match self.acquire(now, f, crate::sources::trace::Given::NOTHING) {
@@ -520,6 +534,7 @@ impl<'s> World<'s> {
                     extra,
                     poisoned: poisoned && !report_items,
                     given: Given::NOTHING,
+                    lineage,
                 };
                 self.start(now, env, cold, job, q);
                 false
@@ -547,11 +562,12 @@ impl<'s> World<'s> {
                         self.sqs_return_all(now, m, b);
                         self.free_batch(b);
                         let (floor, cap) = self.sqs_bounds(m);
-                        // A broker's consumers are fixed; provisioned pollers come whole,
-                        // and never fewer than `min`.
+                        // A broker's consumers are fixed; provisioned pollers come whole
+                        // (rounded down, so as not to ask again for what was refused), and
+                        // never fewer than `min`.
                         if self.mappings[m].prov.is_some() {
                             let unit = self.sc.platform.sqs_invokes_per_poller;
-                            self.set_pollers(now, m, in_flight.next_multiple_of(unit).max(floor));
+                            self.set_pollers(now, m, (in_flight / unit * unit).max(floor));
                         } else if !self.is_broker(m) {
                             self.set_pollers(now, m, in_flight.max(2.min(cap)));
                         }
@@ -577,10 +593,18 @@ impl<'s> World<'s> {
         }
     }
 
-    fn succeed(&mut self, now: Time, f: usize, x: Msg) {
+    /// Message `x` of a batch of function `f` succeeded; `first`: the batch's first,
+    /// whose chain the invocation carries on (the others' chains end here).
+    fn succeed(&mut self, now: Time, f: usize, x: Msg, first: bool) {
+        let ends = self.sc.pipeline.any && (!first || self.sc.functions[f].chain.emits.is_empty());
         let fm = &mut self.funcs[f].m;
         fm.succeeded += 1;
         fm.latency.record(now - x.arrival);
+        if ends {
+            fm.chain_ends += 1;
+            fm.pipeline_latency
+                .record(now.saturating_sub(x.lineage.origin));
+        }
     }
 
     /// A batch invocation ended with `outcome`.
@@ -607,11 +631,11 @@ impl<'s> World<'s> {
             );
             if outcome == AttemptOutcome::Success {
                 let msgs = std::mem::take(&mut self.batches[b as usize].msgs);
-                for &x in &msgs {
+                for (i, &x) in msgs.iter().enumerate() {
                     if report_items && x.poison {
                         self.sqs_fail(now, m, x);
                     } else {
-                        self.succeed(now, f, x);
+                        self.succeed(now, f, x, i == 0);
                     }
                 }
                 self.batches[b as usize].msgs = msgs;

@@ -205,10 +205,17 @@ impl World<'_> {
         if outcome == AttemptOutcome::Success {
             lane.failures = 0;
             lane.cap = batch_size;
+            let ends = self.sc.pipeline.any;
+            let carried = !self.sc.functions[f].chain.emits.is_empty();
             let fm = &mut self.funcs[f].m;
-            for x in lane.records.drain(..n as usize) {
+            for (i, x) in lane.records.drain(..n as usize).enumerate() {
                 fm.succeeded += 1;
                 fm.latency.record(now - x.arrival);
+                if ends && !(i == 0 && carried) {
+                    fm.chain_ends += 1;
+                    fm.pipeline_latency
+                        .record(now.saturating_sub(x.lineage.origin));
+                }
             }
             // A lane with records left is read again at once (if its batch is ready); on
             // Kafka, after the partitions already waiting for a consumer.
@@ -228,10 +235,20 @@ impl World<'_> {
         lane.failures += 1;
         if max_retry.is_some_and(|k| lane.failures > k) {
             // Out of retries: the records go to the on-failure destination.
-            lane.records.drain(..n as usize);
             lane.failures = 0;
             lane.cap = batch_size;
             fm.series.dec_by(now, Level::Queued, n);
+            let src = self.mappings[m].source as usize;
+            let to = self.sc.sources[src].on_failure;
+            for _ in 0..n {
+                let KindRt::Stream { lanes, .. } = &mut self.mappings[m].kind else {
+                    unreachable!("a stream mapping");
+                };
+                let x = lanes[l].records.pop_front().expect("the batch's records");
+                if to.is_some() {
+                    self.chain_failed(now, f, to, x.lineage, q);
+                }
+            }
             self.dead_letter(m, u64::from(n));
         }
     }
