@@ -319,4 +319,36 @@ mod tests {
         // Other hours were covered once each and had no arrivals.
         assert_eq!(r[5], 0.0);
     }
+
+    #[test]
+    fn hours_the_log_does_not_cover_get_the_mean_rate() {
+        // 1,800 arrivals over Monday 00:00–02:00: 0.25 a second in the two hours covered;
+        // every other hour of the week gets the mean, 1,800 / 7,200 s.
+        let invs: Vec<Invocation> = (0..1800)
+            .map(|k| inv(96.0 + 2.0 * k as f64 / 1800.0, 1, None, 1))
+            .collect();
+        let mut s = summary(&invs);
+        s.last_end = (96 + 2) * HOUR;
+        let r = s.weekly_rates();
+        assert!(
+            (r[0] - 0.25).abs() < 1e-9 && (r[1] - 0.25).abs() < 1e-9,
+            "{:?}",
+            &r[..2]
+        );
+        assert!((r[10] - 0.25).abs() < 1e-9, "{}", r[10]);
+        assert!((r[167] - 0.25).abs() < 1e-9, "{}", r[167]);
+    }
+
+    #[test]
+    fn timeouts_and_errors_are_counted_with_the_longest_timed_out_duration() {
+        let mut a = inv(0.0, 3000, None, 3000);
+        a.status = Status::Timeout;
+        let mut b = inv(0.5, 2000, None, 2000);
+        b.status = Status::Timeout;
+        let mut c = inv(0.7, 10, None, 10);
+        c.status = Status::Error;
+        let s = summary(&[a, b, c, inv(0.9, 10, None, 10)]);
+        assert_eq!((s.timeouts, s.errors, s.invocations), (2, 1, 4));
+        assert_eq!(s.timeout, Some(Time::from_millis(3000)));
+    }
 }
