@@ -444,3 +444,42 @@ fn provisioned_kafka_pollers_never_outnumber_the_partitions() {
         f.requests
     );
 }
+
+#[test]
+fn pollers_are_given_back_only_a_minute_after_the_last_were_added() {
+    // A burst of 20,000 messages of 100 ms: the pollers grow, the queue drains, and they
+    // come back down to `min`, but never within 60 s of the last increase.
+    let text = mapping(
+        "sqs",
+        "provisioned_pollers = { min = 2, max = 100 }",
+        "{ process = \"burst\", at = \"0s\", count = 20000 }",
+        "5m",
+    )
+    .replace("\"10ms\"", "\"100ms\"");
+    // The bin of the last increase before each decrease.
+    let gaps = |p: &[f64]| -> Vec<usize> {
+        let mut last_up = 0;
+        let mut out = Vec::new();
+        for k in 1..p.len() {
+            if p[k] > p[k - 1] {
+                last_up = k;
+            } else if p[k] < p[k - 1] {
+                out.push(k - last_up);
+            }
+        }
+        out
+    };
+    let r = run(&text);
+    assert_conserved(&r);
+    let p = pollers(&r);
+    let g = gaps(&p);
+    assert!(!g.is_empty() && g.iter().all(|&d| d >= 60), "{g:?} {p:?}");
+    assert_eq!(*p.last().unwrap(), 20.0);
+    // Without the cooldown, they go as soon as the queue is empty.
+    let r = run(&text.replace(
+        "[output]",
+        "[platform]\nprovisioned_scale_in_cooldown = \"0s\"\n[output]",
+    ));
+    let g = gaps(&pollers(&r));
+    assert!(g.iter().any(|&d| d < 60), "{g:?}");
+}

@@ -223,3 +223,39 @@ fn pipeline_settings_are_checked() {
     let e = err(&three_stages("", "on_failure = { source = \"uploads\" }"));
     assert_eq!(e.key.as_deref(), Some("sources[2].on_failure"));
 }
+
+#[test]
+fn a_stream_sends_the_records_whose_retries_ran_out_to_its_destination() {
+    // Every batch of `ingest` fails, with no retries: each record goes to the on-failure
+    // destination, `repair`, as an event of its own.
+    let text = r#"
+duration = "5m"
+seed = 3
+[[functions]]
+name = "ingest"
+duration = "20ms"
+error_rate = 1.0
+[[functions]]
+name = "repair"
+duration = "10ms"
+[[sources]]
+name = "clicks"
+service = "kinesis"
+function = "ingest"
+shards = 2
+max_retry_attempts = 0
+on_failure = { function = "repair" }
+arrival = { process = "poisson", rate = 50.0 }
+"#;
+    let r = run(text);
+    assert_conserved(&r);
+    let (ingest, repair) = (&r.functions[0], &r.functions[1]);
+    assert!(ingest.dlq > 10_000, "{}", ingest.dlq);
+    assert_eq!(r.source_reports[0].dlq, ingest.dlq);
+    assert_eq!(repair.requests, ingest.dlq);
+    assert_eq!(ingest.emitted, ingest.dlq);
+    // Without the destination, the same records are only counted.
+    let r = run(&text.replace("on_failure = { function = \"repair\" }\n", ""));
+    assert_eq!(r.functions[1].requests, 0);
+    assert_eq!(r.functions[0].dlq, ingest.dlq);
+}
