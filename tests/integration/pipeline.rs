@@ -259,3 +259,41 @@ arrival = { process = "poisson", rate = 50.0 }
     assert_eq!(r.functions[1].requests, 0);
     assert_eq!(r.functions[0].dlq, ingest.dlq);
 }
+
+#[test]
+fn each_function_of_a_trace_keeps_its_template_s_emits() {
+    // The template `az` emits to `audit` (read by `log`); on_failure sends to `az`
+    // itself, a template that the trace expands away for its arrivals but a destination
+    // still targets. Expanded functions take the template's emits; nothing panics.
+    let text = std::fs::read_to_string("scenarios/azure2019_day.toml")
+        .unwrap()
+        .replace("duration = \"24h\"", "duration = \"2h\"")
+        .replace("path = \"traces/", "path = \"scenarios/traces/")
+        .replace("durations = \"traces/", "durations = \"scenarios/traces/")
+        .replace("memory = \"traces/", "memory = \"scenarios/traces/")
+        .replace(
+            "init = { dist = \"lognormal\", median = \"400ms\", sigma = 0.4 }",
+            "init = { dist = \"lognormal\", median = \"400ms\", sigma = 0.4 }\nemits = [{ source = \"audit\", probability = 0.5 }]\n[[functions]]\nname = \"log\"\nduration = \"5ms\"\non_failure = { function = \"az\" }",
+        )
+        .replace(
+            "[output]",
+            "[[sources]]\nname = \"audit\"\nservice = \"sns\"\nfunction = \"log\"\n[output]",
+        );
+    let sc = scenario(&text);
+    assert!(sc.functions.len() > 3, "{}", sc.functions.len());
+    assert_eq!(sc.pipeline.component.len(), sc.functions.len());
+    let r = run(&text);
+    assert_conserved(&r);
+    let log = r.functions.iter().find(|f| f.function == "log").unwrap();
+    let emitted: u64 = r
+        .functions
+        .iter()
+        .filter(|f| f.function != "log")
+        .map(|f| f.emitted)
+        .sum();
+    assert!(
+        log.requests > 100 && log.requests == emitted,
+        "{} {emitted}",
+        log.requests
+    );
+}

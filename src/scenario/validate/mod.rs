@@ -204,6 +204,8 @@ pub fn validate(raw: RawScenario, text: &str, path: &Path) -> R<Scenario> {
     let mut sources = sources::validate_sources(&ctx, &raw, &functions)?;
     let pipeline = pipeline::validate_pipeline(&ctx, &raw, &mut functions, &mut sources)?;
     let origin = traces::expand_trace_functions(&ctx, &mut functions, &mut sources)?;
+    // Functions may have been added and renumbered: the loops of the final ones.
+    let pipeline = pipeline::shape(pipeline.any, &functions, &sources);
     managed::check_managed_use(
         &ctx,
         &functions,

@@ -273,6 +273,16 @@ fn edges(f: usize, functions: &[Function], sources: &[Source]) -> Vec<usize> {
     out
 }
 
+/// The loops of the scenario's final functions (after `each_function` expansion).
+pub(super) fn shape(any: bool, functions: &[Function], sources: &[Source]) -> Pipeline {
+    let (component, component_len) = components(functions, sources);
+    Pipeline {
+        any,
+        component,
+        component_len,
+    }
+}
+
 /// Strongly connected components (Tarjan's, iterative): each function's component, and
 /// the number of functions in each.
 fn components(functions: &[Function], sources: &[Source]) -> (Vec<u32>, Vec<u32>) {

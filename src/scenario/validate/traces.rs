@@ -307,6 +307,10 @@ pub(super) fn expand_trace_functions(
     if !expanded {
         return Ok(origin);
     }
+    // A source fed by functions (a destination's, say) keeps its function.
+    for src in sources.iter().filter(|s| s.arrival.is_empty()) {
+        used_directly[src.function] = true;
+    }
     // Drop the templates nothing targets any more, and renumber.
     let mut keep = vec![true; functions.len()];
     for src in sources.iter() {
