@@ -346,9 +346,13 @@ mod tests {
         l.set(s(200), 3);
         l.set(Time(290_500_000_000), 2);
         assert_eq!(l.charged, u128::from(s(60 + 91).as_nanos()));
-        // The two first run to the end: 2 × 3,600 s.
+        // A third again from 3,000 s; at the end the three stop: 2 × 3,600 s + 600 s.
+        l.set(s(3000), 3);
         l.close(s(3600));
-        assert_eq!(l.charged, u128::from(s(60 + 91 + 2 * 3600).as_nanos()));
+        assert_eq!(
+            l.charged,
+            u128::from(s(60 + 91 + 2 * 3600 + 600).as_nanos())
+        );
         assert!(l.live.is_empty());
     }
 
