@@ -147,6 +147,12 @@ pub struct FuncMetrics {
 }
 
 impl FuncMetrics {
+    /// A chain of a pipeline ended here, `latency` after its first arrival.
+    pub fn chain_ended(&mut self, latency: Time) {
+        self.chain_ends += 1;
+        self.pipeline_latency.record(latency);
+    }
+
     /// Empty metrics for a run of `duration` with time-series `interval`.
     pub fn new(duration: Time, interval: Time) -> Self {
         FuncMetrics {

@@ -382,8 +382,9 @@ impl World<'_> {
         self.free_pending(rec);
         if self.sc.pipeline.any {
             let f = p.func as usize;
-            let to = self.sc.functions[f].chain.on_failure;
-            self.chain_failed(now, f, to, p.lineage, q);
+            if let Some(s) = self.sc.functions[f].chain.on_failure {
+                self.deliver(now, f, s, p.lineage, q);
+            }
         }
     }
 

@@ -67,24 +67,9 @@ impl World<'_> {
         }
         // A batch's chains end with its messages (its mapping counts them).
         if sent == 0 && env.batch == super::NO_BATCH {
-            let m = &mut self.funcs[f].m;
-            m.chain_ends += 1;
-            m.pipeline_latency
-                .record(now.saturating_sub(env.lineage.origin));
-        }
-    }
-
-    /// An event of function `f` (`lineage`) failed for good: to its destination, if any.
-    pub(super) fn chain_failed(
-        &mut self,
-        now: Time,
-        f: usize,
-        to: Option<usize>,
-        lineage: Lineage,
-        q: &mut EventQueue<Event>,
-    ) {
-        if let Some(s) = to {
-            self.deliver(now, f, s, lineage, q);
+            self.funcs[f]
+                .m
+                .chain_ended(now.saturating_sub(env.lineage.origin));
         }
     }
 

@@ -98,6 +98,14 @@ impl Ledger {
 }
 
 impl Provisioned {
+    /// Its charged EPU-nanoseconds as (SQS, Kafka).
+    pub(super) fn epu_ns_by_kind(&self) -> (u128, u128) {
+        match self.per_epu {
+            None => (self.epu_ns, 0),
+            Some(_) => (0, self.epu_ns),
+        }
+    }
+
     /// Bytes per second the pollers read.
     fn rate(&self) -> u64 {
         let pollers = u64::from(self.pollers.min(self.readers));
@@ -247,6 +255,15 @@ impl World<'_> {
         true
     }
 
+    /// Whether mapping `m`'s pollers were short of throughput since the last scaling
+    /// decision (which this one is: the flag is cleared).
+    pub(super) fn take_starved(&mut self, m: usize) -> bool {
+        self.mappings[m]
+            .prov
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.starved))
+    }
+
     /// Mapping `m` is in provisioned mode and added pollers less than
     /// `provisioned_scale_in_cooldown` ago: it keeps them.
     pub(super) fn cooling_down(&self, now: Time, m: usize) -> bool {
@@ -307,13 +324,10 @@ impl World<'_> {
     /// Charged EPU-nanoseconds of function `f`'s SQS mappings and Kafka mappings.
     pub(in crate::model::world) fn epu_ns(&self, f: usize) -> (u128, u128) {
         let mut out = (0, 0);
-        for mr in self.mappings.iter().filter(|mr| mr.func as usize == f) {
-            if let Some(p) = &mr.prov {
-                match p.per_epu {
-                    None => out.0 += p.epu_ns,
-                    Some(_) => out.1 += p.epu_ns,
-                }
-            }
+        let own = self.mappings.iter().filter(|mr| mr.func as usize == f);
+        for p in own.filter_map(|mr| mr.prov.as_ref()) {
+            let (sqs, kafka) = p.epu_ns_by_kind();
+            out = (out.0 + sqs, out.1 + kafka);
         }
         out
     }

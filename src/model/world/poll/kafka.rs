@@ -74,14 +74,6 @@ impl Consumers {
 }
 
 impl World<'_> {
-    /// The lanes (partitions) of stream mapping `m`.
-    fn lanes_of(&self, m: usize) -> u32 {
-        match &self.mappings[m].kind {
-            KindRt::Stream { lanes, .. } => lanes.len() as u32,
-            _ => 0,
-        }
-    }
-
     /// The Kafka consumers of mapping `m`, if it is a Kafka mapping.
     pub(super) fn consumers(&mut self, m: usize) -> Option<&mut Consumers> {
         match &mut self.mappings[m].kind {
@@ -103,10 +95,7 @@ impl World<'_> {
         } else {
             (platform.kafka_scale_interval, platform.kafka_scale_delay)
         };
-        // No more pollers than partitions (one reads one partition at a time), nor below
-        // `min`.
-        let partitions = self.lanes_of(m);
-        let bounds = provisioned.map(|p| (p.min, p.max.min(partitions).max(p.min)));
+        let bounds = provisioned.map(|p| (p.min, p.max));
         let Some(c) = self.consumers(m) else {
             return;
         };
@@ -125,10 +114,7 @@ impl World<'_> {
         }
         c.next_weigh = now.saturating_add(interval);
         let lag = self.waiting(m);
-        let starved = self.mappings[m]
-            .prov
-            .as_mut()
-            .is_some_and(|p| std::mem::take(&mut p.starved));
+        let starved = self.take_starved(m);
         let cooling = self.cooling_down(now, m);
         let KindRt::Stream {
             lanes,
@@ -144,7 +130,12 @@ impl World<'_> {
             .count() as u32;
         // Throttles seen while a change is under way count at the next weighing.
         if c.pending.is_none() {
-            let bounds = bounds.unwrap_or((1, lanes.len() as u32));
+            // No more pollers than partitions (one reads one partition at a time), nor
+            // below a provisioned `min`.
+            let partitions = lanes.len() as u32;
+            let bounds = bounds.map_or((1, partitions), |(min, max)| {
+                (min, max.min(partitions).max(min))
+            });
             if let Some(n) = c.wanted(lag, busy, bounds, starved)
                 && !(cooling && n < c.pollers)
             {

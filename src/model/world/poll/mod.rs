@@ -601,9 +601,7 @@ impl<'s> World<'s> {
         fm.succeeded += 1;
         fm.latency.record(now - x.arrival);
         if ends {
-            fm.chain_ends += 1;
-            fm.pipeline_latency
-                .record(now.saturating_sub(x.lineage.origin));
+            fm.chain_ended(now.saturating_sub(x.lineage.origin));
         }
     }
 
@@ -711,18 +709,14 @@ impl<'s> World<'s> {
             };
             r.queue_depth_max = mr.depth_max;
             if let Some(p) = &mr.prov {
-                const HOUR: f64 = 3600e9;
-                let pricing = &self.sc.pricing;
-                r.epu_hours = p.epu_ns as f64 / HOUR;
-                r.esm_cost_usd = r.epu_hours
-                    * match self.sc.sources[mr.source as usize]
-                        .mapping
-                        .as_ref()
-                        .map(|c| &c.kind)
-                    {
-                        Some(MappingKind::Stream { .. }) => pricing.kafka_per_epu_hour,
-                        _ => pricing.sqs_per_epu_hour,
-                    };
+                r.epu_hours = p.epu_ns as f64 / 3600e9;
+                let (sqs_epu_ns, kafka_epu_ns) = p.epu_ns_by_kind();
+                let usage = crate::billing::Usage {
+                    sqs_epu_ns,
+                    kafka_epu_ns,
+                    ..Default::default()
+                };
+                r.esm_cost_usd = crate::billing::esm_cost(&self.sc.pricing, &usage);
             }
         }
         out

@@ -31,10 +31,7 @@ impl World<'_> {
             (1, 1)
         };
         let per_minute = u128::from(platform.sqs_pollers_per_minute) * speed;
-        let starved = self.mappings[m]
-            .prov
-            .as_mut()
-            .is_some_and(|p| std::mem::take(&mut p.starved));
+        let starved = self.take_starved(m);
         let cooling = self.cooling_down(now, m);
         let KindRt::Sqs {
             visible,

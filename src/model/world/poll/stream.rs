@@ -212,9 +212,7 @@ impl World<'_> {
                 fm.succeeded += 1;
                 fm.latency.record(now - x.arrival);
                 if ends && !(i == 0 && carried) {
-                    fm.chain_ends += 1;
-                    fm.pipeline_latency
-                        .record(now.saturating_sub(x.lineage.origin));
+                    fm.chain_ended(now.saturating_sub(x.lineage.origin));
                 }
             }
             // A lane with records left is read again at once (if its batch is ready); on
@@ -245,8 +243,8 @@ impl World<'_> {
                     unreachable!("a stream mapping");
                 };
                 let x = lanes[l].records.pop_front().expect("the batch's records");
-                if to.is_some() {
-                    self.chain_failed(now, f, to, x.lineage, q);
+                if let Some(s) = to {
+                    self.deliver(now, f, s, x.lineage, q);
                 }
             }
             self.dead_letter(m, u64::from(n));
